@@ -1,0 +1,108 @@
+# kvae-tools: one plain GNU Makefile.
+#
+#   make            build the programs into bin/
+#   make check      install missing packages, build, run every test, then
+#                   again under AddressSanitizer + UBSan; ends "N passed, N failed"
+#   make demo       install, build and run the main job on generated data
+#   make asan       build the sanitizer variant in build/asan/
+#   make install PREFIX=/usr/local
+#   make deps       install missing Debian packages (no-op when present)
+#   make bench      run the benchmarks in bench/ (not part of check)
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+PYTHON   ?= /usr/bin/python3
+CC       ?= gcc
+VARIANT  ?= release
+
+PKGS      = gsl sndfile libavformat libavcodec libswscale libavutil jansson
+# GSL's BLAS interface goes to OpenBLAS's CBLAS, not GSL's reference one.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+LDLIBS     = $(PKG_LIBS) -ldnnl -lopenblas -lm
+
+WARN      = -Wall -Wextra
+CPPFLAGS  = -D_GNU_SOURCE -Ilib -DKVAE_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+CFLAGS_release = -O2 -g
+CFLAGS_asan    = -O1 -g -fno-omit-frame-pointer \
+                 -fsanitize=address,undefined -fno-sanitize-recover=undefined
+CFLAGS    = -std=c11 $(WARN) -fopenmp $(CFLAGS_$(VARIANT))
+LDFLAGS   = -fopenmp $(filter -fsanitize=%,$(CFLAGS_$(VARIANT)))
+
+B         = build/$(VARIANT)
+BIN       = $(if $(filter release,$(VARIANT)),bin,$(B)/bin)
+
+LIB_SRC   = $(wildcard lib/*.c)
+CMD_SRC   = $(wildcard cmd/*.c)
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+TOOL_SRC  = $(wildcard tests/tools/*.c)
+LIB_OBJ   = $(LIB_SRC:%.c=$(B)/%.o)
+PROGRAMS  = $(CMD_SRC:cmd/%.c=$(BIN)/%)
+UNITS     = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+TOOLS     = $(TOOL_SRC:tests/tools/%.c=$(B)/tests/%)
+LIBKVAE   = $(B)/libkvae.a
+
+.PHONY: all asan check demo deps install clean bench test-variant unit-objs
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(PROGRAMS) $(UNITS) $(TOOLS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBKVAE): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/%: $(B)/cmd/%.o $(LIBKVAE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $< $(LIBKVAE) $(LDLIBS) -o $@
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(LIBKVAE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $< $(LIBKVAE) $(LDLIBS) -o $@
+
+$(B)/tests/%: $(B)/tests/tools/%.o $(LIBKVAE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $< $(LIBKVAE) $(LDLIBS) -o $@
+
+asan:
+	$(MAKE) VARIANT=asan all
+
+deps:
+	@sh tests/deps.sh
+
+# Run the tests of one variant (the programs must be built).
+test-variant: all
+	@KVAE_BIN=$(CURDIR)/$(BIN) KVAE_TESTBIN=$(CURDIR)/$(B)/tests \
+	 KVAE_VARIANT=$(VARIANT) PYTHON=$(PYTHON) \
+	 bash tests/run $(B)/summary
+
+check: deps
+	@rm -f build/release/summary build/asan/summary
+	$(MAKE) VARIANT=release test-variant
+	$(MAKE) VARIANT=asan test-variant
+	@bash tests/summarize build/release/summary build/asan/summary
+
+demo: deps
+	$(MAKE) all
+	@KVAE_BIN=$(CURDIR)/bin PYTHON=$(PYTHON) bash tests/demo.sh
+
+bench: deps
+	$(MAKE) all
+	@for b in bench/*; do [ -x "$$b" ] && "$$b"; done; true
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 man/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5
+
+clean:
+	rm -rf bin build
+
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(B)/%.d) $(UNIT_SRC:%.c=$(B)/%.d) \
+	$(TOOL_SRC:%.c=$(B)/%.d)

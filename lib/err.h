@@ -1,0 +1,29 @@
+/* err.h: the one error type every libkvae function fills.
+ *
+ * A library function that can fail takes a `kv_err *` last, returns 0 on
+ * success and a non-zero code on failure, and on failure leaves in
+ * err->msg a message that names the place: "file:line: what went wrong".
+ * The program prefixes its own name and prints it once (see cli.h).
+ * A NULL `kv_err *` is allowed: the message is then dropped. */
+#ifndef KVAE_ERR_H
+#define KVAE_ERR_H
+
+#include <stddef.h>
+
+#define KV_ERR_MSG_MAX 1024
+
+typedef struct kv_err {
+	char msg[KV_ERR_MSG_MAX];
+} kv_err;
+
+/* Set the message (printf-style); returns -1 so callers can
+ * `return kv_errf(err, ...)`. */
+int kv_errf(kv_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Put "prefix: " in front of the current message (e.g. a file name the
+ * inner function did not know); returns -1. */
+int kv_err_prefix(kv_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif
