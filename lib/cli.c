@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,9 @@ cli_init(const char *name)
 {
 	progname = name;
 	gsl_set_error_handler_off();
+	/* Past a file-size limit, let write(2) fail with EFBIG so the output
+	 * is abandoned with a message, instead of dying silently. */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 const char *

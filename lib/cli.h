@@ -13,8 +13,9 @@
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
-/* Record the program's name for diagnostics and switch GSL's aborting
- * error handler off (every GSL return code is checked instead).
+/* Record the program's name for diagnostics, switch GSL's aborting
+ * error handler off (every GSL return code is checked instead), and
+ * ignore SIGXFSZ (a write past `ulimit -f` then fails with a message).
  * Call first in main(). */
 void cli_init(const char *progname);
 

@@ -3,7 +3,7 @@
 bats_load_library bats-support 2>/dev/null || load /usr/lib/bats/bats-support/load
 bats_load_library bats-assert 2>/dev/null || load /usr/lib/bats/bats-assert/load
 
-: "${KVAE_ROOT:=$(cd "$BATS_TEST_DIRNAME" && git rev-parse --show-toplevel 2>/dev/null || cd "$BATS_TEST_DIRNAME/.." && pwd)}"
+: "${KVAE_ROOT:=$(git -C "$BATS_TEST_DIRNAME" rev-parse --show-toplevel)}"
 : "${KVAE_BIN:=$KVAE_ROOT/bin}"
 : "${KVAE_TESTBIN:=$KVAE_ROOT/build/release/tests}"
 : "${KVAE_VARIANT:=release}"

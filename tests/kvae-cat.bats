@@ -259,3 +259,23 @@ two_seqs() {	# a CSV stream of two sequences (5 and 3 records, dim 3)
 	[ "$(cat out.csv)" = "$(printf '1\n2')" ]
 	wait
 }
+
+@test "kvae-cat: killed while writing -o: the old file is intact" {
+	seq 1 3000000 >big.csv
+	echo precious >out.csv
+	kvae-cat -f bin -o out.csv big.csv &
+	pid=$!
+	sleep 0.3
+	kill -KILL $pid || true
+	wait $pid || true
+	[ "$(cat out.csv)" = precious ] || [ "$(kvae-cat --info out.csv | grep records)" = "records: 3000000" ]
+}
+
+@test "kvae-cat: file size limit hit: exit 1, message, old file untouched" {
+	seq 1 100000 >big.csv
+	echo precious >out.csv
+	run --separate-stderr bash -c 'ulimit -f 64; kvae-cat -o out.csv big.csv'
+	assert_bad_input kvae-cat "out.csv: File too large"
+	[ "$(cat out.csv)" = precious ]
+	[ -z "$(ls -A | grep '^\.out')" ]
+}

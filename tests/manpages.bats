@@ -1,0 +1,35 @@
+#!/usr/bin/env bats
+# Every program has a man page, and the man page names every long option
+# that --help lists (and the other way round), so the two stay in step.
+
+load common
+
+long_options() {	# the --long-option names in a text on stdin
+	grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u
+}
+
+@test "man pages: every program has one, in step with --help" {
+	local missing=()
+	for prog in "$KVAE_BIN"/*; do
+		name=$(basename "$prog")
+		page=$KVAE_ROOT/man/man1/$name.1
+		[ -f "$page" ] || { missing+=("$name: no man page"); continue; }
+		help=$("$prog" --help | long_options)
+		man=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$page" | long_options)
+		for o in $help; do
+			grep -qx -- "$o" <<<"$man" || missing+=("$name: $o in --help, not in $name.1")
+		done
+		for o in $man; do
+			grep -qx -- "$o" <<<"$help" || missing+=("$name: $o in $name.1, not in --help")
+		done
+	done
+	printf '%s\n' "${missing[@]}"
+	[ ${#missing[@]} -eq 0 ]
+}
+
+@test "man pages: render without warnings" {
+	for page in "$KVAE_ROOT"/man/man*/*.[15]; do
+		out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+		[ -z "$out" ] || { echo "$page: $out"; return 1; }
+	done
+}
