@@ -1,0 +1,78 @@
+/* mek.h: predictive image compression with the maximum-entropy model,
+ * the .mek container.
+ *
+ * Each channel plane is predicted, pixel by pixel in raster order, from
+ * its causal neighbours (W, N, NW, NE, WW, NN, ... the first `order` of
+ * them) and, for channels after the first, from the previous channel at
+ * the same place, W and N. The predictor is the 2-D form of the ME
+ * normal equations R a = r (eq. 13 of Avesta & Aboulnasr): R and r are
+ * the image's correlations over that neighbourhood, mean removed,
+ * solved by Cholesky; the coefficients are rounded to 12 fractional bits
+ * and stored, so encoder and decoder predict with the same integer
+ * arithmetic on the reconstructed pixels. The prediction error is
+ * quantised as JPEG-LS does with NEAR = max_error (0: lossless; E > 0:
+ * every reconstructed pixel within E of the original) and coded with the
+ * adaptive binary range coder, contexts chosen by the local gradient.
+ *
+ * The file (all integers little-endian):
+ *   0   8  magic "\x89MEK\r\n\x1a\n"
+ *   8   1  version (1)
+ *   9   1  channels (1..4)
+ *   10  2  maxval (1..65535; 255 for 8-bit images)
+ *   12  4  width, 16 4 height (each >= 1; pixels * channels <= 2^30)
+ *   20  2  max_error
+ *   22  1  order (spatial neighbours, 1..MEK_MAX_ORDER)
+ *   23  1  reserved, 0
+ *   24     per channel: int64 bias, then int32 coefficients (order, +3
+ *          for channels after the first), all scaled by 4096
+ *   then   uint64 payload length, the payload, uint32 CRC-32 (IEEE) of
+ *          every byte before it.
+ * A file of another length, a bad checksum, or a field out of range is
+ * refused with a message saying which. */
+#ifndef KVAE_MEK_H
+#define KVAE_MEK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define MEK_MAGIC "\x89MEK\r\n\x1a\n"
+#define MEK_VERSION 1
+#define MEK_MAX_ORDER 12
+#define MEK_DEFAULT_ORDER 6
+#define MEK_MAX_CHANNELS 4
+#define MEK_MAX_SAMPLES (1u << 30)
+
+/* An image in memory: samples interleaved (height, width, channels),
+ * each in 0..maxval. */
+typedef struct mek_image {
+	uint32_t width, height, channels;
+	uint32_t maxval;
+	uint16_t *pix;
+} mek_image;
+
+typedef struct mek_params {
+	unsigned max_error;	/* 0: lossless */
+	unsigned order;		/* spatial neighbours, 1..MEK_MAX_ORDER */
+} mek_params;
+
+/* Compress img into a .mek file image: *out (malloc'd, caller frees),
+ * *len bytes. Fails on an image or parameters out of range (a sample
+ * above maxval is named by place). */
+int mek_compress(uint8_t **out, size_t *len, const mek_image *img,
+	const mek_params *par, kv_err *err);
+
+/* Decompress a whole .mek file image. On success img->pix is malloc'd
+ * (caller frees). Fails, with img untouched, on anything but a complete,
+ * intact file of a version this code reads. */
+int mek_decompress(mek_image *img, const uint8_t *buf, size_t len,
+	kv_err *err);
+
+/* Whether buf starts with the .mek magic (len >= 8). */
+int mek_is_mek(const uint8_t *buf, size_t len);
+
+/* CRC-32 (IEEE 802.3, as zlib's crc32) of n bytes. */
+uint32_t mek_crc32(const uint8_t *p, size_t n);
+
+#endif
