@@ -139,12 +139,12 @@ mekf_denoise_signal(double *x, size_t n, size_t stride, const mekf_opts *o,
  * the mean steady-state error variance of the models in *err_var. */
 static int
 plane_pass(double *x, size_t nline, size_t line_stride, size_t len,
-	size_t stride, const mekf_opts *o, double noise_var, const char *pass,
-	double *err_var, mekf_report_fn *report, void *user, kv_err *err)
+	size_t stride, const mekf_opts *o, double noise_var, int estimated,
+	const char *pass, double *err_var, mekf_report_fn *report, void *user,
+	kv_err *err)
 {
 	size_t p = o->order, block = o->block ? o->block : nline, nb = 0;
 	double total = 0;
-	int estimated = noise_var < 0;
 	mekf_model m;
 
 	if (len <= p)
@@ -181,16 +181,21 @@ mekf_denoise_plane(double *x, size_t w, size_t h, const mekf_opts *o,
 	mekf_report_fn *report, void *user, kv_err *err)
 {
 	double noise = o->noise_var, ev;
+	int estimated = noise < 0;
 
 	if (o->direction & MEKF_ROWS) {
-		if (plane_pass(x, h, w, w, 1, o, noise, "rows", &ev, report,
-		    user, err) != 0)
+		if (plane_pass(x, h, w, w, 1, o, noise, estimated, "rows", &ev,
+		    report, user, err) != 0)
 			return -1;
+		/* What is left is the rows' error: not white across the
+		 * columns, so its variance is only an upper bound, capped
+		 * like an estimate. */
 		noise = ev;
+		estimated = 1;
 	}
 	if (o->direction & MEKF_COLS)
-		if (plane_pass(x, w, 1, h, w, o, noise, "cols", &ev, report,
-		    user, err) != 0)
+		if (plane_pass(x, w, 1, h, w, o, noise, estimated, "cols", &ev,
+		    report, user, err) != 0)
 			return -1;
 	return 0;
 }

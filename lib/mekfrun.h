@@ -43,7 +43,8 @@ int mekf_denoise_signal(double *x, size_t n, size_t stride,
 /* Denoise one image plane (h rows of w samples) in place: rows (each row
  * filtered on its own with the model of its band of o->block rows),
  * columns likewise, or rows then columns; for the second pass of BOTH
- * the noise variance is the first pass's steady-state error variance. */
+ * the noise variance is the first pass's steady-state error variance,
+ * capped as an estimate is (see mekf_opts). */
 int mekf_denoise_plane(double *x, size_t w, size_t h, const mekf_opts *o,
 	mekf_report_fn *report, void *user, kv_err *err);
 
