@@ -1,0 +1,242 @@
+#!/usr/bin/env bats
+# me-kalman: denoising of streams, audio and images; the model printout
+# against statsmodels; compression round trips, error bounds and damaged
+# files; bad input.
+
+bats_require_minimum_version 1.5.0
+load common
+
+helper() { "$PYTHON" "$KVAE_ROOT/tests/mekf_helper.py" "$@"; }
+
+# value KEY FILE: the first number after "KEY:" in a --print-model output
+value() { awk -v k="$1:" '$1 == k { print $2; exit }' "$2"; }
+
+# ok EXPR: a floating-point condition, evaluated by awk, shown on failure
+ok() { awk "BEGIN { exit !($*) }" || { echo "failed: $*"; return 1; }; }
+
+@test "me-kalman: --help and --version" {
+	run me-kalman --help
+	assert_success
+	assert_output --partial "Usage: me-kalman"
+	assert_output --partial "--max-error"
+	run me-kalman --version
+	assert_success
+	assert_output --regexp "^me-kalman \(kvae-tools\) [0-9]"
+}
+
+@test "me-kalman: usage errors exit 2" {
+	for args in "--bogus" "--order 0" "--order 65" "--direction diag" \
+	    "--noise-var -1" "--noise-var x" "--compress --decompress" \
+	    "--compress --noise-var 1" "--max-error 2" "--compress --order 13" \
+	    "--decompress --order 3" "--print-model -o -" "a b"; do
+		run --separate-stderr me-kalman $args
+		[ "$status" -eq 2 ] || { echo "$args: status $status"; return 1; }
+		[[ "$stderr" == me-kalman:* ]]
+	done
+}
+
+@test "me-kalman: AR(3) + noise: output error within 5% of the Riccati steady state" {
+	helper gen-ar 40000 4 1 clean.csv noisy.csv
+	me-kalman --order 3 --noise-var 4 --print-model noisy.csv >model.txt
+	me-kalman --order 3 --noise-var 4 noisy.csv -o out.csv
+	want=$(value filter_err_var model.txt)
+	got=$(helper mse clean.csv out.csv)
+	noisy=$(helper mse clean.csv noisy.csv)
+	echo "noisy MSE $noisy, filtered MSE $got, Riccati error variance $want"
+	ok "$got < 1.05 * $want && $got > 0.95 * $want && $got < $noisy / 2"
+}
+
+@test "me-kalman: --noise-var auto finds the noise and filters as well" {
+	helper gen-ar 40000 4 2 clean.csv noisy.csv
+	me-kalman --order 3 --print-model noisy.csv >model.txt
+	nv=$(value noise_var model.txt)
+	me-kalman --order 3 noisy.csv >out.csv
+	got=$(helper mse clean.csv out.csv)
+	want=$(value filter_err_var model.txt)
+	echo "estimated noise variance $nv (true 4), MSE $got, Riccati $want"
+	ok "$nv > 3.6 && $nv < 4.4 && $got < 1.1 * $want"
+}
+
+@test "me-kalman: --print-model matches statsmodels' Yule-Walker (SPTK sign)" {
+	helper gen-ar 5000 1 3 clean.csv noisy.csv
+	me-kalman --order 3 --noise-var 0 --print-model noisy.csv >model.txt
+	read -r a1 a2 a3 ev < <(helper yw noisy.csv 3)
+	read -r _ K g1 g2 g3 < <(grep '^lpc:' model.txt)
+	echo "statsmodels: $a1 $a2 $a3 $ev; me-kalman: K=$K $g1 $g2 $g3"
+	ok "($g1 - $a1)^2 + ($g2 - $a2)^2 + ($g3 - $a3)^2 < 1e-16"
+	ok "($K * $K - $ev)^2 < 1e-14 * $ev^2"
+	grep -q '^parcor: ' model.txt
+}
+
+@test "me-kalman: --block gives one model per block; binary in, binary out" {
+	helper gen-ar 3000 1 4 clean.csv noisy.csv
+	kvae-cat -f bin noisy.csv >noisy.bin
+	me-kalman --block 1000 --print-model noisy.bin >model.txt
+	[ "$(grep -c '^model:' model.txt)" -eq 3 ]
+	grep -q 'block 3 (samples 2000-2999)' model.txt
+	me-kalman --block 1000 noisy.bin >out.bin
+	[ "$(head -c 4 out.bin | od -An -tx1 | tr -d ' ')" = 4b56d17f ]
+	run kvae-cat --info out.bin
+	assert_line "records: 3000"
+}
+
+@test "me-kalman: missing records are predicted, sequences kept apart" {
+	helper gen-ar 2000 1 5 clean.csv noisy.csv
+	{ cat noisy.csv; echo; cat noisy.csv; } | kvae-cat --keep-every 3 >gaps.csv
+	me-kalman --order 3 gaps.csv >out.csv
+	run kvae-cat --info out.csv
+	assert_line "sequences: 2"
+	assert_line "missing values: 0"
+}
+
+@test "me-kalman: noise variance above the data's autocorrelation is refused" {
+	helper gen-ar 2000 1 6 clean.csv noisy.csv
+	run --separate-stderr me-kalman --order 3 --noise-var 3.9 noisy.csv
+	assert_bad_input me-kalman "noisy.csv: sequence 1, column 1: .*not positive definite"
+}
+
+@test "me-kalman: stereo WAV: each channel denoised, SNR up; FLAC by extension" {
+	helper gen-wav noisy.wav clean.wav 2 1
+	me-kalman noisy.wav -o out.wav
+	before=$(helper snr clean.wav noisy.wav)
+	after=$(helper snr clean.wav out.wav)
+	echo "SNR $before dB -> $after dB"
+	ok "$after > $before + 1.5"
+	me-kalman --print-model noisy.wav | grep -c '^model:' | grep -qx 2
+	me-kalman noisy.wav -o out.flac
+	[ "$(head -c 4 out.flac)" = fLaC ]
+	run --separate-stderr me-kalman noisy.wav
+	assert_equal "$status" 2
+}
+
+@test "me-kalman: images: PGM and 16-bit PPM denoised, format kept, PSNR up" {
+	helper gen-image noisy.pgm 96 64 1 255 20 1 clean.pgm
+	me-kalman noisy.pgm -o out.pgm
+	before=$(helper psnr clean.pgm noisy.pgm)
+	after=$(helper psnr clean.pgm out.pgm)
+	echo "8-bit grey: PSNR $before -> $after dB"
+	ok "$after > $before + 3"
+	for d in rows cols; do
+		me-kalman --direction $d noisy.pgm >d.pgm
+		p=$(helper psnr clean.pgm d.pgm)
+		echo "$d: $p dB"
+		ok "$p > $before + 1 && $p < $after"
+	done
+	helper gen-image noisy.ppm 48 40 3 65535 3000 2 clean.ppm
+	me-kalman --noise-sd 3000 noisy.ppm -o out.ppm
+	[ "$(head -c 2 out.ppm)" = P6 ]
+	grep -aq 65535 <(head -c 20 out.ppm)
+	ok "$(helper psnr clean.ppm out.ppm) > $(helper psnr clean.ppm noisy.ppm) + 3"
+}
+
+@test "me-kalman: lossless round trips are bit-exact (8/16-bit grey, RGB)" {
+	for spec in "1 255" "1 65535" "3 255" "3 65535" "1 1023"; do
+		set -- $spec
+		ext=$([ "$1" = 1 ] && echo pgm || echo ppm)
+		helper gen-image in.$ext 37 23 "$1" "$2" 3 7
+		me-kalman --compress in.$ext -o in.mek
+		me-kalman --decompress in.mek -o back.$ext
+		cmp in.$ext back.$ext
+	done
+	me-kalman -c --order 12 <in.pgm | me-kalman -x >back.pgm
+	cmp in.pgm back.pgm
+}
+
+@test "me-kalman: real image: lossless, and smaller than ffmpeg's PNG" {
+	helper camera camera.pgm
+	me-kalman --compress camera.pgm -o camera.mek
+	me-kalman --decompress camera.mek -o back.pgm
+	cmp camera.pgm back.pgm
+	ffmpeg -loglevel error -i camera.pgm -c:v png -compression_level 9 camera.png
+	echo "mek $(stat -c %s camera.mek) bytes, PNG $(stat -c %s camera.png)"
+	[ "$(stat -c %s camera.mek)" -lt "$(stat -c %s camera.png)" ]
+}
+
+@test "me-kalman: --max-error E bounds every pixel and shrinks the file" {
+	helper gen-image in.ppm 64 48 3 255 4 8
+	me-kalman --compress in.ppm -o lossless.mek
+	for e in 1 3 10; do
+		me-kalman --compress --max-error $e in.ppm -o e.mek
+		me-kalman --decompress e.mek -o back.ppm
+		d=$(helper maxdiff in.ppm back.ppm)
+		echo "E=$e: max |diff| $d, $(stat -c %s e.mek) bytes"
+		[ "$d" -le "$e" ]
+		[ "$(stat -c %s e.mek)" -lt "$(stat -c %s lossless.mek)" ]
+	done
+}
+
+@test "me-kalman: a corrupted .mek is refused" {
+	helper gen-image in.pgm 40 30 1 255 3 9
+	me-kalman --compress in.pgm -o a.mek
+	cp a.mek b.mek
+	helper flip b.mek -20
+	echo keep >out.pgm
+	run --separate-stderr me-kalman --decompress b.mek -o out.pgm
+	assert_bad_input me-kalman "b.mek: checksum mismatch"
+	[ "$(cat out.pgm)" = keep ]
+	cp a.mek c.mek
+	helper flip c.mek 8
+	run --separate-stderr me-kalman --decompress c.mek
+	assert_bad_input me-kalman "c.mek: .mek version 17 is not supported"
+}
+
+@test "me-kalman: a truncated .mek is refused" {
+	helper gen-image in.pgm 40 30 1 255 3 9
+	me-kalman --compress in.pgm -o a.mek
+	head -c -9 a.mek >t.mek
+	run --separate-stderr me-kalman --decompress t.mek
+	assert_bad_input me-kalman "t.mek: truncated .mek file"
+	head -c 30 a.mek >t.mek
+	run --separate-stderr me-kalman --decompress t.mek
+	assert_bad_input me-kalman "t.mek: truncated .mek file"
+	{ cat a.mek; echo x; } >t.mek
+	run --separate-stderr me-kalman --decompress t.mek
+	assert_bad_input me-kalman "t.mek: .mek file has trailing data"
+}
+
+@test "me-kalman: not a .mek, not an image" {
+	printf 'hello\n' >x.txt
+	run --separate-stderr me-kalman --decompress x.txt
+	assert_bad_input me-kalman "x.txt: not a .mek file"
+	run --separate-stderr me-kalman --compress x.txt
+	assert_bad_input me-kalman "x.txt: not a binary PGM/PPM"
+	helper gen-image in.pgm 8 8 1 255 3 9
+	me-kalman --compress in.pgm -o a.mek
+	run --separate-stderr me-kalman a.mek
+	assert_bad_input me-kalman "a.mek: a .mek file: use --decompress"
+}
+
+@test "me-kalman: malformed PGM/PPM" {
+	printf 'P5\n4 4\n255\nabc' >short.pgm
+	run --separate-stderr me-kalman short.pgm
+	assert_bad_input me-kalman "short.pgm: truncated: 4x4 maxval 255 needs 16 bytes"
+	printf 'P5\n4 x\n255\n' >hdr.pgm
+	run --separate-stderr me-kalman --compress hdr.pgm
+	assert_bad_input me-kalman "hdr.pgm: header: height is not a number"
+	printf 'P5\n2 1\n100\n\x10\xff' >big.pgm
+	run --separate-stderr me-kalman big.pgm
+	assert_bad_input me-kalman "big.pgm: sample 255 at row 1, column 2 exceeds maxval 100"
+	printf 'P5\n2 1\n0\n\x00\x00' >zero.pgm
+	run --separate-stderr me-kalman zero.pgm
+	assert_bad_input me-kalman "zero.pgm: header: maxval is 0"
+	printf 'P6\n2 2\n255\n' >tiny.ppm
+	head -c 12 /dev/zero >>tiny.ppm
+	run --separate-stderr me-kalman tiny.ppm
+	assert_bad_input me-kalman "tiny.ppm: channel 1: rows of 2 samples are too short for order 8"
+}
+
+@test "me-kalman: bad streams and missing files" {
+	run --separate-stderr me-kalman no-such.csv
+	assert_bad_input me-kalman "no-such.csv"
+	printf '1,2\n3,x\n' >bad.csv
+	run --separate-stderr me-kalman bad.csv
+	assert_bad_input me-kalman "bad.csv:2"
+	printf '1\n2\n3\n' >short.csv
+	run --separate-stderr me-kalman short.csv
+	assert_bad_input me-kalman "short.csv: sequence 1, column 1: 3 samples are too few for order 8"
+	run --separate-stderr me-kalman --compress no-such.pgm
+	assert_bad_input me-kalman "no-such.pgm"
+	: >empty.csv
+	run --separate-stderr me-kalman empty.csv
+	assert_equal "$status" 1
+}

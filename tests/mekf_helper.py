@@ -1,0 +1,139 @@
+"""Helpers for tests/me-kalman.bats: generate signals and images, and
+measure results with numpy/scipy/statsmodels (run with $PYTHON)."""
+import sys
+
+import numpy as np
+
+
+def write_pnm(path, a, maxval):
+    a = np.asarray(a)
+    magic = b"P5" if a.ndim == 2 else b"P6"
+    with open(path, "wb") as f:
+        f.write(b"%s\n%d %d\n%d\n" % (magic, a.shape[1], a.shape[0], maxval))
+        f.write(a.astype(">u2" if maxval > 255 else "u1").tobytes())
+
+
+def read_pnm(path):
+    b = open(path, "rb").read()
+    fields, pos = [], 2
+    while len(fields) < 3:
+        while b[pos:pos + 1].isspace():
+            pos += 1
+        if b[pos:pos + 1] == b"#":
+            pos = b.index(b"\n", pos)
+            continue
+        start = pos
+        while b[pos:pos + 1].isdigit():
+            pos += 1
+        fields.append(int(b[start:pos]))
+    w, h, maxval = fields
+    c = 1 if b[1:2] == b"5" else 3
+    dt = ">u2" if maxval > 255 else "u1"
+    a = np.frombuffer(b[pos + 1:], dt).astype(np.int64)
+    return a.reshape((h, w) if c == 1 else (h, w, c)), maxval
+
+
+def ar_signal(rng, n, a, q):
+    from scipy.signal import lfilter
+    return lfilter([1], np.r_[1, a], rng.normal(0, np.sqrt(q), n + 1000))[1000:]
+
+
+def cmd_gen_ar(args):
+    """gen-ar N NOISE_VAR SEED CLEAN NOISY: AR(3) + white noise, CSV,
+    two columns (the second a scaled copy)."""
+    n, r, seed = int(args[0]), float(args[1]), int(args[2])
+    rng = np.random.default_rng(seed)
+    s = ar_signal(rng, n, [-1.2, 0.5, -0.1], 1.0) + 5
+    y = s + rng.normal(0, np.sqrt(r), n)
+    np.savetxt(args[3], s, delimiter=",")
+    np.savetxt(args[4], y, delimiter=",")
+
+
+def cmd_mse(args):
+    """mse A B [COL]: mean squared difference of two CSV columns."""
+    col = int(args[2]) if len(args) > 2 else 0
+    a = np.atleast_2d(np.loadtxt(args[0], delimiter=",", ndmin=2))[:, 0]
+    b = np.loadtxt(args[1], delimiter=",", ndmin=2)[:, col]
+    print("%.6f" % np.mean((a - b) ** 2))
+
+
+def cmd_yw(args):
+    """yw CSV ORDER: statsmodels' Yule-Walker (biased, demeaned) AR fit,
+    printed in SPTK sign: a_1..a_p and the error variance."""
+    from statsmodels.regression.linear_model import yule_walker
+    x = np.loadtxt(args[0], delimiter=",", ndmin=2)[:, 0]
+    rho, sigma = yule_walker(x, order=int(args[1]), method="mle", demean=True)
+    print(" ".join("%.10g" % v for v in -rho), "%.10g" % sigma ** 2)
+
+
+def cmd_gen_wav(args):
+    """gen-wav PATH CLEAN_PATH CHANNELS SEED: 16-bit WAV, 1 s at 16 kHz,
+    AR(2) resonances + noise; the clean signal is also written."""
+    from scipy.io import wavfile
+    ch, seed = int(args[2]), int(args[3])
+    rng = np.random.default_rng(seed)
+    n = 16000
+    clean = np.stack([ar_signal(rng, n, [-1.6, 0.81 + 0.05 * c], 1.0)
+                      for c in range(ch)], 1)
+    clean *= 0.2 / np.abs(clean).max()
+    noisy = clean + rng.normal(0, 0.02, clean.shape)
+    q = lambda x: np.clip(np.round(x * 32767), -32768, 32767).astype(np.int16)
+    wavfile.write(args[0], n, q(noisy).squeeze())
+    wavfile.write(args[1], n, q(clean).squeeze())
+
+
+def cmd_snr(args):
+    """snr CLEAN.wav OTHER.wav: SNR in dB of OTHER against CLEAN."""
+    from scipy.io import wavfile
+    _, c = wavfile.read(args[0])
+    _, o = wavfile.read(args[1])
+    c, o = c.astype(float), o.astype(float)
+    print("%.3f" % (10 * np.log10(np.sum(c ** 2) / np.sum((o - c) ** 2))))
+
+
+def cmd_gen_image(args):
+    """gen-image PATH W H CHANNELS MAXVAL NOISE_SD SEED [CLEAN]: a smooth
+    scene (gradient, disc, texture) plus Gaussian noise."""
+    w, h, c, maxval = map(int, args[1:5])
+    sd, seed = float(args[5]), int(args[6])
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    base = 0.25 + 0.4 * x / w + 0.1 * np.sin(y / 5.0)
+    base = base + 0.2 * ((x - w / 2) ** 2 + (y - h / 3) ** 2 < (w / 4) ** 2)
+    img = np.stack([base * (0.8 + 0.1 * k) for k in range(c)], -1) * maxval
+    clean = np.clip(np.round(img), 0, maxval)
+    noisy = np.clip(np.round(img + rng.normal(0, sd, img.shape)), 0, maxval)
+    sq = (lambda a: a[..., 0]) if c == 1 else (lambda a: a)
+    write_pnm(args[0], sq(noisy), maxval)
+    if len(args) > 7:
+        write_pnm(args[7], sq(clean), maxval)
+
+
+def cmd_camera(args):
+    """camera PATH: scikit-image's camera image as PGM."""
+    import skimage.data
+    write_pnm(args[0], skimage.data.camera(), 255)
+
+
+def cmd_psnr(args):
+    a, m = read_pnm(args[0])
+    b, _ = read_pnm(args[1])
+    print("%.3f" % (10 * np.log10(m ** 2 / np.mean((a - b) ** 2.0))))
+
+
+def cmd_maxdiff(args):
+    a, _ = read_pnm(args[0])
+    b, _ = read_pnm(args[1])
+    print(int(np.abs(a - b).max()))
+
+
+def cmd_flip(args):
+    """flip PATH OFFSET: flip one bit of the byte at OFFSET (negative:
+    from the end)."""
+    b = bytearray(open(args[0], "rb").read())
+    b[int(args[1])] ^= 0x10
+    open(args[0], "wb").write(b)
+
+
+if __name__ == "__main__":
+    globals()["cmd_" + sys.argv[1].replace("-", "_")](sys.argv[2:])
