@@ -8,6 +8,7 @@
 #   make install PREFIX=/usr/local
 #   make deps       install missing Debian packages (no-op when present)
 #   make bench      run the benchmarks in bench/ (not part of check)
+#   make fuzz FUZZ_SECONDS=N   run every libFuzzer harness N seconds
 
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
@@ -26,8 +27,14 @@ CPPFLAGS  = -D_GNU_SOURCE -Ilib -DKVAE_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 CFLAGS_release = -O2 -g
 CFLAGS_asan    = -O1 -g -fno-omit-frame-pointer \
                  -fsanitize=address,undefined -fno-sanitize-recover=undefined
-CFLAGS    = -std=c11 $(WARN) -fopenmp $(CFLAGS_$(VARIANT))
-LDFLAGS   = -fopenmp $(filter -fsanitize=%,$(CFLAGS_$(VARIANT)))
+# The fuzz variant is built with clang (libFuzzer); clang's OpenMP runtime
+# is not installed, so that variant runs the OpenMP loops serially.
+CFLAGS_fuzz    = -O1 -g -fno-omit-frame-pointer -Wno-unknown-pragmas \
+                 -fsanitize=fuzzer-no-link,address,undefined \
+                 -fno-sanitize-recover=undefined
+OPENMP    = $(if $(filter fuzz,$(VARIANT)),,-fopenmp)
+CFLAGS    = -std=c11 $(WARN) $(OPENMP) $(CFLAGS_$(VARIANT))
+LDFLAGS   = $(OPENMP) $(filter -fsanitize=%,$(CFLAGS_$(VARIANT)))
 
 B         = build/$(VARIANT)
 BIN       = $(if $(filter release,$(VARIANT)),bin,$(B)/bin)
@@ -36,13 +43,16 @@ LIB_SRC   = $(wildcard lib/*.c)
 CMD_SRC   = $(wildcard cmd/*.c)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 TOOL_SRC  = $(wildcard tests/tools/*.c)
+FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS   = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 20
 LIB_OBJ   = $(LIB_SRC:%.c=$(B)/%.o)
 PROGRAMS  = $(CMD_SRC:cmd/%.c=$(BIN)/%)
 UNITS     = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TOOLS     = $(TOOL_SRC:tests/tools/%.c=$(B)/tests/%)
 LIBKVAE   = $(B)/libkvae.a
 
-.PHONY: all asan check demo deps install clean bench test-variant unit-objs
+.PHONY: all asan check demo deps install clean bench test-variant fuzz fuzzers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -71,6 +81,16 @@ $(B)/tests/%: $(B)/tests/tools/%.o $(LIBKVAE)
 asan:
 	$(MAKE) VARIANT=asan all
 
+build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(LIBKVAE)
+	$(CC) $(LDFLAGS:fuzzer-no-link=fuzzer) -fsanitize=fuzzer $< $(LIBKVAE) \
+	    $(LDLIBS) -o $@
+
+fuzzers: $(FUZZERS)
+
+fuzz:
+	$(MAKE) VARIANT=fuzz CC=clang fuzzers
+	@bash tests/fuzz/run $(FUZZ_SECONDS) build/fuzz/summary
+
 deps:
 	@sh tests/deps.sh
 
@@ -81,10 +101,12 @@ test-variant: all
 	 bash tests/run $(B)/summary
 
 check: deps
-	@rm -f build/release/summary build/asan/summary
+	@rm -f build/release/summary build/asan/summary build/fuzz/summary
 	$(MAKE) VARIANT=release test-variant
 	$(MAKE) VARIANT=asan test-variant
-	@bash tests/summarize build/release/summary build/asan/summary
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	@bash tests/summarize build/release/summary build/asan/summary \
+	    build/fuzz/summary
 
 demo: deps
 	$(MAKE) all
@@ -105,4 +127,4 @@ clean:
 	rm -rf bin build
 
 -include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(B)/%.d) $(UNIT_SRC:%.c=$(B)/%.d) \
-	$(TOOL_SRC:%.c=$(B)/%.d)
+	$(TOOL_SRC:%.c=$(B)/%.d) $(FUZZ_SRC:%.c=$(B)/%.d)

@@ -1,0 +1,116 @@
+/* test_cli: option-argument parsers and the record chooser. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "cli.h"
+#include "seqsel.h"
+
+static void
+ranges(void)
+{
+	static const struct {
+		const char *arg;
+		size_t n, lo, hi;
+	} cases[] = {
+		{ "10:60", 100, 10, 60 }, { "10:60", 30, 10, 30 },
+		{ ":5", 3, 0, 3 }, { "-20:", 100, 80, 100 },
+		{ ":-1", 10, 0, 9 }, { "5:2", 10, 5, 5 }, { ":", 7, 0, 7 },
+		{ "-100:-50", 10, 0, 0 },
+	};
+	kv_err err;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cli_range r;
+		size_t lo, hi;
+		int rc = cli_range_arg("--range", cases[i].arg, &r, &err);
+		cli_range_resolve(&r, cases[i].n, &lo, &hi);
+		CHECK(rc == 0 && lo == cases[i].lo && hi == cases[i].hi,
+		    "range '%s' of %zu records is [%zu, %zu), want [%zu, %zu)",
+		    cases[i].arg, cases[i].n, lo, hi, cases[i].lo, cases[i].hi);
+	}
+	for (const char **bad = (const char *[]){ "5", "1:2:3", "a:b", "1.5:",
+	    " 1:2", NULL }; *bad; bad++) {
+		cli_range r;
+		CHECK(cli_range_arg("--range", *bad, &r, &err) != 0 &&
+		    strstr(err.msg, "--range") != NULL, "range '%s' refused: %s",
+		    *bad, err.msg);
+	}
+}
+
+static void
+columns(void)
+{
+	size_t *cols = NULL, n = 0;
+	kv_err err;
+	int rc = cli_columns_arg("--columns", "3,1-2,5", 10, &cols, &n, &err);
+
+	CHECK(rc == 0 && n == 4 && cols[0] == 2 && cols[1] == 0 &&
+	    cols[2] == 1 && cols[3] == 4, "columns '3,1-2,5' -> 2,0,1,4 "
+	    "(0-based)");
+	free(cols);
+	for (const char **bad = (const char *[]){ "", "0", "2-1", "1,,2", "1-",
+	    "11", "x", "1 ,2", NULL }; *bad; bad++)
+		CHECK(cli_columns_arg("--columns", *bad, 10, &cols, &n, &err)
+		    != 0, "columns '%s' refused: %s", *bad, err.msg);
+}
+
+static void
+numbers(void)
+{
+	long long i;
+	double d;
+	kv_err err;
+
+	CHECK(cli_int_arg("--n", "42", 0, 100, &i, &err) == 0 && i == 42,
+	    "int '42'");
+	CHECK(cli_int_arg("--n", "101", 0, 100, &i, &err) != 0, "int '101' "
+	    "out of [0, 100]: %s", err.msg);
+	CHECK(cli_int_arg("--n", "4x", 0, 100, &i, &err) != 0, "int '4x': %s",
+	    err.msg);
+	CHECK(cli_int_arg("--n", "99999999999999999999", 0, 1LL << 62, &i,
+	    &err) != 0, "int overflow refused: %s", err.msg);
+	CHECK(cli_double_arg("--p", "0.25", 0, 1, &d, &err) == 0 && d == 0.25,
+	    "double '0.25'");
+	CHECK(cli_double_arg("--p", "nan", 0, 1, &d, &err) != 0, "double 'nan' "
+	    "refused: %s", err.msg);
+	CHECK(cli_double_arg("--p", "1.5", 0, 1, &d, &err) != 0, "double '1.5' "
+	    "out of [0, 1]: %s", err.msg);
+}
+
+/* --keep-every / --drop-last / --head / --tail on a sequence of 10. */
+static void
+chooser(void)
+{
+	seqsel s = { .keep_every = 3 };
+	char got[16];
+	size_t n = 10;
+
+	for (size_t i = 0; i < n; i++)
+		got[i] = "sKm"[seqsel_decide(&s, i, SEQSEL_UNKNOWN)];
+	got[n] = '\0';
+	CHECK(strcmp(got, "KmmKmmKmmK") == 0, "keep-every 3: %s", got);
+	s = (seqsel){ .drop_last = 2, .head = 6 };
+	for (size_t i = 0; i < n; i++)
+		got[i] = "sKm"[seqsel_decide(&s, i, n)];
+	CHECK(strcmp(got, "KKKKmmssss") == 0, "head 6, drop-last 2: %s", got);
+	s = (seqsel){ .tail = 4, .keep_every = 2 };
+	cli_range_arg("--range", "1:-1", &s.range, NULL);
+	for (size_t i = 0; i < n; i++)
+		got[i] = "sKm"[seqsel_decide(&s, i, n)];
+	CHECK(strcmp(got, "sssssKmKms") == 0, "range 1:-1, tail 4, keep-every "
+	    "2: %s", got);
+	CHECK(seqsel_needs_length(&s) && !seqsel_needs_length(&(seqsel){
+	    .keep_every = 2, .head = 3 }), "needs the length only for tail, "
+	    "drop-last, negative range ends");
+}
+
+int
+main(void)
+{
+	ranges();
+	columns();
+	numbers();
+	chooser();
+	return check_done();
+}
