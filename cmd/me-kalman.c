@@ -60,7 +60,7 @@ static const char usage[] =
 "Examples:\n"
 "  me-kalman --order 8 noisy.wav -o clean.wav\n"
 "  me-kalman --noise-sd 20 noisy.pgm -o clean.pgm\n"
-"  kvae-cat --keep-every 2 clean.csv | me-kalman --noise-var 0.01 | kvae-cat --info\n"
+"  kvae-cat --keep-every 2 clean.csv | me-kalman --noise-var 0.01 > filled.csv\n"
 "  me-kalman --compress photo.ppm -o photo.mek && me-kalman -x photo.mek -o back.ppm\n"
 "\n"
 "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
