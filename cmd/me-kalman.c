@@ -189,12 +189,15 @@ parse_options(int argc, char **argv, struct settings *s)
 		cli_usage_error("--print-model writes stdout: give -o a file");
 }
 
-/* --print-model: one block of "key: values" lines per model. */
+/* Every model fitted comes here: printed for --print-model, and a
+ * warning when a given noise variance had to be capped. */
 struct report_ctx {
+	const struct settings *set;
 	const char *name;
 	const char *unit;	/* "channel", "column" */
 	size_t index;		/* 1-based */
 	size_t sequence;	/* 1-based, streams; 0: none */
+	int warned;		/* for this signal */
 };
 
 static void
@@ -213,9 +216,22 @@ static void
 report_model(const mekf_model *m, const char *pass, size_t block,
 	size_t first, size_t count, void *user)
 {
-	const struct report_ctx *c = user;
+	struct report_ctx *c = user;
 	int flat = m->err_var == 0;
+	double want = c->set->f.noise_var;
+	/* the noise of the pass that the user's value applies to */
+	int first_pass = strcmp(pass, "cols") != 0 ||
+	    c->set->f.direction == MEKF_COLS;
 
+	if (want >= 0 && first_pass && m->noise_var < want && !c->warned) {
+		cli_warn("%s: %s %zu, %s block %zu: noise variance %g is more "
+		    "than the data can hold; using %g (0.95 x the smallest "
+		    "eigenvalue of its autocorrelation matrix)", c->name,
+		    c->unit, c->index, pass, block + 1, want, m->noise_var);
+		c->warned = 1;
+	}
+	if (!c->set->print_model)
+		return;
 	printf("model: %s", c->name);
 	if (c->sequence)
 		printf(" sequence %zu", c->sequence);
@@ -235,12 +251,6 @@ report_model(const mekf_model *m, const char *pass, size_t block,
 	print_values("autocorr", m->r, m->p + 1, 0, 0);
 	print_values("gain", m->gain, m->p, 0, 0);
 	printf("filter_err_var: %.10g\n\n", m->P_filt_ss);
-}
-
-static mekf_report_fn *
-reporter(const struct settings *s)
-{
-	return s->print_model ? report_model : NULL;
 }
 
 static int
@@ -270,14 +280,15 @@ run_stream(const struct settings *s)
 			goto fail;
 	}
 	seq_buf b = { 0 };
-	struct report_ctx rc = { infile_name(s->input), "column", 0, 0 };
+	struct report_ctx rc = { s, infile_name(s->input), "column", 0, 0, 0 };
 	int got;
 	while ((got = seq_read_sequence(r, &b, &err)) == 1) {
 		rc.sequence++;
 		for (size_t c = 0; c < b.dim; c++) {
 			rc.index = c + 1;
+			rc.warned = 0;
 			if (mekf_denoise_signal(b.x + c, b.T, b.dim, &s->f,
-			    reporter(s), &rc, &err) != 0) {
+			    report_model, &rc, &err) != 0) {
 				kv_err_prefix(&err, "%s: sequence %zu, column %zu",
 				    infile_name(s->input), rc.sequence, c + 1);
 				goto fail;
@@ -352,10 +363,11 @@ run_audio(const struct settings *s)
 	if (sf_readf_double(sf, x, (sf_count_t)n) != (sf_count_t)n)
 		cli_die("%s: read error: %s", s->input, sf_strerror(sf));
 	sf_close(sf);
-	struct report_ctx rc = { s->input, "channel", 0, 0 };
+	struct report_ctx rc = { s, s->input, "channel", 0, 0, 0 };
 	for (size_t c = 0; c < C; c++) {
 		rc.index = c + 1;
-		if (mekf_denoise_signal(x + c, n, C, &s->f, reporter(s), &rc,
+		rc.warned = 0;
+		if (mekf_denoise_signal(x + c, n, C, &s->f, report_model, &rc,
 		    &err) != 0)
 			cli_die("%s: channel %zu: %s", s->input, c + 1, err.msg);
 	}
@@ -422,12 +434,13 @@ run_image(const struct settings *s, const uint8_t *buf, size_t len)
 	double *plane = malloc(n * sizeof *plane);
 	if (!plane)
 		cli_die("%s: out of memory", name);
-	struct report_ctx rc = { name, "channel", 0, 0 };
+	struct report_ctx rc = { s, name, "channel", 0, 0, 0 };
 	for (size_t c = 0; c < C; c++) {
 		for (size_t i = 0; i < n; i++)
 			plane[i] = im.pix[i * C + c];
 		rc.index = c + 1;
-		if (mekf_denoise_plane(plane, w, h, &s->f, reporter(s), &rc,
+		rc.warned = 0;
+		if (mekf_denoise_plane(plane, w, h, &s->f, report_model, &rc,
 		    &err) != 0)
 			cli_die("%s: channel %zu: %s", name, c + 1, err.msg);
 		for (size_t i = 0; i < n; i++) {

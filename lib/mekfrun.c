@@ -75,15 +75,14 @@ toeplitz_min_eigenvalue(const double *r, size_t p)
 }
 
 /* The model of one block of runs; a flat model when the block's
- * variance does not exceed the noise. An estimated noise variance
- * (`estimated`) is capped at 0.95 times the smallest eigenvalue of the
- * block's (p+1)-lag autocorrelation matrix: white noise adds its
- * variance to every eigenvalue, so it cannot exceed the smallest, and
- * below it the signal's autocorrelation stays positive definite. */
+ * variance does not exceed the noise. Otherwise the noise variance is
+ * capped at 0.95 times the smallest eigenvalue of the block's (p+1)-lag
+ * autocorrelation matrix: white noise adds its variance to every
+ * eigenvalue, so it cannot exceed the smallest, and below it the signal's
+ * autocorrelation stays positive definite. */
 static int
 block_model(mekf_model *m, const double *x, size_t nrun, size_t run_stride,
-	size_t n, size_t stride, size_t p, double noise_var, int estimated,
-	kv_err *err)
+	size_t n, size_t stride, size_t p, double noise_var, kv_err *err)
 {
 	double r[MEKF_MAX_ORDER + 1], mean;
 
@@ -91,15 +90,13 @@ block_model(mekf_model *m, const double *x, size_t nrun, size_t run_stride,
 		flat_model(m, 0, p, noise_var);	/* all missing */
 		return 0;
 	}
-	if (estimated) {
-		double lo = toeplitz_min_eigenvalue(r, p);
-		if (lo >= 0 && noise_var > 0.95 * lo)
-			noise_var = 0.95 * lo;
-	}
 	if (!(r[0] > noise_var)) {
 		flat_model(m, mean, p, noise_var);
 		return 0;
 	}
+	double lo = toeplitz_min_eigenvalue(r, p);
+	if (lo >= 0 && noise_var > 0.95 * lo)
+		noise_var = 0.95 * lo;
 	return mekf_fit_autocorr(m, r, mean, p, noise_var, err);
 }
 
@@ -124,7 +121,7 @@ mekf_denoise_signal(double *x, size_t n, size_t stride, const mekf_opts *o,
 			continue;
 		}
 		if (block_model(&m, x + first * stride, 1, 0, count, stride, p,
-		    noise, o->noise_var < 0, err) != 0)
+		    noise, err) != 0)
 			return kv_err_prefix(err, "block %zu (samples %zu-%zu)",
 			    b + 1, first, first + count - 1);
 		if (report)
@@ -139,9 +136,8 @@ mekf_denoise_signal(double *x, size_t n, size_t stride, const mekf_opts *o,
  * the mean steady-state error variance of the models in *err_var. */
 static int
 plane_pass(double *x, size_t nline, size_t line_stride, size_t len,
-	size_t stride, const mekf_opts *o, double noise_var, int estimated,
-	const char *pass, double *err_var, mekf_report_fn *report, void *user,
-	kv_err *err)
+	size_t stride, const mekf_opts *o, double noise_var, const char *pass,
+	double *err_var, mekf_report_fn *report, void *user, kv_err *err)
 {
 	size_t p = o->order, block = o->block ? o->block : nline, nb = 0;
 	double total = 0;
@@ -157,7 +153,7 @@ plane_pass(double *x, size_t nline, size_t line_stride, size_t len,
 		size_t count = nline - first < block ? nline - first : block;
 		double *bx = x + first * line_stride;
 		if (block_model(&m, bx, count, line_stride, len, stride, p,
-		    noise_var, estimated, err) != 0)
+		    noise_var, err) != 0)
 			return kv_err_prefix(err, "%s %zu-%zu", pass, first + 1,
 			    first + count);
 		if (report)
@@ -181,21 +177,19 @@ mekf_denoise_plane(double *x, size_t w, size_t h, const mekf_opts *o,
 	mekf_report_fn *report, void *user, kv_err *err)
 {
 	double noise = o->noise_var, ev;
-	int estimated = noise < 0;
 
 	if (o->direction & MEKF_ROWS) {
-		if (plane_pass(x, h, w, w, 1, o, noise, estimated, "rows", &ev,
-		    report, user, err) != 0)
+		if (plane_pass(x, h, w, w, 1, o, noise, "rows", &ev, report,
+		    user, err) != 0)
 			return -1;
 		/* What is left is the rows' error: not white across the
 		 * columns, so its variance is only an upper bound, capped
-		 * like an estimate. */
+		 * like any other. */
 		noise = ev;
-		estimated = 1;
 	}
 	if (o->direction & MEKF_COLS)
-		if (plane_pass(x, w, 1, h, w, o, noise, estimated, "cols", &ev,
-		    report, user, err) != 0)
+		if (plane_pass(x, w, 1, h, w, o, noise, "cols", &ev, report,
+		    user, err) != 0)
 			return -1;
 	return 0;
 }

@@ -16,10 +16,12 @@ enum { MEKF_ROWS = 1, MEKF_COLS = 2, MEKF_BOTH = 3 };
 
 typedef struct mekf_opts {
 	size_t order;		/* AR order p */
-	double noise_var;	/* < 0: estimate: the MAD of first
-				   differences, capped below the smallest
-				   eigenvalue of each block's (p+1)-lag
-				   autocorrelation matrix */
+	double noise_var;	/* < 0: estimate it (the MAD of first
+				   differences). Given or estimated, each
+				   block caps it at 0.95 times the smallest
+				   eigenvalue of its (p+1)-lag
+				   autocorrelation matrix; the models
+				   reported carry the value used */
 	size_t block;		/* samples (signals) or rows/columns (planes)
 				   per model; 0: one model for all */
 	int direction;		/* planes: MEKF_ROWS, MEKF_COLS or MEKF_BOTH */
@@ -35,8 +37,7 @@ typedef void mekf_report_fn(const mekf_model *m, const char *pass,
  * the whole signal; each block gets its own model, the filter state runs
  * on across block boundaries. A block whose variance does not exceed the
  * noise variance carries no signal the model can see: its output is its
- * mean. Fails (naming the block) when a model cannot be built, e.g. the
- * autocorrelation minus the noise is not positive definite. */
+ * mean. Fails (naming the block) when a model cannot be built. */
 int mekf_denoise_signal(double *x, size_t n, size_t stride,
 	const mekf_opts *o, mekf_report_fn *report, void *user, kv_err *err);
 

@@ -89,10 +89,17 @@ ok() { awk "BEGIN { exit !($*) }" || { echo "failed: $*"; return 1; }; }
 	assert_line "missing values: 0"
 }
 
-@test "me-kalman: noise variance above the data's autocorrelation is refused" {
+@test "me-kalman: a noise variance the data cannot hold is capped, with a warning" {
 	helper gen-ar 2000 1 6 clean.csv noisy.csv
-	run --separate-stderr me-kalman --order 3 --noise-var 3.9 noisy.csv
-	assert_bad_input me-kalman "noisy.csv: sequence 1, column 1: .*not positive definite"
+	run --separate-stderr me-kalman --order 3 --noise-var 3.9 --print-model noisy.csv
+	assert_success
+	[[ "$stderr" =~ ^me-kalman:\ noisy.csv:\ column\ 1,\ signal\ block\ 1:\ noise\ variance\ 3.9\ is\ more ]]
+	nv=$(value noise_var <(echo "$output"))
+	ok "$nv < 3.9 && $nv > 0"
+	grep -q '^lpc:' <(echo "$output")
+	run --separate-stderr me-kalman --order 3 --noise-var 1 noisy.csv
+	assert_success
+	assert_equal "$stderr" ""
 }
 
 @test "me-kalman: stereo WAV: each channel denoised, SNR up; FLAC by extension" {
