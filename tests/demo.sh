@@ -30,3 +30,39 @@ kvae-cat --info noisy.csv | sed 's/^/   /'
 step "2. Mark 4 of every 5 records missing (imputation experiment), in binary"
 kvae-cat --keep-every 5 -f bin noisy.csv >gaps.bin
 kvae-cat --info gaps.bin | grep -E '^(records|missing)' | sed 's/^/   /'
+
+step "me-kalman: denoise the noisy sines (AR(8) ME model, noise variance estimated)"
+me-kalman --order 8 noisy.csv >denoised.csv
+rms() {	# RMS difference of two CSV streams of the same shape, blank lines skipped
+	paste -d, "$1" "$2" | awk -F, 'NF == 4 { s += ($1-$3)^2 + ($2-$4)^2; n += 2 }
+		END { printf "%.4f", sqrt(s / n) }'
+}
+echo "   RMS error against the clean sines: noisy $(rms clean.csv noisy.csv), me-kalman $(rms clean.csv denoised.csv)"
+me-kalman --order 8 --print-model noisy.csv | awk '$1 == "noise_var:" { s += $2; n++ }
+	END { printf "   noise variance estimated (mean of %d signals): %.4f (true 0.09)\n", n, s / n }'
+
+step "me-kalman: compress a generated 16-bit image losslessly, and within 4 levels"
+"${PYTHON:-/usr/bin/python3}" - <<'PY'
+import numpy as np
+rng = np.random.default_rng(5)
+y, x = np.mgrid[0:192, 0:256]
+img = 20000 + 15000 * np.sin(x / 23.0) * np.cos(y / 31.0) + 8000 * (((x - 128) ** 2 + (y - 96) ** 2) < 50 ** 2)
+img = np.clip(np.round(img + rng.normal(0, 30, img.shape)), 0, 65535).astype(">u2")
+with open("scene.pgm", "wb") as f:
+    f.write(b"P5\n256 192\n65535\n" + img.tobytes())
+PY
+me-kalman --compress scene.pgm -o scene.mek
+me-kalman --decompress scene.mek -o back.pgm
+cmp -s scene.pgm back.pgm && same="bit-exact" || same="DIFFERENT"
+me-kalman --compress --max-error 4 scene.pgm -o near.mek
+me-kalman --decompress near.mek -o near.pgm
+gzip -9 -c scene.pgm >scene.pgm.gz
+px=$((256 * 192))
+echo "   raw $(stat -c %s scene.pgm) bytes; gzip -9 $(stat -c %s scene.pgm.gz); .mek lossless $(stat -c %s scene.mek) ($same);" \
+	"--max-error 4: $(stat -c %s near.mek)"
+awk -v a="$(stat -c %s scene.mek)" -v b="$(stat -c %s near.mek)" -v px=$px \
+	'BEGIN { printf "   bits per pixel: lossless %.2f, max error 4 %.2f\n", 8 * a / px, 8 * b / px }'
+"${PYTHON:-/usr/bin/python3}" -c '
+import numpy as np
+a, b = (np.frombuffer(open(f, "rb").read()[-2 * 256 * 192:], ">u2").astype(int) for f in ("scene.pgm", "near.pgm"))
+print("   --max-error 4: largest pixel error %d" % np.abs(a - b).max())'
