@@ -213,37 +213,61 @@ ok() { awk "BEGIN { exit !($*) }" || { echo "failed: $*"; return 1; }; }
 	assert_bad_input me-kalman "a.mek: a .mek file: use --decompress"
 }
 
-@test "me-kalman: malformed PGM/PPM" {
+@test "me-kalman: bad input: PGM shorter than its header says" {
 	printf 'P5\n4 4\n255\nabc' >short.pgm
 	run --separate-stderr me-kalman short.pgm
 	assert_bad_input me-kalman "short.pgm: truncated: 4x4 maxval 255 needs 16 bytes"
+}
+
+@test "me-kalman: bad input: PGM header not a number" {
 	printf 'P5\n4 x\n255\n' >hdr.pgm
 	run --separate-stderr me-kalman --compress hdr.pgm
 	assert_bad_input me-kalman "hdr.pgm: header: height is not a number"
+}
+
+@test "me-kalman: bad input: PGM sample above maxval" {
 	printf 'P5\n2 1\n100\n\x10\xff' >big.pgm
 	run --separate-stderr me-kalman big.pgm
 	assert_bad_input me-kalman "big.pgm: sample 255 at row 1, column 2 exceeds maxval 100"
+}
+
+@test "me-kalman: bad input: PGM maxval 0" {
 	printf 'P5\n2 1\n0\n\x00\x00' >zero.pgm
 	run --separate-stderr me-kalman zero.pgm
 	assert_bad_input me-kalman "zero.pgm: header: maxval is 0"
+}
+
+@test "me-kalman: bad input: image too small for the order" {
 	printf 'P6\n2 2\n255\n' >tiny.ppm
 	head -c 12 /dev/zero >>tiny.ppm
 	run --separate-stderr me-kalman tiny.ppm
 	assert_bad_input me-kalman "tiny.ppm: channel 1: rows of 2 samples are too short for order 8"
 }
 
-@test "me-kalman: bad streams and missing files" {
+@test "me-kalman: bad input: missing files" {
 	run --separate-stderr me-kalman no-such.csv
 	assert_bad_input me-kalman "no-such.csv"
+	run --separate-stderr me-kalman --compress no-such.pgm
+	assert_bad_input me-kalman "no-such.pgm"
+	run --separate-stderr me-kalman --decompress no-such.mek
+	assert_bad_input me-kalman "no-such.mek"
+}
+
+@test "me-kalman: bad input: malformed stream" {
 	printf '1,2\n3,x\n' >bad.csv
 	run --separate-stderr me-kalman bad.csv
 	assert_bad_input me-kalman "bad.csv:2"
+}
+
+@test "me-kalman: bad input: sequence too short for the order" {
 	printf '1\n2\n3\n' >short.csv
 	run --separate-stderr me-kalman short.csv
 	assert_bad_input me-kalman "short.csv: sequence 1, column 1: 3 samples are too few for order 8"
-	run --separate-stderr me-kalman --compress no-such.pgm
-	assert_bad_input me-kalman "no-such.pgm"
+}
+
+@test "me-kalman: bad input: empty stream" {
 	: >empty.csv
 	run --separate-stderr me-kalman empty.csv
 	assert_equal "$status" 1
+	[[ "$stderr" == me-kalman:\ empty.csv* ]]
 }
