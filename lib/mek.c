@@ -16,6 +16,7 @@
 #define NB_MAX 17
 #define HEADER_FIXED 24
 #define MAX_COEF (MEK_MAX_ORDER + 3)
+#define NBIAS (NCTX * 27)	/* bias contexts: gradient x sign pattern */
 
 /* Causal neighbours (dy, dx) in the plane, in the order `order` takes
  * them: W, N, NW, NE, WW, NN, NWW, NNE, NNW, NEE, NNWW, NNEE. */
@@ -103,9 +104,17 @@ bitlen(uint32_t u)
 	return u ? 32 - __builtin_clz(u) : 0;
 }
 
-/* The coding context: bit length of |N-NW| + |W-NW| + |NE-N|. */
 static int
-context(const plane *cur, long cy, long cx, int32_t mid)
+sign3(int32_t d)
+{
+	return d < 0 ? 0 : d == 0 ? 1 : 2;
+}
+
+/* The coding context: bit length of |N-NW| + |W-NW| + |NE-N|; and in
+ * *bias_ctx that with the signs of the three differences, for the bias
+ * correction. */
+static int
+context(const plane *cur, long cy, long cx, int32_t mid, int *bias_ctx)
 {
 	int32_t W = fetch(cur, cy, cx - 1, cy, cx, mid);
 	int32_t N = fetch(cur, cy - 1, cx, cy, cx, mid);
@@ -113,13 +122,17 @@ context(const plane *cur, long cy, long cx, int32_t mid)
 	int32_t NE = fetch(cur, cy - 1, cx + 1, cy, cx, mid);
 	uint32_t g = (uint32_t)(abs(N - NW) + abs(W - NW) + abs(NE - N));
 	int b = bitlen(g);
-	return b < NCTX ? b : NCTX - 1;
+	b = b < NCTX ? b : NCTX - 1;
+	*bias_ctx = b * 27 + 9 * sign3(N - NW) + 3 * sign3(W - NW) +
+	    sign3(NE - N);
+	return b;
 }
 
 typedef struct models {
 	rc_prob nb[NCTX][1 << NB_BITS];
 	rc_prob hi[NCTX][NB_MAX + 1];
 	rc_prob mant[NB_MAX + 1][NB_MAX + 1];
+	int32_t bias_sum[NBIAS], bias_count[NBIAS];	/* error statistics */
 } models;
 
 static void
@@ -128,6 +141,29 @@ models_init(models *m)
 	rc_probs_init(&m->nb[0][0], sizeof m->nb / sizeof(rc_prob));
 	rc_probs_init(&m->hi[0][0], sizeof m->hi / sizeof(rc_prob));
 	rc_probs_init(&m->mant[0][0], sizeof m->mant / sizeof(rc_prob));
+	memset(m->bias_sum, 0, sizeof m->bias_sum);
+	memset(m->bias_count, 0, sizeof m->bias_count);
+}
+
+/* The mean reconstruction error seen in a bias context, rounded: what
+ * the linear predictor gets wrong there on average (JPEG-LS's C[Q]). */
+static int32_t
+bias_correction(const models *m, int bc)
+{
+	int32_t s = m->bias_sum[bc], n = m->bias_count[bc];
+	if (n == 0)
+		return 0;
+	return s >= 0 ? (s + n / 2) / n : -((-s + n / 2) / n);
+}
+
+static void
+bias_update(models *m, int bc, int32_t e)
+{
+	m->bias_sum[bc] += e;
+	if (++m->bias_count[bc] == 256) {	/* forget slowly */
+		m->bias_sum[bc] /= 2;
+		m->bias_count[bc] /= 2;
+	}
 }
 
 /* u = zigzag(q): bit length through a tree per context, the bit below
@@ -173,9 +209,12 @@ code_plane(rc_encoder *enc, rc_decoder *dec, models *m, plane *cur,
 
 	for (long y = 0; y < cur->h; y++)
 		for (long x = 0; x < cur->w; x++) {
+			int bc;
 			gather(v, cur, prev, y, x, order, mid);
-			int32_t pred = predict(pr, v, maxval);
-			int ctx = context(cur, y, x, mid);
+			int ctx = context(cur, y, x, mid, &bc);
+			int32_t pred = predict(pr, v, maxval) +
+			    bias_correction(m, bc);
+			pred = pred < 0 ? 0 : pred > maxval ? maxval : pred;
 			int32_t q;
 			uint32_t u;
 			if (enc) {
@@ -193,8 +232,9 @@ code_plane(rc_encoder *enc, rc_decoder *dec, models *m, plane *cur,
 				    (int32_t)(u / 2);
 			}
 			int64_t r = (int64_t)pred + (int64_t)q * step;
-			cur->v[y * cur->w + x] =
-			    (int32_t)(r < 0 ? 0 : r > maxval ? maxval : r);
+			r = r < 0 ? 0 : r > maxval ? maxval : r;
+			cur->v[y * cur->w + x] = (int32_t)r;
+			bias_update(m, bc, (int32_t)(r - pred));
 		}
 	return 0;
 }

@@ -10,6 +10,8 @@
  * solved by Cholesky; the coefficients are rounded to 12 fractional bits
  * and stored, so encoder and decoder predict with the same integer
  * arithmetic on the reconstructed pixels. The prediction error is
+ * corrected by the mean error seen so far in its context (local gradient
+ * and the signs of N-NW, W-NW, NE-N, as JPEG-LS's bias cancellation),
  * quantised as JPEG-LS does with NEAR = max_error (0: lossless; E > 0:
  * every reconstructed pixel within E of the original) and coded with the
  * adaptive binary range coder, contexts chosen by the local gradient.
