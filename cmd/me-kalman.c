@@ -53,7 +53,7 @@ static const char usage[] =
 "  -x, --decompress           .mek to PGM/PPM\n"
 "  -e, --max-error=E          every pixel within E (default 0: lossless)\n"
 "  -p, --order=N              causal neighbours of the predictor (default\n"
-"                             6; 1..12)\n"
+"                             4; 1..12)\n"
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show the version and exit\n"
 "\n"

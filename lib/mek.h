@@ -42,7 +42,7 @@
 #define MEK_MAGIC "\x89MEK\r\n\x1a\n"
 #define MEK_VERSION 1
 #define MEK_MAX_ORDER 12
-#define MEK_DEFAULT_ORDER 6
+#define MEK_DEFAULT_ORDER 4
 #define MEK_MAX_CHANNELS 4
 #define MEK_MAX_SAMPLES (1u << 30)
 
