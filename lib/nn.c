@@ -1,0 +1,292 @@
+/* nn.c: oneDNN set-up, dense layers, pixel shuffle, activations. */
+#include "nn.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_dnnl.h"
+
+dnnl_engine_t nn_engine;
+dnnl_stream_t nn_stream;
+
+static const char *
+status_name(dnnl_status_t st)
+{
+	switch (st) {
+	case dnnl_success: return "success";
+	case dnnl_out_of_memory: return "out of memory";
+	case dnnl_invalid_arguments: return "invalid arguments";
+	case dnnl_unimplemented: return "unimplemented";
+	case dnnl_iterator_ends: return "iterator ends";
+	case dnnl_runtime_error: return "runtime error";
+	case dnnl_not_required: return "not required";
+	default: return "unknown status";
+	}
+}
+
+int
+nn_dnnl_check(dnnl_status_t st, const char *what, kv_err *err)
+{
+	if (st == dnnl_success)
+		return 0;
+	return kv_errf(err, "oneDNN: %s: %s (status %d)", what,
+	    status_name(st), (int)st);
+}
+
+int
+nn_dnnl_ready(kv_err *err)
+{
+	if (nn_stream != NULL)
+		return 0;
+	if (nn_engine == NULL &&
+	    nn_dnnl_check(dnnl_engine_create(&nn_engine, dnnl_cpu, 0),
+	    "creating the CPU engine", err))
+		return -1;
+	return nn_dnnl_check(dnnl_stream_create(&nn_stream, nn_engine,
+	    dnnl_stream_default_flags), "creating a stream", err);
+}
+
+dnnl_memory_desc_t
+nn_dnnl_md(int ndims, const dnnl_dim_t *dims, dnnl_format_tag_t tag)
+{
+	dnnl_memory_desc_t md;
+
+	memset(&md, 0, sizeof md);
+	/* Plain tags with positive dims cannot fail. */
+	dnnl_memory_desc_init_by_tag(&md, ndims, dims, dnnl_f32, tag);
+	return md;
+}
+
+int
+nn_dnnl_mem(dnnl_memory_t *mem, const dnnl_memory_desc_t *md, kv_err *err)
+{
+	return nn_dnnl_check(dnnl_memory_create(mem, md, nn_engine,
+	    DNNL_MEMORY_NONE), "creating a memory object", err);
+}
+
+int
+nn_dnnl_primitive(dnnl_primitive_t *prim, dnnl_primitive_desc_t *pd_out,
+	const_dnnl_op_desc_t op, const_dnnl_primitive_desc_t hint,
+	const char *what, kv_err *err)
+{
+	dnnl_primitive_desc_t pd;
+
+	if (nn_dnnl_check(dnnl_primitive_desc_create(&pd, op, NULL, nn_engine,
+	    hint), what, err))
+		return -1;
+	if (nn_dnnl_check(dnnl_primitive_create(prim, pd), what, err)) {
+		dnnl_primitive_desc_destroy(pd);
+		return -1;
+	}
+	if (pd_out != NULL)
+		*pd_out = pd;
+	else
+		dnnl_primitive_desc_destroy(pd);
+	return 0;
+}
+
+int
+nn_dnnl_run(dnnl_primitive_t prim, int n, dnnl_exec_arg_t *args,
+	void *const *ptrs, const char *what, kv_err *err)
+{
+	for (int i = 0; i < n; i++)
+		if (nn_dnnl_check(dnnl_memory_set_data_handle(args[i].memory,
+		    ptrs[i]), what, err))
+			return -1;
+	if (nn_dnnl_check(dnnl_primitive_execute(prim, nn_stream, n, args),
+	    what, err))
+		return -1;
+	return nn_dnnl_check(dnnl_stream_wait(nn_stream), what, err);
+}
+
+/* ---- dense ----------------------------------------------------------- */
+
+int
+nn_dense_forward(float *out, const float *inp, const float *weight,
+	const float *bias, int B, int C, int OC, kv_err *err)
+{
+	/* out (B, OC) = inp (B, C) weight^T (C, OC) */
+	if (nn_dnnl_check(dnnl_sgemm('N', 'T', B, OC, C, 1.0f, inp, C, weight,
+	    C, 0.0f, out, OC), "dense forward", err))
+		return -1;
+	if (bias != NULL) {
+		#pragma omp parallel for if ((size_t)B * OC > 65536)
+		for (int b = 0; b < B; b++)
+			for (int o = 0; o < OC; o++)
+				out[(size_t)b * OC + o] += bias[o];
+	}
+	return 0;
+}
+
+int
+nn_dense_backward(float *dinp, float *dweight, float *dbias,
+	const float *dout, const float *inp, const float *weight, int B, int C,
+	int OC, kv_err *err)
+{
+	/* dinp (B, C) += dout (B, OC) weight (OC, C) */
+	if (dinp != NULL && nn_dnnl_check(dnnl_sgemm('N', 'N', B, C, OC, 1.0f,
+	    dout, OC, weight, C, 1.0f, dinp, C), "dense backward (data)", err))
+		return -1;
+	/* dweight (OC, C) += dout^T (OC, B) inp (B, C) */
+	if (nn_dnnl_check(dnnl_sgemm('T', 'N', OC, C, B, 1.0f, dout, OC, inp,
+	    C, 1.0f, dweight, C), "dense backward (weights)", err))
+		return -1;
+	if (dbias != NULL)
+		for (int o = 0; o < OC; o++) {
+			double s = 0;
+			for (int b = 0; b < B; b++)
+				s += dout[(size_t)b * OC + o];
+			dbias[o] += (float)s;
+		}
+	return 0;
+}
+
+void
+nn_dense_forward_ref(float *out, const float *inp, const float *weight,
+	const float *bias, int B, int C, int OC)
+{
+	for (int b = 0; b < B; b++)
+		for (int o = 0; o < OC; o++) {
+			double s = bias != NULL ? bias[o] : 0.0;
+			for (int c = 0; c < C; c++)
+				s += (double)inp[(size_t)b * C + c] *
+				    weight[(size_t)o * C + c];
+			out[(size_t)b * OC + o] = (float)s;
+		}
+}
+
+void
+nn_dense_backward_ref(float *dinp, float *dweight, float *dbias,
+	const float *dout, const float *inp, const float *weight, int B, int C,
+	int OC)
+{
+	for (int b = 0; b < B; b++)
+		for (int o = 0; o < OC; o++) {
+			float g = dout[(size_t)b * OC + o];
+			for (int c = 0; c < C; c++) {
+				if (dinp != NULL)
+					dinp[(size_t)b * C + c] +=
+					    g * weight[(size_t)o * C + c];
+				dweight[(size_t)o * C + c] +=
+				    g * inp[(size_t)b * C + c];
+			}
+			if (dbias != NULL)
+				dbias[o] += g;
+		}
+}
+
+/* ---- pixel shuffle ----------------------------------------------------- */
+
+void
+nn_pixel_shuffle_forward(float *out, const float *inp, int N, int C, int H,
+	int W, int r)
+{
+	size_t OH = (size_t)H * r, OW = (size_t)W * r;
+
+	#pragma omp parallel for collapse(2) if ((size_t)N * C * OH * OW > 65536)
+	for (int n = 0; n < N; n++)
+		for (int c = 0; c < C; c++)
+			for (size_t oh = 0; oh < OH; oh++)
+				for (size_t ow = 0; ow < OW; ow++) {
+					size_t h = oh / r, i = oh % r;
+					size_t w = ow / r, j = ow % r;
+					size_t ic = (size_t)c * r * r + i * r + j;
+					out[(((size_t)n * C + c) * OH + oh) * OW +
+					    ow] = inp[(((size_t)n * C * r * r + ic) *
+					    H + h) * W + w];
+				}
+}
+
+void
+nn_pixel_shuffle_backward(float *dinp, const float *dout, int N, int C,
+	int H, int W, int r)
+{
+	size_t OH = (size_t)H * r, OW = (size_t)W * r;
+
+	#pragma omp parallel for collapse(2) if ((size_t)N * C * OH * OW > 65536)
+	for (int n = 0; n < N; n++)
+		for (int c = 0; c < C; c++)
+			for (size_t oh = 0; oh < OH; oh++)
+				for (size_t ow = 0; ow < OW; ow++) {
+					size_t h = oh / r, i = oh % r;
+					size_t w = ow / r, j = ow % r;
+					size_t ic = (size_t)c * r * r + i * r + j;
+					dinp[(((size_t)n * C * r * r + ic) * H + h) *
+					    W + w] += dout[(((size_t)n * C + c) *
+					    OH + oh) * OW + ow];
+				}
+}
+
+/* ---- activations --------------------------------------------------------- */
+
+#define PAR_IF(n) if ((n) > 65536)
+
+void
+nn_relu_forward(float *out, const float *inp, size_t n)
+{
+	#pragma omp parallel for PAR_IF(n)
+	for (size_t i = 0; i < n; i++)
+		out[i] = inp[i] > 0 ? inp[i] : 0.0f;
+}
+
+void
+nn_relu_backward(float *dinp, const float *dout, const float *inp, size_t n)
+{
+	#pragma omp parallel for PAR_IF(n)
+	for (size_t i = 0; i < n; i++)
+		if (inp[i] > 0)
+			dinp[i] += dout[i];
+}
+
+void
+nn_leaky_relu_forward(float *out, const float *inp, float slope, size_t n)
+{
+	#pragma omp parallel for PAR_IF(n)
+	for (size_t i = 0; i < n; i++)
+		out[i] = inp[i] > 0 ? inp[i] : slope * inp[i];
+}
+
+void
+nn_leaky_relu_backward(float *dinp, const float *dout, const float *inp,
+	float slope, size_t n)
+{
+	#pragma omp parallel for PAR_IF(n)
+	for (size_t i = 0; i < n; i++)
+		dinp[i] += inp[i] > 0 ? dout[i] : slope * dout[i];
+}
+
+void
+nn_tanh_forward(float *out, const float *inp, size_t n)
+{
+	#pragma omp parallel for PAR_IF(n)
+	for (size_t i = 0; i < n; i++)
+		out[i] = tanhf(inp[i]);
+}
+
+void
+nn_tanh_backward(float *dinp, const float *dout, const float *out, size_t n)
+{
+	#pragma omp parallel for PAR_IF(n)
+	for (size_t i = 0; i < n; i++)
+		dinp[i] += dout[i] * (1.0f - out[i] * out[i]);
+}
+
+void
+nn_sigmoid_forward(float *out, const float *inp, size_t n)
+{
+	#pragma omp parallel for PAR_IF(n)
+	for (size_t i = 0; i < n; i++)
+		/* Both branches stay finite for any input. */
+		out[i] = inp[i] >= 0 ? 1.0f / (1.0f + expf(-inp[i])) :
+		    expf(inp[i]) / (1.0f + expf(inp[i]));
+}
+
+void
+nn_sigmoid_backward(float *dinp, const float *dout, const float *out,
+	size_t n)
+{
+	#pragma omp parallel for PAR_IF(n)
+	for (size_t i = 0; i < n; i++)
+		dinp[i] += dout[i] * out[i] * (1.0f - out[i]);
+}
