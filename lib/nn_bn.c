@@ -13,6 +13,7 @@ struct nn_bn_cache {
 	dnnl_memory_t src, dst, dsrc_m, scale, shift, mean, var, dscale,
 	    dshift;
 	float *dsrc, *dw, *db;		/* backward scratch (oneDNN overwrites) */
+	float *zshift;			/* (C) backward wants a shift; unused */
 };
 
 int
@@ -51,6 +52,7 @@ cache_free(struct nn_bn_cache *c)
 	free(c->dsrc);
 	free(c->dw);
 	free(c->db);
+	free(c->zshift);
 	free(c);
 }
 
@@ -85,7 +87,9 @@ cache_build(nn_batchnorm *L, int N, int HW, kv_err *err)
 	c->dsrc = malloc(sizeof(float) * (size_t)N * L->C * HW);
 	c->dw = malloc(sizeof(float) * (size_t)L->C);
 	c->db = malloc(sizeof(float) * (size_t)L->C);
-	if (c->dsrc == NULL || c->dw == NULL || c->db == NULL) {
+	c->zshift = calloc((size_t)L->C, sizeof(float));
+	if (c->dsrc == NULL || c->dw == NULL || c->db == NULL ||
+	    c->zshift == NULL) {
 		kv_errf(err, "batchnorm: out of memory");
 		goto out;
 	}
@@ -195,15 +199,16 @@ nn_batchnorm_backward(nn_batchnorm *L, float *dinp, float *dweight,
 		return -1;
 	c = L->cache;
 	{
-		dnnl_exec_arg_t args[8] = {
+		dnnl_exec_arg_t args[9] = {
 			{ DNNL_ARG_SRC, c->src }, { DNNL_ARG_MEAN, c->mean },
 			{ DNNL_ARG_VARIANCE, c->var }, { DNNL_ARG_DIFF_DST, c->dst },
 			{ DNNL_ARG_SCALE, c->scale }, { DNNL_ARG_DIFF_SRC, c->dsrc_m },
 			{ DNNL_ARG_DIFF_SCALE, c->dscale },
-			{ DNNL_ARG_DIFF_SHIFT, c->dshift } };
-		void *ptrs[8] = { (void *)inp, L->mean, L->var, (void *)dout,
-		    (void *)weight, c->dsrc, c->dw, c->db };
-		if (nn_dnnl_run(c->bwd, 8, args, ptrs, "batchnorm backward",
+			{ DNNL_ARG_DIFF_SHIFT, c->dshift },
+			{ DNNL_ARG_SHIFT, c->shift } };
+		void *ptrs[9] = { (void *)inp, L->mean, L->var, (void *)dout,
+		    (void *)weight, c->dsrc, c->dw, c->db, c->zshift };
+		if (nn_dnnl_run(c->bwd, 9, args, ptrs, "batchnorm backward",
 		    err))
 			return -1;
 	}
