@@ -35,4 +35,28 @@ int nn_dnnl_primitive(dnnl_primitive_t *prim, dnnl_primitive_desc_t *pd_out,
 int nn_dnnl_run(dnnl_primitive_t prim, int n, dnnl_exec_arg_t *args,
 	void *const *ptrs, const char *what, kv_err *err);
 
+/* One argument of a primitive: the caller's plain-layout buffer (`user`,
+ * handle set per call) and, when the primitive chose another layout
+ * (blocked formats run several times faster for convolutions), an
+ * internal memory in that layout with the reorder between them. */
+typedef struct nn_port {
+	int arg;			/* DNNL_ARG_... */
+	int output;			/* written by the primitive */
+	dnnl_memory_t user, inner;	/* inner == user when layouts agree */
+	dnnl_primitive_t reorder;	/* user->inner (input) or back */
+} nn_port;
+
+/* Set up a port for argument `arg` of pd, whose layout is
+ * dnnl_primitive_desc_query_md(pd, query, index), with the caller's plain
+ * layout `plain`. 0 or -1. */
+int nn_port_init(nn_port *p, int arg, int output,
+	const dnnl_memory_desc_t *plain, const_dnnl_primitive_desc_t pd,
+	dnnl_query_t query, int index, kv_err *err);
+void nn_port_free(nn_port *p);
+
+/* Run prim on n ports bound to the buffers ptrs: reorder inputs in, run,
+ * reorder outputs out, wait. 0 or -1. */
+int nn_port_run(dnnl_primitive_t prim, int n, nn_port *const *ports,
+	void *const *ptrs, const char *what, kv_err *err);
+
 #endif
