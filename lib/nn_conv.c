@@ -41,14 +41,19 @@ nn_conv2d_init(nn_conv2d *L, int C, int OC, int K, int stride, int pad)
 static void
 cache_free(struct nn_conv2d_cache *c)
 {
-	nn_port *ports[] = { &c->f_src, &c->f_wei, &c->f_bias, &c->f_dst,
-	    &c->d_ddst, &c->d_wei, &c->d_dsrc, &c->w_src, &c->w_ddst,
-	    &c->w_dwei, &c->w_dbias };
-
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
-		nn_port_free(ports[i]);
+	nn_port_free(&c->f_src);
+	nn_port_free(&c->f_wei);
+	nn_port_free(&c->f_bias);
+	nn_port_free(&c->f_dst);
+	nn_port_free(&c->d_ddst);
+	nn_port_free(&c->d_wei);
+	nn_port_free(&c->d_dsrc);
+	nn_port_free(&c->w_src);
+	nn_port_free(&c->w_ddst);
+	nn_port_free(&c->w_dwei);
+	nn_port_free(&c->w_dbias);
 	dnnl_primitive_destroy(c->fwd);
 	dnnl_primitive_destroy(c->bwd_data);
 	dnnl_primitive_destroy(c->bwd_w);
