@@ -1,5 +1,6 @@
 /* nn_conv.c: 2-D convolution on oneDNN primitives (plain NCHW/OIHW
  * layouts, created once per input shape), with its reference loops. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,22 +39,46 @@ nn_conv2d_init(nn_conv2d *L, int C, int OC, int K, int stride, int pad)
 	L->pad = pad;
 }
 
+/* Every port: which primitive (0 forward, 1 backward data, 2 backward
+ * weights), its argument, direction, the caller's layout (0 src, 1
+ * weights, 2 bias, 3 dst) and the primitive's query for its own. */
+static const struct port_spec {
+	size_t off;
+	int prim, arg, output, plain;
+	dnnl_query_t query;
+	int index;
+} port_specs[] = {
+#define PORT(f, p, a, o, l, q, i) \
+	{ offsetof(struct nn_conv2d_cache, f), p, a, o, l, q, i }
+	PORT(f_src, 0, DNNL_ARG_SRC, 0, 0, dnnl_query_src_md, 0),
+	PORT(f_wei, 0, DNNL_ARG_WEIGHTS, 0, 1, dnnl_query_weights_md, 0),
+	PORT(f_bias, 0, DNNL_ARG_BIAS, 0, 2, dnnl_query_weights_md, 1),
+	PORT(f_dst, 0, DNNL_ARG_DST, 1, 3, dnnl_query_dst_md, 0),
+	PORT(d_ddst, 1, DNNL_ARG_DIFF_DST, 0, 3, dnnl_query_diff_dst_md, 0),
+	PORT(d_wei, 1, DNNL_ARG_WEIGHTS, 0, 1, dnnl_query_weights_md, 0),
+	PORT(d_dsrc, 1, DNNL_ARG_DIFF_SRC, 1, 0, dnnl_query_diff_src_md, 0),
+	PORT(w_src, 2, DNNL_ARG_SRC, 0, 0, dnnl_query_src_md, 0),
+	PORT(w_ddst, 2, DNNL_ARG_DIFF_DST, 0, 3, dnnl_query_diff_dst_md, 0),
+	PORT(w_dwei, 2, DNNL_ARG_DIFF_WEIGHTS, 1, 1, dnnl_query_diff_weights_md,
+	    0),
+	PORT(w_dbias, 2, DNNL_ARG_DIFF_BIAS, 1, 2, dnnl_query_diff_weights_md, 1),
+#undef PORT
+};
+#define NPORTS (sizeof port_specs / sizeof port_specs[0])
+
+static nn_port *
+port_at(struct nn_conv2d_cache *c, size_t i)
+{
+	return (nn_port *)((char *)c + port_specs[i].off);
+}
+
 static void
 cache_free(struct nn_conv2d_cache *c)
 {
 	if (c == NULL)
 		return;
-	nn_port_free(&c->f_src);
-	nn_port_free(&c->f_wei);
-	nn_port_free(&c->f_bias);
-	nn_port_free(&c->f_dst);
-	nn_port_free(&c->d_ddst);
-	nn_port_free(&c->d_wei);
-	nn_port_free(&c->d_dsrc);
-	nn_port_free(&c->w_src);
-	nn_port_free(&c->w_ddst);
-	nn_port_free(&c->w_dwei);
-	nn_port_free(&c->w_dbias);
+	for (size_t i = 0; i < NPORTS; i++)
+		nn_port_free(port_at(c, i));
 	dnnl_primitive_destroy(c->fwd);
 	dnnl_primitive_destroy(c->bwd_data);
 	dnnl_primitive_destroy(c->bwd_w);
@@ -103,28 +128,17 @@ build_primitives(nn_conv2d *L, struct nn_conv2d_cache *c,
 	    nn_dnnl_primitive(&c->bwd_w, &pds[2], &bwd, pds[0],
 	    "conv2d backward weights", err))
 		return -1;
-	return nn_port_init(&c->f_src, DNNL_ARG_SRC, 0, src, pds[0],
-	    dnnl_query_src_md, 0, err) ||
-	    nn_port_init(&c->f_wei, DNNL_ARG_WEIGHTS, 0, wei, pds[0],
-	    dnnl_query_weights_md, 0, err) ||
-	    nn_port_init(&c->f_bias, DNNL_ARG_BIAS, 0, bias, pds[0],
-	    dnnl_query_weights_md, 1, err) ||
-	    nn_port_init(&c->f_dst, DNNL_ARG_DST, 1, dst, pds[0],
-	    dnnl_query_dst_md, 0, err) ||
-	    nn_port_init(&c->d_ddst, DNNL_ARG_DIFF_DST, 0, dst, pds[1],
-	    dnnl_query_diff_dst_md, 0, err) ||
-	    nn_port_init(&c->d_wei, DNNL_ARG_WEIGHTS, 0, wei, pds[1],
-	    dnnl_query_weights_md, 0, err) ||
-	    nn_port_init(&c->d_dsrc, DNNL_ARG_DIFF_SRC, 1, src, pds[1],
-	    dnnl_query_diff_src_md, 0, err) ||
-	    nn_port_init(&c->w_src, DNNL_ARG_SRC, 0, src, pds[2],
-	    dnnl_query_src_md, 0, err) ||
-	    nn_port_init(&c->w_ddst, DNNL_ARG_DIFF_DST, 0, dst, pds[2],
-	    dnnl_query_diff_dst_md, 0, err) ||
-	    nn_port_init(&c->w_dwei, DNNL_ARG_DIFF_WEIGHTS, 1, wei, pds[2],
-	    dnnl_query_diff_weights_md, 0, err) ||
-	    nn_port_init(&c->w_dbias, DNNL_ARG_DIFF_BIAS, 1, bias, pds[2],
-	    dnnl_query_diff_weights_md, 1, err);
+	{
+		const dnnl_memory_desc_t *plain[4] = { src, wei, bias, dst };
+		for (size_t i = 0; i < NPORTS; i++) {
+			const struct port_spec *ps = &port_specs[i];
+			if (nn_port_init(port_at(c, i), ps->arg, ps->output,
+			    plain[ps->plain], pds[ps->prim], ps->query, ps->index,
+			    err))
+				return -1;
+		}
+	}
+	return 0;
 }
 
 /* Build the cache for (N, H, W). */

@@ -3,13 +3,7 @@
 # encode/decode round trip of a fitted model.
 bats_require_minimum_version 1.5.0
 load common
-
-circle() {	# 4 sequences of 60 records, 6-D, a nonlinear image of a circle
-	awk 'BEGIN { for (s = 0; s < 4; s++) { if (s) print "";
-	    for (t = 0; t < 60; t++) { a = 0.1 * t + s; c = cos(a); d = sin(a);
-	    printf "%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n", c, d, c + d, c * d,
-	    2 * c - d, sin(2 * a) } } }'
-}
+load vae-common
 
 # rmse A B: root mean square difference of two CSV files without header
 # lines or blank lines, and the RMS deviation of A from its column means.

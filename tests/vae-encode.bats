@@ -2,13 +2,7 @@
 # vae-encode: records -> latent means through a model's encoder.
 bats_require_minimum_version 1.5.0
 load common
-
-circle() {	# 4 sequences of 60 records, 6-D, a nonlinear image of a circle
-	awk 'BEGIN { for (s = 0; s < 4; s++) { if (s) print "";
-	    for (t = 0; t < 60; t++) { a = 0.1 * t + s; c = cos(a); d = sin(a);
-	    printf "%.6f,%.6f,%.6f,%.6f,%.6f,%.6f\n", c, d, c + d, c * d,
-	    2 * c - d, sin(2 * a) } } }'
-}
+load vae-common
 
 model() {	# an untrained 6 -> 2 model
 	vae-mkmodel -o m.kvae -d 6 -l 2 -H 8 -s 3
