@@ -428,6 +428,12 @@ st_get_f64(const st_file *f, const st_tensor *t, double *dst, size_t n,
 	return 0;
 }
 
+const void *
+st_data(const st_file *f, const st_tensor *t)
+{
+	return f->data + t->begin;
+}
+
 /* ---- writer ----------------------------------------------------------------- */
 
 struct st_writer {
@@ -435,6 +441,8 @@ struct st_writer {
 	const void **data;
 	size_t n, cap;
 	json_t *meta;
+	void **owned;		/* copies made by st_writer_add_copy */
+	size_t nowned;
 };
 
 st_writer *
@@ -459,6 +467,9 @@ st_writer_free(st_writer *w)
 		return;
 	for (size_t i = 0; i < w->n; i++)
 		free(w->t[i].name);
+	for (size_t i = 0; i < w->nowned; i++)
+		free(w->owned[i]);
+	free(w->owned);
 	free(w->t);
 	free(w->data);
 	json_decref(w->meta);
@@ -505,6 +516,27 @@ st_writer_add(st_writer *w, const char *name, int dtype, int ndim,
 	}
 	w->data[w->n++] = data;
 	return 0;
+}
+
+int
+st_writer_add_copy(st_writer *w, const char *name, int dtype, int ndim,
+	const uint64_t *shape, const void *data, kv_err *err)
+{
+	size_t bytes = st_dtype_size(dtype);
+	void **no, *copy;
+
+	for (int i = 0; i < ndim && ndim <= ST_MAX_DIMS; i++)
+		bytes *= shape[i];
+	no = realloc(w->owned, (w->nowned + 1) * sizeof *no);
+	if (no == NULL)
+		return kv_errf(err, "out of memory");
+	w->owned = no;
+	copy = malloc(bytes + 1);
+	if (copy == NULL)
+		return kv_errf(err, "out of memory");
+	memcpy(copy, data, bytes);
+	w->owned[w->nowned++] = copy;
+	return st_writer_add(w, name, dtype, ndim, shape, copy, err);
 }
 
 int

@@ -72,6 +72,10 @@ int st_get_f32(const st_file *f, const st_tensor *t, float *dst, size_t n,
 int st_get_f64(const st_file *f, const st_tensor *t, double *dst, size_t n,
 	kv_err *err);
 
+/* The raw little-endian bytes of tensor t (t->end - t->begin of them),
+ * owned by f. */
+const void *st_data(const st_file *f, const st_tensor *t);
+
 typedef struct st_writer st_writer;
 
 /* An empty writer; NULL when out of memory. */
@@ -81,6 +85,11 @@ st_writer *st_writer_new(kv_err *err);
  * is referenced, not copied, until st_writer_save. Names must be unique
  * and not "__metadata__". 0 or -1. */
 int st_writer_add(st_writer *w, const char *name, int dtype, int ndim,
+	const uint64_t *shape, const void *data, kv_err *err);
+
+/* As st_writer_add, but the data is copied now (for scalars and other
+ * values that do not live until the save). 0 or -1. */
+int st_writer_add_copy(st_writer *w, const char *name, int dtype, int ndim,
 	const uint64_t *shape, const void *data, kv_err *err);
 
 /* Set a __metadata__ entry (copied). 0 or -1. */

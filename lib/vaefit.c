@@ -51,17 +51,17 @@ usable_records(const double *data, size_t N, int D, size_t *n)
 }
 
 int
-vae_fit(vae *v, adam *a, const double *data, size_t N,
+vae_fit(vae *v, adam *a, gsl_rng *rng, const double *data, size_t N,
 	const vae_fit_opts *o, double *loss, kv_err *err)
 {
 	int D = v->cfg.input_dim;
-	size_t n, *idx = usable_records(data, N, D, &n);
+	size_t n, *usable = usable_records(data, N, D, &n);
+	size_t *idx = malloc((N + 1) * sizeof *idx);
 	float *batch = malloc((size_t)o->batch * D * sizeof *batch);
 	double *row = malloc((size_t)D * sizeof *row);
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	int rc = -1;
 
-	if (idx == NULL || batch == NULL || row == NULL || rng == NULL) {
+	if (usable == NULL || idx == NULL || batch == NULL || row == NULL) {
 		kv_errf(err, "out of memory");
 		goto out;
 	}
@@ -69,9 +69,11 @@ vae_fit(vae *v, adam *a, const double *data, size_t N,
 		kv_errf(err, "no records with observed values to train on");
 		goto out;
 	}
-	gsl_rng_set(rng, o->seed);
-	for (int e = 0; e < o->epochs; e++) {
+	for (int e = o->first_epoch; e < o->epochs; e++) {
 		double sum = 0, lr = adam_lr(a, e);
+		/* Each epoch's order depends on rng alone (not on the last
+		 * epoch's), so a resumed run sees the same orders. */
+		memcpy(idx, usable, n * sizeof *idx);
 		gsl_ran_shuffle(rng, idx, n, sizeof *idx);
 		for (size_t s = 0; s < n; s += (size_t)o->batch) {
 			int B = (int)(n - s < (size_t)o->batch ? n - s : (size_t)o->batch);
@@ -89,12 +91,19 @@ vae_fit(vae *v, adam *a, const double *data, size_t N,
 			sum += l * B;
 		}
 		*loss = sum / n;
+		if (o->on_epoch != NULL) {
+			int stop = o->on_epoch(o->ctx, e, *loss, err);
+			if (stop != 0) {
+				rc = stop;
+				goto out;
+			}
+		}
 	}
 	rc = 0;
 out:
+	free(usable);
 	free(idx);
 	free(batch);
 	free(row);
-	gsl_rng_free(rng);
 	return rc;
 }

@@ -90,12 +90,11 @@ main(int argc, char **argv)
 		size_t N;
 		double *data = read_all(train, (size_t)cfg.input_dim, &N, &err);
 		adam a;
-		fo.seed = seed;
 		if (data == NULL || vae_fit_normalisation(&v, data, N, &err) ||
 		    adam_init(&a, v.p.n_trainable, &err))
 			cli_fail(&err);
 		a.lr = lr;
-		if (vae_fit(&v, &a, data, N, &fo, &loss, &err))
+		if (vae_fit(&v, &a, rng, data, N, &fo, &loss, &err))
 			cli_fail(&err);
 		printf("loss %.6f\n", loss);
 		adam_free(&a);
