@@ -306,6 +306,14 @@ test_batchnorm(int N, int C, int HW)
 	compare_f(n2, dw, rdw, C, 1e-4, 1e-4);
 	snprintf(n2, sizeof n2, "%s: dbias oneDNN vs reference", name);
 	compare_f(n2, db, rdb, C, 1e-4, 1e-4);
+	/* Accumulation through the fast path: a second call doubles. */
+	for (int k = 0; k < C; k++)
+		rdw[k] *= 2;
+	nn_batchnorm_backward(&c.L, NULL, dw, db, c.R, c.x, c.w, N, HW, &err);
+	snprintf(n2, sizeof n2, "%s: backward accumulates (+=)", name);
+	compare_f(n2, dw, rdw, C, 1e-4, 1e-4);
+	for (int k = 0; k < C; k++)
+		rdw[k] /= 2;
 	snprintf(n2, sizeof n2, "%s: dx vs finite differences", name);
 	fd_check(n2, c.x, n, rdx, bn_loss, &c, 1e-2, 1e-3, 5e-4);
 	snprintf(n2, sizeof n2, "%s: dweight vs finite differences", name);

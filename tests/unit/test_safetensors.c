@@ -137,44 +137,59 @@ test_refusals(void)
 		fclose(fp);
 	}
 	expect_refused("a 5-byte file", p, "too short");
-	expect_refused("a huge header length", raw_file("huge", "{}", d, 0,
-	    (long long)ST_MAX_HEADER + 1), "exceeds the limit");
-	expect_refused("a header longer than the file", raw_file("trunc", "{}",
-	    d, 0, 1000), "truncated");
-	expect_refused("bad JSON", raw_file("json", "{\"a\":", d, 0, -1),
-	    "JSON error");
-	expect_refused("a duplicate tensor name", raw_file("dup",
-	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-	    "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
-	    d, 8, -1), "JSON error");
-	expect_refused("an unknown dtype", raw_file("dtype",
-	    "{\"a\":{\"dtype\":\"F128\",\"shape\":[1],\"data_offsets\":[0,4]}}",
-	    d, 4, -1), "unknown dtype \"F128\"");
-	expect_refused("size != shape x dtype", raw_file("size",
-	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}",
-	    d, 4, -1), "is 8 bytes but data_offsets span 4");
-	expect_refused("an overflowing shape", raw_file("ovf",
-	    "{\"a\":{\"dtype\":\"F64\",\"shape\":[4294967296,4294967296],"
-	    "\"data_offsets\":[0,0]}}", d, 0, -1), "overflows");
-	expect_refused("a gap between tensors", raw_file("gap",
-	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-	    "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}",
-	    d, 12, -1), "contiguous");
-	expect_refused("overlapping tensors", raw_file("overlap",
-	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-	    "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
-	    d, 8, -1), "contiguous");
-	expect_refused("trailing bytes", raw_file("trail",
-	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
-	    d, 8, -1), "cover 4 bytes but the data buffer holds 8");
-	expect_refused("a truncated buffer", raw_file("short2",
-	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}",
-	    d, 8, -1), "cover 12 bytes but the data buffer holds 8");
-	expect_refused("non-string metadata", raw_file("meta",
-	    "{\"__metadata__\":{\"k\":1}}", d, 0, -1), "is not a string");
-	expect_refused("a negative shape", raw_file("neg",
-	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,0]}}",
-	    d, 0, -1), "non-negative");
+	static const struct {
+		const char *what, *name, *header;
+		size_t ndata;
+		long long fake_len;	/* header length to claim; -1: true */
+		const char *pattern;
+	} bad[] = {
+		{ "a huge header length", "huge", "{}", 0,
+		    (long long)ST_MAX_HEADER + 1, "exceeds the limit" },
+		{ "a header longer than the file", "trunc",
+		    "{}",
+		    0, 1000, "truncated" },
+		{ "bad JSON", "json",
+		    "{\"a\":",
+		    0, -1, "JSON error" },
+		{ "a duplicate tensor name", "dup",
+		    "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+		    "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+		    8, -1, "JSON error" },
+		{ "an unknown dtype", "dtype",
+		    "{\"a\":{\"dtype\":\"F128\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+		    4, -1, "unknown dtype \"F128\"" },
+		{ "size != shape x dtype", "size",
+		    "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}",
+		    4, -1, "is 8 bytes but data_offsets span 4" },
+		{ "an overflowing shape", "ovf",
+		    "{\"a\":{\"dtype\":\"F64\",\"shape\":[4294967296,4294967296],"
+		    "\"data_offsets\":[0,0]}}",
+		    0, -1, "overflows" },
+		{ "a gap between tensors", "gap",
+		    "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+		    "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}",
+		    12, -1, "contiguous" },
+		{ "overlapping tensors", "overlap",
+		    "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+		    "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+		    8, -1, "contiguous" },
+		{ "trailing bytes", "trail",
+		    "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+		    8, -1, "cover 4 bytes but the data buffer holds 8" },
+		{ "a truncated buffer", "short2",
+		    "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}",
+		    8, -1, "cover 12 bytes but the data buffer holds 8" },
+		{ "non-string metadata", "meta",
+		    "{\"__metadata__\":{\"k\":1}}",
+		    0, -1, "is not a string" },
+		{ "a negative shape", "neg",
+		    "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,0]}}",
+		    0, -1, "non-negative" },
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		expect_refused(bad[i].what, raw_file(bad[i].name, bad[i].header, d,
+		    bad[i].ndata, bad[i].fake_len), bad[i].pattern);
 	expect_refused("a missing file", path_of("nonexistent"),
 	    "No such file");
 	/* Integer tensors are read but refused as floats. */
