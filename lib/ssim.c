@@ -1,0 +1,767 @@
+/* ssim.c: SSIM, its ffmpeg variant, downsampling and MS-SSIM.
+ *
+ * The windowed SSIM is separable: five local moments (x, y, x^2, y^2,
+ * xy) are filtered along each row, then down the columns, in double
+ * precision (scikit-image computes in double; float would lose 1e-4 to
+ * cancellation in E[x^2] - E[x]^2). Each thread takes a band of output
+ * rows and keeps a ring of the last `win` horizontally filtered rows.
+ * Row means are summed in row order afterwards, so the result does not
+ * depend on the number of threads. */
+#include "ssim.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Hot loops get AVX-512 and AVX2 clones, chosen at run time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+	!defined(__SANITIZE_ADDRESS__)
+#define KERNEL __attribute__((target_clones("arch=x86-64-v4", \
+	"arch=x86-64-v3", "default"), noinline))
+#else
+#define KERNEL __attribute__((noinline))
+#endif
+
+#define NMOM 5	/* x, y, xx, yy, xy */
+
+static const double ms_weights[SSIM_MS_SCALES] = {
+	0.0448, 0.2856, 0.3001, 0.2363, 0.1333	/* Wang et al. 2003 */
+};
+
+void
+ssim_preset(ssim_params *p, enum ssim_preset preset)
+{
+	*p = (ssim_params){ .window = SSIM_GAUSSIAN, .win_size = 11,
+	    .sigma = 1.5, .k1 = 0.01, .k2 = 0.03, .downsample = 1 };
+	if (preset == SSIM_SKIMAGE) {
+		p->window = SSIM_UNIFORM;
+		p->win_size = 7;
+		p->sample_cov = 1;
+	} else if (preset == SSIM_FFMPEG) {
+		p->window = SSIM_BLOCK8;
+		p->win_size = 8;
+	}
+}
+
+double
+ssim_db(double s)
+{
+	return s >= 1 ? INFINITY : 10 * log10(1 / (1 - s));
+}
+
+/* ---- samples ---- */
+
+static inline double
+sample_at(const ssim_image *im, int x, int y)
+{
+	const char *row = (const char *)im->data + (ptrdiff_t)y * im->stride;
+
+	switch (im->type) {
+	case SSIM_U8:
+		return ((const uint8_t *)row)[x];
+	case SSIM_U16:
+		return ((const uint16_t *)row)[x];
+	case SSIM_F32:
+		return ((const float *)row)[x];
+	default:
+		return ((const double *)row)[x];
+	}
+}
+
+static void
+load_row(const ssim_image *im, int y, double *restrict out)
+{
+	const char *row = (const char *)im->data + (ptrdiff_t)y * im->stride;
+	int w = im->width;
+
+	switch (im->type) {
+	case SSIM_U8:
+		for (int x = 0; x < w; x++)
+			out[x] = ((const uint8_t *)row)[x];
+		break;
+	case SSIM_U16:
+		for (int x = 0; x < w; x++)
+			out[x] = ((const uint16_t *)row)[x];
+		break;
+	case SSIM_F32:
+		for (int x = 0; x < w; x++)
+			out[x] = ((const float *)row)[x];
+		break;
+	default:
+		memcpy(out, row, (size_t)w * sizeof *out);
+	}
+}
+
+/* ---- settings and sizes ---- */
+
+static int
+ceil_div(int n, int f)
+{
+	return (n + f - 1) / f;
+}
+
+int
+ssim_downsample_factor(const ssim_params *p, int width, int height)
+{
+	int m = width < height ? width : height;
+	long f;
+
+	if (p->downsample != SSIM_DOWNSAMPLE_AUTO)
+		return p->downsample;
+	f = lround(m / 256.0);
+	return f > 1 ? (int)f : 1;
+}
+
+static int
+min_size(const ssim_params *p)
+{
+	return p->window == SSIM_BLOCK8 ? 8 : p->win_size;
+}
+
+int
+ssim_check(const ssim_params *p, int width, int height, kv_err *err)
+{
+	int f, w, h, need = min_size(p);
+
+	if (p->window != SSIM_BLOCK8 && (p->win_size < 3 ||
+	    p->win_size % 2 == 0))
+		return kv_errf(err, "window size %d: must be odd and at least 3",
+		    p->win_size);
+	if (p->window == SSIM_GAUSSIAN && !(p->sigma > 0))
+		return kv_errf(err, "sigma %g: must be positive", p->sigma);
+	if (p->window == SSIM_BLOCK8 && (p->ms_ssim || p->downsample != 1))
+		return kv_errf(err, "the ffmpeg window works on the stored "
+		    "integer samples: no MS-SSIM or downsampling with it");
+	if (p->downsample < 0)
+		return kv_errf(err, "downsampling factor %d", p->downsample);
+	f = ssim_downsample_factor(p, width, height);
+	w = ceil_div(width, f);
+	h = ceil_div(height, f);
+	if (!p->ms_ssim) {
+		if (w < need || h < need)
+			return kv_errf(err, "%dx%d%s is smaller than the %dx%d "
+			    "window", w, h, f > 1 ? " (downsampled)" : "", need,
+			    need);
+		return 0;
+	}
+	for (int s = 0; s < SSIM_MS_SCALES; s++) {
+		if (w < need || h < need) {
+			int least = need;
+			for (int k = 1; k < SSIM_MS_SCALES; k++)
+				least = 2 * least - 1;
+			return kv_errf(err, "%dx%d is too small for MS-SSIM: %d "
+			    "scales of a %dx%d window need at least %dx%d",
+			    width, height, SSIM_MS_SCALES, need, need,
+			    least * f, least * f);
+		}
+		w = ceil_div(w, 2);
+		h = ceil_div(h, 2);
+	}
+	return 0;
+}
+
+void
+ssim_map_size(const ssim_params *p, int width, int height, int *mw,
+	int *mh)
+{
+	int f = ssim_downsample_factor(p, width, height);
+	int w = ceil_div(width, f), h = ceil_div(height, f);
+
+	if (p->ms_ssim) {
+		*mw = *mh = 0;
+	} else if (p->window == SSIM_BLOCK8) {
+		*mw = width / 4 - 1;
+		*mh = height / 4 - 1;
+	} else {
+		*mw = w - p->win_size + 1;
+		*mh = h - p->win_size + 1;
+	}
+}
+
+/* The 1-D window: Gaussian exp(-d^2 / 2 sigma^2) or flat, sum 1. The
+ * 2-D window is the outer product (so it sums to 1 as well). */
+static void
+window_weights(const ssim_params *p, double *w)
+{
+	int n = p->win_size, r = n / 2;
+	double sum = 0;
+
+	for (int i = 0; i < n; i++) {
+		double d = i - r;
+		w[i] = p->window == SSIM_GAUSSIAN ?
+		    exp(-d * d / (2 * p->sigma * p->sigma)) : 1.0;
+		sum += w[i];
+	}
+	for (int i = 0; i < n; i++)
+		w[i] /= sum;
+}
+
+struct consts {
+	double C1, C2, cov_norm;
+};
+
+static struct consts
+constants(const ssim_params *p, double L)
+{
+	double np = (double)p->win_size * p->win_size;
+
+	return (struct consts){ .C1 = (p->k1 * L) * (p->k1 * L),
+	    .C2 = (p->k2 * L) * (p->k2 * L),
+	    .cov_norm = p->sample_cov ? np / (np - 1) : 1.0 };
+}
+
+/* SSIM and its contrast-structure part from the local moments. */
+static inline void
+ssim_from_moments(const struct consts *c, double mx, double my, double exx,
+	double eyy, double exy, double *s, double *cs)
+{
+	double vx = c->cov_norm * (exx - mx * mx);
+	double vy = c->cov_norm * (eyy - my * my);
+	double vxy = c->cov_norm * (exy - mx * my);
+	double a1 = 2 * mx * my + c->C1, a2 = 2 * vxy + c->C2;
+	double b1 = mx * mx + my * my + c->C1, b2 = vx + vy + c->C2;
+
+	*s = a1 * a2 / (b1 * b2);
+	*cs = a2 / b2;
+}
+
+/* ---- the fast windowed SSIM ---- */
+
+/* out[x] = sum_k w[k] in[x + k]; n is a constant where inlined, so the
+ * k loop unrolls and the x loop vectorises. */
+static inline __attribute__((always_inline)) void
+filter_row(double *restrict out, const double *restrict in,
+	const double *restrict w, int n, int ow)
+{
+	for (int x = 0; x < ow; x++) {
+		double s = 0;
+		for (int k = 0; k < n; k++)
+			s += w[k] * in[x + k];
+		out[x] = s;
+	}
+}
+
+/* out[x] = sum_k w[k] rows[k][x]. */
+static inline __attribute__((always_inline)) void
+filter_col(double *restrict out, const double *const *rows,
+	const double *restrict w, int n, int ow)
+{
+	for (int x = 0; x < ow; x++) {
+		double s = 0;
+		for (int k = 0; k < n; k++)
+			s += w[k] * rows[k][x];
+		out[x] = s;
+	}
+}
+
+KERNEL static void
+hfilter(double *restrict out, const double *restrict in,
+	const double *restrict w, int n, int ow)
+{
+	if (n == 11)
+		filter_row(out, in, w, 11, ow);
+	else if (n == 7)
+		filter_row(out, in, w, 7, ow);
+	else
+		filter_row(out, in, w, n, ow);
+}
+
+KERNEL static void
+vfilter(double *restrict out, const double *const *rows,
+	const double *restrict w, int n, int ow)
+{
+	if (n == 11)
+		filter_col(out, rows, w, 11, ow);
+	else if (n == 7)
+		filter_col(out, rows, w, 7, ow);
+	else
+		filter_col(out, rows, w, n, ow);
+}
+
+/* Squares and product of one input row pair. */
+KERNEL static void
+moments_row(double *restrict xx, double *restrict yy, double *restrict xy,
+	const double *restrict x, const double *restrict y, int w)
+{
+	for (int i = 0; i < w; i++) {
+		xx[i] = x[i] * x[i];
+		yy[i] = y[i] * y[i];
+		xy[i] = x[i] * y[i];
+	}
+}
+
+/* SSIM and CS of one output row from its filtered moments. */
+KERNEL static void
+ssim_row(double *restrict s, double *restrict cs,
+	const double *const *m, const struct consts *c, int ow)
+{
+	const double *restrict mx = m[0], *restrict my = m[1];
+	const double *restrict exx = m[2], *restrict eyy = m[3];
+	const double *restrict exy = m[4];
+	double C1 = c->C1, C2 = c->C2, k = c->cov_norm;
+
+	for (int x = 0; x < ow; x++) {
+		double vx = k * (exx[x] - mx[x] * mx[x]);
+		double vy = k * (eyy[x] - my[x] * my[x]);
+		double vxy = k * (exy[x] - mx[x] * my[x]);
+		double a1 = 2 * mx[x] * my[x] + C1, a2 = 2 * vxy + C2;
+		double b1 = mx[x] * mx[x] + my[x] * my[x] + C1;
+		double b2 = vx + vy + C2;
+		s[x] = a1 * a2 / (b1 * b2);
+		cs[x] = a2 / b2;
+	}
+}
+
+/* Sum in a fixed order with 8 partial sums (vectorisable, and the same
+ * on every machine). */
+static double
+sum_row(const double *v, int n)
+{
+	double a[8] = { 0 }, s = 0;
+	int x = 0;
+
+	for (; x + 8 <= n; x += 8)
+		for (int j = 0; j < 8; j++)
+			a[j] += v[x + j];
+	for (; x < n; x++)
+		a[0] += v[x];
+	for (int j = 0; j < 8; j++)
+		s += a[j];
+	return s;
+}
+
+/* Per-thread buffers: the ring of filtered rows and the row scratch. */
+struct band {
+	double *mem;
+	double *ring[NMOM];	/* n rows of ow each, per moment */
+	double *in[NMOM];	/* one input row of w each, per moment */
+	double *vert[NMOM];	/* filtered down the columns: ow each */
+	double *s, *cs;		/* ow each */
+};
+
+static int
+band_alloc(struct band *b, int n, int w, int ow)
+{
+	size_t per = (size_t)NMOM * ((size_t)n * ow + w + ow) + 2 * (size_t)ow;
+	double *p = malloc(per * sizeof *p);
+
+	if ((b->mem = p) == NULL)
+		return -1;
+	for (int m = 0; m < NMOM; m++) {
+		b->ring[m] = p; p += (size_t)n * ow;
+		b->in[m] = p; p += w;
+		b->vert[m] = p; p += ow;
+	}
+	b->s = p; p += ow;
+	b->cs = p;
+	return 0;
+}
+
+/* Filter input row `y` along x into ring slot y % n. */
+static void
+band_add_row(struct band *b, const ssim_image *X, const ssim_image *Y,
+	int y, const double *w, int n, int ow)
+{
+	size_t slot = (size_t)(y % n) * ow;
+
+	load_row(X, y, b->in[0]);
+	load_row(Y, y, b->in[1]);
+	moments_row(b->in[2], b->in[3], b->in[4], b->in[0], b->in[1],
+	    X->width);
+	for (int m = 0; m < NMOM; m++)
+		hfilter(b->ring[m] + slot, b->in[m], w, n, ow);
+}
+
+/* Output rows [r0, r1): row sums of SSIM and CS, and the map rows. */
+static void
+band_run(struct band *b, const ssim_image *X, const ssim_image *Y,
+	const double *w, int n, const struct consts *c, int r0, int r1,
+	double *row_s, double *row_cs, double *map)
+{
+	int ow = X->width - n + 1;
+
+	for (int y = r0; y < r0 + n - 1; y++)
+		band_add_row(b, X, Y, y, w, n, ow);
+	for (int r = r0; r < r1; r++) {
+		const double *rows[64];
+		band_add_row(b, X, Y, r + n - 1, w, n, ow);
+		for (int m = 0; m < NMOM; m++) {
+			for (int k = 0; k < n; k++)
+				rows[k] = b->ring[m] + (size_t)((r + k) % n) * ow;
+			vfilter(b->vert[m], rows, w, n, ow);
+		}
+		ssim_row(b->s, b->cs, (const double *const *)b->vert, c, ow);
+		if (map != NULL)
+			memcpy(map + (size_t)r * ow, b->s, (size_t)ow * sizeof *map);
+		row_s[r] = sum_row(b->s, ow);
+		row_cs[r] = sum_row(b->cs, ow);
+	}
+}
+
+/* Mean SSIM and mean CS over the valid windows (gaussian, uniform). */
+static int
+window_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
+	double L, double *mean_s, double *mean_cs, double *map, kv_err *err)
+{
+	int n = p->win_size, ow = X->width - n + 1, oh = X->height - n + 1;
+	struct consts c = constants(p, L);
+	double w[64], *row_s, *row_cs, ts = 0, tcs = 0;
+	int failed = 0;
+
+	if (n > 63)
+		return kv_errf(err, "window size %d: at most 63", n);
+	window_weights(p, w);
+	row_s = malloc(2 * (size_t)oh * sizeof *row_s);
+	if (row_s == NULL)
+		return kv_errf(err, "out of memory");
+	row_cs = row_s + oh;
+#pragma omp parallel reduction(|:failed)
+	{
+		int t = omp_get_thread_num(), nt = omp_get_num_threads();
+		int r0 = (int)((long long)oh * t / nt);
+		int r1 = (int)((long long)oh * (t + 1) / nt);
+		struct band b;
+		if (r0 < r1) {
+			if (band_alloc(&b, n, X->width, ow) != 0) {
+				failed = 1;
+			} else {
+				band_run(&b, X, Y, w, n, &c, r0, r1, row_s,
+				    row_cs, map);
+				free(b.mem);
+			}
+		}
+	}
+	if (failed) {
+		free(row_s);
+		return kv_errf(err, "out of memory");
+	}
+	for (int r = 0; r < oh; r++) {
+		ts += row_s[r];
+		tcs += row_cs[r];
+	}
+	free(row_s);
+	*mean_s = ts / ((double)ow * oh);
+	*mean_cs = tcs / ((double)ow * oh);
+	return 0;
+}
+
+/* ---- the reference windowed SSIM ---- */
+
+static void
+window_ssim_ref(const ssim_params *p, const ssim_image *X,
+	const ssim_image *Y, double L, double *mean_s, double *mean_cs,
+	double *map)
+{
+	int n = p->win_size, ow = X->width - n + 1, oh = X->height - n + 1;
+	struct consts c = constants(p, L);
+	double w[64], ts = 0, tcs = 0;
+
+	window_weights(p, w);
+	for (int i = 0; i < oh; i++) {
+		for (int j = 0; j < ow; j++) {
+			double mx = 0, my = 0, exx = 0, eyy = 0, exy = 0, s, cs;
+			for (int a = 0; a < n; a++) {
+				for (int b = 0; b < n; b++) {
+					double wt = w[a] * w[b];
+					double x = sample_at(X, j + b, i + a);
+					double y = sample_at(Y, j + b, i + a);
+					mx += wt * x;
+					my += wt * y;
+					exx += wt * x * x;
+					eyy += wt * y * y;
+					exy += wt * x * y;
+				}
+			}
+			ssim_from_moments(&c, mx, my, exx, eyy, exy, &s, &cs);
+			if (map != NULL)
+				map[(size_t)i * ow + j] = s;
+			ts += s;
+			tcs += cs;
+		}
+	}
+	*mean_s = ts / ((double)ow * oh);
+	*mean_cs = tcs / ((double)ow * oh);
+}
+
+/* ---- ffmpeg's 8x8 windows at stride 4 ---- */
+
+/* One window from the sums of its 64 samples, as ffmpeg's ssim_end1:
+ * integer moments, float arithmetic for 8-bit samples, double above. */
+static float
+block8_end(int64_t s1, int64_t s2, int64_t ss, int64_t s12, int max,
+	double k1, double k2)
+{
+	int64_t c1 = (int64_t)(k1 * k1 * max * max * 64 + .5);
+	int64_t c2 = (int64_t)(k2 * k2 * max * max * 64 * 63 + .5);
+	int64_t vars = ss * 64 - s1 * s1 - s2 * s2;
+	int64_t covar = s12 * 64 - s1 * s2;
+
+	if (max <= 255)
+		return (float)(2 * s1 * s2 + c1) * (float)(2 * covar + c2) /
+		    ((float)(s1 * s1 + s2 * s2 + c1) * (float)(vars + c2));
+	return (float)((double)(2 * s1 * s2 + c1) * (double)(2 * covar + c2) /
+	    ((double)(s1 * s1 + s2 * s2 + c1) * (double)(vars + c2)));
+}
+
+/* Sums over the 4x4 blocks of block row `by`: (s1, s2, ss, s12). */
+static void
+block_sums(const ssim_image *X, const ssim_image *Y, int by, int nbx,
+	int64_t (*sums)[4])
+{
+	for (int bx = 0; bx < nbx; bx++) {
+		int64_t s1 = 0, s2 = 0, ss = 0, s12 = 0;
+		for (int y = 4 * by; y < 4 * by + 4; y++) {
+			const char *rx = (const char *)X->data +
+			    (ptrdiff_t)y * X->stride;
+			const char *ry = (const char *)Y->data +
+			    (ptrdiff_t)y * Y->stride;
+			for (int x = 4 * bx; x < 4 * bx + 4; x++) {
+				int64_t a, b;
+				if (X->type == SSIM_U8) {
+					a = ((const uint8_t *)rx)[x];
+					b = ((const uint8_t *)ry)[x];
+				} else {
+					a = ((const uint16_t *)rx)[x];
+					b = ((const uint16_t *)ry)[x];
+				}
+				s1 += a;
+				s2 += b;
+				ss += a * a + b * b;
+				s12 += a * b;
+			}
+		}
+		sums[bx][0] = s1;
+		sums[bx][1] = s2;
+		sums[bx][2] = ss;
+		sums[bx][3] = s12;
+	}
+}
+
+/* One window row: windows over block rows r, r+1 (sums a and b). Its
+ * sum is kept in float, as ffmpeg's ssim_endn. */
+static float
+block8_row(int64_t (*a)[4], int64_t (*b)[4], int nwx, int max,
+	const ssim_params *p, double *map_row)
+{
+	float sum = 0;
+
+	for (int i = 0; i < nwx; i++) {
+		int64_t v[4];
+		for (int k = 0; k < 4; k++)
+			v[k] = a[i][k] + a[i + 1][k] + b[i][k] + b[i + 1][k];
+		float s = block8_end(v[0], v[1], v[2], v[3], max, p->k1, p->k2);
+		if (map_row != NULL)
+			map_row[i] = s;
+		sum += s;
+	}
+	return sum;
+}
+
+static int
+block8_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
+	int max, double *mean, double *map, kv_err *err)
+{
+	int nbx = X->width / 4, nby = X->height / 4;
+	int nwx = nbx - 1, nwy = nby - 1, failed = 0;
+	double *row = malloc((size_t)nwy * sizeof *row), total = 0;
+
+	if (row == NULL)
+		return kv_errf(err, "out of memory");
+#pragma omp parallel reduction(|:failed)
+	{
+		int t = omp_get_thread_num(), nt = omp_get_num_threads();
+		int r0 = (int)((long long)nwy * t / nt);
+		int r1 = (int)((long long)nwy * (t + 1) / nt);
+		int64_t (*base)[4] = malloc(2 * (size_t)nbx * sizeof *base);
+		int64_t (*s0)[4] = base, (*s1)[4] = base ? base + nbx : NULL;
+		int64_t (*tmp)[4];
+		if (base == NULL) {
+			failed = 1;
+		} else if (r0 < r1) {
+			block_sums(X, Y, r0, nbx, s0);
+			for (int r = r0; r < r1; r++) {
+				block_sums(X, Y, r + 1, nbx, s1);
+				row[r] = block8_row(s0, s1, nwx, max, p,
+				    map ? map + (size_t)r * nwx : NULL);
+				tmp = s0; s0 = s1; s1 = tmp;
+			}
+		}
+		free(base);
+	}
+	for (int r = 0; r < nwy; r++)
+		total += row[r];
+	free(row);
+	if (failed)
+		return kv_errf(err, "out of memory");
+	*mean = total / ((double)nwx * nwy);
+	return 0;
+}
+
+/* Every 8x8 window summed on its own. */
+static void
+block8_ssim_ref(const ssim_params *p, const ssim_image *X,
+	const ssim_image *Y, int max, double *mean, double *map)
+{
+	int nwx = X->width / 4 - 1, nwy = X->height / 4 - 1;
+	double total = 0;
+
+	for (int i = 0; i < nwy; i++) {
+		float rs = 0;
+		for (int j = 0; j < nwx; j++) {
+			int64_t s1 = 0, s2 = 0, ss = 0, s12 = 0;
+			for (int y = 4 * i; y < 4 * i + 8; y++) {
+				for (int x = 4 * j; x < 4 * j + 8; x++) {
+					int64_t a = (int64_t)sample_at(X, x, y);
+					int64_t b = (int64_t)sample_at(Y, x, y);
+					s1 += a;
+					s2 += b;
+					ss += a * a + b * b;
+					s12 += a * b;
+				}
+			}
+			float s = block8_end(s1, s2, ss, s12, max, p->k1, p->k2);
+			if (map != NULL)
+				map[(size_t)i * nwx + j] = s;
+			rs += s;
+		}
+		total += rs;
+	}
+	*mean = total / ((double)nwx * nwy);
+}
+
+/* ---- downsampling and the driver ---- */
+
+ssim_image
+ssim_downsample(const ssim_image *x, int f, double *out)
+{
+	int w = x->width, h = x->height, ow = ceil_div(w, f), oh = ceil_div(h, f);
+	int lo = -((f - 1) / 2);	/* imfilter 'same': centre floor((f+1)/2) */
+
+#pragma omp parallel for schedule(static)
+	for (int i = 0; i < oh; i++) {
+		for (int j = 0; j < ow; j++) {
+			double s = 0;
+			for (int a = 0; a < f; a++) {
+				int y = i * f + lo + a;
+				y = y < 0 ? -y - 1 : y >= h ? 2 * h - y - 1 : y;
+				for (int b = 0; b < f; b++) {
+					int xx = j * f + lo + b;
+					xx = xx < 0 ? -xx - 1 :
+					    xx >= w ? 2 * w - xx - 1 : xx;
+					s += sample_at(x, xx, y);
+				}
+			}
+			out[(size_t)i * ow + j] = s / ((double)f * f);
+		}
+	}
+	return (ssim_image){ .data = out, .stride = (ptrdiff_t)ow * (ptrdiff_t)sizeof *out,
+	    .width = ow, .height = oh, .type = SSIM_F64 };
+}
+
+static int
+check_pair(const ssim_params *p, const ssim_image *x, const ssim_image *y,
+	double L, kv_err *err)
+{
+	if (x->width != y->width || x->height != y->height)
+		return kv_errf(err, "sizes differ: %dx%d and %dx%d", x->width,
+		    x->height, y->width, y->height);
+	if (!(L > 0))
+		return kv_errf(err, "data range %g: must be positive", L);
+	if (p->window == SSIM_BLOCK8) {
+		if (x->type != y->type || (x->type != SSIM_U8 &&
+		    x->type != SSIM_U16))
+			return kv_errf(err, "the ffmpeg window needs integer "
+			    "samples (8 to 16 bits)");
+		if (L != floor(L) || L > 65535)
+			return kv_errf(err, "the ffmpeg window needs an integer "
+			    "data range up to 65535");
+	}
+	return ssim_check(p, x->width, x->height, err);
+}
+
+/* Single- or multi-scale score of an already downsampled pair. */
+static int
+score_scales(const ssim_params *p, const ssim_image *x, const ssim_image *y,
+	double L, double *score, double *map, kv_err *err)
+{
+	ssim_image cx = *x, cy = *y;
+	double *buf = NULL, s, cs, prod = 1;
+	size_t n = (size_t)ceil_div(x->width, 2) * ceil_div(x->height, 2);
+
+	if (!p->ms_ssim) {
+		if (window_ssim(p, x, y, L, &s, &cs, map, err) != 0)
+			return -1;
+		*score = s;
+		return 0;
+	}
+	/* Two pairs of half-size buffers, used in turn. */
+	buf = malloc(4 * n * sizeof *buf);
+	if (buf == NULL)
+		return kv_errf(err, "out of memory");
+	for (int k = 0; k < SSIM_MS_SCALES; k++) {
+		if (window_ssim(p, &cx, &cy, L, &s, &cs, NULL, err) != 0) {
+			free(buf);
+			return -1;
+		}
+		/* Negative means would give complex powers; clamp at 0. */
+		if (k < SSIM_MS_SCALES - 1) {
+			double *o = buf + (size_t)(k % 2) * 2 * n;
+			prod *= pow(cs > 0 ? cs : 0, ms_weights[k]);
+			cx = ssim_downsample(&cx, 2, o);
+			cy = ssim_downsample(&cy, 2, o + n);
+		} else {
+			prod *= pow(s > 0 ? s : 0, ms_weights[k]);
+		}
+	}
+	free(buf);
+	*score = prod;
+	return 0;
+}
+
+int
+ssim_compute(const ssim_params *p, const ssim_image *x, const ssim_image *y,
+	double L, double *score, double *map, kv_err *err)
+{
+	int f;
+	double *buf;
+	size_t n;
+	int rc;
+
+	if (check_pair(p, x, y, L, err) != 0)
+		return -1;
+	if (p->window == SSIM_BLOCK8)
+		return block8_ssim(p, x, y, (int)L, score, map, err);
+	f = ssim_downsample_factor(p, x->width, x->height);
+	if (f == 1)
+		return score_scales(p, x, y, L, score, map, err);
+	n = (size_t)ceil_div(x->width, f) * ceil_div(x->height, f);
+	buf = malloc(2 * n * sizeof *buf);
+	if (buf == NULL)
+		return kv_errf(err, "out of memory");
+	ssim_image dx = ssim_downsample(x, f, buf);
+	ssim_image dy = ssim_downsample(y, f, buf + n);
+	rc = score_scales(p, &dx, &dy, L, score, map, err);
+	free(buf);
+	return rc;
+}
+
+int
+ssim_compute_ref(const ssim_params *p, const ssim_image *x,
+	const ssim_image *y, double L, double *score, double *map,
+	kv_err *err)
+{
+	double cs;
+
+	if (p->ms_ssim || p->downsample != 1)
+		return kv_errf(err, "the reference is single-scale, no "
+		    "downsampling");
+	if (check_pair(p, x, y, L, err) != 0)
+		return -1;
+	if (p->window == SSIM_BLOCK8)
+		block8_ssim_ref(p, x, y, (int)L, score, map);
+	else
+		window_ssim_ref(p, x, y, L, score, &cs, map);
+	return 0;
+}
