@@ -383,7 +383,7 @@ work_init(struct work *w, const struct settings *s, const struct plan *pl,
 	    .depth = 8, .color = MEDIA_GRAY, .matrix = MEDIA_BT601,
 	    .full_range = 1, .fps_num = f->fps_num, .fps_den = f->fps_den,
 	    .pix_fmt = "gray" };
-	w->mapw = media_writer_open(s->map, &mf, err);
+	w->mapw = media_writer_open(s->map, &mf, NULL, NULL, err);
 	return w->mapw == NULL ? -1 : 0;
 }
 

@@ -562,40 +562,42 @@ io_seek(void *opaque, int64_t off, int whence)
 	return ftello(fp);
 }
 
-/* Container and codec from the file name. */
+/* Container and codec: as given, else from the file name. */
 static int
-guess_output(media_writer *w, const AVOutputFormat **of, enum AVCodecID *id,
-	kv_err *err)
+guess_output(media_writer *w, const char *container, const char *codec,
+	const AVOutputFormat **of, const AVCodec **enc, kv_err *err)
 {
-	const AVOutputFormat *g = av_guess_format(NULL, w->path, NULL);
+	const AVOutputFormat *g;
+	enum AVCodecID id;
 
+	g = container ? av_guess_format(container, NULL, NULL) :
+	    av_guess_format(NULL, w->path, NULL);
 	if (g == NULL)
-		return kv_errf(err, "%s: no known format for this file name "
-		    "(try .png or .mp4)", w->path);
-	*id = av_guess_codec(g, NULL, w->path, NULL, AVMEDIA_TYPE_VIDEO);
+		return container ? kv_errf(err, "%s: unknown container '%s'",
+		    w->path, container) : kv_errf(err, "%s: no known format "
+		    "for this file name (try .png or .mp4)", w->path);
+	id = av_guess_codec(g, NULL, w->path, NULL, AVMEDIA_TYPE_VIDEO);
 	if (strcmp(g->name, "image2") == 0) {
 		/* One image, written through our own (atomic) stream. */
 		g = av_guess_format("image2pipe", NULL, NULL);
 		w->single_image = 1;
 	}
-	if (g == NULL || *id == AV_CODEC_ID_NONE)
-		return kv_errf(err, "%s: no video encoder for this file name",
-		    w->path);
+	*enc = codec ? avcodec_find_encoder_by_name(codec) :
+	    avcodec_find_encoder(id);
+	if (g == NULL || *enc == NULL || (*enc)->type != AVMEDIA_TYPE_VIDEO)
+		return kv_errf(err, "%s: no video encoder %s%s", w->path,
+		    codec ? "named " : "for this file name", codec ? codec : "");
 	*of = g;
 	return 0;
 }
 
 static int
-open_encoder(media_writer *w, enum AVCodecID id, kv_err *err)
+open_encoder(media_writer *w, const AVCodec *codec, kv_err *err)
 {
-	const AVCodec *codec = avcodec_find_encoder(id);
 	const media_format *m = &w->format;
 	enum AVPixelFormat pf = w->in_fmt;
 	int rc;
 
-	if (codec == NULL)
-		return kv_errf(err, "%s: no encoder for %s", w->path,
-		    avcodec_get_name(id));
 	if (codec->pix_fmts != NULL) {
 		int ok = 0;
 		for (const enum AVPixelFormat *p = codec->pix_fmts; *p != -1; p++)
@@ -673,12 +675,13 @@ open_container(media_writer *w, const AVOutputFormat *of, kv_err *err)
 }
 
 media_writer *
-media_writer_open(const char *path, const media_format *fmt, kv_err *err)
+media_writer_open(const char *path, const media_format *fmt,
+	const char *container, const char *codec, kv_err *err)
 {
 	media_writer *w = calloc(1, sizeof *w);
 	const AVOutputFormat *of = NULL;
 	const AVPixFmtDescriptor *d;
-	enum AVCodecID id = AV_CODEC_ID_NONE;
+	const AVCodec *enc = NULL;
 
 	quiet_libav();
 	if (w == NULL || (w->path = strdup(path ? path : "-")) == NULL ||
@@ -700,13 +703,13 @@ media_writer_open(const char *path, const media_format *fmt, kv_err *err)
 	}
 	for (int c = 0; c < fmt->nplanes; c++)
 		w->comp_plane[c] = d->comp[c].plane;
-	if (guess_output(w, &of, &id, err) != 0)
+	if (guess_output(w, container, codec, &of, &enc, err) != 0)
 		goto fail;
 	if (avformat_alloc_output_context2(&w->fmt, of, NULL, NULL) < 0) {
 		kv_errf(err, "out of memory");
 		goto fail;
 	}
-	if (open_encoder(w, id, err) != 0 || open_container(w, of, err) != 0)
+	if (open_encoder(w, enc, err) != 0 || open_container(w, of, err) != 0)
 		goto fail;
 	return w;
 fail:

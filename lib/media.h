@@ -102,14 +102,17 @@ void media_close(media_reader *r);
 
 typedef struct media_writer media_writer;
 
-/* Open `path` for frames of format `fmt` (the planes given to
- * media_write). The container and codec follow the file name's suffix
- * (.png, .bmp, .pgm, .tiff: one image; .mp4, .mkv, .avi, .y4m, ...: a
- * video); the frames are converted to a pixel format the encoder takes
- * when it does not take `fmt` as it is. Returns NULL with a message
- * naming `path`. */
+/* Open `path` ("-" is stdout, then `container` must be given) for frames
+ * of format `fmt` (the planes given to media_write; fps_num/fps_den set
+ * the frame rate). The container follows `container` (an ffmpeg format
+ * name such as "yuv4mpegpipe") or else the file name's suffix (.png,
+ * .bmp, .pgm, .tiff: one image; .mp4, .mkv, .avi, .y4m, ...: a video);
+ * the codec is `codec` (an encoder name such as "ffv1") or else the
+ * container's default. Frames are converted to a pixel format the
+ * encoder takes when it does not take `fmt` as it is. Returns NULL with
+ * a message naming `path`. */
 media_writer *media_writer_open(const char *path, const media_format *fmt,
-	kv_err *err);
+	const char *container, const char *codec, kv_err *err);
 
 /* Encode one frame. An image file takes exactly one frame: a second
  * one is an error ("PATH: an image holds one frame"). Returns 0 or -1. */

@@ -18,7 +18,7 @@
 /* Hot loops get AVX-512 and AVX2 clones, chosen at run time. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
 	!defined(__SANITIZE_ADDRESS__)
-#define KERNEL __attribute__((target_clones("arch=x86-64-v4", \
+#define KERNEL __attribute__((optimize("O3"), target_clones("arch=x86-64-v4", \
 	"arch=x86-64-v3", "default"), noinline))
 #else
 #define KERNEL __attribute__((noinline))
@@ -151,10 +151,10 @@ ssim_check(const ssim_params *p, int width, int height, kv_err *err)
 			int least = need;
 			for (int k = 1; k < SSIM_MS_SCALES; k++)
 				least = 2 * least - 1;
-			return kv_errf(err, "%dx%d is too small for MS-SSIM: %d "
-			    "scales of a %dx%d window need at least %dx%d",
-			    width, height, SSIM_MS_SCALES, need, need,
-			    least * f, least * f);
+			return kv_errf(err, "%dx%d is too small for MS-SSIM: "
+			    "it needs at least %dx%d (%d scales, %dx%d window)",
+			    width, height, least * f, least * f,
+			    SSIM_MS_SCALES, need, need);
 		}
 		w = ceil_div(w, 2);
 		h = ceil_div(h, 2);
