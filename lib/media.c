@@ -130,6 +130,19 @@ native_planar(const AVPixFmtDescriptor *d)
 	return 1;
 }
 
+/* "gray", "gray10le", "grayf32le"; "gbrp", ... */
+static void
+family_name(char *name, size_t n, const char *base, int fl, int depth,
+	const char *ne)
+{
+	if (fl)
+		snprintf(name, n, "%sf32%s", base, ne);
+	else if (depth <= 8)
+		snprintf(name, n, "%s", base);
+	else
+		snprintf(name, n, "%s%d%s", base, depth, ne);
+}
+
 /* The planar format with the same components, depth and subsampling. */
 static enum AVPixelFormat
 planar_equivalent(const AVPixFmtDescriptor *d)
@@ -142,25 +155,14 @@ planar_equivalent(const AVPixFmtDescriptor *d)
 	int depth = d->comp[0].depth, fl = is_float(d);
 	const char *s = "444";
 	char name[32];
-	enum AVPixelFormat f;
 
 	if (!fl && depth > 8)
 		depth = depth <= 9 ? 9 : depth <= 10 ? 10 : depth <= 12 ? 12 :
 		    depth <= 14 ? 14 : 16;
 	if (colour_components(d) == 1) {
-		if (fl)
-			snprintf(name, sizeof name, "grayf32%s", ne);
-		else if (depth <= 8)
-			snprintf(name, sizeof name, "gray");
-		else
-			snprintf(name, sizeof name, "gray%d%s", depth, ne);
+		family_name(name, sizeof name, "gray", fl, depth, ne);
 	} else if (d->flags & AV_PIX_FMT_FLAG_RGB) {
-		if (fl)
-			snprintf(name, sizeof name, "gbrpf32%s", ne);
-		else if (depth <= 8)
-			snprintf(name, sizeof name, "gbrp");
-		else
-			snprintf(name, sizeof name, "gbrp%d%s", depth, ne);
+		family_name(name, sizeof name, "gbrp", fl, depth, ne);
 	} else {
 		for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
 			if (sub[i].w == d->log2_chroma_w &&
@@ -174,8 +176,7 @@ planar_equivalent(const AVPixFmtDescriptor *d)
 			snprintf(name, sizeof name, depth <= 8 ? "yuv444p" :
 			    "yuv444p16%s", ne);
 	}
-	f = av_get_pix_fmt(name);
-	return f;
+	return av_get_pix_fmt(name);
 }
 
 /* Fill the media_format of planar pixel format `pf`. */

@@ -229,23 +229,11 @@ ssim_from_moments(const struct consts *c, double mx, double my, double exx,
 
 /* ---- the fast windowed SSIM ---- */
 
-/* out[x] = sum_k w[k] in[x + k]; n is a constant where inlined, so the
- * k loop unrolls and the x loop vectorises. */
+/* out[x] = sum_k w[k] rows[k][x]: down the columns when rows[k] are
+ * successive rows, along a row when rows[k] = row + k. n is a constant
+ * where inlined, so the k loop unrolls and the x loop vectorises. */
 static inline __attribute__((always_inline)) void
-filter_row(double *restrict out, const double *restrict in,
-	const double *restrict w, int n, int ow)
-{
-	for (int x = 0; x < ow; x++) {
-		double s = 0;
-		for (int k = 0; k < n; k++)
-			s += w[k] * in[x + k];
-		out[x] = s;
-	}
-}
-
-/* out[x] = sum_k w[k] rows[k][x]. */
-static inline __attribute__((always_inline)) void
-filter_col(double *restrict out, const double *const *rows,
+filter_n(double *restrict out, const double *const *rows,
 	const double *restrict w, int n, int ow)
 {
 	for (int x = 0; x < ow; x++) {
@@ -257,27 +245,15 @@ filter_col(double *restrict out, const double *const *rows,
 }
 
 KERNEL static void
-hfilter(double *restrict out, const double *restrict in,
+filter(double *restrict out, const double *const *rows,
 	const double *restrict w, int n, int ow)
 {
 	if (n == 11)
-		filter_row(out, in, w, 11, ow);
+		filter_n(out, rows, w, 11, ow);
 	else if (n == 7)
-		filter_row(out, in, w, 7, ow);
+		filter_n(out, rows, w, 7, ow);
 	else
-		filter_row(out, in, w, n, ow);
-}
-
-KERNEL static void
-vfilter(double *restrict out, const double *const *rows,
-	const double *restrict w, int n, int ow)
-{
-	if (n == 11)
-		filter_col(out, rows, w, 11, ow);
-	else if (n == 7)
-		filter_col(out, rows, w, 7, ow);
-	else
-		filter_col(out, rows, w, n, ow);
+		filter_n(out, rows, w, n, ow);
 }
 
 /* Squares and product of one input row pair. */
@@ -365,13 +341,17 @@ band_add_row(struct band *b, const ssim_image *X, const ssim_image *Y,
 	int y, const double *w, int n, int ow)
 {
 	size_t slot = (size_t)(y % n) * ow;
+	const double *taps[64];
 
 	load_row(X, y, b->in[0]);
 	load_row(Y, y, b->in[1]);
 	moments_row(b->in[2], b->in[3], b->in[4], b->in[0], b->in[1],
 	    X->width);
-	for (int m = 0; m < NMOM; m++)
-		hfilter(b->ring[m] + slot, b->in[m], w, n, ow);
+	for (int m = 0; m < NMOM; m++) {
+		for (int k = 0; k < n; k++)
+			taps[k] = b->in[m] + k;
+		filter(b->ring[m] + slot, taps, w, n, ow);
+	}
 }
 
 /* Output rows [r0, r1): row sums of SSIM and CS, and the map rows. */
@@ -390,7 +370,7 @@ band_run(struct band *b, const ssim_image *X, const ssim_image *Y,
 		for (int m = 0; m < NMOM; m++) {
 			for (int k = 0; k < n; k++)
 				rows[k] = b->ring[m] + (size_t)((r + k) % n) * ow;
-			vfilter(b->vert[m], rows, w, n, ow);
+			filter(b->vert[m], rows, w, n, ow);
 		}
 		ssim_row(b->s, b->cs, (const double *const *)b->vert, c, ow);
 		if (map != NULL)

@@ -19,6 +19,15 @@ raw() {
 	ffmpeg -v error -i "$1" -f rawvideo -pix_fmt "$2" -y "$3"
 }
 
+# image_pair SIZE PIXFMT RAWFMT FILTER: a.png, b.png (b distorted by
+# FILTER) and their samples in a.raw, b.raw.
+image_pair() {
+	gen a.png "$1" 1 "$2"
+	gen b.png "$1" 1 "$2" "$4"
+	raw a.png "$3" a.raw
+	raw b.png "$3" b.raw
+}
+
 @test "ssim reference: Einstein set, wang = scikit-image (1e-6) and Wang's published values (3 digits)" {
 	d=$TESTDATA/einstein
 	[ -r "$d/einstein.bmp" ] || skip "no test data in $d"
@@ -40,10 +49,7 @@ raw() {
 }
 
 @test "ssim reference: generated grey images, wang and skimage presets = scikit-image" {
-	gen a.png 64x48 1 gray
-	gen b.png 64x48 1 gray "noise=alls=25:allf=u,boxblur=1"
-	raw a.png gray a.raw
-	raw b.png gray b.raw
+	image_pair 64x48 gray gray "noise=alls=25:allf=u,boxblur=1"
 	for p in wang skimage; do
 		ssim -q -p "$p" a.png b.png >got.csv
 		"$PYTHON" "$REF" --preset "$p" gray 64 48 a.raw b.raw >want.csv
@@ -52,10 +58,7 @@ raw() {
 }
 
 @test "ssim reference: RGB images per channel and as BT.601 luma = scikit-image" {
-	gen a.png 64x48 1 rgb24
-	gen b.png 64x48 1 rgb24 "noise=alls=30:allf=u"
-	raw a.png rgb24 a.raw
-	raw b.png rgb24 b.raw
+	image_pair 64x48 rgb24 rgb24 "noise=alls=30:allf=u"
 	ssim -q -c rgb a.png b.png >got.csv
 	"$PYTHON" "$REF" --channels all rgb24 64 48 a.raw b.raw >want.csv
 	aeq -a 1e-6 -r 0 want.csv got.csv
@@ -65,10 +68,7 @@ raw() {
 }
 
 @test "ssim reference: 16-bit grey, data range 65535 from the format = scikit-image" {
-	gen a.png 64x48 1 gray16be
-	gen b.png 64x48 1 gray16be "noise=alls=20:allf=u"
-	raw a.png gray16le a.raw
-	raw b.png gray16le b.raw
+	image_pair 64x48 gray16be gray16le "noise=alls=20:allf=u"
 	ssim -q a.png b.png >got.csv
 	"$PYTHON" "$REF" gray16 64 48 a.raw b.raw >want.csv
 	aeq -a 1e-6 -r 0 want.csv got.csv
@@ -93,10 +93,7 @@ raw() {
 
 @test "ssim reference: --downsample auto and 3 = ssim.m's downsampling in numpy" {
 	skip_if_sanitized
-	gen a.png 520x400 1 gray
-	gen b.png 520x400 1 gray "noise=alls=25:allf=u"
-	raw a.png gray a.raw
-	raw b.png gray b.raw
+	image_pair 520x400 gray gray "noise=alls=25:allf=u"
 	ssim -q --downsample auto a.png b.png >got.csv
 	"$PYTHON" "$REF" --downsample 2 gray 520 400 a.raw b.raw >want.csv
 	aeq -a 1e-6 -r 0 want.csv got.csv
@@ -106,10 +103,7 @@ raw() {
 }
 
 @test "ssim reference: --ms-ssim = msssim.m's recipe in numpy" {
-	gen a.png 176x168 1 gray
-	gen b.png 176x168 1 gray "noise=alls=25:allf=u,boxblur=1"
-	raw a.png gray a.raw
-	raw b.png gray b.raw
+	image_pair 176x168 gray gray "noise=alls=25:allf=u,boxblur=1"
 	ssim -q --ms-ssim a.png b.png >got.csv
 	"$PYTHON" "$REF" --ms-ssim gray 176 168 a.raw b.raw >want.csv
 	aeq -a 1e-6 -r 0 want.csv got.csv
