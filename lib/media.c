@@ -415,7 +415,7 @@ deliver(media_reader *r, media_frame *out, kv_err *err)
 }
 
 static int
-open_decoder(media_reader *r, kv_err *err)
+open_decoder(media_reader *r, int threads, kv_err *err)
 {
 	const AVCodec *codec = NULL;
 	int rc;
@@ -433,7 +433,7 @@ open_decoder(media_reader *r, kv_err *err)
 	    r->fmt->streams[r->stream]->codecpar);
 	if (rc < 0)
 		return kv_errf(err, "%s: %s", r->name, AVERR(rc));
-	r->dec->thread_count = 0;	/* as many as the codec likes */
+	r->dec->thread_count = threads;
 	rc = avcodec_open2(r->dec, codec, NULL);
 	if (rc < 0)
 		return kv_errf(err, "%s: cannot open the %s decoder: %s",
@@ -442,7 +442,7 @@ open_decoder(media_reader *r, kv_err *err)
 }
 
 media_reader *
-media_open(const char *path, kv_err *err)
+media_open(const char *path, int threads, kv_err *err)
 {
 	media_reader *r = calloc(1, sizeof *r);
 	const char *url = path_is_std(path) ? "pipe:0" : path;
@@ -470,7 +470,7 @@ media_open(const char *path, kv_err *err)
 		kv_errf(err, "%s: %s", r->name, AVERR(rc));
 		goto fail;
 	}
-	if (open_decoder(r, err) != 0)
+	if (open_decoder(r, threads, err) != 0)
 		goto fail;
 	rc = decode_next(r, err);
 	if (rc == 0)

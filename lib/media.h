@@ -78,10 +78,13 @@ void media_luma(const media_format *f, const media_frame *fr, double *out);
 typedef struct media_reader media_reader;
 
 /* Open `path` ("-" is stdin) and its first video stream, decode up to
- * the first frame so the format is known. Returns NULL with a message
- * ("PATH: ...") when the file is missing, unreadable, has no video or
- * no decodable frame ("PATH: no frames"). Owns everything it opens. */
-media_reader *media_open(const char *path, kv_err *err);
+ * the first frame so the format is known. `threads` is the decoder's
+ * thread count: 0 lets the codec choose (fastest for one stream), 1
+ * decodes in the calling thread (for a caller that runs several readers
+ * in parallel itself). Returns NULL with a message ("PATH: ...") when
+ * the file is missing, unreadable, has no video or no decodable frame
+ * ("PATH: no frames"). Owns everything it opens. */
+media_reader *media_open(const char *path, int threads, kv_err *err);
 
 /* The format of the stream's frames; owned by the reader. */
 const media_format *media_reader_format(const media_reader *r);

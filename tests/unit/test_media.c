@@ -63,7 +63,7 @@ round_trip(const char *name, const char *codec, media_format fmt)
 	}
 	if (media_writer_close(w, &err) != 0)
 		CHECK(0, "%s: close: %s", name, err.msg);
-	r = media_open(path, &err);
+	r = media_open(path, 0, &err);
 	if (r == NULL) {
 		CHECK(0, "%s: open for reading: %s", name, err.msg);
 		return;
@@ -128,7 +128,7 @@ test_errors(void)
 	media_frame fr = { .plane = { px }, .stride = { W } };
 	media_writer *w;
 
-	CHECK(media_open("/nonexistent/x.mp4", &err) == NULL &&
+	CHECK(media_open("/nonexistent/x.mp4", 0, &err) == NULL &&
 	    strstr(err.msg, "/nonexistent/x.mp4: No such file") != NULL,
 	    "missing file: %s", err.msg);
 	snprintf(path, sizeof path, "%s/garbage.mp4", dir);
@@ -136,7 +136,7 @@ test_errors(void)
 	for (int i = 0; i < 5000; i++)
 		fputc((i * 7919) % 251, fp);
 	fclose(fp);
-	CHECK(media_open(path, &err) == NULL && strstr(err.msg, path) != NULL,
+	CHECK(media_open(path, 1, &err) == NULL && strstr(err.msg, path) != NULL,
 	    "corrupt file: %s", err.msg);
 	snprintf(path, sizeof path, "%s/one.png", dir);
 	w = media_writer_open(path, &g, NULL, NULL, &err);
