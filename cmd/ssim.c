@@ -62,7 +62,7 @@ static const char usage[] =
 "  ssim ref.mp4 out.mp4 > ssim.csv\n"
 "  ssim --preset ffmpeg --format ffmpeg ref.mp4 out.mp4   # = ffmpeg -lavfi ssim\n"
 "  [ \"$(ssim -s ref.mp4 out.mp4)\" \\> 0.9 ] || echo 'quality gate failed'\n"
-"  vae-decode -m m.kvae z.bin -f yuv4mpegpipe - | ssim ref.y4m -\n"
+"  ffmpeg -i out.mkv -f yuv4mpegpipe - | ssim ref.y4m -\n"
 "\n"
 "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
 

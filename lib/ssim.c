@@ -274,7 +274,20 @@ moments_row(double *restrict xx, double *restrict yy, double *restrict xy,
 	}
 }
 
-/* SSIM and CS of one output row from its filtered moments. */
+/* SSIM of one output row from its filtered moments, and (when cs is
+ * not NULL: MS-SSIM) its contrast-structure part. */
+#define SSIM_ROW(CS) \
+	for (int x = 0; x < ow; x++) { \
+		double vx = k * (exx[x] - mx[x] * mx[x]); \
+		double vy = k * (eyy[x] - my[x] * my[x]); \
+		double vxy = k * (exy[x] - mx[x] * my[x]); \
+		double a1 = 2 * mx[x] * my[x] + C1, a2 = 2 * vxy + C2; \
+		double b1 = mx[x] * mx[x] + my[x] * my[x] + C1; \
+		double b2 = vx + vy + C2; \
+		s[x] = a1 * a2 / (b1 * b2); \
+		CS; \
+	}
+
 KERNEL static void
 ssim_row(double *restrict s, double *restrict cs,
 	const double *const *m, const struct consts *c, int ow)
@@ -284,15 +297,10 @@ ssim_row(double *restrict s, double *restrict cs,
 	const double *restrict exy = m[4];
 	double C1 = c->C1, C2 = c->C2, k = c->cov_norm;
 
-	for (int x = 0; x < ow; x++) {
-		double vx = k * (exx[x] - mx[x] * mx[x]);
-		double vy = k * (eyy[x] - my[x] * my[x]);
-		double vxy = k * (exy[x] - mx[x] * my[x]);
-		double a1 = 2 * mx[x] * my[x] + C1, a2 = 2 * vxy + C2;
-		double b1 = mx[x] * mx[x] + my[x] * my[x] + C1;
-		double b2 = vx + vy + C2;
-		s[x] = a1 * a2 / (b1 * b2);
-		cs[x] = a2 / b2;
+	if (cs == NULL) {
+		SSIM_ROW((void)0)
+	} else {
+		SSIM_ROW(cs[x] = a2 / b2)
 	}
 }
 
@@ -378,11 +386,13 @@ band_run(struct band *b, const ssim_image *X, const ssim_image *Y,
 				rows[k] = b->ring[m] + (size_t)((r + k) % n) * ow;
 			filter(b->vert[m], rows, w, n, ow);
 		}
-		ssim_row(b->s, b->cs, (const double *const *)b->vert, c, ow);
+		ssim_row(b->s, row_cs ? b->cs : NULL,
+		    (const double *const *)b->vert, c, ow);
 		if (map != NULL)
 			memcpy(map + (size_t)r * ow, b->s, (size_t)ow * sizeof *map);
 		row_s[r] = sum_row(b->s, ow);
-		row_cs[r] = sum_row(b->cs, ow);
+		if (row_cs != NULL)
+			row_cs[r] = sum_row(b->cs, ow);
 	}
 }
 
@@ -402,7 +412,7 @@ window_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 	row_s = malloc(2 * (size_t)oh * sizeof *row_s);
 	if (row_s == NULL)
 		return kv_errf(err, "out of memory");
-	row_cs = row_s + oh;
+	row_cs = mean_cs ? row_s + oh : NULL;
 #pragma omp parallel reduction(|:failed)
 	{
 		int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -425,11 +435,12 @@ window_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 	}
 	for (int r = 0; r < oh; r++) {
 		ts += row_s[r];
-		tcs += row_cs[r];
+		tcs += row_cs ? row_cs[r] : 0;
 	}
 	free(row_s);
 	*mean_s = ts / ((double)ow * oh);
-	*mean_cs = tcs / ((double)ow * oh);
+	if (mean_cs != NULL)
+		*mean_cs = tcs / ((double)ow * oh);
 	return 0;
 }
 
@@ -678,7 +689,7 @@ score_scales(const ssim_params *p, const ssim_image *x, const ssim_image *y,
 	size_t n = (size_t)ceil_div(x->width, 2) * ceil_div(x->height, 2);
 
 	if (!p->ms_ssim) {
-		if (window_ssim(p, x, y, L, &s, &cs, map, err) != 0)
+		if (window_ssim(p, x, y, L, &s, NULL, map, err) != 0)
 			return -1;
 		*score = s;
 		return 0;
