@@ -306,6 +306,10 @@ make_plan(const struct settings *s, const media_reader *ra,
 		pl->nch = 1;
 		pl->name[0] = 'Y';
 		pl->plane[0] = a->color == MEDIA_RGB ? -1 : 0;
+		if (pl->plane[0] < 0 && s->p.window == SSIM_BLOCK8)
+			return kv_errf(err, "%s is RGB: the ffmpeg preset scores "
+			    "the stored planes (--channels rgb or all), not a "
+			    "computed luma", na);
 		break;
 	case CH_RGB:
 	case CH_YUV: {

@@ -110,6 +110,11 @@ pair() {	# a.y4m, b.y4m: 64x48, 4 frames, b noisy
 	echo "$output" | awk -F, 'NR > 1 { a = (4 * $2 + $3 + $4) / 6; if (a - $5 > 1e-8 || $5 - a > 1e-8) exit 1 }'
 	run --separate-stderr ssim -c rgb a.y4m b.y4m
 	assert_bad_input ssim "--channels rgb: a.y4m is YUV"
+	gen a.png 64x48 1 rgb24
+	run --separate-stderr ssim -p ffmpeg a.png a.png
+	assert_bad_input ssim "a.png is RGB: the ffmpeg preset scores the stored planes"
+	run ssim -q -p ffmpeg -c rgb a.png a.png
+	assert_line --index 1 "1,1.00000000,1.00000000,1.00000000,1.00000000"
 }
 
 @test "ssim: Y4M on stdin equals the file" {
