@@ -642,7 +642,7 @@ open_encoder(media_writer *w, const AVCodec *codec, kv_err *err)
 }
 
 static int
-open_container(media_writer *w, const AVOutputFormat *of, kv_err *err)
+open_container(media_writer *w, kv_err *err)
 {
 	unsigned char *buf;
 	int rc;
@@ -668,7 +668,6 @@ open_container(media_writer *w, const AVOutputFormat *of, kv_err *err)
 	}
 	w->fmt->pb = w->io;
 	w->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-	(void)of;
 	rc = avformat_write_header(w->fmt, NULL);
 	if (rc < 0)
 		return kv_errf(err, "%s: %s", w->path, AVERR(rc));
@@ -710,7 +709,7 @@ media_writer_open(const char *path, const media_format *fmt,
 		kv_errf(err, "out of memory");
 		goto fail;
 	}
-	if (open_encoder(w, enc, err) != 0 || open_container(w, of, err) != 0)
+	if (open_encoder(w, enc, err) != 0 || open_container(w, err) != 0)
 		goto fail;
 	return w;
 fail:
