@@ -502,39 +502,52 @@ block8_end(int64_t s1, int64_t s2, int64_t ss, int64_t s12, int max,
 	    ((double)(s1 * s1 + s2 * s2 + c1) * (double)(vars + c2)));
 }
 
+/* Add one row pair into the column sums (s1, s2, ss, s12) of n columns.
+ * 32-bit sums hold 8-bit samples (an 8x8 window's ss <= 8.4e6). */
+#define COLUMN_SUMS(NAME, T, ACC) \
+static inline __attribute__((always_inline)) void \
+NAME(ACC *restrict c1, ACC *restrict c2, ACC *restrict css, \
+	ACC *restrict c12, const T *restrict a, const T *restrict b, int n) \
+{ \
+	for (int x = 0; x < n; x++) { \
+		ACC u = a[x], v = b[x]; \
+		c1[x] += u; \
+		c2[x] += v; \
+		css[x] += u * u + v * v; \
+		c12[x] += u * v; \
+	} \
+}
+COLUMN_SUMS(column_sums_u8, uint8_t, int32_t)
+COLUMN_SUMS(column_sums_u16, uint16_t, int64_t)
+
 /* Sums over the 4x4 blocks of block row `by`: (s1, s2, ss, s12), for
- * samples of type T. 32-bit sums hold 16 8-bit samples (ss <= 2.1e6). */
-#define BLOCK_SUMS(T, ACC) \
+ * samples of type T: first down the 4 rows for every column (vectorised),
+ * then across each block's 4 columns. `col` holds 4 * 4 * nbx ACCs. */
+#define BLOCK_SUMS(T, ACC, COLSUMS) do { \
+	int w4 = 4 * nbx; \
+	ACC *c1 = col, *c2 = c1 + w4, *css = c2 + w4, *c12 = css + w4; \
+	memset(col, 0, 4 * (size_t)w4 * sizeof(ACC)); \
+	for (int y = 4 * by; y < 4 * by + 4; y++) \
+		COLSUMS(c1, c2, css, c12, (const T *)((const char *)X->data + \
+		    (ptrdiff_t)y * X->stride), (const T *)((const char *) \
+		    Y->data + (ptrdiff_t)y * Y->stride), w4); \
 	for (int bx = 0; bx < nbx; bx++) { \
-		ACC s1 = 0, s2 = 0, ss = 0, s12 = 0; \
-		for (int y = 4 * by; y < 4 * by + 4; y++) { \
-			const T *rx = (const T *)((const char *)X->data + \
-			    (ptrdiff_t)y * X->stride) + 4 * bx; \
-			const T *ry = (const T *)((const char *)Y->data + \
-			    (ptrdiff_t)y * Y->stride) + 4 * bx; \
-			for (int x = 0; x < 4; x++) { \
-				ACC a = rx[x], b = ry[x]; \
-				s1 += a; \
-				s2 += b; \
-				ss += a * a + b * b; \
-				s12 += a * b; \
-			} \
-		} \
-		sums[bx][0] = s1; \
-		sums[bx][1] = s2; \
-		sums[bx][2] = ss; \
-		sums[bx][3] = s12; \
-	}
+		int x = 4 * bx; \
+		sums[bx][0] = c1[x] + c1[x + 1] + c1[x + 2] + c1[x + 3]; \
+		sums[bx][1] = c2[x] + c2[x + 1] + c2[x + 2] + c2[x + 3]; \
+		sums[bx][2] = css[x] + css[x + 1] + css[x + 2] + css[x + 3]; \
+		sums[bx][3] = c12[x] + c12[x + 1] + c12[x + 2] + c12[x + 3]; \
+	} \
+} while (0)
 
 KERNEL static void
 block_sums(const ssim_image *X, const ssim_image *Y, int by, int nbx,
-	int64_t (*sums)[4])
+	int64_t (*sums)[4], void *col)
 {
-	if (X->type == SSIM_U8) {
-		BLOCK_SUMS(uint8_t, int32_t)
-	} else {
-		BLOCK_SUMS(uint16_t, int64_t)
-	}
+	if (X->type == SSIM_U8)
+		BLOCK_SUMS(uint8_t, int32_t, column_sums_u8);
+	else
+		BLOCK_SUMS(uint16_t, int64_t, column_sums_u16);
 }
 
 /* One window row: windows over block rows r, r+1 (sums a and b). Its
@@ -572,15 +585,17 @@ block8_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 		int t = omp_get_thread_num(), nt = omp_get_num_threads();
 		int r0 = (int)((long long)nwy * t / nt);
 		int r1 = (int)((long long)nwy * (t + 1) / nt);
-		int64_t (*base)[4] = malloc(2 * (size_t)nbx * sizeof *base);
+		/* two rows of block sums, then the column sums' scratch */
+		int64_t (*base)[4] = malloc(6 * (size_t)nbx * sizeof *base);
 		int64_t (*s0)[4] = base, (*s1)[4] = base ? base + nbx : NULL;
 		int64_t (*tmp)[4];
+		void *col = base ? base + 2 * nbx : NULL;
 		if (base == NULL) {
 			failed = 1;
 		} else if (r0 < r1) {
-			block_sums(X, Y, r0, nbx, s0);
+			block_sums(X, Y, r0, nbx, s0, col);
 			for (int r = r0; r < r1; r++) {
-				block_sums(X, Y, r + 1, nbx, s1);
+				block_sums(X, Y, r + 1, nbx, s1, col);
 				row[r] = block8_row(s0, s1, nwx, max, p,
 				    map ? map + (size_t)r * nwx : NULL);
 				tmp = s0; s0 = s1; s1 = tmp;
