@@ -1,7 +1,8 @@
 /* ssim.c: SSIM, its ffmpeg variant, downsampling and MS-SSIM.
  *
- * The windowed SSIM is separable: five local moments (x, y, x^2, y^2,
- * xy) are filtered along each row, then down the columns, in double
+ * The windowed SSIM is separable: four local moments (x, y, x^2 + y^2,
+ * xy; the formula needs only the sum of the variances) are filtered
+ * along each row, then down the columns, in double
  * precision (scikit-image computes in double; float would lose 1e-4 to
  * cancellation in E[x^2] - E[x]^2). Each thread takes a band of output
  * rows and keeps a ring of the last `win` horizontally filtered rows.
@@ -30,7 +31,7 @@
 #define KERNEL_FMA KERNEL
 #endif
 
-#define NMOM 5	/* x, y, xx, yy, xy */
+#define NMOM 4	/* x, y, xx + yy, xy */
 
 static const double ms_weights[SSIM_MS_SCALES] = {
 	0.0448, 0.2856, 0.3001, 0.2363, 0.1333	/* Wang et al. 2003 */
@@ -262,28 +263,28 @@ filter(double *restrict out, const double *const *rows,
 		filter_n(out, rows, w, n, ow);
 }
 
-/* Squares and product of one input row pair. */
+/* Sum of squares and product of one input row pair. */
 KERNEL static void
-moments_row(double *restrict xx, double *restrict yy, double *restrict xy,
+moments_row(double *restrict sq, double *restrict xy,
 	const double *restrict x, const double *restrict y, int w)
 {
 	for (int i = 0; i < w; i++) {
-		xx[i] = x[i] * x[i];
-		yy[i] = y[i] * y[i];
+		sq[i] = x[i] * x[i] + y[i] * y[i];
 		xy[i] = x[i] * y[i];
 	}
 }
 
 /* SSIM of one output row from its filtered moments, and (when cs is
- * not NULL: MS-SSIM) its contrast-structure part. */
+ * not NULL: MS-SSIM) its contrast-structure part. The variances enter
+ * as one sum, k (E[x^2 + y^2] - (mx^2 + my^2)): for equal inputs that
+ * is exactly twice the covariance, so the score is exactly 1. */
 #define SSIM_ROW(CS) \
 	for (int x = 0; x < ow; x++) { \
-		double vx = k * (exx[x] - mx[x] * mx[x]); \
-		double vy = k * (eyy[x] - my[x] * my[x]); \
+		double mm = mx[x] * mx[x] + my[x] * my[x]; \
+		double vsum = k * (esq[x] - mm); \
 		double vxy = k * (exy[x] - mx[x] * my[x]); \
 		double a1 = 2 * mx[x] * my[x] + C1, a2 = 2 * vxy + C2; \
-		double b1 = mx[x] * mx[x] + my[x] * my[x] + C1; \
-		double b2 = vx + vy + C2; \
+		double b1 = mm + C1, b2 = vsum + C2; \
 		s[x] = a1 * a2 / (b1 * b2); \
 		CS; \
 	}
@@ -293,8 +294,7 @@ ssim_row(double *restrict s, double *restrict cs,
 	const double *const *m, const struct consts *c, int ow)
 {
 	const double *restrict mx = m[0], *restrict my = m[1];
-	const double *restrict exx = m[2], *restrict eyy = m[3];
-	const double *restrict exy = m[4];
+	const double *restrict esq = m[2], *restrict exy = m[3];
 	double C1 = c->C1, C2 = c->C2, k = c->cov_norm;
 
 	if (cs == NULL) {
@@ -359,8 +359,7 @@ band_add_row(struct band *b, const ssim_image *X, const ssim_image *Y,
 
 	load_row(X, y, b->in[0]);
 	load_row(Y, y, b->in[1]);
-	moments_row(b->in[2], b->in[3], b->in[4], b->in[0], b->in[1],
-	    X->width);
+	moments_row(b->in[2], b->in[3], b->in[0], b->in[1], X->width);
 	for (int m = 0; m < NMOM; m++) {
 		for (int k = 0; k < n; k++)
 			taps[k] = b->in[m] + k;
