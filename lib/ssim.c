@@ -236,31 +236,68 @@ ssim_from_moments(const struct consts *c, double mx, double my, double exx,
 
 /* ---- the fast windowed SSIM ---- */
 
-/* out[x] = sum_k w[k] rows[k][x]: down the columns when rows[k] are
- * successive rows, along a row when rows[k] = row + k. n is a constant
- * where inlined, so the k loop unrolls and the x loop vectorises. */
+/* out[x] = sum_k w[k] p[k * stride + x]: along a row (stride 1) or down
+ * the columns of rows `stride` apart. filter4 makes four outputs at
+ * once, out[j] from p + j * stride, loading each input once for all
+ * four; every sum is formed in the same order, so the two agree to the
+ * bit. n is a constant where inlined, so the k loop unrolls and the x
+ * loop vectorises. */
 static inline __attribute__((always_inline)) void
-filter_n(double *restrict out, const double *const *rows,
+filter1_n(double *restrict out, const double *restrict p, ptrdiff_t stride,
 	const double *restrict w, int n, int ow)
 {
 	for (int x = 0; x < ow; x++) {
 		double s = 0;
+#pragma GCC unroll 16
 		for (int k = 0; k < n; k++)
-			s += w[k] * rows[k][x];
+			s += w[k] * p[k * stride + x];
 		out[x] = s;
 	}
 }
 
+static inline __attribute__((always_inline)) void
+filter4_n(double *restrict o0, double *restrict o1, double *restrict o2,
+	double *restrict o3, const double *restrict p, ptrdiff_t stride,
+	const double *restrict w, int n, int ow)
+{
+	for (int x = 0; x < ow; x++) {
+		double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+#pragma GCC unroll 16
+		for (int k = 0; k < n; k++) {
+			s0 += w[k] * p[k * stride + x];
+			s1 += w[k] * p[(k + 1) * stride + x];
+			s2 += w[k] * p[(k + 2) * stride + x];
+			s3 += w[k] * p[(k + 3) * stride + x];
+		}
+		o0[x] = s0;
+		o1[x] = s1;
+		o2[x] = s2;
+		o3[x] = s3;
+	}
+}
+
 KERNEL_FMA static void
-filter(double *restrict out, const double *const *rows,
+filter1(double *restrict out, const double *restrict p, ptrdiff_t stride,
 	const double *restrict w, int n, int ow)
 {
 	if (n == 11)
-		filter_n(out, rows, w, 11, ow);
+		filter1_n(out, p, stride, w, 11, ow);
 	else if (n == 7)
-		filter_n(out, rows, w, 7, ow);
+		filter1_n(out, p, stride, w, 7, ow);
 	else
-		filter_n(out, rows, w, n, ow);
+		filter1_n(out, p, stride, w, n, ow);
+}
+
+KERNEL_FMA static void
+filter4(double *const *out, const double *restrict p, ptrdiff_t stride,
+	const double *restrict w, int n, int ow)
+{
+	if (n == 11)
+		filter4_n(out[0], out[1], out[2], out[3], p, stride, w, 11, ow);
+	else if (n == 7)
+		filter4_n(out[0], out[1], out[2], out[3], p, stride, w, 7, ow);
+	else
+		filter4_n(out[0], out[1], out[2], out[3], p, stride, w, n, ow);
 }
 
 /* Sum of squares and product of one input row pair. */
@@ -322,48 +359,80 @@ sum_row(const double *v, int n)
 	return s;
 }
 
-/* Per-thread buffers: the ring of filtered rows and the row scratch. */
+#define VROWS 4	/* output rows filtered down the columns together */
+
+/* Per-thread buffers. The ring keeps the last nring = n + VROWS - 1
+ * horizontally filtered rows of each moment, every row stored twice
+ * (slots i and i + nring), so that any nring successive rows lie one
+ * after the other in memory: the column filter then reads them at a
+ * fixed stride. */
 struct band {
 	double *mem;
-	double *ring[NMOM];	/* n rows of ow each, per moment */
-	double *in[NMOM];	/* one input row of w each, per moment */
-	double *vert[NMOM];	/* filtered down the columns: ow each */
+	int nring;
+	double *ring[NMOM];	/* 2 nring rows of ow, per moment */
+	double *in[NMOM];	/* one input row of w, per moment */
+	double *vert[VROWS][NMOM];	/* filtered down the columns: ow */
 	double *s, *cs;		/* ow each */
 };
 
 static int
 band_alloc(struct band *b, int n, int w, int ow)
 {
-	size_t per = (size_t)NMOM * ((size_t)n * ow + w + ow) + 2 * (size_t)ow;
-	double *p = malloc(per * sizeof *p);
+	size_t nring = (size_t)n + VROWS - 1, per;
+	double *p;
 
-	if ((b->mem = p) == NULL)
+	per = NMOM * (2 * nring * ow + w + VROWS * (size_t)ow) + 2 * (size_t)ow;
+	if ((b->mem = p = malloc(per * sizeof *p)) == NULL)
 		return -1;
+	b->nring = (int)nring;
 	for (int m = 0; m < NMOM; m++) {
-		b->ring[m] = p; p += (size_t)n * ow;
+		b->ring[m] = p; p += 2 * nring * ow;
 		b->in[m] = p; p += w;
-		b->vert[m] = p; p += ow;
+		for (int j = 0; j < VROWS; j++) {
+			b->vert[j][m] = p;
+			p += ow;
+		}
 	}
 	b->s = p; p += ow;
 	b->cs = p;
 	return 0;
 }
 
-/* Filter input row `y` along x into ring slot y % n. */
+/* Filter input row `y` along x into ring slots y % nring (and its
+ * mirror). */
 static void
 band_add_row(struct band *b, const ssim_image *X, const ssim_image *Y,
 	int y, const double *w, int n, int ow)
 {
-	size_t slot = (size_t)(y % n) * ow;
-	const double *taps[64];
+	size_t slot = (size_t)(y % b->nring) * ow;
+	size_t mirror = slot + (size_t)b->nring * ow;
 
 	load_row(X, y, b->in[0]);
 	load_row(Y, y, b->in[1]);
 	moments_row(b->in[2], b->in[3], b->in[0], b->in[1], X->width);
 	for (int m = 0; m < NMOM; m++) {
-		for (int k = 0; k < n; k++)
-			taps[k] = b->in[m] + k;
-		filter(b->ring[m] + slot, taps, w, n, ow);
+		filter1(b->ring[m] + slot, b->in[m], 1, w, n, ow);
+		memcpy(b->ring[m] + mirror, b->ring[m] + slot,
+		    (size_t)ow * sizeof(double));
+	}
+}
+
+/* Output rows [r, r + g), g = 1 or VROWS: down the columns from the ring
+ * into b->vert[0..g). */
+static void
+band_vertical(struct band *b, int r, int g, const double *w, int n, int ow)
+{
+	ptrdiff_t stride = ow;
+
+	for (int m = 0; m < NMOM; m++) {
+		const double *p = b->ring[m] + (size_t)(r % b->nring) * ow;
+		double *out[VROWS];
+		for (int j = 0; j < g; j++)
+			out[j] = b->vert[j][m];
+		if (g == VROWS)
+			filter4(out, p, stride, w, n, ow);
+		else
+			filter1(out[0], p, stride, w, n, ow);
 	}
 }
 
@@ -377,21 +446,21 @@ band_run(struct band *b, const ssim_image *X, const ssim_image *Y,
 
 	for (int y = r0; y < r0 + n - 1; y++)
 		band_add_row(b, X, Y, y, w, n, ow);
-	for (int r = r0; r < r1; r++) {
-		const double *rows[64];
-		band_add_row(b, X, Y, r + n - 1, w, n, ow);
-		for (int m = 0; m < NMOM; m++) {
-			for (int k = 0; k < n; k++)
-				rows[k] = b->ring[m] + (size_t)((r + k) % n) * ow;
-			filter(b->vert[m], rows, w, n, ow);
+	for (int r = r0; r < r1;) {
+		int g = r + VROWS <= r1 ? VROWS : 1;
+		for (int j = 0; j < g; j++)
+			band_add_row(b, X, Y, r + j + n - 1, w, n, ow);
+		band_vertical(b, r, g, w, n, ow);
+		for (int j = 0; j < g; j++, r++) {
+			ssim_row(b->s, row_cs ? b->cs : NULL,
+			    (const double *const *)b->vert[j], c, ow);
+			if (map != NULL)
+				memcpy(map + (size_t)r * ow, b->s,
+				    (size_t)ow * sizeof *map);
+			row_s[r] = sum_row(b->s, ow);
+			if (row_cs != NULL)
+				row_cs[r] = sum_row(b->cs, ow);
 		}
-		ssim_row(b->s, row_cs ? b->cs : NULL,
-		    (const double *const *)b->vert, c, ow);
-		if (map != NULL)
-			memcpy(map + (size_t)r * ow, b->s, (size_t)ow * sizeof *map);
-		row_s[r] = sum_row(b->s, ow);
-		if (row_cs != NULL)
-			row_cs[r] = sum_row(b->cs, ow);
 	}
 }
 
