@@ -205,6 +205,14 @@ pair() {	# a.y4m, b.y4m: 64x48, 4 frames, b noisy
 	[ "$(cat out.csv)" = precious ]
 }
 
+@test "ssim: --threads does not change a digit" {
+	gen a.png 200x120 1 gray
+	gen b.png 200x120 1 gray "noise=alls=25:allf=u"
+	for p in wang skimage ffmpeg; do
+		[ "$(ssim -s -j 1 -p $p a.png b.png)" = "$(ssim -s -j 3 -p $p a.png b.png)" ]
+	done
+}
+
 @test "ssim: --shortest compares the common frames" {
 	pair
 	gen c.y4m 64x48 2 yuv420p "noise=alls=20:allf=t"
