@@ -6,7 +6,7 @@ load common
 
 # gen NAME SIZE FRAMES PIXFMT [FILTER]: a small test video/image.
 gen() {
-	ffmpeg -v error -f lavfi -i "testsrc=size=$2:rate=10" -frames:v "$3" \
+	ffmpeg -nostdin -v error -f lavfi -i "testsrc=size=$2:rate=10" -frames:v "$3" \
 	    ${5:+-vf "$5"} -pix_fmt "$4" -y "$1"
 }
 
@@ -122,7 +122,7 @@ pair() {	# a.y4m, b.y4m: 64x48, 4 frames, b noisy
 	ssim -q a.y4m b.y4m >file.csv
 	ssim -q a.y4m - <b.y4m >pipe.csv
 	cmp file.csv pipe.csv
-	ffmpeg -v error -i b.y4m -f yuv4mpegpipe - | ssim -q - a.y4m >pipe2.csv
+	ffmpeg -nostdin -v error -i b.y4m -f yuv4mpegpipe - | ssim -q - a.y4m >pipe2.csv
 	ssim -q b.y4m a.y4m >file2.csv
 	cmp file2.csv pipe2.csv
 }
@@ -131,8 +131,8 @@ pair() {	# a.y4m, b.y4m: 64x48, 4 frames, b noisy
 	gen a.y4m 64x48 3 gray
 	gen b.y4m 64x48 3 gray "noise=alls=20:allf=t"
 	mkdir fa fb
-	ffmpeg -v error -i a.y4m fa/%03d.png
-	ffmpeg -v error -i b.y4m fb/%03d.png
+	ffmpeg -nostdin -v error -i a.y4m fa/%03d.png
+	ffmpeg -nostdin -v error -i b.y4m fb/%03d.png
 	ssim -q fa/%03d.png fb/%03d.png >seq.csv
 	ssim -q a.y4m b.y4m >vid.csv
 	cmp seq.csv vid.csv

@@ -10,13 +10,13 @@ REF=$BATS_TEST_DIRNAME/ssim_ref.py
 
 # gen NAME SIZE FRAMES PIXFMT [FILTER]: a test video/image from testsrc.
 gen() {
-	ffmpeg -v error -f lavfi -i "testsrc=size=$2:rate=10" -frames:v "$3" \
+	ffmpeg -nostdin -v error -f lavfi -i "testsrc=size=$2:rate=10" -frames:v "$3" \
 	    ${5:+-vf "$5"} -pix_fmt "$4" -y "$1"
 }
 
 # raw IN PIXFMT OUT: decode to raw samples without conversion.
 raw() {
-	ffmpeg -v error -i "$1" -f rawvideo -pix_fmt "$2" -y "$3"
+	ffmpeg -nostdin -v error -i "$1" -f rawvideo -pix_fmt "$2" -y "$3"
 }
 
 # image_pair SIZE PIXFMT RAWFMT FILTER: a.png, b.png (b distorted by
@@ -76,7 +76,7 @@ image_pair() {
 
 @test "ssim reference: frames decoded from a video (YUV as stored) = scikit-image" {
 	gen a.y4m 64x48 6 yuv420p
-	ffmpeg -v error -i a.y4m -c:v libx264 -crf 32 -pix_fmt yuv420p -y b.mp4
+	ffmpeg -nostdin -v error -i a.y4m -c:v libx264 -crf 32 -pix_fmt yuv420p -y b.mp4
 	raw a.y4m yuv420p a.raw
 	raw b.mp4 yuv420p b.raw
 	for p in wang skimage; do
@@ -117,9 +117,9 @@ stats_csv() {
 
 @test "ssim reference: --preset ffmpeg = ffmpeg's ssim filter, per plane and All (8 and 10 bits)" {
 	gen a.y4m 64x48 5 yuv420p
-	ffmpeg -v error -i a.y4m -vf "noise=alls=20:allf=t" -pix_fmt yuv420p \
+	ffmpeg -nostdin -v error -i a.y4m -vf "noise=alls=20:allf=t" -pix_fmt yuv420p \
 	    -y b.y4m
-	ffmpeg -v error -i b.y4m -i a.y4m -lavfi "ssim=stats_file=ff.txt" \
+	ffmpeg -nostdin -v error -i b.y4m -i a.y4m -lavfi "ssim=stats_file=ff.txt" \
 	    -f null -
 	ssim -q -p ffmpeg -f ffmpeg a.y4m b.y4m >ours.txt
 	[ "$(wc -l <ours.txt)" -eq 5 ]
@@ -130,9 +130,9 @@ stats_csv() {
 	stats_csv ours.txt >ours.csv
 	aeq -a 2e-6 -r 2e-6 ff.csv ours.csv
 	# 10-bit planes go through ffmpeg's 16-bit path
-	ffmpeg -v error -i a.y4m -c:v ffv1 -pix_fmt yuv422p10le -y a10.mkv
-	ffmpeg -v error -i b.y4m -c:v ffv1 -pix_fmt yuv422p10le -y b10.mkv
-	ffmpeg -v error -i b10.mkv -i a10.mkv -lavfi "ssim=stats_file=ff10.txt" \
+	ffmpeg -nostdin -v error -i a.y4m -c:v ffv1 -pix_fmt yuv422p10le -y a10.mkv
+	ffmpeg -nostdin -v error -i b.y4m -c:v ffv1 -pix_fmt yuv422p10le -y b10.mkv
+	ffmpeg -nostdin -v error -i b10.mkv -i a10.mkv -lavfi "ssim=stats_file=ff10.txt" \
 	    -f null -
 	ssim -q -p ffmpeg -f ffmpeg a10.mkv b10.mkv >ours10.txt
 	stats_csv ff10.txt >ff10.csv
