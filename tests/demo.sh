@@ -66,3 +66,21 @@ awk -v a="$(stat -c %s scene.mek)" -v b="$(stat -c %s near.mek)" -v px=$px \
 import numpy as np
 a, b = (np.frombuffer(open(f, "rb").read()[-2 * 256 * 192:], ">u2").astype(int) for f in ("scene.pgm", "near.pgm"))
 print("   --max-error 4: largest pixel error %d" % np.abs(a - b).max())'
+step "SSIM: score degraded copies of a generated clip (64 frames, 320x240)"
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=320x240:rate=25" -frames:v 64 \
+    -pix_fmt yuv420p clip.y4m
+ffmpeg -nostdin -v error -i clip.y4m -c:v libx264 -crf 40 -pix_fmt yuv420p x264.mkv
+ffmpeg -nostdin -v error -i clip.y4m -vf "noise=alls=25:allf=t" -pix_fmt yuv420p noisy.y4m
+for d in x264.mkv noisy.y4m; do
+	printf '   %-9s wang %s  skimage %s  ffmpeg %s  (mean over 64 frames)\n' "$d" \
+	    "$(ssim -s clip.y4m "$d")" "$(ssim -s -p skimage clip.y4m "$d")" \
+	    "$(ssim -s -p ffmpeg -c all clip.y4m "$d")"
+done
+ssim -q --map ssim-map.mp4 clip.y4m x264.mkv | tail -n +2 | sort -t, -k2 -g | head -1 |
+    awk -F, '{ printf "   worst x264 frame: %d (SSIM %s); per-frame maps in ssim-map.mp4\n", $1, $2 }'
+ffmpeg -nostdin -nostats -i x264.mkv -i clip.y4m -lavfi ssim -f null - 2>&1 |
+    sed -n 's/.*SSIM \(.*\)/   ffmpeg -lavfi ssim says: \1/p'
+ssim -p ffmpeg -f ffmpeg clip.y4m x264.mkv 2>&1 >/dev/null | sed 's/^/   /'
+if [ "$(ssim -s clip.y4m x264.mkv)" \> "$(ssim -s clip.y4m noisy.y4m)" ]; then
+	echo "   gate: x264 at crf 40 scores above the noisy copy"
+fi
