@@ -10,10 +10,13 @@
 #include <sndfile.h>
 
 #include "cli.h"
+#include "media.h"
 #include "mek.h"
 #include "mekfrun.h"
+#include "mekio.h"
 #include "outfile.h"
 #include "pnm.h"
+#include "progress.h"
 #include "seq.h"
 #include "slurp.h"
 
@@ -27,13 +30,15 @@ static const char usage[] =
 "state. Or compress an image losslessly (or within --max-error) with the\n"
 "same kind of model as predictor.\n"
 "INPUT: an audio file (WAV, FLAC, ... through libsndfile; each channel on\n"
-"its own), a binary PGM/PPM image (P5/P6, 8 or 16 bit; rows, columns or\n"
+"its own), an image or video (anything ffmpeg reads: PNG, PGM/PPM, TIFF,\n"
+"MP4, MKV, Y4M, ...; each plane of each frame along rows, columns or\n"
 "both), or a kvae-seq(5) stream (each column on its own; the default on\n"
-"stdin). Output has the input's format (audio: the -o extension's).\n"
+"stdin). Output has the input's format, or the one the -o suffix names.\n"
 "\n"
 "Denoising:\n"
-"  -o, --output=FILE          write FILE atomically (default stdout; audio\n"
-"                             needs a file)\n"
+"  -o, --output=FILE          write FILE atomically (default stdout;\n"
+"                             audio, video and images other than PGM/PPM\n"
+"                             need a file)\n"
 "  -p, --order=N              AR order (default 8; 1..64)\n"
 "  -n, --noise-var=V|auto     observation noise variance, in the input's\n"
 "                             units (audio -1..1, images 0..maxval); auto\n"
@@ -49,8 +54,11 @@ static const char usage[] =
 "                             are then written only with -o FILE\n"
 "  -f, --output-format=FMT    streams: csv or bin (default: the input's)\n"
 "Compression:\n"
-"  -c, --compress             IMAGE (PGM/PPM) to .mek\n"
-"  -x, --decompress           .mek to PGM/PPM\n"
+"  -c, --compress             IMAGE (grey or RGB, 8 or 16 bit: PGM/PPM,\n"
+"                             PNG, TIFF, ...) to .mek\n"
+"  -x, --decompress           .mek to an image (PGM/PPM on stdout, else\n"
+"                             as the -o suffix says)\n"
+"  -q, --quiet                no progress on stderr (video)\n"
 "  -e, --max-error=E          every pixel within E (default 0: lossless)\n"
 "  -p, --order=N              causal neighbours of the predictor (default\n"
 "                             4; 1..12)\n"
@@ -79,6 +87,7 @@ static const struct option options[] = {
 	{ "compress", no_argument, NULL, 'c' },
 	{ "decompress", no_argument, NULL, 'x' },
 	{ "max-error", required_argument, NULL, 'e' },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -91,6 +100,7 @@ struct settings {
 	int print_model, format;
 	int compress, decompress;
 	long long max_error;
+	int quiet;
 };
 
 static void
@@ -98,7 +108,7 @@ parse_options(int argc, char **argv, struct settings *s)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:p:n:d:f:cxe:hV", options,
+	while ((c = getopt_long(argc, argv, "o:p:n:d:f:cxe:qhV", options,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -157,6 +167,9 @@ parse_options(int argc, char **argv, struct settings *s)
 			s->max_error = cli_parse_int("--max-error", optarg, 0,
 			    32767);
 			break;
+		case 'q':
+			s->quiet = 1;
+			break;
 		case 'h':
 			cli_print_help(usage);
 		case 'V':
@@ -195,6 +208,7 @@ struct report_ctx {
 	const struct settings *set;
 	const char *name;
 	const char *unit;	/* "channel", "column" */
+	const char *outer;	/* "sequence", "frame" */
 	size_t index;		/* 1-based */
 	size_t sequence;	/* 1-based, streams; 0: none */
 	int warned;		/* for this signal */
@@ -234,7 +248,7 @@ report_model(const mekf_model *m, const char *pass, size_t block,
 		return;
 	printf("model: %s", c->name);
 	if (c->sequence)
-		printf(" sequence %zu", c->sequence);
+		printf(" %s %zu", c->outer, c->sequence);
 	printf(" %s %zu %s block %zu (%s %zu-%zu)\n", c->unit, c->index, pass,
 	    block + 1, strcmp(pass, "signal") == 0 ? "samples" : pass,
 	    strcmp(pass, "signal") == 0 ? first : first + 1,
@@ -280,7 +294,8 @@ run_stream(const struct settings *s)
 			goto fail;
 	}
 	seq_buf b = { 0 };
-	struct report_ctx rc = { s, infile_name(s->input), "column", 0, 0, 0 };
+	struct report_ctx rc = { s, infile_name(s->input), "column",
+	    "sequence", 0, 0, 0 };
 	int got;
 	while ((got = seq_read_sequence(r, &b, &err)) == 1) {
 		rc.sequence++;
@@ -363,7 +378,7 @@ run_audio(const struct settings *s)
 	if (sf_readf_double(sf, x, (sf_count_t)n) != (sf_count_t)n)
 		cli_die("%s: read error: %s", s->input, sf_strerror(sf));
 	sf_close(sf);
-	struct report_ctx rc = { s, s->input, "channel", 0, 0, 0 };
+	struct report_ctx rc = { s, s->input, "channel", NULL, 0, 0, 0 };
 	for (size_t c = 0; c < C; c++) {
 		rc.index = c + 1;
 		rc.warned = 0;
@@ -434,7 +449,7 @@ run_image(const struct settings *s, const uint8_t *buf, size_t len)
 	double *plane = malloc(n * sizeof *plane);
 	if (!plane)
 		cli_die("%s: out of memory", name);
-	struct report_ctx rc = { s, name, "channel", 0, 0, 0 };
+	struct report_ctx rc = { s, name, "channel", NULL, 0, 0, 0 };
 	for (size_t c = 0; c < C; c++) {
 		for (size_t i = 0; i < n; i++)
 			plane[i] = im.pix[i * C + c];
@@ -453,6 +468,133 @@ run_image(const struct settings *s, const uint8_t *buf, size_t len)
 	if (want_data(s))
 		write_image(s->output, &im);
 	free(im.pix);
+}
+
+/* Whether output to `path` is a PGM/PPM written here (exact maxval):
+ * stdout, or a .pgm/.ppm/.pnm name. */
+static int
+pnm_output(const char *path)
+{
+	const char *dot = path ? strrchr(path, '.') : NULL;
+
+	return path_is_std(path) || (dot && (strcasecmp(dot, ".pgm") == 0 ||
+	    strcasecmp(dot, ".ppm") == 0 || strcasecmp(dot, ".pnm") == 0));
+}
+
+/* Images and video through media.h: each plane of each frame on its
+ * own, written in the same layout to the -o file. */
+static void
+run_media(const struct settings *s)
+{
+	kv_err err;
+	media_reader *r = media_open(s->input, 0, &err);
+	media_writer *w = NULL;
+	media_frame fr, of = { 0 };
+	progress pr;
+	int got;
+
+	if (!r)
+		cli_fail(&err);
+	const media_format *f = media_reader_format(r);
+	const char *name = media_reader_name(r);
+	size_t bps = f->sample == MEDIA_U8 ? 1 : f->sample == MEDIA_U16 ? 2 : 4;
+	size_t n0 = (size_t)f->plane_w[0] * (size_t)f->plane_h[0];
+	double *plane = malloc(n0 * sizeof *plane);
+	uint8_t *out = malloc(n0 * bps * MEDIA_MAX_PLANES);
+	if (!plane || !out)
+		cli_die("%s: out of memory", name);
+	if (want_data(s) && !(w = media_writer_open(s->output, f, NULL, NULL,
+	    &err))) {
+		media_close(r);
+		cli_fail(&err);
+	}
+	struct report_ctx rc = { s, name, "channel", "frame", 0, 0, 0 };
+	progress_start(&pr, "frames", 0, s->quiet);
+	while ((got = media_read(r, &fr, &err)) == 1) {
+		rc.sequence++;
+		for (int c = 0; c < f->nplanes; c++) {
+			size_t pw = (size_t)f->plane_w[c], ph = (size_t)f->plane_h[c];
+			uint8_t *dst = out + (size_t)c * n0 * bps;
+			mekio_plane_get(plane, f, &fr, c);
+			rc.index = (size_t)c + 1;
+			rc.warned = 0;
+			if (mekf_denoise_plane(plane, pw, ph, &s->f, report_model,
+			    &rc, &err) != 0) {
+				kv_err_prefix(&err, "%s: frame %zu, plane %d", name,
+				    rc.sequence, c + 1);
+				goto fail;
+			}
+			mekio_plane_put(dst, (ptrdiff_t)(pw * bps), plane, f, c);
+			of.plane[c] = dst;
+			of.stride[c] = (ptrdiff_t)(pw * bps);
+		}
+		of.index = fr.index;
+		if (w && media_write(w, &of, &err) != 0)
+			goto fail;
+		progress_update(&pr, rc.sequence);
+	}
+	if (got < 0)
+		goto fail;
+	progress_end(&pr);
+	media_close(r);
+	free(plane);
+	free(out);
+	if (w && media_writer_close(w, &err) != 0)
+		cli_fail(&err);
+	return;
+fail:
+	media_writer_abort(w);
+	media_close(r);
+	cli_fail(&err);
+}
+
+/* The first frame of an image file as a mek_image; refuses more. */
+static void
+read_media_image(const char *path, mek_image *im)
+{
+	kv_err err;
+	media_frame fr;
+	media_reader *r = media_open(path, 0, &err);
+
+	if (!r)
+		cli_fail(&err);
+	if (media_read(r, &fr, &err) != 1 ||
+	    mekio_image_from_frame(im, media_reader_format(r), &fr,
+	    media_reader_name(r), &err) != 0) {
+		media_close(r);
+		cli_fail(&err);
+	}
+	if (media_read(r, &fr, &err) != 0) {
+		media_close(r);
+		free(im->pix);
+		cli_die("%s: holds more than one frame; --compress takes one "
+		    "image", path);
+	}
+	media_close(r);
+}
+
+/* A decompressed image to a file in the format its suffix names. */
+static void
+write_media_image(const char *path, const mek_image *im)
+{
+	kv_err err;
+	media_format f;
+	media_frame fr;
+
+	if (mekio_format_for_image(&f, im, &err) != 0)
+		cli_die("%s: %s", path, err.msg);
+	void *buf = malloc((size_t)im->width * im->height * im->channels * 2);
+	if (!buf)
+		cli_die("%s: out of memory", path);
+	mekio_frame_for_image(&fr, buf, &f, im);
+	media_writer *w = media_writer_open(path, &f, NULL, NULL, &err);
+	if (!w || media_write(w, &fr, &err) != 0) {
+		media_writer_abort(w);
+		cli_fail(&err);
+	}
+	if (media_writer_close(w, &err) != 0)
+		cli_fail(&err);
+	free(buf);
 }
 
 static void
@@ -480,10 +622,13 @@ run_compress(const struct settings *s, const uint8_t *buf, size_t len)
 	size_t mlen;
 	kv_err err;
 
-	if (!pnm_is_pnm(buf, len))
-		cli_die("%s: not a binary PGM/PPM image (P5/P6)",
-		    infile_name(s->input));
-	read_image(s->input, buf, len, &im);
+	if (pnm_is_pnm(buf, len))
+		read_image(s->input, buf, len, &im);
+	else if (path_is_std(s->input))
+		cli_die("stdin: not a binary PGM/PPM image (P5/P6); give "
+		    "other images as files");
+	else
+		read_media_image(s->input, &im);
 	if (mek_compress(&mek, &mlen, &im, &par, &err) != 0)
 		cli_die("%s: %s", infile_name(s->input), err.msg);
 	write_bytes(s->output, mek, mlen);
@@ -500,14 +645,29 @@ run_decompress(const struct settings *s, const uint8_t *buf, size_t len)
 	if (mek_decompress(&im, buf, len, &err) != 0)
 		cli_die("%s: %s", infile_name(s->input), err.msg);
 	if (im.channels != 1 && im.channels != 3)
-		cli_die("%s: %u channels cannot be written as PGM/PPM",
+		cli_die("%s: %u channels cannot be written as an image",
 		    infile_name(s->input), im.channels);
-	write_image(s->output, &im);
+	if (pnm_output(s->output))
+		write_image(s->output, &im);
+	else
+		write_media_image(s->output, &im);
 	free(im.pix);
 }
 
 /* What a named input holds, from its first bytes. */
-enum kind { KIND_STREAM, KIND_AUDIO, KIND_PNM, KIND_MEK };
+enum kind { KIND_STREAM, KIND_AUDIO, KIND_PNM, KIND_MEK, KIND_MEDIA };
+
+/* Text (a CSV stream) rather than an image or video: the first bytes
+ * are printable ASCII or blanks. */
+static int
+looks_like_text(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(b[i] >= 0x20 && b[i] < 0x7f) && b[i] != '\n' &&
+		    b[i] != '\r' && b[i] != '\t')
+			return 0;
+	return 1;
+}
 
 static enum kind
 detect(const char *path)
@@ -532,7 +692,9 @@ detect(const char *path)
 		sf_close(sf);
 		return KIND_AUDIO;
 	}
-	return KIND_STREAM;
+	if (n >= 8 && memcmp(head, SEQ_MAGIC, 8) == 0)
+		return KIND_STREAM;
+	return n == 0 || looks_like_text(head, n) ? KIND_STREAM : KIND_MEDIA;
 }
 
 int
@@ -567,7 +729,16 @@ main(int argc, char **argv)
 			cli_usage_error("audio output needs -o FILE, not stdout");
 		run_audio(&s);
 		break;
+	case KIND_MEDIA:
+		if (!s.output && !s.print_model)
+			cli_usage_error("image and video output needs -o FILE");
+		run_media(&s);
+		break;
 	case KIND_PNM:
+		if (!pnm_output(s.output)) {
+			run_media(&s);
+			break;
+		}
 		if (slurp_path(s.input, (size_t)1 << 32, &buf, &len, &err) != 0)
 			cli_fail(&err);
 		run_image(&s, buf, len);

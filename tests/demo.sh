@@ -66,6 +66,7 @@ awk -v a="$(stat -c %s scene.mek)" -v b="$(stat -c %s near.mek)" -v px=$px \
 import numpy as np
 a, b = (np.frombuffer(open(f, "rb").read()[-2 * 256 * 192:], ">u2").astype(int) for f in ("scene.pgm", "near.pgm"))
 print("   --max-error 4: largest pixel error %d" % np.abs(a - b).max())'
+
 step "SSIM: score degraded copies of a generated clip (64 frames, 320x240)"
 ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=320x240:rate=25" -frames:v 64 \
     -pix_fmt yuv420p clip.y4m

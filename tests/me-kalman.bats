@@ -154,7 +154,7 @@ ok() { awk "BEGIN { exit !($*) }" || { echo "failed: $*"; return 1; }; }
 	me-kalman --compress camera.pgm -o camera.mek
 	me-kalman --decompress camera.mek -o back.pgm
 	cmp camera.pgm back.pgm
-	ffmpeg -loglevel error -i camera.pgm -c:v png -compression_level 9 camera.png
+	ffmpeg -nostdin -loglevel error -i camera.pgm -c:v png -compression_level 9 camera.png
 	echo "mek $(stat -c %s camera.mek) bytes, PNG $(stat -c %s camera.png)"
 	[ "$(stat -c %s camera.mek)" -lt "$(stat -c %s camera.png)" ]
 }
@@ -206,7 +206,9 @@ ok() { awk "BEGIN { exit !($*) }" || { echo "failed: $*"; return 1; }; }
 	run --separate-stderr me-kalman --decompress x.txt
 	assert_bad_input me-kalman "x.txt: not a .mek file"
 	run --separate-stderr me-kalman --compress x.txt
-	assert_bad_input me-kalman "x.txt: not a binary PGM/PPM"
+	assert_bad_input me-kalman "x.txt: "
+	run --separate-stderr me-kalman --compress - <x.txt
+	assert_bad_input me-kalman "stdin: not a binary PGM/PPM"
 	helper gen-image in.pgm 8 8 1 255 3 9
 	me-kalman --compress in.pgm -o a.mek
 	run --separate-stderr me-kalman a.mek
@@ -270,4 +272,64 @@ ok() { awk "BEGIN { exit !($*) }" || { echo "failed: $*"; return 1; }; }
 	run --separate-stderr me-kalman empty.csv
 	assert_equal "$status" 1
 	[[ "$stderr" == me-kalman:\ empty.csv* ]]
+}
+
+@test "me-kalman: PNG in, PNG out: same result as the PGM route" {
+	helper gen-image noisy.pgm 96 64 1 255 20 1 clean.pgm
+	ffmpeg -nostdin -loglevel error -i noisy.pgm noisy.png
+	me-kalman --noise-sd 20 noisy.png -o out.png
+	ffmpeg -nostdin -loglevel error -i out.png out.pgm
+	me-kalman --noise-sd 20 noisy.pgm -o direct.pgm
+	[ "$(helper maxdiff out.pgm direct.pgm)" -eq 0 ]
+	ok "$(helper psnr clean.pgm out.pgm) > $(helper psnr clean.pgm noisy.pgm) + 3"
+}
+
+@test "me-kalman: video: every frame denoised, frames and layout kept" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -frames:v 4 \
+	    -vf noise=alls=20:allf=t -pix_fmt yuv420p -c:v ffv1 in.mkv
+	me-kalman -q in.mkv -o out.mkv
+	n=$(ffprobe -v error -count_frames -select_streams v:0 \
+	    -show_entries stream=nb_read_frames,pix_fmt -of csv=p=0 out.mkv)
+	[ "$n" = "yuv420p,4" ]
+	run me-kalman --print-model in.mkv
+	assert_success
+	[ "$(grep -c '^model: .* frame 4 channel 3 cols' <<<"$output")" -eq 1 ]
+	[ "$(grep -c '^model:' <<<"$output")" -eq 24 ]
+}
+
+@test "me-kalman: --compress PNG (16-bit grey, 8-bit RGB) and back, bit-exact" {
+	helper gen-image g16.pgm 40 30 1 65535 500 3
+	ffmpeg -nostdin -loglevel error -i g16.pgm g16.png
+	me-kalman --compress g16.png -o a.mek
+	me-kalman --decompress a.mek -o back.pgm
+	cmp back.pgm g16.pgm
+	me-kalman --decompress a.mek -o back.png
+	ffmpeg -nostdin -loglevel error -i back.png back2.pgm
+	[ "$(helper maxdiff back2.pgm g16.pgm)" -eq 0 ]
+	helper gen-image rgb.ppm 33 21 3 255 6 4
+	ffmpeg -nostdin -loglevel error -i rgb.ppm rgb.png
+	me-kalman --compress rgb.png -o b.mek
+	me-kalman --decompress b.mek -o rgb-back.png
+	ffmpeg -nostdin -loglevel error -i rgb-back.png rgb-back.ppm
+	[ "$(helper maxdiff rgb-back.ppm rgb.ppm)" -eq 0 ]
+}
+
+@test "me-kalman: bad input: --compress of a YUV image" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=32x32 -frames:v 1 x.jpg
+	run --separate-stderr me-kalman --compress x.jpg -o x.mek
+	assert_bad_input me-kalman "x.jpg: .*--compress takes grey or RGB"
+}
+
+@test "me-kalman: bad input: a damaged image file" {
+	printf '\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDRxxxx' >bad.png
+	run --separate-stderr me-kalman bad.png -o out.png
+	assert_bad_input me-kalman "bad.png"
+	[ ! -e out.png ]
+}
+
+@test "me-kalman: image and video output needs -o" {
+	helper gen-image noisy.pgm 16 16 1 255 5 1
+	ffmpeg -nostdin -loglevel error -i noisy.pgm noisy.png
+	run --separate-stderr me-kalman noisy.png
+	assert_equal "$status" 2
 }
