@@ -380,30 +380,47 @@ check_converged(lgssm_filter *f)
 	f->logdet_S = f->w->logdet_S;
 }
 
+static void full_predict(lgssm_filter *f, int full);
+
 int
 lgssm_filter_step(lgssm_filter *f, const double *x, const double *rvar,
 	kv_err *err)
 {
 	const lgssm *m = f->m;
 	int full = fully_observed(x, rvar, m->p);
+	double loglik = f->loglik;
+	size_t nobs = f->nobs;
 
 	if (f->steady && f->converged && full) {
 		steady_step(f, x);
-		f->t++;
-		return 0;
+	} else {
+		f->converged = 0;
+		if (lgssm_update(m, x, rvar, f->mu_pred, f->P_pred, f->mu_filt,
+		    f->P_filt, &f->loglik, &f->nobs, f->w, err) != 0)
+			return -1;
+		full_predict(f, full);
 	}
-	f->converged = 0;
-	if (lgssm_update(m, x, rvar, f->mu_pred, f->P_pred, f->mu_filt,
-	    f->P_filt, &f->loglik, &f->nobs, f->w, err) != 0)
-		return -1;
+	if (f->t < f->burn) {
+		f->loglik = loglik;
+		f->nobs = nobs;
+	}
+	f->t++;
+	return 0;
+}
+
+/* The time update after a full measurement update, watching for
+ * convergence in steady-state mode. */
+static void
+full_predict(lgssm_filter *f, int full)
+{
+	const lgssm *m = f->m;
+
 	if (f->steady && full)
 		memcpy(f->P_pred_ss, f->P_pred, m->n * m->n * sizeof *f->P_pred);
 	lgssm_predict(m, f->mu_filt, f->P_filt, f->mu_pred, f->P_pred, f->w);
 	f->cov_changed = 1;
 	if (f->steady && full && f->t > 0)
 		check_converged(f);
-	f->t++;
-	return 0;
 }
 
 void

@@ -81,6 +81,8 @@ typedef struct lgssm_filter {
 	double loglik;		/* this sequence so far */
 	size_t t;		/* records of this sequence so far */
 	size_t nobs;		/* observed components so far */
+	size_t burn;		/* leave the first `burn` records' terms out
+				   of loglik and nobs (0: none) */
 	/* Steady state (time-invariant R, fully observed records only):
 	 * once P_pred stops changing, reuse the gain. */
 	int steady;		/* mode enabled */

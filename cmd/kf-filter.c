@@ -1,0 +1,215 @@
+/* kf-filter: Kalman filter a kvae-seq(5) stream, record by record. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "kfcli.h"
+#include "lgssm.h"
+#include "outfile.h"
+#include "seq.h"
+
+static const char usage[] =
+"Usage: kf-filter (-m MODEL | --preset NAME) [OPTION]... [FILE]\n"
+"Kalman-filter each sequence of a kvae-seq(5) stream (CSV or binary) online:\n"
+"one record out per record in, flushed as it comes (works behind tail -f).\n"
+"NaN components are missing: the update uses the observed ones only.\n"
+"\n"
+"Model:\n"
+"  -m, --model=FILE           a JSON LGSSM spec (A, C, Q, R, mu0, P0)\n"
+"      --preset=NAME          local-level, constant-velocity or\n"
+"                             constant-acceleration, per input column\n"
+"      --process-noise=Q      preset process noise intensity (default 1)\n"
+"      --obs-noise=R          preset observation noise variance (default 1)\n"
+"      --dt=DT                preset time step (default 1)\n"
+"      --init-var=V           preset initial state variance (default 1e6)\n"
+"Output (default: the filtered observation estimate C mu_t|t):\n"
+"      --states               the state mean mu_t|t instead\n"
+"      --predict              the one-step prediction (mu_t|t-1, C mu_t|t-1)\n"
+"      --variances            append the diagonal variances\n"
+"      --horizon=N            after each sequence, forecast N more records\n"
+"      --obs-var              use the input's variances as a per-record\n"
+"                             diagonal R\n"
+"      --steady-state         switch to the constant gain once the\n"
+"                             covariance has converged (fully observed\n"
+"                             records, no --obs-var)\n"
+"      --loglik=FILE          per-sequence log-likelihood (CSV)\n"
+"      --loglik-burn=N        leave the first N records' terms out\n"
+"  -o, --output=FILE          write FILE atomically (default stdout)\n"
+"  -f, --output-format=FMT    csv or bin (default: the input's)\n"
+"      --float32              write 32-bit floats\n"
+"  -h, --help                 show this help and exit\n"
+"  -V, --version              show the version and exit\n"
+"\n"
+"Example:\n"
+"  tail -f sensor.csv | kf-filter --preset local-level --obs-noise 4\n"
+"  kf-filter -m model.json --horizon 20 --variances track.csv > fc.csv\n"
+"\n"
+"Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
+
+static const struct option options[] = {
+	KFCLI_OPTIONS,
+	{ "predict", no_argument, NULL, 'p' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct job {
+	kfcli *o;
+	lgssm m;
+	lgssm_filter f;
+	seq_reader *r;
+	seq_writer *w;
+	kfcli_loglik *ll;
+	double *x, *var, *out, *out_var;
+	const char *name;
+	size_t seq;		/* sequences done */
+};
+
+static void
+parse_options(int argc, char **argv, kfcli *o)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "m:o:f:hV", options, NULL)) != -1) {
+		if (kfcli_option(o, c, optarg))
+			continue;
+		switch (c) {
+		case 'p':
+			o->predict = 1;
+			break;
+		case 'h':
+			cli_print_help(usage);
+		case 'V':
+			cli_print_version();
+		default:
+			cli_usage_error("unknown option");
+		}
+	}
+	kfcli_check(o);
+	if (argc - optind > 1)
+		cli_usage_error("one input at most");
+}
+
+static int
+emit(struct job *j, const double *mu, const double *P, kv_err *err)
+{
+	kfcli_record(j->o, &j->m, mu, P, j->out, j->o->variances ?
+	    j->out_var : NULL);
+	return seq_write(j->w, j->out, j->out_var, err);
+}
+
+/* The end of a sequence: forecasts, log-likelihood, boundary, reset. */
+static int
+end_sequence(struct job *j, kv_err *err)
+{
+	lgssm_filter *f = &j->f;
+	size_t records = f->t;
+
+	for (size_t i = 0; i < j->m.p; i++)
+		j->x[i] = NAN;
+	for (size_t h = 0; h < j->o->horizon; h++) {
+		const double *mu = j->o->predict ? f->mu_pred : NULL;
+		const double *P = j->o->predict ? f->P_pred : NULL;
+		if (lgssm_filter_step(f, j->x, NULL, err) != 0)
+			return kv_err_prefix(err, "%s: forecast %zu", j->name,
+			    h + 1);
+		if (emit(j, mu ? mu : f->mu_filt, P ? P : f->P_filt, err) != 0)
+			return -1;
+	}
+	if (kfcli_loglik_add(j->ll, ++j->seq, records,
+	    f->nobs, f->loglik, err) != 0 || seq_write_break(j->w, err) != 0)
+		return -1;
+	lgssm_filter_reset(f);
+	return 0;
+}
+
+static int
+run(struct job *j, kv_err *err)
+{
+	lgssm_filter *f = &j->f;
+	char place[256];
+	int rc;
+
+	while ((rc = seq_read(j->r, j->x, j->var, err)) > 0) {
+		if (rc == SEQ_BREAK) {
+			if (end_sequence(j, err) != 0)
+				return -1;
+			continue;
+		}
+		if (j->o->predict && emit(j, f->mu_pred, f->P_pred, err) != 0)
+			return -1;
+		if (lgssm_filter_step(f, j->x, j->o->obs_var ? j->var : NULL,
+		    err) != 0)
+			return kv_err_prefix(err, "%s", seq_reader_place(j->r,
+			    place, sizeof place));
+		if (!j->o->predict && emit(j, f->mu_filt, f->P_filt, err) != 0)
+			return -1;
+	}
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	kfcli o;
+	struct job j = { .o = &o };
+	const char *path;
+	const seq_layout *in;
+	seq_layout out_layout;
+	outfile *out;
+	kv_err err;
+	size_t d;
+
+	cli_init("kf-filter");
+	kfcli_init(&o);
+	parse_options(argc, argv, &o);
+	path = optind < argc ? argv[optind] : "-";
+	j.name = infile_name(path);
+	if ((j.r = seq_reader_open(path, &err)) == NULL)
+		cli_fail(&err);
+	in = seq_reader_layout(j.r);
+	if (o.obs_var && !in->has_var)
+		cli_die("--obs-var: %s carries no variances", j.name);
+	if (kfcli_model(&o, in->dim, j.name, &j.m, &err) != 0 ||
+	    lgssm_filter_init(&j.f, &j.m, o.steady, &err) != 0)
+		cli_fail(&err);
+	j.f.burn = o.burn;
+	out_layout = kfcli_layout(&o, &j.m, in);
+	d = out_layout.dim > in->dim ? out_layout.dim : in->dim;
+	j.x = malloc(d * sizeof *j.x);
+	j.var = malloc(d * sizeof *j.var);
+	j.out = malloc(d * sizeof *j.out);
+	j.out_var = malloc(d * sizeof *j.out_var);
+	if (j.x == NULL || j.var == NULL || j.out == NULL || j.out_var == NULL)
+		cli_die("out of memory");
+	if ((out = outfile_open(o.output, &err)) == NULL)
+		cli_fail(&err);
+	if (o.loglik != NULL && (j.ll = kfcli_loglik_open(o.loglik,
+	    &err)) == NULL) {
+		outfile_abort(out);
+		cli_fail(&err);
+	}
+	if ((j.w = seq_writer_open(outfile_stream(out), outfile_name(out),
+	    &out_layout, &err)) == NULL)
+		cli_fail(&err);
+	seq_reader_flush_on_wait(j.r, outfile_stream(out));
+	if (run(&j, &err) != 0 || seq_writer_close(j.w, &err) != 0) {
+		outfile_abort(out);
+		kfcli_loglik_abort(j.ll);
+		cli_fail(&err);
+	}
+	if (outfile_commit(out, &err) != 0 ||
+	    kfcli_loglik_commit(j.ll, &err) != 0)
+		cli_fail(&err);
+	seq_reader_close(j.r);
+	lgssm_filter_free(&j.f);
+	lgssm_free(&j.m);
+	free(j.x);
+	free(j.var);
+	free(j.out);
+	free(j.out_var);
+	return 0;
+}

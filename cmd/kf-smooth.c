@@ -1,0 +1,229 @@
+/* kf-smooth: Kalman filter and RTS smoother over each sequence. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "kfcli.h"
+#include "lgssm.h"
+#include "outfile.h"
+#include "seq.h"
+
+static const char usage[] =
+"Usage: kf-smooth (-m MODEL | --preset NAME) [OPTION]... [FILE]\n"
+"Kalman-smooth (RTS) each sequence of a kvae-seq(5) stream (CSV or binary):\n"
+"estimates from all of the sequence. NaN components are missing and get\n"
+"imputed. One record out per record in, sequence boundaries kept.\n"
+"\n"
+"Model:\n"
+"  -m, --model=FILE           a JSON LGSSM spec (A, C, Q, R, mu0, P0)\n"
+"      --preset=NAME          local-level, constant-velocity or\n"
+"                             constant-acceleration, per input column\n"
+"      --process-noise=Q      preset process noise intensity (default 1)\n"
+"      --obs-noise=R          preset observation noise variance (default 1)\n"
+"      --dt=DT                preset time step (default 1)\n"
+"      --init-var=V           preset initial state variance (default 1e6)\n"
+"Output (default: the smoothed observation estimate C mu_t|T):\n"
+"      --states               the state mean mu_t|T instead\n"
+"      --variances            append the diagonal variances\n"
+"      --horizon=N            after each sequence, forecast N more records\n"
+"      --obs-var              use the input's variances as a per-record\n"
+"                             diagonal R\n"
+"      --steady-state         constant gain once the covariance has\n"
+"                             converged (fully observed records)\n"
+"      --loglik=FILE          per-sequence log-likelihood (CSV)\n"
+"      --loglik-burn=N        leave the first N records' terms out\n"
+"  -o, --output=FILE          write FILE atomically (default stdout)\n"
+"  -f, --output-format=FMT    csv or bin (default: the input's)\n"
+"      --float32              write 32-bit floats\n"
+"  -h, --help                 show this help and exit\n"
+"  -V, --version              show the version and exit\n"
+"\n"
+"Example:\n"
+"  kvae-cat --keep-every 5 noisy.csv | kf-smooth --preset local-level \\\n"
+"      --obs-noise 0.09 --process-noise 0.002 > imputed.csv\n"
+"\n"
+"Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
+
+static const struct option options[] = {
+	KFCLI_OPTIONS,
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct job {
+	kfcli *o;
+	lgssm m;
+	lgssm_filter f;
+	lgssm_trace tr;
+	seq_buf b;
+	seq_writer *w;
+	kfcli_loglik *ll;
+	size_t dout;
+	double *out, *out_var;	/* (cap, dout) each */
+	size_t cap;
+	double *x;		/* (p) all missing, for forecasts */
+	const char *name;
+};
+
+static void
+parse_options(int argc, char **argv, kfcli *o)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "m:o:f:hV", options, NULL)) != -1) {
+		if (kfcli_option(o, c, optarg))
+			continue;
+		switch (c) {
+		case 'h':
+			cli_print_help(usage);
+		case 'V':
+			cli_print_version();
+		default:
+			cli_usage_error("unknown option");
+		}
+	}
+	kfcli_check(o);
+	if (argc - optind > 1)
+		cli_usage_error("one input at most");
+}
+
+/* The smoother's visitor: keep the output record of t. */
+static int
+keep(void *ctx, size_t t, const double *mu, const double *P,
+	const double *P_cross)
+{
+	struct job *j = ctx;
+
+	(void)P_cross;
+	kfcli_record(j->o, &j->m, mu, P, j->out + t * j->dout,
+	    j->o->variances ? j->out_var + t * j->dout : NULL);
+	return 0;
+}
+
+static int
+reserve(struct job *j, size_t T, kv_err *err)
+{
+	double *a, *b;
+
+	if (T <= j->cap)
+		return 0;
+	a = realloc(j->out, T * j->dout * sizeof *a);
+	if (a != NULL)
+		j->out = a;
+	b = a == NULL ? NULL : realloc(j->out_var, (j->o->variances ? T : 1) *
+	    j->dout * sizeof *b);
+	if (b == NULL)
+		return kv_errf(err, "out of memory");
+	j->out_var = b;
+	j->cap = T;
+	return 0;
+}
+
+static int
+smooth_sequence(struct job *j, size_t seq, kv_err *err)
+{
+	seq_buf *b = &j->b;
+	lgssm_filter *f = &j->f;
+	const double *var = j->o->obs_var ? b->var : NULL;
+
+	if (reserve(j, b->T, err) != 0)
+		return -1;
+	if (lgssm_filter_trace(f, b->x, var, b->T, &j->tr, err) != 0 ||
+	    lgssm_smooth(&j->m, &j->tr, keep, j, err) != 0)
+		return kv_err_prefix(err, "%s: sequence %zu", j->name, seq + 1);
+	for (size_t t = 0; t < b->T; t++)
+		if (seq_write(j->w, j->out + t * j->dout, j->o->variances ?
+		    j->out_var + t * j->dout : NULL, err) != 0)
+			return -1;
+	/* Past the end the smoother is the filter: predict on. */
+	for (size_t h = 0; h < j->o->horizon; h++) {
+		if (lgssm_filter_step(f, j->x, NULL, err) != 0)
+			return kv_err_prefix(err, "%s: sequence %zu: forecast %zu",
+			    j->name, seq + 1, h + 1);
+		kfcli_record(j->o, &j->m, f->mu_filt, f->P_filt, j->out,
+		    j->out_var);
+		if (seq_write(j->w, j->out, j->out_var, err) != 0)
+			return -1;
+	}
+	if (kfcli_loglik_add(j->ll, seq + 1, b->T, f->nobs, f->loglik, err) != 0)
+		return -1;
+	return seq_write_break(j->w, err);
+}
+
+static int
+run(struct job *j, seq_reader *r, kv_err *err)
+{
+	size_t seq = 0;
+	int rc;
+
+	while ((rc = seq_read_sequence(r, &j->b, err)) == 1)
+		if (smooth_sequence(j, seq++, err) != 0)
+			return -1;
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	kfcli o;
+	struct job j = { .o = &o };
+	const char *path;
+	const seq_layout *in;
+	seq_layout out_layout;
+	seq_reader *r;
+	outfile *out;
+	kv_err err;
+
+	cli_init("kf-smooth");
+	kfcli_init(&o);
+	parse_options(argc, argv, &o);
+	path = optind < argc ? argv[optind] : "-";
+	j.name = infile_name(path);
+	if ((r = seq_reader_open(path, &err)) == NULL)
+		cli_fail(&err);
+	in = seq_reader_layout(r);
+	if (o.obs_var && !in->has_var)
+		cli_die("--obs-var: %s carries no variances", j.name);
+	if (kfcli_model(&o, in->dim, j.name, &j.m, &err) != 0 ||
+	    lgssm_filter_init(&j.f, &j.m, o.steady, &err) != 0)
+		cli_fail(&err);
+	j.f.burn = o.burn;
+	out_layout = kfcli_layout(&o, &j.m, in);
+	j.dout = out_layout.dim;
+	if ((j.x = malloc(j.m.p * sizeof *j.x)) == NULL || reserve(&j, 1,
+	    &err) != 0)
+		cli_die("out of memory");
+	for (size_t i = 0; i < j.m.p; i++)
+		j.x[i] = NAN;
+	if ((out = outfile_open(o.output, &err)) == NULL)
+		cli_fail(&err);
+	if (o.loglik != NULL && (j.ll = kfcli_loglik_open(o.loglik,
+	    &err)) == NULL) {
+		outfile_abort(out);
+		cli_fail(&err);
+	}
+	if ((j.w = seq_writer_open(outfile_stream(out), outfile_name(out),
+	    &out_layout, &err)) == NULL)
+		cli_fail(&err);
+	if (run(&j, r, &err) != 0 || seq_writer_close(j.w, &err) != 0) {
+		outfile_abort(out);
+		kfcli_loglik_abort(j.ll);
+		cli_fail(&err);
+	}
+	if (outfile_commit(out, &err) != 0 ||
+	    kfcli_loglik_commit(j.ll, &err) != 0)
+		cli_fail(&err);
+	seq_reader_close(r);
+	seq_buf_free(&j.b);
+	lgssm_trace_free(&j.tr);
+	lgssm_filter_free(&j.f);
+	lgssm_free(&j.m);
+	free(j.out);
+	free(j.out_var);
+	free(j.x);
+	return 0;
+}

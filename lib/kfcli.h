@@ -1,0 +1,86 @@
+/* kfcli.h: what kf-filter and kf-smooth share: the model options
+ * (-m FILE or --preset with its noise levels), the output choices
+ * (observation estimate or states, variances, forecasts) and the
+ * per-sequence log-likelihood file. Only option *values* are handled
+ * here; getopt_long stays in each program. */
+#ifndef KVAE_KFCLI_H
+#define KVAE_KFCLI_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "lgssm.h"
+#include "seq.h"
+
+enum {
+	KFCLI_PRESET = 300, KFCLI_PROCESS_NOISE, KFCLI_OBS_NOISE, KFCLI_DT,
+	KFCLI_INIT_VAR, KFCLI_STATES, KFCLI_VARIANCES, KFCLI_HORIZON,
+	KFCLI_OBS_VAR, KFCLI_LOGLIK, KFCLI_BURN, KFCLI_STEADY, KFCLI_FLOAT32
+};
+
+/* The long options both programs take, for their option tables. */
+#define KFCLI_OPTIONS \
+	{ "model", required_argument, NULL, 'm' }, \
+	{ "preset", required_argument, NULL, KFCLI_PRESET }, \
+	{ "process-noise", required_argument, NULL, KFCLI_PROCESS_NOISE }, \
+	{ "obs-noise", required_argument, NULL, KFCLI_OBS_NOISE }, \
+	{ "dt", required_argument, NULL, KFCLI_DT }, \
+	{ "init-var", required_argument, NULL, KFCLI_INIT_VAR }, \
+	{ "states", no_argument, NULL, KFCLI_STATES }, \
+	{ "variances", no_argument, NULL, KFCLI_VARIANCES }, \
+	{ "horizon", required_argument, NULL, KFCLI_HORIZON }, \
+	{ "obs-var", no_argument, NULL, KFCLI_OBS_VAR }, \
+	{ "loglik", required_argument, NULL, KFCLI_LOGLIK }, \
+	{ "loglik-burn", required_argument, NULL, KFCLI_BURN }, \
+	{ "steady-state", no_argument, NULL, KFCLI_STEADY }, \
+	{ "output", required_argument, NULL, 'o' }, \
+	{ "output-format", required_argument, NULL, 'f' }, \
+	{ "float32", no_argument, NULL, KFCLI_FLOAT32 }
+
+typedef struct kfcli {
+	const char *model;	/* -m FILE, or NULL */
+	int preset;		/* lgssm_preset_kind, or 0 */
+	double q, r, dt, p0;	/* preset parameters */
+	int states, variances, obs_var, steady, predict;
+	size_t horizon, burn;
+	const char *loglik;	/* file for per-sequence log-likelihoods */
+	const char *output;
+	int format, scalar;
+} kfcli;
+
+/* Defaults: q 1, r 1, dt 1, p0 1e6. */
+void kfcli_init(kfcli *o);
+
+/* Take option c with argument arg when it is one of KFCLI_OPTIONS:
+ * returns 1 (taken), 0 (not ours). Bad values exit 2 (cli_usage_error). */
+int kfcli_option(kfcli *o, int c, const char *arg);
+
+/* After parsing: exactly one of -m and --preset. Exits 2 otherwise. */
+void kfcli_check(const kfcli *o);
+
+/* The model for a stream of `dim` values: the file's (its observation
+ * dimension must be dim) or the preset applied to each of dim
+ * components. `stream` names the input in messages. 0 or -1. */
+int kfcli_model(const kfcli *o, size_t dim, const char *stream, lgssm *m,
+	kv_err *err);
+
+/* The output layout for the input layout `in` under model m. */
+seq_layout kfcli_layout(const kfcli *o, const lgssm *m, const seq_layout *in);
+
+/* One output record from a state mean mu (n) and covariance P (n, n):
+ * mu and diag P (--states) or C mu and diag(C P C^T). out, var: the
+ * layout's dim each. */
+void kfcli_record(const kfcli *o, const lgssm *m, const double *mu,
+	const double *P, double *out, double *var);
+
+/* The --loglik file: "sequence,records,observed,loglik" lines. */
+typedef struct kfcli_loglik kfcli_loglik;
+kfcli_loglik *kfcli_loglik_open(const char *path, kv_err *err);
+int kfcli_loglik_add(kfcli_loglik *l, size_t seq, size_t records,
+	size_t observed, double loglik, kv_err *err);
+int kfcli_loglik_commit(kfcli_loglik *l, kv_err *err);	/* NULL ok */
+void kfcli_loglik_abort(kfcli_loglik *l);		/* NULL ok */
+
+#endif
