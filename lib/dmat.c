@@ -8,12 +8,14 @@
 
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && \
     !defined(__clang__)
-#define CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
+#define CLONES __attribute__((target_clones("default", "arch=x86-64-v3", \
+	"arch=x86-64-v4"), optimize("O3")))
 #else
-#define CLONES
+#define CLONES __attribute__((optimize("O3")))
 #endif
 
-static int use_blas;
+/* -1: by size (see dmat.h), 0: loops, 1: OpenBLAS. */
+static int use_blas = -1;
 
 int
 dmat_set_blas(int on)
@@ -22,6 +24,15 @@ dmat_set_blas(int on)
 
 	use_blas = on;
 	return old;
+}
+
+/* Whether a product of m k n multiply-adds goes to OpenBLAS. */
+static int
+blas_for(size_t m, size_t k, size_t n)
+{
+	if (use_blas >= 0)
+		return use_blas;
+	return m * k * n >= DMAT_BLAS_MIN;
 }
 
 static void
@@ -44,6 +55,7 @@ mul_nn(double *restrict C, const double *restrict A,
 		for (size_t l = 0; l < k; l++) {
 			double a = alpha * A[i * k + l];
 			const double *b = B + l * n;
+#pragma omp simd
 			for (size_t j = 0; j < n; j++)
 				c[j] += a * b[j];
 		}
@@ -60,6 +72,7 @@ mul_nt(double *restrict C, const double *restrict A,
 		for (size_t j = 0; j < n; j++) {
 			const double *b = B + j * k;
 			double s = 0;
+#pragma omp simd reduction(+:s)
 			for (size_t l = 0; l < k; l++)
 				s += a[l] * b[l];
 			C[i * n + j] += alpha * s;
@@ -77,6 +90,7 @@ mul_tn(double *restrict C, const double *restrict A,
 		for (size_t i = 0; i < m; i++) {
 			double a = alpha * A[l * m + i];
 			double *c = C + i * n;
+#pragma omp simd
 			for (size_t j = 0; j < n; j++)
 				c[j] += a * b[j];
 		}
@@ -103,7 +117,7 @@ dmat_mul(double *C, const double *A, const double *B, size_t m, size_t k,
 {
 	if (m == 0 || n == 0)
 		return;
-	if (use_blas && k > 0) {
+	if (k > 0 && blas_for(m, k, n)) {
 		cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
 		    tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k,
 		    alpha, A, ta ? (int)m : (int)k, B, tb ? (int)k : (int)n,
@@ -181,8 +195,9 @@ dmat_chol(double *A, size_t n)
 	return 0;
 }
 
-void
-dmat_chol_solve(const double *L, size_t n, double *B, size_t m)
+CLONES static void
+chol_solve_loops(const double *restrict L, size_t n, double *restrict B,
+	size_t m)
 {
 	/* L Y = B, row by row; each row of B is m right-hand sides. */
 	for (size_t i = 0; i < n; i++) {
@@ -208,6 +223,19 @@ dmat_chol_solve(const double *L, size_t n, double *B, size_t m)
 		for (size_t j = 0; j < m; j++)
 			bi[j] /= L[i * n + i];
 	}
+}
+
+void
+dmat_chol_solve(const double *L, size_t n, double *B, size_t m)
+{
+	if (blas_for(n, n, m)) {
+		cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans,
+		    CblasNonUnit, (int)n, (int)m, 1.0, L, (int)n, B, (int)m);
+		cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans,
+		    CblasNonUnit, (int)n, (int)m, 1.0, L, (int)n, B, (int)m);
+		return;
+	}
+	chol_solve_loops(L, n, B, m);
 }
 
 void

@@ -5,9 +5,11 @@
  * the call overhead of a BLAS matters as much as the arithmetic, so the
  * products have two implementations: plain loops compiled for several
  * instruction sets (gcc target_clones, chosen at load time) and OpenBLAS's
- * cblas_dgemm. dmat_set_blas() switches; loops are the default because
- * they measured faster for n <= 64 on this machine (tests/tools/dmat-bench,
- * figures in README). Nothing here allocates. */
+ * cblas_dgemm / cblas_dtrsm. Measured here (tests/tools/dmat-bench,
+ * figures in README): the loops win only for the smallest products, so
+ * by default a product of fewer than DMAT_BLAS_MIN multiply-adds uses the
+ * loops and anything larger OpenBLAS; dmat_set_blas() forces one side.
+ * Nothing here allocates. */
 #ifndef KVAE_DMAT_H
 #define KVAE_DMAT_H
 
@@ -23,7 +25,10 @@ void dmat_mul(double *C, const double *A, const double *B, size_t m,
 void dmat_mul_ref(double *C, const double *A, const double *B, size_t m,
 	size_t k, size_t n, int ta, int tb, double alpha, double beta);
 
-/* Use OpenBLAS (1) or the loops (0) in dmat_mul. Returns the old value. */
+#define DMAT_BLAS_MIN 512	/* m k n at which OpenBLAS takes over */
+
+/* Use OpenBLAS (1), the loops (0) or choose by size (-1, the default) in
+ * dmat_mul and dmat_chol_solve. Returns the old value. */
 int dmat_set_blas(int on);
 
 /* y (m) = A (m, n) x (n), or A^T x when ta (then A is (n, m)). */

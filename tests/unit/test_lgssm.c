@@ -475,12 +475,13 @@ test_dmat(void)
 	}
 	for (int t = 0; t < 4; t++) {
 		char name[64];
-		dmat_mul(C1, A, B, m, k, n, t & 1, t >> 1, 0.7, 0.3);
 		dmat_mul_ref(C2, A, B, m, k, n, t & 1, t >> 1, 0.7, 0.3);
 		dmat_set_blas(1);
 		dmat_mul(C3, A, B, m, k, n, t & 1, t >> 1, 0.7, 0.3);
 		dmat_set_blas(0);
-		snprintf(name, sizeof name, "dmat_mul ta=%d tb=%d vs reference",
+		dmat_mul(C1, A, B, m, k, n, t & 1, t >> 1, 0.7, 0.3);
+		dmat_set_blas(-1);
+		snprintf(name, sizeof name, "dmat_mul ta=%d tb=%d loops vs reference",
 		    t & 1, t >> 1);
 		CHECK_ARRAY(name, C1, C2, m * n, 1e-13, 1e-13);
 		snprintf(name, sizeof name, "dmat_mul ta=%d tb=%d OpenBLAS vs "
@@ -492,11 +493,16 @@ test_dmat(void)
 	CHECK(dmat_chol(L, k) == 0, "dmat_chol of an SPD matrix");
 	for (size_t i = 0; i < k * n; i++)
 		X[i] = gsl_ran_gaussian(rng, 1.0);
-	memcpy(Y, X, sizeof Y);
-	dmat_chol_solve(L, k, Y, n);
-	dmat_mul(C1, S, Y, k, k, n, 0, 0, 1, 0);
-	CHECK_ARRAY("dmat_chol_solve: S (S^-1 B) = B", C1, X, k * n, 1e-12,
-	    1e-12);
+	for (int blas = 0; blas < 2; blas++) {
+		memcpy(Y, X, sizeof Y);
+		dmat_set_blas(blas);
+		dmat_chol_solve(L, k, Y, n);
+		dmat_set_blas(-1);
+		dmat_mul_ref(C1, S, Y, k, k, n, 0, 0, 1, 0);
+		CHECK_ARRAY(blas ? "dmat_chol_solve (OpenBLAS): S (S^-1 B) = B" :
+		    "dmat_chol_solve (loops): S (S^-1 B) = B", C1, X, k * n,
+		    1e-12, 1e-12);
+	}
 	S[0] = -1;
 	CHECK(dmat_chol(S, k) == 1, "dmat_chol refuses a negative pivot");
 	gsl_rng_free(rng);
