@@ -58,13 +58,8 @@ static const struct option options[] = {
 
 struct job {
 	kfcli *o;
-	lgssm m;
-	lgssm_filter f;
-	seq_reader *r;
-	seq_writer *w;
-	kfcli_loglik *ll;
+	kfcli_io io;
 	double *x, *var, *out, *out_var;
-	const char *name;
 	size_t seq;		/* sequences done */
 };
 
@@ -96,31 +91,31 @@ parse_options(int argc, char **argv, kfcli *o)
 static int
 emit(struct job *j, const double *mu, const double *P, kv_err *err)
 {
-	kfcli_record(j->o, &j->m, mu, P, j->out, j->o->variances ?
+	kfcli_record(j->o, &j->io.m, mu, P, j->out, j->o->variances ?
 	    j->out_var : NULL);
-	return seq_write(j->w, j->out, j->out_var, err);
+	return seq_write(j->io.w, j->out, j->out_var, err);
 }
 
 /* The end of a sequence: forecasts, log-likelihood, boundary, reset. */
 static int
 end_sequence(struct job *j, kv_err *err)
 {
-	lgssm_filter *f = &j->f;
+	lgssm_filter *f = &j->io.f;
 	size_t records = f->t;
 
-	for (size_t i = 0; i < j->m.p; i++)
+	for (size_t i = 0; i < j->io.m.p; i++)
 		j->x[i] = NAN;
 	for (size_t h = 0; h < j->o->horizon; h++) {
 		const double *mu = j->o->predict ? f->mu_pred : NULL;
 		const double *P = j->o->predict ? f->P_pred : NULL;
 		if (lgssm_filter_step(f, j->x, NULL, err) != 0)
-			return kv_err_prefix(err, "%s: forecast %zu", j->name,
+			return kv_err_prefix(err, "%s: forecast %zu", j->io.name,
 			    h + 1);
 		if (emit(j, mu ? mu : f->mu_filt, P ? P : f->P_filt, err) != 0)
 			return -1;
 	}
-	if (kfcli_loglik_add(j->ll, ++j->seq, records,
-	    f->nobs, f->loglik, err) != 0 || seq_write_break(j->w, err) != 0)
+	if (kfcli_loglik_add(j->io.ll, ++j->seq, records,
+	    f->nobs, f->loglik, err) != 0 || seq_write_break(j->io.w, err) != 0)
 		return -1;
 	lgssm_filter_reset(f);
 	return 0;
@@ -129,11 +124,11 @@ end_sequence(struct job *j, kv_err *err)
 static int
 run(struct job *j, kv_err *err)
 {
-	lgssm_filter *f = &j->f;
+	lgssm_filter *f = &j->io.f;
 	char place[256];
 	int rc;
 
-	while ((rc = seq_read(j->r, j->x, j->var, err)) > 0) {
+	while ((rc = seq_read(j->io.r, j->x, j->var, err)) > 0) {
 		if (rc == SEQ_BREAK) {
 			if (end_sequence(j, err) != 0)
 				return -1;
@@ -143,7 +138,7 @@ run(struct job *j, kv_err *err)
 			return -1;
 		if (lgssm_filter_step(f, j->x, j->o->obs_var ? j->var : NULL,
 		    err) != 0)
-			return kv_err_prefix(err, "%s", seq_reader_place(j->r,
+			return kv_err_prefix(err, "%s", seq_reader_place(j->io.r,
 			    place, sizeof place));
 		if (!j->o->predict && emit(j, f->mu_filt, f->P_filt, err) != 0)
 			return -1;
@@ -156,57 +151,24 @@ main(int argc, char **argv)
 {
 	kfcli o;
 	struct job j = { .o = &o };
-	const char *path;
-	const seq_layout *in;
-	seq_layout out_layout;
-	outfile *out;
 	kv_err err;
 	size_t d;
 
 	cli_init("kf-filter");
 	kfcli_init(&o);
 	parse_options(argc, argv, &o);
-	path = optind < argc ? argv[optind] : "-";
-	j.name = infile_name(path);
-	if ((j.r = seq_reader_open(path, &err)) == NULL)
+	if (kfcli_open(&j.io, &o, optind < argc ? argv[optind] : "-", 1,
+	    &err) != 0)
 		cli_fail(&err);
-	in = seq_reader_layout(j.r);
-	if (o.obs_var && !in->has_var)
-		cli_die("--obs-var: %s carries no variances", j.name);
-	if (kfcli_model(&o, in->dim, j.name, &j.m, &err) != 0 ||
-	    lgssm_filter_init(&j.f, &j.m, o.steady, &err) != 0)
-		cli_fail(&err);
-	j.f.burn = o.burn;
-	out_layout = kfcli_layout(&o, &j.m, in);
-	d = out_layout.dim > in->dim ? out_layout.dim : in->dim;
+	d = j.io.layout.dim > j.io.m.p ? j.io.layout.dim : j.io.m.p;
 	j.x = malloc(d * sizeof *j.x);
 	j.var = malloc(d * sizeof *j.var);
 	j.out = malloc(d * sizeof *j.out);
 	j.out_var = malloc(d * sizeof *j.out_var);
 	if (j.x == NULL || j.var == NULL || j.out == NULL || j.out_var == NULL)
 		cli_die("out of memory");
-	if ((out = outfile_open(o.output, &err)) == NULL)
+	if (kfcli_close(&j.io, run(&j, &err) == 0, &err) != 0)
 		cli_fail(&err);
-	if (o.loglik != NULL && (j.ll = kfcli_loglik_open(o.loglik,
-	    &err)) == NULL) {
-		outfile_abort(out);
-		cli_fail(&err);
-	}
-	if ((j.w = seq_writer_open(outfile_stream(out), outfile_name(out),
-	    &out_layout, &err)) == NULL)
-		cli_fail(&err);
-	seq_reader_flush_on_wait(j.r, outfile_stream(out));
-	if (run(&j, &err) != 0 || seq_writer_close(j.w, &err) != 0) {
-		outfile_abort(out);
-		kfcli_loglik_abort(j.ll);
-		cli_fail(&err);
-	}
-	if (outfile_commit(out, &err) != 0 ||
-	    kfcli_loglik_commit(j.ll, &err) != 0)
-		cli_fail(&err);
-	seq_reader_close(j.r);
-	lgssm_filter_free(&j.f);
-	lgssm_free(&j.m);
 	free(j.x);
 	free(j.var);
 	free(j.out);

@@ -56,17 +56,13 @@ static const struct option options[] = {
 
 struct job {
 	kfcli *o;
-	lgssm m;
-	lgssm_filter f;
+	kfcli_io io;
 	lgssm_trace tr;
 	seq_buf b;
-	seq_writer *w;
-	kfcli_loglik *ll;
 	size_t dout;
 	double *out, *out_var;	/* (cap, dout) each */
 	size_t cap;
 	double *x;		/* (p) all missing, for forecasts */
-	const char *name;
 };
 
 static void
@@ -99,7 +95,7 @@ keep(void *ctx, size_t t, const double *mu, const double *P,
 	struct job *j = ctx;
 
 	(void)P_cross;
-	kfcli_record(j->o, &j->m, mu, P, j->out + t * j->dout,
+	kfcli_record(j->o, &j->io.m, mu, P, j->out + t * j->dout,
 	    j->o->variances ? j->out_var + t * j->dout : NULL);
 	return 0;
 }
@@ -127,31 +123,31 @@ static int
 smooth_sequence(struct job *j, size_t seq, kv_err *err)
 {
 	seq_buf *b = &j->b;
-	lgssm_filter *f = &j->f;
+	lgssm_filter *f = &j->io.f;
 	const double *var = j->o->obs_var ? b->var : NULL;
 
 	if (reserve(j, b->T, err) != 0)
 		return -1;
 	if (lgssm_filter_trace(f, b->x, var, b->T, &j->tr, err) != 0 ||
-	    lgssm_smooth(&j->m, &j->tr, keep, j, err) != 0)
-		return kv_err_prefix(err, "%s: sequence %zu", j->name, seq + 1);
+	    lgssm_smooth(&j->io.m, &j->tr, keep, j, err) != 0)
+		return kv_err_prefix(err, "%s: sequence %zu", j->io.name, seq + 1);
 	for (size_t t = 0; t < b->T; t++)
-		if (seq_write(j->w, j->out + t * j->dout, j->o->variances ?
+		if (seq_write(j->io.w, j->out + t * j->dout, j->o->variances ?
 		    j->out_var + t * j->dout : NULL, err) != 0)
 			return -1;
 	/* Past the end the smoother is the filter: predict on. */
 	for (size_t h = 0; h < j->o->horizon; h++) {
 		if (lgssm_filter_step(f, j->x, NULL, err) != 0)
 			return kv_err_prefix(err, "%s: sequence %zu: forecast %zu",
-			    j->name, seq + 1, h + 1);
-		kfcli_record(j->o, &j->m, f->mu_filt, f->P_filt, j->out,
+			    j->io.name, seq + 1, h + 1);
+		kfcli_record(j->o, &j->io.m, f->mu_filt, f->P_filt, j->out,
 		    j->out_var);
-		if (seq_write(j->w, j->out, j->out_var, err) != 0)
+		if (seq_write(j->io.w, j->out, j->out_var, err) != 0)
 			return -1;
 	}
-	if (kfcli_loglik_add(j->ll, seq + 1, b->T, f->nobs, f->loglik, err) != 0)
+	if (kfcli_loglik_add(j->io.ll, seq + 1, b->T, f->nobs, f->loglik, err) != 0)
 		return -1;
-	return seq_write_break(j->w, err);
+	return seq_write_break(j->io.w, err);
 }
 
 static int
@@ -171,57 +167,24 @@ main(int argc, char **argv)
 {
 	kfcli o;
 	struct job j = { .o = &o };
-	const char *path;
-	const seq_layout *in;
-	seq_layout out_layout;
-	seq_reader *r;
-	outfile *out;
 	kv_err err;
 
 	cli_init("kf-smooth");
 	kfcli_init(&o);
 	parse_options(argc, argv, &o);
-	path = optind < argc ? argv[optind] : "-";
-	j.name = infile_name(path);
-	if ((r = seq_reader_open(path, &err)) == NULL)
-		cli_fail(&err);
-	in = seq_reader_layout(r);
-	if (o.obs_var && !in->has_var)
-		cli_die("--obs-var: %s carries no variances", j.name);
-	if (kfcli_model(&o, in->dim, j.name, &j.m, &err) != 0 ||
-	    lgssm_filter_init(&j.f, &j.m, o.steady, &err) != 0)
-		cli_fail(&err);
-	j.f.burn = o.burn;
-	out_layout = kfcli_layout(&o, &j.m, in);
-	j.dout = out_layout.dim;
-	if ((j.x = malloc(j.m.p * sizeof *j.x)) == NULL || reserve(&j, 1,
+	if (kfcli_open(&j.io, &o, optind < argc ? argv[optind] : "-", 0,
 	    &err) != 0)
+		cli_fail(&err);
+	j.dout = j.io.layout.dim;
+	if ((j.x = malloc(j.io.m.p * sizeof *j.x)) == NULL ||
+	    reserve(&j, 1, &err) != 0)
 		cli_die("out of memory");
-	for (size_t i = 0; i < j.m.p; i++)
+	for (size_t i = 0; i < j.io.m.p; i++)
 		j.x[i] = NAN;
-	if ((out = outfile_open(o.output, &err)) == NULL)
+	if (kfcli_close(&j.io, run(&j, j.io.r, &err) == 0, &err) != 0)
 		cli_fail(&err);
-	if (o.loglik != NULL && (j.ll = kfcli_loglik_open(o.loglik,
-	    &err)) == NULL) {
-		outfile_abort(out);
-		cli_fail(&err);
-	}
-	if ((j.w = seq_writer_open(outfile_stream(out), outfile_name(out),
-	    &out_layout, &err)) == NULL)
-		cli_fail(&err);
-	if (run(&j, r, &err) != 0 || seq_writer_close(j.w, &err) != 0) {
-		outfile_abort(out);
-		kfcli_loglik_abort(j.ll);
-		cli_fail(&err);
-	}
-	if (outfile_commit(out, &err) != 0 ||
-	    kfcli_loglik_commit(j.ll, &err) != 0)
-		cli_fail(&err);
-	seq_reader_close(r);
 	seq_buf_free(&j.b);
 	lgssm_trace_free(&j.tr);
-	lgssm_filter_free(&j.f);
-	lgssm_free(&j.m);
 	free(j.out);
 	free(j.out_var);
 	free(j.x);

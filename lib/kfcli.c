@@ -209,3 +209,61 @@ kfcli_loglik_abort(kfcli_loglik *l)
 	outfile_abort(l->out);
 	free(l);
 }
+
+int
+kfcli_open(kfcli_io *io, const kfcli *o, const char *path, int stream,
+	kv_err *err)
+{
+	const seq_layout *in;
+
+	memset(io, 0, sizeof *io);
+	io->name = infile_name(path);
+	if ((io->r = seq_reader_open(path, err)) == NULL)
+		return -1;
+	in = seq_reader_layout(io->r);
+	if (o->obs_var && !in->has_var) {
+		kv_errf(err, "--obs-var: %s carries no variances", io->name);
+		goto fail;
+	}
+	if (kfcli_model(o, in->dim, io->name, &io->m, err) != 0)
+		goto fail;
+	if (lgssm_filter_init(&io->f, &io->m, o->steady, err) != 0)
+		goto fail;
+	io->f.burn = o->burn;
+	io->layout = kfcli_layout(o, &io->m, in);
+	if ((io->out = outfile_open(o->output, err)) == NULL)
+		goto fail;
+	if (o->loglik != NULL &&
+	    (io->ll = kfcli_loglik_open(o->loglik, err)) == NULL)
+		goto fail;
+	if ((io->w = seq_writer_open(outfile_stream(io->out),
+	    outfile_name(io->out), &io->layout, err)) == NULL)
+		goto fail;
+	if (stream)
+		seq_reader_flush_on_wait(io->r, outfile_stream(io->out));
+	return 0;
+fail:
+	kfcli_close(io, 0, NULL);
+	return -1;
+}
+
+int
+kfcli_close(kfcli_io *io, int ok, kv_err *err)
+{
+	int rc = ok ? 0 : -1;
+
+	if (io->w != NULL && seq_writer_close(io->w, ok ? err : NULL) != 0)
+		rc = -1;
+	if (rc == 0 && (outfile_commit(io->out, err) != 0 ||
+	    kfcli_loglik_commit(io->ll, err) != 0))
+		rc = -1;
+	else if (rc != 0) {
+		outfile_abort(io->out);
+		kfcli_loglik_abort(io->ll);
+	}
+	seq_reader_close(io->r);
+	lgssm_filter_free(&io->f);
+	lgssm_free(&io->m);
+	memset(io, 0, sizeof *io);
+	return rc;
+}

@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "lgssm.h"
+#include "outfile.h"
 #include "seq.h"
 
 enum {
@@ -77,6 +78,30 @@ void kfcli_record(const kfcli *o, const lgssm *m, const double *mu,
 
 /* The --loglik file: "sequence,records,observed,loglik" lines. */
 typedef struct kfcli_loglik kfcli_loglik;
+
+/* What a run of kf-filter or kf-smooth holds open. */
+typedef struct kfcli_io {
+	seq_reader *r;
+	const char *name;	/* the input's, for messages */
+	lgssm m;
+	lgssm_filter f;		/* set up with --steady-state and --loglik-burn */
+	outfile *out;
+	seq_writer *w;
+	kfcli_loglik *ll;	/* NULL without --loglik */
+	seq_layout layout;	/* of the output */
+} kfcli_io;
+
+/* Open input `path`, build the model for it, set up the filter, open the
+ * output (and the --loglik file) and its writer; with `stream`, flush
+ * the output whenever the input would wait. 0, or -1 with a message
+ * (nothing is left open then). */
+int kfcli_open(kfcli_io *io, const kfcli *o, const char *path, int stream,
+	kv_err *err);
+
+/* Finish: on ok, close the writer and commit the outputs (0, or -1 on a
+ * write error); otherwise throw them away (returns -1). Frees all. */
+int kfcli_close(kfcli_io *io, int ok, kv_err *err);
+
 kfcli_loglik *kfcli_loglik_open(const char *path, kv_err *err);
 int kfcli_loglik_add(kfcli_loglik *l, size_t seq, size_t records,
 	size_t observed, double loglik, kv_err *err);
