@@ -16,31 +16,11 @@ static const char usage[] =
 "one record out per record in, flushed as it comes (works behind tail -f).\n"
 "NaN components are missing: the update uses the observed ones only.\n"
 "\n"
-"Model:\n"
-"  -m, --model=FILE           a JSON LGSSM spec (A, C, Q, R, mu0, P0)\n"
-"      --preset=NAME          local-level, constant-velocity or\n"
-"                             constant-acceleration, per input column\n"
-"      --process-noise=Q      preset process noise intensity (default 1)\n"
-"      --obs-noise=R          preset observation noise variance (default 1)\n"
-"      --dt=DT                preset time step (default 1)\n"
-"      --init-var=V           preset initial state variance (default 1e6)\n"
+KFCLI_USAGE_MODEL
 "Output (default: the filtered observation estimate C mu_t|t):\n"
 "      --states               the state mean mu_t|t instead\n"
 "      --predict              the one-step prediction (mu_t|t-1, C mu_t|t-1)\n"
-"      --variances            append the diagonal variances\n"
-"      --horizon=N            after each sequence, forecast N more records\n"
-"      --obs-var              use the input's variances as a per-record\n"
-"                             diagonal R\n"
-"      --steady-state         switch to the constant gain once the\n"
-"                             covariance has converged (fully observed\n"
-"                             records, no --obs-var)\n"
-"      --loglik=FILE          per-sequence log-likelihood (CSV)\n"
-"      --loglik-burn=N        leave the first N records' terms out\n"
-"  -o, --output=FILE          write FILE atomically (default stdout)\n"
-"  -f, --output-format=FMT    csv or bin (default: the input's)\n"
-"      --float32              write 32-bit floats\n"
-"  -h, --help                 show this help and exit\n"
-"  -V, --version              show the version and exit\n"
+KFCLI_USAGE_OUTPUT
 "\n"
 "Example:\n"
 "  tail -f sensor.csv | kf-filter --preset local-level --obs-noise 4\n"
@@ -48,45 +28,12 @@ static const char usage[] =
 "\n"
 "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
 
-static const struct option options[] = {
-	KFCLI_OPTIONS,
-	{ "predict", no_argument, NULL, 'p' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
-};
-
 struct job {
 	kfcli *o;
 	kfcli_io io;
 	double *x, *var, *out, *out_var;
 	size_t seq;		/* sequences done */
 };
-
-static void
-parse_options(int argc, char **argv, kfcli *o)
-{
-	int c;
-
-	while ((c = getopt_long(argc, argv, "m:o:f:hV", options, NULL)) != -1) {
-		if (kfcli_option(o, c, optarg))
-			continue;
-		switch (c) {
-		case 'p':
-			o->predict = 1;
-			break;
-		case 'h':
-			cli_print_help(usage);
-		case 'V':
-			cli_print_version();
-		default:
-			cli_usage_error("unknown option");
-		}
-	}
-	kfcli_check(o);
-	if (argc - optind > 1)
-		cli_usage_error("one input at most");
-}
 
 static int
 emit(struct job *j, const double *mu, const double *P, kv_err *err)
@@ -151,13 +98,14 @@ main(int argc, char **argv)
 {
 	kfcli o;
 	struct job j = { .o = &o };
+	const char *path;
 	kv_err err;
 	size_t d;
 
 	cli_init("kf-filter");
 	kfcli_init(&o);
-	parse_options(argc, argv, &o);
-	if (kfcli_open(&j.io, &o, optind < argc ? argv[optind] : "-", 1,
+	path = kfcli_parse(&o, argc, argv, usage, 1);
+	if (kfcli_open(&j.io, &o, path, 1,
 	    &err) != 0)
 		cli_fail(&err);
 	d = j.io.layout.dim > j.io.m.p ? j.io.layout.dim : j.io.m.p;

@@ -17,42 +17,16 @@ static const char usage[] =
 "estimates from all of the sequence. NaN components are missing and get\n"
 "imputed. One record out per record in, sequence boundaries kept.\n"
 "\n"
-"Model:\n"
-"  -m, --model=FILE           a JSON LGSSM spec (A, C, Q, R, mu0, P0)\n"
-"      --preset=NAME          local-level, constant-velocity or\n"
-"                             constant-acceleration, per input column\n"
-"      --process-noise=Q      preset process noise intensity (default 1)\n"
-"      --obs-noise=R          preset observation noise variance (default 1)\n"
-"      --dt=DT                preset time step (default 1)\n"
-"      --init-var=V           preset initial state variance (default 1e6)\n"
+KFCLI_USAGE_MODEL
 "Output (default: the smoothed observation estimate C mu_t|T):\n"
 "      --states               the state mean mu_t|T instead\n"
-"      --variances            append the diagonal variances\n"
-"      --horizon=N            after each sequence, forecast N more records\n"
-"      --obs-var              use the input's variances as a per-record\n"
-"                             diagonal R\n"
-"      --steady-state         constant gain once the covariance has\n"
-"                             converged (fully observed records)\n"
-"      --loglik=FILE          per-sequence log-likelihood (CSV)\n"
-"      --loglik-burn=N        leave the first N records' terms out\n"
-"  -o, --output=FILE          write FILE atomically (default stdout)\n"
-"  -f, --output-format=FMT    csv or bin (default: the input's)\n"
-"      --float32              write 32-bit floats\n"
-"  -h, --help                 show this help and exit\n"
-"  -V, --version              show the version and exit\n"
+KFCLI_USAGE_OUTPUT
 "\n"
 "Example:\n"
 "  kvae-cat --keep-every 5 noisy.csv | kf-smooth --preset local-level \\\n"
 "      --obs-noise 0.09 --process-noise 0.002 > imputed.csv\n"
 "\n"
 "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
-
-static const struct option options[] = {
-	KFCLI_OPTIONS,
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
-};
 
 struct job {
 	kfcli *o;
@@ -65,29 +39,6 @@ struct job {
 	double *x;		/* (p) all missing, for forecasts */
 };
 
-static void
-parse_options(int argc, char **argv, kfcli *o)
-{
-	int c;
-
-	while ((c = getopt_long(argc, argv, "m:o:f:hV", options, NULL)) != -1) {
-		if (kfcli_option(o, c, optarg))
-			continue;
-		switch (c) {
-		case 'h':
-			cli_print_help(usage);
-		case 'V':
-			cli_print_version();
-		default:
-			cli_usage_error("unknown option");
-		}
-	}
-	kfcli_check(o);
-	if (argc - optind > 1)
-		cli_usage_error("one input at most");
-}
-
-/* The smoother's visitor: keep the output record of t. */
 static int
 keep(void *ctx, size_t t, const double *mu, const double *P,
 	const double *P_cross)
@@ -167,12 +118,13 @@ main(int argc, char **argv)
 {
 	kfcli o;
 	struct job j = { .o = &o };
+	const char *path;
 	kv_err err;
 
 	cli_init("kf-smooth");
 	kfcli_init(&o);
-	parse_options(argc, argv, &o);
-	if (kfcli_open(&j.io, &o, optind < argc ? argv[optind] : "-", 0,
+	path = kfcli_parse(&o, argc, argv, usage, 0);
+	if (kfcli_open(&j.io, &o, path, 0,
 	    &err) != 0)
 		cli_fail(&err);
 	j.dout = j.io.layout.dim;

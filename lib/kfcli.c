@@ -82,12 +82,38 @@ kfcli_option(kfcli *o, int c, const char *arg)
 	return 1;
 }
 
-void
-kfcli_check(const kfcli *o)
+static const struct option options[] = {
+	KFCLI_OPTIONS,
+	{ "predict", no_argument, NULL, 'p' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+const char *
+kfcli_parse(kfcli *o, int argc, char **argv, const char *usage,
+	int with_predict)
 {
+	int c;
+
+	while ((c = getopt_long(argc, argv, "m:o:f:hV", options, NULL)) != -1) {
+		if (kfcli_option(o, c, optarg))
+			continue;
+		if (c == 'p' && with_predict)
+			o->predict = 1;
+		else if (c == 'h')
+			cli_print_help(usage);
+		else if (c == 'V')
+			cli_print_version();
+		else
+			cli_usage_error("unknown option");
+	}
 	if ((o->model == NULL) == (o->preset == 0))
 		cli_usage_error("give a model: -m FILE or --preset NAME (one "
 		    "of them)");
+	if (argc - optind > 1)
+		cli_usage_error("one input at most");
+	return optind < argc ? argv[optind] : "-";
 }
 
 int

@@ -40,6 +40,34 @@ enum {
 	{ "output-format", required_argument, NULL, 'f' }, \
 	{ "float32", no_argument, NULL, KFCLI_FLOAT32 }
 
+/* The help text of the model options, shared by both programs. */
+#define KFCLI_USAGE_MODEL \
+"Model:\n" \
+"  -m, --model=FILE           a JSON LGSSM spec (A, C, Q, R, mu0, P0)\n" \
+"      --preset=NAME          local-level, constant-velocity or\n" \
+"                             constant-acceleration, per input column\n" \
+"      --process-noise=Q      preset process noise intensity (default 1)\n" \
+"      --obs-noise=R          preset observation noise variance (default 1)\n" \
+"      --dt=DT                preset time step (default 1)\n" \
+"      --init-var=V           preset initial state variance (default 1e6)\n"
+
+/* ... and of the output options after the program's own. */
+#define KFCLI_USAGE_OUTPUT \
+"      --variances            append the diagonal variances\n" \
+"      --horizon=N            after each sequence, forecast N more records\n" \
+"      --obs-var              use the input's variances as a per-record\n" \
+"                             diagonal R\n" \
+"      --steady-state         switch to the constant gain once the\n" \
+"                             covariance has converged (fully observed\n" \
+"                             records, no --obs-var)\n" \
+"      --loglik=FILE          per-sequence log-likelihood (CSV)\n" \
+"      --loglik-burn=N        leave the first N records' terms out\n" \
+"  -o, --output=FILE          write FILE atomically (default stdout)\n" \
+"  -f, --output-format=FMT    csv or bin (default: the input's)\n" \
+"      --float32              write 32-bit floats\n" \
+"  -h, --help                 show this help and exit\n" \
+"  -V, --version              show the version and exit\n"
+
 typedef struct kfcli {
 	const char *model;	/* -m FILE, or NULL */
 	int preset;		/* lgssm_preset_kind, or 0 */
@@ -58,8 +86,13 @@ void kfcli_init(kfcli *o);
  * returns 1 (taken), 0 (not ours). Bad values exit 2 (cli_usage_error). */
 int kfcli_option(kfcli *o, int c, const char *arg);
 
-/* After parsing: exactly one of -m and --preset. Exits 2 otherwise. */
-void kfcli_check(const kfcli *o);
+/* Parse the command line of kf-filter (with_predict: --predict taken)
+ * or kf-smooth into o (after kfcli_init): prints `usage` for --help,
+ * the version for --version, exits 2 on a usage error (also without
+ * exactly one of -m and --preset, or with more than one input). Returns
+ * the input path ("-" for stdin). */
+const char *kfcli_parse(kfcli *o, int argc, char **argv, const char *usage,
+	int with_predict);
 
 /* The model for a stream of `dim` values: the file's (its observation
  * dimension must be dim) or the preset applied to each of dim

@@ -91,6 +91,8 @@ rms() {	# rms difference of two CSV files of numbers (no header)
 	assert_bad_input kf-smooth 'c.json: "C" is 1x2, expected 1x1'
 	run kf-smooth -m m.json --preset local-level <<<"1"
 	assert_equal "$status" 2
+	run kf-smooth --preset local-level --predict <<<"1"
+	assert_equal "$status" 2
 }
 
 @test "kf-smooth: bad input: a covariance that stops being positive definite names the sequence and record" {
