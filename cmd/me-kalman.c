@@ -49,6 +49,10 @@ static const char usage[] =
 "                             rows/columns (images); default one model\n"
 "  -d, --direction=DIR        images: rows, cols or both (default both:\n"
 "                             rows, then columns)\n"
+"      --exact                the full time-varying Kalman filter from the\n"
+"                             process's stationary prior (LGSSM library)\n"
+"      --smooth               add the RTS smoother: each sample estimated\n"
+"                             from the whole signal (LGSSM library)\n"
 "      --print-model          print each model (SPTK levdur form, PARCOR,\n"
 "                             gain, error variances) on stdout; the data\n"
 "                             are then written only with -o FILE\n"
@@ -73,7 +77,8 @@ static const char usage[] =
 "\n"
 "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
 
-enum { OPT_NOISE_SD = 256, OPT_BLOCK, OPT_PRINT_MODEL };
+enum { OPT_NOISE_SD = 256, OPT_BLOCK, OPT_PRINT_MODEL, OPT_EXACT,
+	OPT_SMOOTH };
 
 static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -83,6 +88,8 @@ static const struct option options[] = {
 	{ "block", required_argument, NULL, OPT_BLOCK },
 	{ "direction", required_argument, NULL, 'd' },
 	{ "print-model", no_argument, NULL, OPT_PRINT_MODEL },
+	{ "exact", no_argument, NULL, OPT_EXACT },
+	{ "smooth", no_argument, NULL, OPT_SMOOTH },
 	{ "output-format", required_argument, NULL, 'f' },
 	{ "compress", no_argument, NULL, 'c' },
 	{ "decompress", no_argument, NULL, 'x' },
@@ -148,6 +155,14 @@ parse_options(int argc, char **argv, struct settings *s)
 				cli_usage_error("--direction: '%s' is not rows, "
 				    "cols or both", optarg);
 			break;
+		case OPT_EXACT:
+		case OPT_SMOOTH:
+			if (s->f.mode != MEKF_STEADY)
+				cli_usage_error("--exact and --smooth exclude "
+				    "each other");
+			s->f.mode = c == OPT_EXACT ? MEKF_EXACT : MEKF_SMOOTH;
+			s->denoise_opt = 1;
+			break;
 		case OPT_PRINT_MODEL:
 			s->print_model = 1;
 			s->denoise_opt = 1;
@@ -186,8 +201,9 @@ parse_options(int argc, char **argv, struct settings *s)
 	if (s->compress && s->decompress)
 		cli_usage_error("--compress and --decompress exclude each other");
 	if ((s->compress || s->decompress) && s->denoise_opt)
-		cli_usage_error("--noise-var, --noise-sd, --block, --direction "
-		    "and --print-model are for denoising, not --%s",
+		cli_usage_error("--noise-var, --noise-sd, --block, --direction, "
+		    "--exact, --smooth and --print-model are for denoising, "
+		    "not --%s",
 		    s->compress ? "compress" : "decompress");
 	if (!s->compress && s->max_error)
 		cli_usage_error("--max-error goes with --compress");

@@ -100,6 +100,23 @@ block_model(mekf_model *m, const double *x, size_t nrun, size_t run_stride,
 	return mekf_fit_autocorr(m, r, mean, p, noise_var, err);
 }
 
+/* Filter or smooth n samples with model m: the steady-state filter
+ * (state carried in `state`), or lgssm.h's exact filter or smoother
+ * (a sequence of their own). *var (or NULL) gets the mean error
+ * variance of the output. */
+static int
+run_line(const mekf_model *m, int mode, double *x, size_t n, size_t stride,
+	double *state, double *var, kv_err *err)
+{
+	if (mode == MEKF_STEADY) {
+		mekf_filter(m, x, n, stride, state);
+		if (var)
+			*var = m->P_filt_ss;
+		return 0;
+	}
+	return mekf_lgssm_run(m, mode, x, n, stride, var, err);
+}
+
 int
 mekf_denoise_signal(double *x, size_t n, size_t stride, const mekf_opts *o,
 	mekf_report_fn *report, void *user, kv_err *err)
@@ -117,7 +134,9 @@ mekf_denoise_signal(double *x, size_t n, size_t stride, const mekf_opts *o,
 		size_t count = n - first < block ? n - first : block;
 		/* a short last block joins the model of the one before */
 		if (b > 0 && count <= p) {
-			mekf_filter(&m, x + first * stride, count, stride, state);
+			if (run_line(&m, o->mode, x + first * stride, count,
+			    stride, state, NULL, err) != 0)
+				return kv_err_prefix(err, "block %zu", b + 1);
 			continue;
 		}
 		if (block_model(&m, x + first * stride, 1, 0, count, stride, p,
@@ -126,14 +145,16 @@ mekf_denoise_signal(double *x, size_t n, size_t stride, const mekf_opts *o,
 			    b + 1, first, first + count - 1);
 		if (report)
 			report(&m, "signal", b, first, count, user);
-		mekf_filter(&m, x + first * stride, count, stride, state);
+		if (run_line(&m, o->mode, x + first * stride, count, stride,
+		    state, NULL, err) != 0)
+			return kv_err_prefix(err, "block %zu", b + 1);
 	}
 	return 0;
 }
 
 /* One pass over the lines of a plane: `nline` lines of `len` samples;
  * line i starts at x + i*line_stride, samples `stride` apart. Returns
- * the mean steady-state error variance of the models in *err_var. */
+ * the mean error variance of the output in *err_var. */
 static int
 plane_pass(double *x, size_t nline, size_t line_stride, size_t len,
 	size_t stride, const mekf_opts *o, double noise_var, const char *pass,
@@ -158,14 +179,18 @@ plane_pass(double *x, size_t nline, size_t line_stride, size_t len,
 			    first + count);
 		if (report)
 			report(&m, pass, b, first, count, user);
-		total += m.P_filt_ss;
-		nb++;
 		for (size_t i = 0; i < count; i++) {
 			/* start each line at its first sample, not the mean */
 			double state[MEKF_MAX_ORDER], y0 = bx[i * line_stride];
+			double v;
 			for (size_t j = 0; j < p; j++)
 				state[j] = isnan(y0) ? 0 : y0 - m.mean;
-			mekf_filter(&m, bx + i * line_stride, len, stride, state);
+			if (run_line(&m, o->mode, bx + i * line_stride, len,
+			    stride, state, &v, err) != 0)
+				return kv_err_prefix(err, "%s %zu", pass,
+				    first + i + 1);
+			total += v;
+			nb++;
 		}
 	}
 	*err_var = total / (double)nb;

@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "mekf.h"
+#include "mekflgssm.h"
 
 enum { MEKF_ROWS = 1, MEKF_COLS = 2, MEKF_BOTH = 3 };
 
@@ -25,6 +26,11 @@ typedef struct mekf_opts {
 	size_t block;		/* samples (signals) or rows/columns (planes)
 				   per model; 0: one model for all */
 	int direction;		/* planes: MEKF_ROWS, MEKF_COLS or MEKF_BOTH */
+	int mode;		/* MEKF_STEADY: the steady-state gain;
+				   MEKF_EXACT: the time-varying filter from
+				   the stationary prior; MEKF_SMOOTH: the RTS
+				   smoother (both through lgssm.h; each block
+				   and each line a sequence of its own) */
 } mekf_opts;
 
 /* Told about every model fitted: `pass` is "signal", "rows" or "cols";

@@ -46,6 +46,23 @@ ok() { awk "BEGIN { exit !($*) }" || { echo "failed: $*"; return 1; }; }
 	ok "$got < 1.05 * $want && $got > 0.95 * $want && $got < $noisy / 2"
 }
 
+@test "me-kalman: --smooth beats the filter; --exact matches it once settled" {
+	helper gen-ar 20000 4 7 clean.csv noisy.csv
+	me-kalman --order 3 --noise-var 4 noisy.csv -o f.csv
+	me-kalman --order 3 --noise-var 4 --exact noisy.csv -o e.csv
+	me-kalman --order 3 --noise-var 4 --smooth noisy.csv -o s.csv
+	ef=$(helper mse clean.csv f.csv)
+	ee=$(helper mse clean.csv e.csv)
+	es=$(helper mse clean.csv s.csv)
+	echo "MSE: steady $ef, exact $ee, smooth $es"
+	ok "$es < 0.9 * $ef && $ee <= $ef * 1.001"
+	tail -n 100 f.csv >f.tail
+	tail -n 100 e.csv >e.tail
+	aeq -a 1e-9 f.tail e.tail
+	run --separate-stderr me-kalman --exact --smooth noisy.csv
+	assert_equal "$status" 2
+}
+
 @test "me-kalman: --noise-var auto finds the noise and filters as well" {
 	helper gen-ar 40000 4 2 clean.csv noisy.csv
 	me-kalman --order 3 --print-model noisy.csv >model.txt

@@ -49,7 +49,7 @@ test_blocks(gsl_rng *rng)
 {
 	enum { N = 4000 };
 	double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
-	mekf_opts o = { 2, 0.5, 2000, MEKF_ROWS };
+	mekf_opts o = { 2, 0.5, 2000, MEKF_ROWS, MEKF_STEADY };
 	struct seen s = { 0 };
 	kv_err err = { "" };
 
@@ -78,7 +78,7 @@ test_flat_and_cap(gsl_rng *rng)
 {
 	enum { N = 3000 };
 	double *x = malloc(N * sizeof *x);
-	mekf_opts o = { 4, 0.5, 0, MEKF_ROWS };
+	mekf_opts o = { 4, 0.5, 0, MEKF_ROWS, MEKF_STEADY };
 	struct seen s = { 0 };
 	kv_err err = { "" };
 
@@ -119,7 +119,7 @@ test_plane(gsl_rng *rng)
 {
 	enum { W = 64, H = 40 };
 	double *x = malloc(W * H * sizeof *x), *y = malloc(W * H * sizeof *y);
-	mekf_opts o = { 3, 0.3, 0, MEKF_COLS };
+	mekf_opts o = { 3, 0.3, 0, MEKF_COLS, MEKF_STEADY };
 	struct seen s = { 0 };
 	kv_err err = { "" };
 
