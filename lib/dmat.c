@@ -1,0 +1,294 @@
+/* dmat.c: small dense double matrices, see dmat.h. */
+#include "dmat.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <gsl/gsl_cblas.h>
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__clang__)
+#define CLONES __attribute__((target_clones("default", "arch=x86-64-v3", \
+	"arch=x86-64-v4"), optimize("O3")))
+#else
+#define CLONES __attribute__((optimize("O3")))
+#endif
+
+/* -1: by size (see dmat.h), 0: loops, 1: OpenBLAS. */
+static int use_blas = -1;
+
+int
+dmat_set_blas(int on)
+{
+	int old = use_blas;
+
+	use_blas = on;
+	return old;
+}
+
+/* Whether a product of m k n multiply-adds goes to OpenBLAS. */
+static int
+blas_for(size_t m, size_t k, size_t n)
+{
+	if (use_blas >= 0)
+		return use_blas;
+	return m * k * n >= DMAT_BLAS_MIN;
+}
+
+static void
+scale(double *C, size_t mn, double beta)
+{
+	if (beta == 0)
+		memset(C, 0, mn * sizeof *C);
+	else if (beta != 1)
+		for (size_t i = 0; i < mn; i++)
+			C[i] *= beta;
+}
+
+/* C += alpha A B, A (m, k), B (k, n): i-l-j order, inner loop contiguous. */
+CLONES static void
+mul_nn(double *restrict C, const double *restrict A,
+	const double *restrict B, size_t m, size_t k, size_t n, double alpha)
+{
+	for (size_t i = 0; i < m; i++) {
+		double *c = C + i * n;
+		for (size_t l = 0; l < k; l++) {
+			double a = alpha * A[i * k + l];
+			const double *b = B + l * n;
+#pragma omp simd
+			for (size_t j = 0; j < n; j++)
+				c[j] += a * b[j];
+		}
+	}
+}
+
+/* C += alpha A B^T, A (m, k), B (n, k): dot products of rows. */
+CLONES static void
+mul_nt(double *restrict C, const double *restrict A,
+	const double *restrict B, size_t m, size_t k, size_t n, double alpha)
+{
+	for (size_t i = 0; i < m; i++) {
+		const double *a = A + i * k;
+		for (size_t j = 0; j < n; j++) {
+			const double *b = B + j * k;
+			double s = 0;
+#pragma omp simd reduction(+:s)
+			for (size_t l = 0; l < k; l++)
+				s += a[l] * b[l];
+			C[i * n + j] += alpha * s;
+		}
+	}
+}
+
+/* C += alpha A^T B, A (k, m), B (k, n). */
+CLONES static void
+mul_tn(double *restrict C, const double *restrict A,
+	const double *restrict B, size_t m, size_t k, size_t n, double alpha)
+{
+	for (size_t l = 0; l < k; l++) {
+		const double *b = B + l * n;
+		for (size_t i = 0; i < m; i++) {
+			double a = alpha * A[l * m + i];
+			double *c = C + i * n;
+#pragma omp simd
+			for (size_t j = 0; j < n; j++)
+				c[j] += a * b[j];
+		}
+	}
+}
+
+/* C += alpha A^T B^T, A (k, m), B (n, k): rare, kept simple. */
+static void
+mul_tt(double *restrict C, const double *restrict A,
+	const double *restrict B, size_t m, size_t k, size_t n, double alpha)
+{
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < n; j++) {
+			double s = 0;
+			for (size_t l = 0; l < k; l++)
+				s += A[l * m + i] * B[j * k + l];
+			C[i * n + j] += alpha * s;
+		}
+}
+
+void
+dmat_mul(double *C, const double *A, const double *B, size_t m, size_t k,
+	size_t n, int ta, int tb, double alpha, double beta)
+{
+	if (m == 0 || n == 0)
+		return;
+	if (k > 0 && blas_for(m, k, n)) {
+		cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+		    tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k,
+		    alpha, A, ta ? (int)m : (int)k, B, tb ? (int)k : (int)n,
+		    beta, C, (int)n);
+		return;
+	}
+	scale(C, m * n, beta);
+	if (!ta && !tb)
+		mul_nn(C, A, B, m, k, n, alpha);
+	else if (!ta)
+		mul_nt(C, A, B, m, k, n, alpha);
+	else if (!tb)
+		mul_tn(C, A, B, m, k, n, alpha);
+	else
+		mul_tt(C, A, B, m, k, n, alpha);
+}
+
+void
+dmat_mul_ref(double *C, const double *A, const double *B, size_t m,
+	size_t k, size_t n, int ta, int tb, double alpha, double beta)
+{
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < n; j++) {
+			double s = 0;
+			for (size_t l = 0; l < k; l++) {
+				double a = ta ? A[l * m + i] : A[i * k + l];
+				double b = tb ? B[j * k + l] : B[l * n + j];
+				s += a * b;
+			}
+			C[i * n + j] = alpha * s +
+			    (beta == 0 ? 0 : beta * C[i * n + j]);
+		}
+}
+
+void
+dmat_mv(double *y, const double *A, const double *x, size_t m, size_t n,
+	int ta)
+{
+	for (size_t i = 0; i < m; i++)
+		y[i] = 0;
+	if (!ta) {
+		for (size_t i = 0; i < m; i++) {
+			double s = 0;
+			for (size_t j = 0; j < n; j++)
+				s += A[i * n + j] * x[j];
+			y[i] = s;
+		}
+	} else {
+		for (size_t j = 0; j < n; j++)
+			for (size_t i = 0; i < m; i++)
+				y[i] += A[j * m + i] * x[j];
+	}
+}
+
+size_t
+dmat_chol(double *A, size_t n)
+{
+	for (size_t j = 0; j < n; j++) {
+		double d = A[j * n + j];
+		for (size_t l = 0; l < j; l++)
+			d -= A[j * n + l] * A[j * n + l];
+		if (!(d > 0) || !isfinite(d))
+			return j + 1;
+		d = sqrt(d);
+		A[j * n + j] = d;
+		for (size_t i = j + 1; i < n; i++) {
+			double s = A[i * n + j];
+			for (size_t l = 0; l < j; l++)
+				s -= A[i * n + l] * A[j * n + l];
+			A[i * n + j] = s / d;
+		}
+		for (size_t i = 0; i < j; i++)
+			A[i * n + j] = 0;
+	}
+	return 0;
+}
+
+CLONES static void
+chol_solve_loops(const double *restrict L, size_t n, double *restrict B,
+	size_t m)
+{
+	/* L Y = B, row by row; each row of B is m right-hand sides. */
+	for (size_t i = 0; i < n; i++) {
+		double *bi = B + i * m;
+		for (size_t l = 0; l < i; l++) {
+			double a = L[i * n + l];
+			const double *bl = B + l * m;
+			for (size_t j = 0; j < m; j++)
+				bi[j] -= a * bl[j];
+		}
+		for (size_t j = 0; j < m; j++)
+			bi[j] /= L[i * n + i];
+	}
+	/* L^T X = Y, from the bottom. */
+	for (size_t i = n; i-- > 0;) {
+		double *bi = B + i * m;
+		for (size_t l = i + 1; l < n; l++) {
+			double a = L[l * n + i];
+			const double *bl = B + l * m;
+			for (size_t j = 0; j < m; j++)
+				bi[j] -= a * bl[j];
+		}
+		for (size_t j = 0; j < m; j++)
+			bi[j] /= L[i * n + i];
+	}
+}
+
+void
+dmat_chol_solve(const double *L, size_t n, double *B, size_t m)
+{
+	if (blas_for(n, n, m)) {
+		cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans,
+		    CblasNonUnit, (int)n, (int)m, 1.0, L, (int)n, B, (int)m);
+		cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans,
+		    CblasNonUnit, (int)n, (int)m, 1.0, L, (int)n, B, (int)m);
+		return;
+	}
+	chol_solve_loops(L, n, B, m);
+}
+
+void
+dmat_trsv_lower(const double *L, size_t n, double *b)
+{
+	for (size_t i = 0; i < n; i++) {
+		double s = b[i];
+		for (size_t l = 0; l < i; l++)
+			s -= L[i * n + l] * b[l];
+		b[i] = s / L[i * n + i];
+	}
+}
+
+double
+dmat_chol_logdet(const double *L, size_t n)
+{
+	double s = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += log(L[i * n + i]);
+	return 2 * s;
+}
+
+void
+dmat_symmetrise(double *A, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++) {
+			double v = 0.5 * (A[i * n + j] + A[j * n + i]);
+			A[i * n + j] = A[j * n + i] = v;
+		}
+}
+
+void
+dmat_pack(double *packed, const double *A, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j <= i; j++)
+			*packed++ = A[i * n + j];
+}
+
+void
+dmat_unpack(double *A, const double *packed, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j <= i; j++)
+			A[i * n + j] = A[j * n + i] = *packed++;
+}
+
+void
+dmat_eye(double *A, size_t n)
+{
+	memset(A, 0, n * n * sizeof *A);
+	for (size_t i = 0; i < n; i++)
+		A[i * n + i] = 1;
+}

@@ -1,0 +1,736 @@
+/* lgssm.c: Kalman filter, RTS smoother, log-likelihood, gradients and
+ * sampling of a linear Gaussian state-space model, see lgssm.h. */
+#include "lgssm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "dmat.h"
+
+#define LOG_2PI 1.8378770664093454835606594728112
+
+const char *const lgssm_param_name[LGSSM_NPARAM] = {
+	"A", "C", "Q", "R", "mu0", "P0"
+};
+
+double *
+lgssm_param(const lgssm *m, int k, size_t *rows, size_t *cols)
+{
+	size_t r[] = { m->n, m->p, m->n, m->p, m->n, m->n };
+	size_t c[] = { m->n, m->n, m->n, m->p, 1, m->n };
+	double *v[] = { m->A, m->C, m->Q, m->R, m->mu0, m->P0 };
+
+	*rows = r[k];
+	*cols = c[k];
+	return v[k];
+}
+
+int
+lgssm_alloc(lgssm *m, size_t n, size_t p, kv_err *err)
+{
+	size_t total = 3 * n * n + p * n + p * p + n;
+	double *b;
+
+	memset(m, 0, sizeof *m);
+	if (n == 0 || p == 0)
+		return kv_errf(err, "model dimensions must be positive "
+		    "(state %zu, observation %zu)", n, p);
+	if ((b = calloc(total, sizeof *b)) == NULL)
+		return kv_errf(err, "out of memory");
+	m->n = n;
+	m->p = p;
+	m->block = b;
+	m->A = b;
+	m->C = m->A + n * n;
+	m->Q = m->C + p * n;
+	m->R = m->Q + n * n;
+	m->mu0 = m->R + p * p;
+	m->P0 = m->mu0 + n;
+	return 0;
+}
+
+void
+lgssm_free(lgssm *m)
+{
+	free(m->block);
+	memset(m, 0, sizeof *m);
+}
+
+int
+lgssm_copy(lgssm *dst, const lgssm *src, kv_err *err)
+{
+	if (lgssm_alloc(dst, src->n, src->p, err) != 0)
+		return -1;
+	memcpy(dst->block, src->block, (3 * src->n * src->n + src->p *
+	    src->n + src->p * src->p + src->n) * sizeof *dst->block);
+	return 0;
+}
+
+/* Symmetric to 1e-9 relative and positive definite. */
+static int
+check_cov(const char *name, const double *S, size_t n, double *scratch,
+	kv_err *err)
+{
+	size_t bad;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++) {
+			double a = S[i * n + j], b = S[j * n + i];
+			if (fabs(a - b) > 1e-9 * fmax(fabs(a), fabs(b)))
+				return kv_errf(err, "%s is not symmetric: "
+				    "[%zu][%zu] = %.17g, [%zu][%zu] = %.17g",
+				    name, i, j, a, j, i, b);
+		}
+	memcpy(scratch, S, n * n * sizeof *S);
+	if ((bad = dmat_chol(scratch, n)) != 0)
+		return kv_errf(err, "%s is not positive definite (pivot %zu)",
+		    name, bad);
+	return 0;
+}
+
+int
+lgssm_validate(const lgssm *m, kv_err *err)
+{
+	size_t big = m->n > m->p ? m->n : m->p, rows, cols;
+	double *scratch;
+	int rc = 0;
+
+	for (int k = 0; k < LGSSM_NPARAM; k++) {
+		const double *v = lgssm_param(m, k, &rows, &cols);
+		for (size_t i = 0; i < rows * cols; i++)
+			if (!isfinite(v[i]))
+				return kv_errf(err, "%s[%zu][%zu] is not a finite "
+				    "number", lgssm_param_name[k], i / cols,
+				    i % cols);
+	}
+	if ((scratch = malloc(big * big * sizeof *scratch)) == NULL)
+		return kv_errf(err, "out of memory");
+	if (check_cov("Q", m->Q, m->n, scratch, err) != 0 ||
+	    check_cov("R", m->R, m->p, scratch, err) != 0 ||
+	    check_cov("P0", m->P0, m->n, scratch, err) != 0)
+		rc = -1;
+	free(scratch);
+	return rc;
+}
+
+struct lgssm_work {
+	size_t n, p;
+	size_t *obs;		/* (p) indices of observed components */
+	double *Cp;		/* (k, n) observed rows of C */
+	double *Rp;		/* (k, k) observed block of R */
+	double *e;		/* (k) innovation */
+	double *v;		/* (k) */
+	double *PCt;		/* (n, k) P_pred Cp^T */
+	double *S;		/* (k, k) innovation covariance, then its factor */
+	double *Kt;		/* (k, n) K^T = S^{-1} Cp P_pred */
+	double *K;		/* (n, k) gain */
+	double *M;		/* (n, n) (I - K Cp) P_pred */
+	double *D;		/* (n, k) */
+	double *tmp;		/* (n, n) */
+	double logdet_S;
+	size_t k;		/* observed components of the last update */
+	double *block;
+};
+
+lgssm_work *
+lgssm_work_alloc(size_t n, size_t p, kv_err *err)
+{
+	lgssm_work *w = calloc(1, sizeof *w);
+	size_t total = 2 * p * n + 2 * p * p + 2 * p + 4 * n * p + 2 * n * n;
+	double *b;
+
+	if (w == NULL || (w->obs = malloc(p * sizeof *w->obs)) == NULL ||
+	    (b = w->block = malloc(total * sizeof *b)) == NULL) {
+		lgssm_work_free(w);
+		kv_errf(err, "out of memory");
+		return NULL;
+	}
+	w->n = n;
+	w->p = p;
+	w->Cp = b;	b += p * n;
+	w->Rp = b;	b += p * p;
+	w->e = b;	b += p;
+	w->v = b;	b += p;
+	w->PCt = b;	b += n * p;
+	w->S = b;	b += p * p;
+	w->Kt = b;	b += p * n;
+	w->K = b;	b += n * p;
+	w->D = b;	b += n * p;
+	w->M = b;	b += n * n;
+	w->tmp = b;
+	return w;
+}
+
+void
+lgssm_work_free(lgssm_work *w)
+{
+	if (w == NULL)
+		return;
+	free(w->obs);
+	free(w->block);
+	free(w);
+}
+
+/* Gather the observed rows of x, C and R (rvar's finite entries replace
+ * R's row and column): returns k, the number observed. */
+static size_t
+gather(const lgssm *m, const double *x, const double *rvar, lgssm_work *w)
+{
+	size_t n = m->n, p = m->p, k = 0;
+
+	for (size_t i = 0; i < p; i++)
+		if (!isnan(x[i]))
+			w->obs[k++] = i;
+	for (size_t r = 0; r < k; r++) {
+		size_t i = w->obs[r];
+		memcpy(w->Cp + r * n, m->C + i * n, n * sizeof *w->Cp);
+		for (size_t s = 0; s < k; s++)
+			w->Rp[r * k + s] = m->R[i * p + w->obs[s]];
+	}
+	for (size_t r = 0; rvar != NULL && r < k; r++) {
+		double v = rvar[w->obs[r]];
+		if (!isfinite(v))
+			continue;
+		for (size_t s = 0; s < k; s++)
+			w->Rp[r * k + s] = w->Rp[s * k + r] = 0;
+		w->Rp[r * k + r] = v;
+	}
+	return k;
+}
+
+int
+lgssm_update(const lgssm *m, const double *x, const double *rvar,
+	const double *mu_pred, const double *P_pred, double *mu_filt,
+	double *P_filt, double *loglik, size_t *nobs, lgssm_work *w,
+	kv_err *err)
+{
+	size_t n = m->n, k = gather(m, x, rvar, w), bad;
+	double quad = 0;
+
+	w->k = k;
+	if (k == 0) {	/* nothing observed: the posterior is the prior */
+		if (mu_filt != mu_pred)
+			memcpy(mu_filt, mu_pred, n * sizeof *mu_filt);
+		if (P_filt != P_pred)
+			memcpy(P_filt, P_pred, n * n * sizeof *P_filt);
+		return 0;
+	}
+	/* e = x_o - C_o mu_pred */
+	dmat_mv(w->e, w->Cp, mu_pred, k, n, 0);
+	for (size_t r = 0; r < k; r++)
+		w->e[r] = x[w->obs[r]] - w->e[r];
+	/* S = C_o P_pred C_o^T + R_oo, factored S = L_S L_S^T */
+	dmat_mul(w->PCt, P_pred, w->Cp, n, n, k, 0, 1, 1, 0);
+	memcpy(w->S, w->Rp, k * k * sizeof *w->S);
+	dmat_mul(w->S, w->Cp, w->PCt, k, n, k, 0, 0, 1, 1);
+	dmat_symmetrise(w->S, k);
+	if ((bad = dmat_chol(w->S, k)) != 0)
+		return kv_errf(err, "innovation covariance is not positive "
+		    "definite (pivot %zu)", bad);
+	/* K^T = S^{-1} (P_pred C_o^T)^T, by Cholesky solve */
+	for (size_t i = 0; i < n; i++)
+		for (size_t r = 0; r < k; r++)
+			w->Kt[r * n + i] = w->PCt[i * k + r];
+	dmat_chol_solve(w->S, k, w->Kt, n);
+	for (size_t i = 0; i < n; i++)
+		for (size_t r = 0; r < k; r++)
+			w->K[i * k + r] = w->Kt[r * n + i];
+	/* log N(e; 0, S) */
+	memcpy(w->v, w->e, k * sizeof *w->v);
+	dmat_trsv_lower(w->S, k, w->v);
+	for (size_t r = 0; r < k; r++)
+		quad += w->v[r] * w->v[r];
+	w->logdet_S = dmat_chol_logdet(w->S, k);
+	if (loglik != NULL)
+		*loglik += -0.5 * ((double)k * LOG_2PI + w->logdet_S + quad);
+	if (nobs != NULL)
+		*nobs += k;
+	/* Joseph form: P_filt = (I - K C_o) P_pred (I - K C_o)^T + K R_oo K^T
+	 * = M + (K R_oo - M C_o^T) K^T with M = P_pred - K (P_pred C_o^T)^T */
+	memcpy(w->M, P_pred, n * n * sizeof *w->M);
+	dmat_mul(w->M, w->K, w->PCt, n, k, n, 0, 1, -1, 1);
+	dmat_mul(w->D, w->K, w->Rp, n, k, k, 0, 0, 1, 0);
+	dmat_mul(w->D, w->M, w->Cp, n, n, k, 0, 1, -1, 1);
+	memcpy(P_filt, w->M, n * n * sizeof *P_filt);
+	dmat_mul(P_filt, w->D, w->K, n, k, n, 0, 1, 1, 1);
+	dmat_symmetrise(P_filt, n);
+	/* mu_filt = mu_pred + K e */
+	dmat_mv(w->tmp, w->K, w->e, n, k, 0);
+	for (size_t i = 0; i < n; i++)
+		mu_filt[i] = mu_pred[i] + w->tmp[i];
+	for (size_t i = 0; i < n; i++)
+		if (!(P_filt[i * n + i] > 0))
+			return kv_errf(err, "filtered covariance is not "
+			    "positive definite (variance %zu is %g)", i + 1,
+			    P_filt[i * n + i]);
+	return 0;
+}
+
+void
+lgssm_predict(const lgssm *m, const double *mu_filt, const double *P_filt,
+	double *mu_pred, double *P_pred, lgssm_work *w)
+{
+	size_t n = m->n;
+
+	dmat_mv(mu_pred, m->A, mu_filt, n, n, 0);
+	dmat_mul(w->tmp, m->A, P_filt, n, n, n, 0, 0, 1, 0);
+	memcpy(P_pred, m->Q, n * n * sizeof *P_pred);
+	dmat_mul(P_pred, w->tmp, m->A, n, n, n, 0, 1, 1, 1);
+	dmat_symmetrise(P_pred, n);
+}
+
+int
+lgssm_filter_init(lgssm_filter *f, const lgssm *m, int steady, kv_err *err)
+{
+	size_t n = m->n, p = m->p;
+
+	memset(f, 0, sizeof *f);
+	f->m = m;
+	f->steady = steady;
+	f->steady_tol = 1e-13;
+	f->block = malloc((2 * n + 4 * n * n + n * p + p * p) *
+	    sizeof *f->block);
+	if (f->block == NULL)
+		return kv_errf(err, "out of memory");
+	f->mu_pred = f->block;
+	f->mu_filt = f->mu_pred + n;
+	f->P_pred = f->mu_filt + n;
+	f->P_filt = f->P_pred + n * n;
+	f->P_filt_ss = f->P_filt + n * n;
+	f->P_pred_ss = f->P_filt_ss + n * n;
+	f->K = f->P_pred_ss + n * n;
+	f->LS = f->K + n * p;
+	if ((f->w = lgssm_work_alloc(n, p, err)) == NULL) {
+		lgssm_filter_free(f);
+		return -1;
+	}
+	lgssm_filter_reset(f);
+	return 0;
+}
+
+void
+lgssm_filter_reset(lgssm_filter *f)
+{
+	size_t n = f->m->n;
+
+	memcpy(f->mu_pred, f->m->mu0, n * sizeof *f->mu_pred);
+	memcpy(f->P_pred, f->m->P0, n * n * sizeof *f->P_pred);
+	f->loglik = 0;
+	f->t = 0;
+	f->nobs = 0;
+	f->converged = 0;
+	f->steady_steps = 0;
+}
+
+static int
+fully_observed(const double *x, const double *rvar, size_t p)
+{
+	for (size_t i = 0; i < p; i++)
+		if (isnan(x[i]) || (rvar != NULL && !isnan(rvar[i])))
+			return 0;
+	return 1;
+}
+
+/* A step with the stored constant gain: means only. */
+static void
+steady_step(lgssm_filter *f, const double *x)
+{
+	const lgssm *m = f->m;
+	size_t n = m->n, p = m->p;
+	double *e = f->w->e, *v = f->w->v, quad = 0;
+
+	dmat_mv(e, m->C, f->mu_pred, p, n, 0);
+	for (size_t i = 0; i < p; i++)
+		e[i] = x[i] - e[i];
+	dmat_mv(f->mu_filt, f->K, e, n, p, 0);
+	for (size_t i = 0; i < n; i++)
+		f->mu_filt[i] += f->mu_pred[i];
+	memcpy(v, e, p * sizeof *v);
+	dmat_trsv_lower(f->LS, p, v);
+	for (size_t i = 0; i < p; i++)
+		quad += v[i] * v[i];
+	f->loglik += -0.5 * ((double)p * LOG_2PI + f->logdet_S + quad);
+	f->nobs += p;
+	dmat_mv(f->mu_pred, m->A, f->mu_filt, n, n, 0);
+	f->cov_changed = 0;
+	f->steady_steps++;
+}
+
+/* After a full step on a fully observed record: has P_pred converged? */
+static void
+check_converged(lgssm_filter *f)
+{
+	size_t n = f->m->n, p = f->m->p;
+	double diff = 0, scale = 0;
+
+	for (size_t i = 0; i < n * n; i++) {
+		diff = fmax(diff, fabs(f->P_pred[i] - f->P_pred_ss[i]));
+		scale = fmax(scale, fabs(f->P_pred[i]));
+	}
+	if (diff > f->steady_tol * scale)
+		return;
+	/* Keep the gain and S's factor of the step just done. The
+	 * filtered covariance stays in f->P_filt while converged. */
+	f->converged = 1;
+	memcpy(f->K, f->w->K, n * p * sizeof *f->K);
+	memcpy(f->LS, f->w->S, p * p * sizeof *f->LS);
+	f->logdet_S = f->w->logdet_S;
+}
+
+static void full_predict(lgssm_filter *f, int full);
+
+int
+lgssm_filter_step(lgssm_filter *f, const double *x, const double *rvar,
+	kv_err *err)
+{
+	const lgssm *m = f->m;
+	int full = fully_observed(x, rvar, m->p);
+	double loglik = f->loglik;
+	size_t nobs = f->nobs;
+
+	if (f->steady && f->converged && full) {
+		steady_step(f, x);
+	} else {
+		f->converged = 0;
+		if (lgssm_update(m, x, rvar, f->mu_pred, f->P_pred, f->mu_filt,
+		    f->P_filt, &f->loglik, &f->nobs, f->w, err) != 0)
+			return -1;
+		full_predict(f, full);
+	}
+	if (f->t < f->burn) {
+		f->loglik = loglik;
+		f->nobs = nobs;
+	}
+	f->t++;
+	return 0;
+}
+
+/* The time update after a full measurement update, watching for
+ * convergence in steady-state mode. */
+static void
+full_predict(lgssm_filter *f, int full)
+{
+	const lgssm *m = f->m;
+
+	if (f->steady && full)
+		memcpy(f->P_pred_ss, f->P_pred, m->n * m->n * sizeof *f->P_pred);
+	lgssm_predict(m, f->mu_filt, f->P_filt, f->mu_pred, f->P_pred, f->w);
+	f->cov_changed = 1;
+	if (f->steady && full && f->t > 0)
+		check_converged(f);
+}
+
+void
+lgssm_filter_free(lgssm_filter *f)
+{
+	free(f->block);
+	lgssm_work_free(f->w);
+	memset(f, 0, sizeof *f);
+}
+
+static int
+trace_reserve(lgssm_trace *tr, size_t T, size_t n, kv_err *err)
+{
+	size_t packed = n * (n + 1) / 2;
+
+	tr->n = n;
+	if (T > tr->cap) {
+		double *mu = realloc(tr->mu_filt, T * n * sizeof *mu);
+		size_t *slot;
+		if (mu == NULL)
+			return kv_errf(err, "out of memory");
+		tr->mu_filt = mu;
+		if ((slot = realloc(tr->slot, T * sizeof *slot)) == NULL)
+			return kv_errf(err, "out of memory");
+		tr->slot = slot;
+		tr->cap = T;
+	}
+	if (tr->slot_cap == 0) {
+		tr->P_filt = malloc(packed * sizeof *tr->P_filt);
+		if (tr->P_filt == NULL)
+			return kv_errf(err, "out of memory");
+		tr->slot_cap = 1;
+	}
+	return 0;
+}
+
+/* Room for one more packed covariance, growing geometrically. */
+static double *
+trace_new_slot(lgssm_trace *tr, kv_err *err)
+{
+	size_t packed = tr->n * (tr->n + 1) / 2;
+
+	if (tr->nslots == tr->slot_cap) {
+		size_t cap = tr->slot_cap * 2;
+		double *P = realloc(tr->P_filt, cap * packed * sizeof *P);
+		if (P == NULL) {
+			kv_errf(err, "out of memory");
+			return NULL;
+		}
+		tr->P_filt = P;
+		tr->slot_cap = cap;
+	}
+	return tr->P_filt + tr->nslots++ * packed;
+}
+
+int
+lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
+	size_t T, lgssm_trace *tr, kv_err *err)
+{
+	size_t n = f->m->n, p = f->m->p;
+
+	if (trace_reserve(tr, T, n, err) != 0)
+		return -1;
+	tr->T = T;
+	tr->nslots = 0;
+	lgssm_filter_reset(f);
+	for (size_t t = 0; t < T; t++) {
+		if (lgssm_filter_step(f, x + t * p, rvar ? rvar + t * p : NULL,
+		    err) != 0)
+			return kv_err_prefix(err, "record %zu", t + 1);
+		memcpy(tr->mu_filt + t * n, f->mu_filt, n * sizeof *f->mu_filt);
+		if (f->cov_changed || tr->nslots == 0) {
+			double *slot = trace_new_slot(tr, err);
+			if (slot == NULL)
+				return -1;
+			dmat_pack(slot, f->P_filt, n);
+		}
+		tr->slot[t] = tr->nslots - 1;
+	}
+	tr->loglik = f->loglik;
+	return 0;
+}
+
+void
+lgssm_trace_free(lgssm_trace *tr)
+{
+	free(tr->mu_filt);
+	free(tr->slot);
+	free(tr->P_filt);
+	memset(tr, 0, sizeof *tr);
+}
+
+/* The backward pass's buffers. */
+struct smoother {
+	double *mu_s, *mu_s1;		/* (n) smoothed mean at t, t+1 */
+	double *P_s, *P_s1;		/* (n, n) smoothed covariance at t, t+1 */
+	double *P_f, *P_pred, *L;	/* (n, n) */
+	double *AP, *T1, *P_cross;	/* (n, n) */
+	double *mu_pred, *d;		/* (n) */
+	double *block;
+};
+
+static int
+smoother_alloc(struct smoother *s, size_t n, kv_err *err)
+{
+	double *b = malloc((9 * n * n + 4 * n) * sizeof *b);
+
+	if ((s->block = b) == NULL)
+		return kv_errf(err, "out of memory");
+	s->P_s = b;		b += n * n;
+	s->P_s1 = b;		b += n * n;
+	s->P_f = b;		b += n * n;
+	s->P_pred = b;		b += n * n;
+	s->L = b;		b += n * n;
+	s->AP = b;		b += n * n;
+	s->T1 = b;		b += n * n;
+	s->P_cross = b;		b += n * n;
+	s->mu_s = b;		b += n;
+	s->mu_s1 = b;		b += n;
+	s->mu_pred = b;		b += n;
+	s->d = b;
+	return 0;
+}
+
+/* L = P_filt A^T P_pred^{-1}, with P_pred = A P_filt A^T + Q, from the
+ * filtered covariance in s->P_f (by Cholesky solve of P_pred L^T =
+ * A P_filt). s->T1 gets P_pred's factor. */
+static int
+smoother_gain(const lgssm *m, struct smoother *s, kv_err *err)
+{
+	size_t n = m->n, bad;
+
+	dmat_mul(s->AP, m->A, s->P_f, n, n, n, 0, 0, 1, 0);
+	memcpy(s->P_pred, m->Q, n * n * sizeof *s->P_pred);
+	dmat_mul(s->P_pred, s->AP, m->A, n, n, n, 0, 1, 1, 1);
+	dmat_symmetrise(s->P_pred, n);
+	memcpy(s->T1, s->P_pred, n * n * sizeof *s->T1);
+	if ((bad = dmat_chol(s->T1, n)) != 0)
+		return kv_errf(err, "predicted covariance is not positive "
+		    "definite (pivot %zu)", bad);
+	dmat_chol_solve(s->T1, n, s->AP, n);	/* AP = L^T */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			s->L[i * n + j] = s->AP[j * n + i];
+	return 0;
+}
+
+/* One step of Algorithm 2: moments at t from those at t+1. */
+static void
+smoother_step(const lgssm *m, struct smoother *s, const double *mu_f)
+{
+	size_t n = m->n;
+	double *tmp;
+
+	dmat_mv(s->mu_pred, m->A, mu_f, n, n, 0);
+	for (size_t i = 0; i < n; i++)
+		s->d[i] = s->mu_s1[i] - s->mu_pred[i];
+	dmat_mv(s->mu_s, s->L, s->d, n, n, 0);
+	for (size_t i = 0; i < n; i++)
+		s->mu_s[i] += mu_f[i];
+	/* P_s = P_f + L (P_s1 - P_pred) L^T */
+	for (size_t i = 0; i < n * n; i++)
+		s->AP[i] = s->P_s1[i] - s->P_pred[i];
+	dmat_mul(s->T1, s->L, s->AP, n, n, n, 0, 0, 1, 0);
+	memcpy(s->P_s, s->P_f, n * n * sizeof *s->P_s);
+	dmat_mul(s->P_s, s->T1, s->L, n, n, n, 0, 1, 1, 1);
+	dmat_symmetrise(s->P_s, n);
+	/* Cov(z_{t+1}, z_t | x) = P_s1 L^T */
+	dmat_mul(s->P_cross, s->P_s1, s->L, n, n, n, 0, 1, 1, 0);
+	tmp = s->mu_s; s->mu_s = s->mu_s1; s->mu_s1 = tmp;
+	tmp = s->P_s; s->P_s = s->P_s1; s->P_s1 = tmp;
+}
+
+int
+lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
+	void *ctx, kv_err *err)
+{
+	size_t n = m->n, T = tr->T, packed = n * (n + 1) / 2;
+	size_t gain_slot = (size_t)-1;
+	struct smoother s = { 0 };
+	int rc = 0;
+
+	if (T == 0)
+		return 0;
+	if (smoother_alloc(&s, n, err) != 0)
+		return -1;
+	memcpy(s.mu_s1, tr->mu_filt + (T - 1) * n, n * sizeof *s.mu_s1);
+	dmat_unpack(s.P_s1, tr->P_filt + tr->slot[T - 1] * packed, n);
+	rc = visit(ctx, T - 1, s.mu_s1, s.P_s1, NULL);
+	for (size_t t = T - 1; rc == 0 && t-- > 0;) {
+		/* Steady-state records share P_filt, hence P_pred and L. */
+		if (tr->slot[t] != gain_slot) {
+			dmat_unpack(s.P_f, tr->P_filt + tr->slot[t] * packed, n);
+			if (smoother_gain(m, &s, err) != 0) {
+				rc = kv_err_prefix(err, "record %zu", t + 2);
+				break;
+			}
+			gain_slot = tr->slot[t];
+		}
+		smoother_step(m, &s, tr->mu_filt + t * n);
+		/* after the swap, the moments at t are in mu_s1, P_s1 */
+		rc = visit(ctx, t, s.mu_s1, s.P_s1, s.P_cross);
+	}
+	free(s.block);
+	return rc;
+}
+
+static int
+store_moments(void *ctx, size_t t, const double *mu, const double *P,
+	const double *P_cross)
+{
+	lgssm_moments *mo = ctx;
+	size_t n = mo->n;
+
+	memcpy(mo->mu + t * n, mu, n * sizeof *mu);
+	memcpy(mo->P + t * n * n, P, n * n * sizeof *P);
+	if (P_cross != NULL)
+		memcpy(mo->P_cross + t * n * n, P_cross, n * n * sizeof *P);
+	return 0;
+}
+
+int
+lgssm_smooth_all(const lgssm *m, const double *x, const double *rvar,
+	size_t T, lgssm_moments *mo, kv_err *err)
+{
+	size_t n = m->n;
+	lgssm_filter f;
+	lgssm_trace tr = { 0 };
+	int rc = -1;
+
+	memset(mo, 0, sizeof *mo);
+	mo->T = T;
+	mo->n = n;
+	mo->mu = malloc((T * n + 1) * sizeof *mo->mu);
+	mo->P = malloc((T * n * n + 1) * sizeof *mo->P);
+	mo->P_cross = malloc((T * n * n + 1) * sizeof *mo->P_cross);
+	if (mo->mu == NULL || mo->P == NULL || mo->P_cross == NULL) {
+		lgssm_moments_free(mo);
+		return kv_errf(err, "out of memory");
+	}
+	if (lgssm_filter_init(&f, m, 0, err) != 0)
+		return -1;
+	if (lgssm_filter_trace(&f, x, rvar, T, &tr, err) == 0 &&
+	    lgssm_smooth(m, &tr, store_moments, mo, err) == 0) {
+		mo->loglik = tr.loglik;
+		rc = 0;
+	}
+	lgssm_trace_free(&tr);
+	lgssm_filter_free(&f);
+	return rc;
+}
+
+void
+lgssm_moments_free(lgssm_moments *mo)
+{
+	free(mo->mu);
+	free(mo->P);
+	free(mo->P_cross);
+	memset(mo, 0, sizeof *mo);
+}
+
+/* z = mu + chol(S) eps, eps ~ N(0, I); Sf is S's Cholesky factor. */
+static void
+draw(double *z, const double *mu, const double *Sf, size_t n, gsl_rng *rng,
+	double *eps)
+{
+	for (size_t i = 0; i < n; i++)
+		eps[i] = gsl_ran_gaussian(rng, 1.0);
+	for (size_t i = 0; i < n; i++) {
+		double s = mu[i];
+		for (size_t j = 0; j <= i; j++)
+			s += Sf[i * n + j] * eps[j];
+		z[i] = s;
+	}
+}
+
+int
+lgssm_sample(const lgssm *m, gsl_rng *rng, size_t T, double *z, double *x,
+	kv_err *err)
+{
+	size_t n = m->n, p = m->p;
+	double *b = malloc((2 * n * n + p * p + 4 * n + 2 * p) * sizeof *b);
+	double *Qf, *Rf, *P0f, *z_prev, *z_t, *mean, *eps;
+	int rc = 0;
+
+	if (b == NULL)
+		return kv_errf(err, "out of memory");
+	Qf = b;			P0f = Qf + n * n;	Rf = P0f + n * n;
+	z_prev = Rf + p * p;	z_t = z_prev + n;	mean = z_t + n;
+	eps = mean + n + p;
+	memcpy(Qf, m->Q, n * n * sizeof *b);
+	memcpy(P0f, m->P0, n * n * sizeof *b);
+	memcpy(Rf, m->R, p * p * sizeof *b);
+	if (dmat_chol(Qf, n) || dmat_chol(P0f, n) || dmat_chol(Rf, p)) {
+		free(b);
+		return kv_errf(err, "Q, R or P0 is not positive definite");
+	}
+	for (size_t t = 0; t < T && rc == 0; t++) {
+		if (t == 0)
+			draw(z_t, m->mu0, P0f, n, rng, eps);
+		else {
+			dmat_mv(mean, m->A, z_prev, n, n, 0);
+			draw(z_t, mean, Qf, n, rng, eps);
+		}
+		dmat_mv(mean, m->C, z_t, p, n, 0);
+		draw(x + t * p, mean, Rf, p, rng, eps);
+		if (z != NULL)
+			memcpy(z + t * n, z_t, n * sizeof *z);
+		memcpy(z_prev, z_t, n * sizeof *z);
+	}
+	free(b);
+	return rc;
+}

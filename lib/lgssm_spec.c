@@ -1,0 +1,282 @@
+/* lgssm_spec.c: LGSSM from JSON specs and presets, see lgssm_spec.h. */
+#include "lgssm_spec.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+/* Shape of a JSON value: number, array of numbers, array of arrays. */
+static int
+json_shape(void *ctx, const char *key, int *rank, size_t dims[2],
+	kv_err *err)
+{
+	json_t *v = json_object_get(ctx, key), *row;
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	if (json_is_number(v)) {
+		*rank = 0;
+		return 1;
+	}
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return kv_errf(err, "\"%s\" is not a number or a non-empty "
+		    "array", key);
+	dims[0] = json_array_size(v);
+	if (json_is_number(json_array_get(v, 0)))
+		*rank = 1;
+	else {
+		*rank = 2;
+		dims[1] = json_array_size(json_array_get(v, 0));
+	}
+	json_array_foreach(v, i, row) {
+		if (*rank == 1 && !json_is_number(row))
+			return kv_errf(err, "\"%s\"[%zu] is not a number", key, i);
+		if (*rank == 2 && (!json_is_array(row) ||
+		    json_array_size(row) != dims[1] || dims[1] == 0))
+			return kv_errf(err, "\"%s\" row %zu: expected %zu numbers",
+			    key, i, dims[1]);
+		for (size_t j = 0; *rank == 2 && j < dims[1]; j++)
+			if (!json_is_number(json_array_get(row, j)))
+				return kv_errf(err, "\"%s\"[%zu][%zu] is not a "
+				    "number", key, i, j);
+	}
+	return 1;
+}
+
+static int
+json_read(void *ctx, const char *key, double *dst, kv_err *err)
+{
+	json_t *v = json_object_get(ctx, key), *row, *e;
+	size_t i, j, k = 0;
+
+	(void)err;
+	if (json_is_number(v)) {
+		dst[0] = json_number_value(v);
+		return 0;
+	}
+	json_array_foreach(v, i, row) {
+		if (json_is_number(row))
+			dst[k++] = json_number_value(row);
+		else
+			json_array_foreach(row, j, e)
+				dst[k++] = json_number_value(e);
+	}
+	return 0;
+}
+
+static void
+shape_text(char *buf, size_t size, int rank, const size_t dims[2])
+{
+	if (rank == 0)
+		snprintf(buf, size, "a number");
+	else if (rank == 1)
+		snprintf(buf, size, "a vector of %zu", dims[0]);
+	else
+		snprintf(buf, size, "%zux%zu", dims[0], dims[1]);
+}
+
+/* A matrix key: must be present with rank 2; fills dims. */
+static int
+matrix_shape(const lgssm_source *src, const char *key, size_t dims[2],
+	kv_err *err)
+{
+	int rank, rc = src->shape(src->ctx, key, &rank, dims, err);
+	char got[64];
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return kv_errf(err, "missing key \"%s\"", key);
+	if (rank != 2) {
+		shape_text(got, sizeof got, rank, dims);
+		return kv_errf(err, "\"%s\" is %s, expected a matrix", key, got);
+	}
+	return 0;
+}
+
+/* Read `key` into the (d, d) matrix dst (cov) or the d-vector dst,
+ * widening a number or (for cov) a diagonal vector. */
+static int
+read_widened(const lgssm_source *src, const char *key, double *dst,
+	size_t d, int cov, kv_err *err)
+{
+	size_t dims[2] = { 0, 0 };
+	int rank, rc = src->shape(src->ctx, key, &rank, dims, err);
+	double *tmp;
+	char got[64];
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return kv_errf(err, "missing key \"%s\"", key);
+	if ((rank == 1 && dims[0] != d) || (rank == 2 && (!cov ||
+	    dims[0] != d || dims[1] != d))) {
+		shape_text(got, sizeof got, rank, dims);
+		if (cov)
+			return kv_errf(err, "\"%s\" is %s, expected %zux%zu (or "
+			    "a number, or a vector of %zu)", key, got, d, d, d);
+		return kv_errf(err, "\"%s\" is %s, expected a vector of %zu",
+		    key, got, d);
+	}
+	if (rank == 2)
+		return src->read(src->ctx, key, dst, err);
+	if ((tmp = malloc(d * sizeof *tmp)) == NULL)
+		return kv_errf(err, "out of memory");
+	if (src->read(src->ctx, key, tmp, err) != 0) {
+		free(tmp);
+		return -1;
+	}
+	if (cov) {
+		memset(dst, 0, d * d * sizeof *dst);
+		for (size_t i = 0; i < d; i++)
+			dst[i * d + i] = tmp[rank == 0 ? 0 : i];
+	} else
+		for (size_t i = 0; i < d; i++)
+			dst[i] = tmp[rank == 0 ? 0 : i];
+	free(tmp);
+	return 0;
+}
+
+int
+lgssm_load(lgssm *m, const lgssm_source *src, kv_err *err)
+{
+	size_t a[2], c[2];
+
+	memset(m, 0, sizeof *m);
+	if (matrix_shape(src, "A", a, err) != 0 ||
+	    matrix_shape(src, "C", c, err) != 0)
+		return -1;
+	if (a[0] != a[1])
+		return kv_errf(err, "\"A\" is %zux%zu, expected square", a[0],
+		    a[1]);
+	if (c[1] != a[0])
+		return kv_errf(err, "\"C\" is %zux%zu, expected %zux%zu (A is "
+		    "%zux%zu)", c[0], c[1], c[0], a[0], a[0], a[0]);
+	if (lgssm_alloc(m, a[0], c[0], err) != 0)
+		return -1;
+	if (src->read(src->ctx, "A", m->A, err) != 0 ||
+	    src->read(src->ctx, "C", m->C, err) != 0 ||
+	    read_widened(src, "Q", m->Q, m->n, 1, err) != 0 ||
+	    read_widened(src, "R", m->R, m->p, 1, err) != 0 ||
+	    read_widened(src, "mu0", m->mu0, m->n, 0, err) != 0 ||
+	    read_widened(src, "P0", m->P0, m->n, 1, err) != 0 ||
+	    lgssm_validate(m, err) != 0) {
+		lgssm_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+int
+lgssm_load_file(lgssm *m, const char *path, kv_err *err)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	lgssm_source src = { .shape = json_shape, .read = json_read };
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	if (root == NULL) {
+		if (jerr.line < 1)
+			return kv_errf(err, "%s: %s", path, jerr.text);
+		return kv_errf(err, "%s:%d: %s", path, jerr.line, jerr.text);
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return kv_errf(err, "%s: not a JSON object", path);
+	}
+	src.ctx = root;
+	rc = lgssm_load(m, &src, err);
+	json_decref(root);
+	if (rc != 0)
+		return kv_err_prefix(err, "%s", path);
+	return 0;
+}
+
+int
+lgssm_preset_parse(const char *name)
+{
+	if (strcmp(name, "local-level") == 0 || strcmp(name, "random-walk") == 0)
+		return LGSSM_LOCAL_LEVEL;
+	if (strcmp(name, "constant-velocity") == 0)
+		return LGSSM_CONST_VEL;
+	if (strcmp(name, "constant-acceleration") == 0)
+		return LGSSM_CONST_ACC;
+	return 0;
+}
+
+static double
+fact(int k)
+{
+	return k <= 1 ? 1 : k * fact(k - 1);
+}
+
+int
+lgssm_preset(lgssm *m, int kind, size_t dim, double q, double r, double dt,
+	double p0, kv_err *err)
+{
+	size_t o = (size_t)kind, n = o * dim;
+
+	if (lgssm_alloc(m, n, dim, err) != 0)
+		return -1;
+	for (size_t d = 0; d < dim; d++) {
+		size_t b = d * o;
+		for (size_t i = 0; i < o; i++)
+			for (size_t j = 0; j < o; j++) {
+				/* A: Taylor terms dt^(j-i) / (j-i)! */
+				if (j >= i)
+					m->A[(b + i) * n + b + j] =
+					    pow(dt, (double)(j - i)) / fact((int)(j - i));
+				/* Q of white noise on the highest derivative:
+				 * q dt^(k) / (k (o-1-i)! (o-1-j)!), k = 2o-1-i-j */
+				int k = 2 * (int)o - 1 - (int)i - (int)j;
+				m->Q[(b + i) * n + b + j] = q * pow(dt, k) /
+				    (k * fact((int)o - 1 - (int)i) *
+				    fact((int)o - 1 - (int)j));
+			}
+		m->C[d * n + b] = 1;
+		m->R[d * dim + d] = r;
+	}
+	for (size_t i = 0; i < n; i++)
+		m->P0[i * n + i] = p0;
+	return lgssm_validate(m, err);
+}
+
+static json_t *
+json_matrix(const double *v, size_t rows, size_t cols, int vector)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < rows; i++) {
+		json_t *row = vector ? NULL : json_array();
+		for (size_t j = 0; j < cols; j++)
+			json_array_append_new(vector ? a : row,
+			    json_real(v[i * cols + j]));
+		if (!vector)
+			json_array_append_new(a, row);
+	}
+	return a;
+}
+
+int
+lgssm_write_json(const lgssm *m, FILE *fp, kv_err *err)
+{
+	json_t *root = json_object();
+	size_t rows, cols;
+	int rc;
+
+	for (int k = 0; k < LGSSM_NPARAM; k++) {
+		const double *v = lgssm_param(m, k, &rows, &cols);
+		json_object_set_new(root, lgssm_param_name[k],
+		    json_matrix(v, rows, cols, k == LGSSM_MU0));
+	}
+	rc = json_dumpf(root, fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(17));
+	json_decref(root);
+	if (rc != 0 || fputc('\n', fp) == EOF)
+		return kv_errf(err, "write error");
+	return 0;
+}

@@ -1,0 +1,522 @@
+/* test_lgssm: the Kalman filter and RTS smoother against dense Gaussian
+ * conditioning of all states and observations (brute force), the scalar
+ * random walk's closed-form steady-state gain, Fisher-identity gradients
+ * against finite differences, and sampling moments. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_randist.h>
+
+#include "check.h"
+#include "dmat.h"
+#include "lgssm.h"
+#include "lgssm_stats.h"
+
+/* A random model: stable A, random C, correlated SPD Q, R, P0. */
+static void
+random_spd(double *S, size_t n, gsl_rng *rng, double scale)
+{
+	double *B = malloc(n * n * sizeof *B);
+
+	for (size_t i = 0; i < n * n; i++)
+		B[i] = gsl_ran_gaussian(rng, 1.0);
+	dmat_mul(S, B, B, n, n, n, 0, 1, scale / (double)n, 0);
+	for (size_t i = 0; i < n; i++)
+		S[i * n + i] += 0.3 * scale;
+	dmat_symmetrise(S, n);
+	free(B);
+}
+
+static void
+random_model(lgssm *m, size_t n, size_t p, gsl_rng *rng)
+{
+	lgssm_alloc(m, n, p, NULL);
+	for (size_t i = 0; i < n * n; i++)
+		m->A[i] = 0.5 * gsl_ran_gaussian(rng, 1.0) / sqrt((double)n);
+	for (size_t i = 0; i < n; i++)
+		m->A[i * n + i] += 0.6;
+	for (size_t i = 0; i < p * n; i++)
+		m->C[i] = gsl_ran_gaussian(rng, 1.0);
+	for (size_t i = 0; i < n; i++)
+		m->mu0[i] = gsl_ran_gaussian(rng, 1.0);
+	random_spd(m->Q, n, rng, 0.5);
+	random_spd(m->R, p, rng, 0.7);
+	random_spd(m->P0, n, rng, 2.0);
+}
+
+/* The joint Gaussian of z (T n) and x (T p), dense. */
+struct joint {
+	size_t N;		/* T (n + p) */
+	double *mean;		/* (N) */
+	double *cov;		/* (N, N) */
+};
+
+static size_t zi(size_t t, size_t i, size_t n) { return t * n + i; }
+
+static void
+joint_build(struct joint *J, const lgssm *m, size_t T)
+{
+	size_t n = m->n, p = m->p, Nz = T * n, N = T * (n + p);
+	double *Czz = calloc(Nz * Nz, sizeof *Czz), *tmp = malloc(n * n *
+	    sizeof *tmp);
+
+	J->N = N;
+	J->mean = calloc(N, sizeof *J->mean);
+	J->cov = calloc(N * N, sizeof *J->cov);
+	/* state means and covariances: Var(z_t), Cov(z_t, z_s) = A Cov(z_{t-1}, z_s) */
+	memcpy(J->mean, m->mu0, n * sizeof *J->mean);
+	for (size_t t = 1; t < T; t++)
+		dmat_mv(J->mean + t * n, m->A, J->mean + (t - 1) * n, n, n, 0);
+	for (size_t t = 0; t < T; t++) {
+		for (size_t s = 0; s < t; s++)	/* Cov(z_t, z_s) */
+			for (size_t i = 0; i < n; i++)
+				for (size_t j = 0; j < n; j++) {
+					double v = 0;
+					for (size_t l = 0; l < n; l++)
+						v += m->A[i * n + l] *
+						    Czz[zi(t - 1, l, n) * Nz + zi(s, j, n)];
+					Czz[zi(t, i, n) * Nz + zi(s, j, n)] = v;
+					Czz[zi(s, j, n) * Nz + zi(t, i, n)] = v;
+				}
+		/* Var(z_t) = A Var(z_{t-1}) A^T + Q, or P0 */
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < n; j++) {
+				double v;
+				if (t == 0)
+					v = m->P0[i * n + j];
+				else {
+					v = m->Q[i * n + j];
+					for (size_t l = 0; l < n; l++)
+						v += m->A[i * n + l] *
+						    Czz[zi(t - 1, l, n) * Nz + zi(t, j, n)];
+				}
+				tmp[i * n + j] = v;
+			}
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < n; j++)
+				Czz[zi(t, i, n) * Nz + zi(t, j, n)] = tmp[i * n + j];
+	}
+	/* fill the joint: [z; x] with x_t = C z_t + v_t */
+	for (size_t a = 0; a < N; a++)
+		for (size_t b = 0; b < N; b++) {
+			int ax = a >= Nz, bx = b >= Nz;
+			size_t ta = ax ? (a - Nz) / p : a / n, ia = ax ? (a - Nz) % p : a % n;
+			size_t tb = bx ? (b - Nz) / p : b / n, ib = bx ? (b - Nz) % p : b % n;
+			double v = 0;
+			for (size_t l = 0; l < (ax ? n : 1); l++)
+				for (size_t q = 0; q < (bx ? n : 1); q++) {
+					double ca = ax ? m->C[ia * n + l] : 1;
+					double cb = bx ? m->C[ib * n + q] : 1;
+					size_t ra = ax ? zi(ta, l, n) : a;
+					size_t rb = bx ? zi(tb, q, n) : b;
+					v += ca * cb * Czz[ra * Nz + rb];
+				}
+			if (ax && bx && ta == tb)
+				v += m->R[ia * p + ib];
+			J->cov[a * N + b] = v;
+		}
+	for (size_t t = 0; t < T; t++)
+		dmat_mv(J->mean + Nz + t * p, m->C, J->mean + t * n, p, n, 0);
+	free(Czz);
+	free(tmp);
+}
+
+/* Condition z on the observed x entries of records 0..upto-1: posterior
+ * mean (T n), covariance (T n, T n), log N(x_o). */
+static double
+joint_condition(const struct joint *J, const lgssm *m, const double *x,
+	size_t T, size_t upto, double *mu, double *P)
+{
+	size_t n = m->n, p = m->p, Nz = T * n, k = 0;
+	size_t *o = malloc(T * p * sizeof *o);
+	double logl = 0;
+
+	for (size_t t = 0; t < upto; t++)
+		for (size_t i = 0; i < p; i++)
+			if (!isnan(x[t * p + i]))
+				o[k++] = t * p + i;
+	gsl_matrix *Soo = gsl_matrix_alloc(k ? k : 1, k ? k : 1);
+	gsl_matrix *Szo = gsl_matrix_alloc(Nz, k ? k : 1);
+	gsl_vector *e = gsl_vector_alloc(k ? k : 1);
+	for (size_t r = 0; r < k; r++) {
+		for (size_t s = 0; s < k; s++)
+			gsl_matrix_set(Soo, r, s, J->cov[(Nz + o[r]) * J->N + Nz + o[s]]);
+		for (size_t a = 0; a < Nz; a++)
+			gsl_matrix_set(Szo, a, r, J->cov[a * J->N + Nz + o[r]]);
+		gsl_vector_set(e, r, x[o[r]] - J->mean[Nz + o[r]]);
+	}
+	memcpy(mu, J->mean, Nz * sizeof *mu);
+	for (size_t a = 0; a < Nz; a++)
+		for (size_t b = 0; b < Nz; b++)
+			P[a * Nz + b] = J->cov[a * J->N + b];
+	if (k > 0) {
+		gsl_vector *w = gsl_vector_alloc(k), *col = gsl_vector_alloc(k);
+		double quad = 0, logdet = 0;
+		gsl_linalg_cholesky_decomp1(Soo);
+		gsl_linalg_cholesky_solve(Soo, e, w);
+		for (size_t r = 0; r < k; r++) {
+			quad += gsl_vector_get(e, r) * gsl_vector_get(w, r);
+			logdet += 2 * log(gsl_matrix_get(Soo, r, r));
+		}
+		logl = -0.5 * ((double)k * log(2 * M_PI) + logdet + quad);
+		for (size_t a = 0; a < Nz; a++)
+			for (size_t r = 0; r < k; r++)
+				mu[a] += gsl_matrix_get(Szo, a, r) * gsl_vector_get(w, r);
+		for (size_t b = 0; b < Nz; b++) {
+			for (size_t r = 0; r < k; r++)
+				gsl_vector_set(col, r, gsl_matrix_get(Szo, b, r));
+			gsl_linalg_cholesky_solve(Soo, col, w);
+			for (size_t a = 0; a < Nz; a++) {
+				double v = 0;
+				for (size_t r = 0; r < k; r++)
+					v += gsl_matrix_get(Szo, a, r) * gsl_vector_get(w, r);
+				P[a * Nz + b] -= v;
+			}
+		}
+		gsl_vector_free(w);
+		gsl_vector_free(col);
+	}
+	gsl_matrix_free(Soo);
+	gsl_matrix_free(Szo);
+	gsl_vector_free(e);
+	free(o);
+	return logl;
+}
+
+static void
+block(double *dst, const double *P, size_t Nz, size_t r0, size_t c0,
+	size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			dst[i * n + j] = P[(r0 + i) * Nz + c0 + j];
+}
+
+/* Filter, smoother and log-likelihood against the dense reference. */
+static void
+test_dense(const char *what, size_t n, size_t p, size_t T, int diagR,
+	unsigned long seed)
+{
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	size_t Nz = T * n;
+	lgssm m;
+	struct joint J;
+	lgssm_filter f;
+	lgssm_moments mo;
+	double *x = malloc(T * p * sizeof *x), *mu = malloc(Nz * sizeof *mu);
+	double *P = malloc(Nz * Nz * sizeof *P), *ref = malloc(n * n * sizeof *ref);
+	double ll_ref = 0;
+	char name[160];
+	kv_err err;
+
+	gsl_rng_set(rng, seed);
+	random_model(&m, n, p, rng);
+	if (diagR)
+		for (size_t i = 0; i < p; i++)
+			for (size_t j = 0; j < p; j++)
+				if (i != j)
+					m.R[i * p + j] = 0;
+	lgssm_sample(&m, rng, T, NULL, x, &err);
+	/* a fully missing record and partial ones */
+	for (size_t i = 0; i < p; i++)
+		x[2 * p + i] = NAN;
+	x[4 * p + 0] = NAN;
+	if (p > 2)
+		x[(T - 1) * p + p - 1] = NAN;
+	joint_build(&J, &m, T);
+	CHECK(lgssm_filter_init(&f, &m, 0, &err) == 0, "%s: filter init", what);
+	double worst_mu = 0, worst_P = 0, ll_last = 0;
+	int ok = 1;
+	for (size_t t = 0; t < T; t++) {
+		lgssm_filter_step(&f, x + t * p, NULL, &err);
+		ll_last = joint_condition(&J, &m, x, T, t + 1, mu, P);
+		for (size_t i = 0; i < n; i++) {
+			double w = mu[t * n + i], g = f.mu_filt[i];
+			worst_mu = fmax(worst_mu, fabs(g - w) / (1e-12 + fabs(w)));
+			ok &= check_near(g, w, 1e-9, 1e-12);
+		}
+		block(ref, P, Nz, t * n, t * n, n);
+		for (size_t i = 0; i < n * n; i++) {
+			worst_P = fmax(worst_P, fabs(f.P_filt[i] - ref[i]) /
+			    (1e-12 + fabs(ref[i])));
+			ok &= check_near(f.P_filt[i], ref[i], 1e-9, 1e-12);
+		}
+	}
+	CHECK(ok, "%s: filtered means and covariances, every record, vs dense "
+	    "conditioning: worst rel diff %.3g, %.3g (rtol 1e-9)", what,
+	    worst_mu, worst_P);
+	CHECK_NEAR("dense: filter log-likelihood", f.loglik, ll_last, 1e-9, 0);
+	ll_ref = joint_condition(&J, &m, x, T, T, mu, P);
+	CHECK(lgssm_smooth_all(&m, x, NULL, T, &mo, &err) == 0, "%s: smooth", what);
+	snprintf(name, sizeof name, "%s: smoothed means", what);
+	CHECK_ARRAY(name, mo.mu, mu, Nz, 1e-9, 1e-12);
+	double *Ps = malloc(T * n * n * sizeof *Ps), *Pc = malloc(T * n * n *
+	    sizeof *Pc);
+	for (size_t t = 0; t < T; t++) {
+		block(Ps + t * n * n, P, Nz, t * n, t * n, n);
+		if (t + 1 < T)
+			block(Pc + t * n * n, P, Nz, (t + 1) * n, t * n, n);
+	}
+	snprintf(name, sizeof name, "%s: smoothed covariances", what);
+	CHECK_ARRAY(name, mo.P, Ps, T * n * n, 1e-9, 1e-12);
+	snprintf(name, sizeof name, "%s: lag-one cross-covariances "
+	    "Cov(z_t+1, z_t | x)", what);
+	CHECK_ARRAY(name, mo.P_cross, Pc, (T - 1) * n * n, 1e-9, 1e-12);
+	snprintf(name, sizeof name, "%s: log-likelihood", what);
+	CHECK_NEAR(name, mo.loglik, ll_ref, 1e-9, 0);
+	free(Ps);
+	free(Pc);
+	lgssm_moments_free(&mo);
+	lgssm_filter_free(&f);
+	free(J.mean);
+	free(J.cov);
+	free(x);
+	free(mu);
+	free(P);
+	free(ref);
+	lgssm_free(&m);
+	gsl_rng_free(rng);
+}
+
+/* Scalar random walk: steady-state P_pred = (q + sqrt(q^2 + 4 q r)) / 2,
+ * gain K = P / (P + r); the steady-state filter within 1e-9 of the full. */
+static void
+test_random_walk(void)
+{
+	double q = 0.3, r = 2.0, P = (q + sqrt(q * q + 4 * q * r)) / 2;
+	size_t T = 3000;
+	lgssm m;
+	lgssm_filter full, ss;
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	double *x = malloc(T * sizeof *x), worst = 0;
+	kv_err err;
+
+	gsl_rng_set(rng, 5);
+	lgssm_alloc(&m, 1, 1, NULL);
+	m.A[0] = m.C[0] = 1;
+	m.Q[0] = q;
+	m.R[0] = r;
+	m.P0[0] = 10;
+	lgssm_sample(&m, rng, T, NULL, x, &err);
+	lgssm_filter_init(&full, &m, 0, &err);
+	lgssm_filter_init(&ss, &m, 1, &err);
+	for (size_t t = 0; t < T; t++) {
+		lgssm_filter_step(&full, x + t, NULL, &err);
+		lgssm_filter_step(&ss, x + t, NULL, &err);
+		worst = fmax(worst, fabs(full.mu_filt[0] - ss.mu_filt[0]));
+	}
+	CHECK_NEAR("random walk: converged P_pred vs closed form",
+	    full.P_pred[0], P, 1e-12, 0);
+	CHECK(ss.converged, "random walk: steady state reached after %zu of "
+	    "%zu records", T - ss.steady_steps, T);
+	CHECK_NEAR("random walk: steady gain vs closed form P/(P+r)", ss.K[0],
+	    P / (P + r), 1e-12, 0);
+	CHECK(worst < 1e-9, "random walk: steady-state filter vs full: worst "
+	    "|diff| %.3g (tol 1e-9)", worst);
+	CHECK_NEAR("random walk: steady-state log-likelihood", ss.loglik,
+	    full.loglik, 1e-12, 0);
+	lgssm_filter_free(&full);
+	lgssm_filter_free(&ss);
+	lgssm_free(&m);
+	free(x);
+	gsl_rng_free(rng);
+}
+
+static double
+loglik_of(const lgssm *m, const double *x, size_t T)
+{
+	lgssm_filter f;
+	kv_err err;
+	double ll;
+
+	lgssm_filter_init(&f, m, 0, &err);
+	for (size_t t = 0; t < T; t++)
+		lgssm_filter_step(&f, x + t * m->p, NULL, &err);
+	ll = f.loglik;
+	lgssm_filter_free(&f);
+	return ll;
+}
+
+/* Fisher-identity gradients against central differences. */
+static void
+test_grad(void)
+{
+	size_t n = 3, p = 3, T = 7, rows, cols;
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	double *x = malloc(T * p * sizeof *x), *gx = calloc(T * p, sizeof *gx);
+	double h = 1e-5;
+	lgssm m, g;
+	lgssm_stats s;
+	kv_err err;
+
+	gsl_rng_set(rng, 11);
+	random_model(&m, n, p, rng);
+	lgssm_sample(&m, rng, T, NULL, x, &err);
+	x[1 * p + 0] = NAN;
+	x[3 * p + 1] = x[3 * p + 2] = NAN;
+	for (size_t i = 0; i < p; i++)
+		x[5 * p + i] = NAN;
+	lgssm_alloc(&g, n, p, NULL);
+	lgssm_stats_init(&s, n, p, NULL);
+	CHECK(lgssm_stats_add(&s, &m, x, T, gx, &err) == 0 &&
+	    lgssm_stats_grad(&s, &m, &g, &err) == 0, "gradient computed");
+	for (int k = 0; k < LGSSM_NPARAM; k++) {
+		double *v = lgssm_param(&m, k, &rows, &cols);
+		double *gv = lgssm_param(&g, k, &rows, &cols);
+		int sym = k == LGSSM_Q || k == LGSSM_R || k == LGSSM_P0;
+		size_t N = rows * cols;
+		double *got = malloc(N * sizeof *got), *fd = malloc(N * sizeof *fd);
+		char name[96];
+		for (size_t a = 0; a < N; a++) {
+			size_t i = a / cols, j = a % cols, b = j * cols + i;
+			double save = v[a], save_b = v[b], up, down;
+			/* symmetric matrices: move [i][j] and [j][i] together */
+			v[a] = save + h;
+			if (sym && b != a) v[b] = save_b + h;
+			up = loglik_of(&m, x, T);
+			v[a] = save - h;
+			if (sym && b != a) v[b] = save_b - h;
+			down = loglik_of(&m, x, T);
+			v[a] = save;
+			v[b] = save_b;
+			fd[a] = (up - down) / (2 * h);
+			got[a] = gv[a] + (sym && b != a ? gv[b] : 0);
+		}
+		snprintf(name, sizeof name, "d log p / d %s vs central "
+		    "differences (h %g)", lgssm_param_name[k], h);
+		CHECK_ARRAY(name, got, fd, N, 1e-5, 1e-6);
+		free(got);
+		free(fd);
+	}
+	double *fd = malloc(T * p * sizeof *fd);
+	for (size_t a = 0; a < T * p; a++) {
+		double save = x[a], up, down;
+		if (isnan(save)) {
+			fd[a] = 0;
+			continue;
+		}
+		x[a] = save + h;
+		up = loglik_of(&m, x, T);
+		x[a] = save - h;
+		down = loglik_of(&m, x, T);
+		x[a] = save;
+		fd[a] = (up - down) / (2 * h);
+	}
+	CHECK_ARRAY("d log p / d x_t (observed entries; 0 where missing) vs "
+	    "central differences", gx, fd, T * p, 1e-5, 1e-6);
+	CHECK_NEAR("statistics' log-likelihood = filter's", s.loglik,
+	    loglik_of(&m, x, T), 1e-12, 0);
+	free(fd);
+	lgssm_stats_free(&s);
+	lgssm_free(&g);
+	lgssm_free(&m);
+	free(x);
+	free(gx);
+	gsl_rng_free(rng);
+}
+
+/* Sample mean and covariance of x_2 over many draws vs the model's. */
+static void
+test_sample(void)
+{
+	size_t n = 2, p = 2, T = 2, N = 40000;
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	lgssm m;
+	double x[4], mean[2] = { 0 }, cov[4] = { 0 }, want_mean[2], want[4];
+	double z1[2], V1[4], tmp[4];
+	kv_err err;
+
+	gsl_rng_set(rng, 3);
+	random_model(&m, n, p, rng);
+	for (size_t s = 0; s < N; s++) {
+		lgssm_sample(&m, rng, T, NULL, x, &err);
+		for (size_t i = 0; i < 2; i++) {
+			mean[i] += x[2 + i] / (double)N;
+			for (size_t j = 0; j < 2; j++)
+				cov[i * 2 + j] += x[2 + i] * x[2 + j] / (double)N;
+		}
+	}
+	for (size_t i = 0; i < 4; i++)
+		cov[i] -= mean[i / 2] * mean[i % 2];
+	/* E x_2 = C A mu0; Var x_2 = C (A P0 A^T + Q) C^T + R */
+	dmat_mv(z1, m.A, m.mu0, 2, 2, 0);
+	dmat_mv(want_mean, m.C, z1, 2, 2, 0);
+	dmat_mul(tmp, m.A, m.P0, 2, 2, 2, 0, 0, 1, 0);
+	memcpy(V1, m.Q, sizeof V1);
+	dmat_mul(V1, tmp, m.A, 2, 2, 2, 0, 1, 1, 1);
+	dmat_mul(tmp, m.C, V1, 2, 2, 2, 0, 0, 1, 0);
+	memcpy(want, m.R, sizeof want);
+	dmat_mul(want, tmp, m.C, 2, 2, 2, 0, 1, 1, 1);
+	CHECK_ARRAY("sampling: mean of x_2 over 40000 draws", mean, want_mean,
+	    2, 0, 0.08);
+	CHECK_ARRAY("sampling: covariance of x_2 over 40000 draws", cov, want,
+	    4, 0.05, 0.05);
+	lgssm_free(&m);
+	gsl_rng_free(rng);
+}
+
+/* The loop kernels against the obvious product, every transpose, and
+ * OpenBLAS against the loops. */
+static void
+test_dmat(void)
+{
+	size_t m = 5, k = 7, n = 3;
+	double A[64], B[64], C1[64], C2[64], C3[64], S[49], L[49], X[21], Y[21];
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+
+	for (size_t i = 0; i < 64; i++) {
+		A[i] = gsl_ran_gaussian(rng, 1.0);
+		B[i] = gsl_ran_gaussian(rng, 1.0);
+		C1[i] = C2[i] = C3[i] = gsl_ran_gaussian(rng, 1.0);
+	}
+	for (int t = 0; t < 4; t++) {
+		char name[64];
+		dmat_mul_ref(C2, A, B, m, k, n, t & 1, t >> 1, 0.7, 0.3);
+		dmat_set_blas(1);
+		dmat_mul(C3, A, B, m, k, n, t & 1, t >> 1, 0.7, 0.3);
+		dmat_set_blas(0);
+		dmat_mul(C1, A, B, m, k, n, t & 1, t >> 1, 0.7, 0.3);
+		dmat_set_blas(-1);
+		snprintf(name, sizeof name, "dmat_mul ta=%d tb=%d loops vs reference",
+		    t & 1, t >> 1);
+		CHECK_ARRAY(name, C1, C2, m * n, 1e-13, 1e-13);
+		snprintf(name, sizeof name, "dmat_mul ta=%d tb=%d OpenBLAS vs "
+		    "reference", t & 1, t >> 1);
+		CHECK_ARRAY(name, C3, C2, m * n, 1e-13, 1e-13);
+	}
+	random_spd(S, k, rng, 1.0);
+	memcpy(L, S, sizeof L);
+	CHECK(dmat_chol(L, k) == 0, "dmat_chol of an SPD matrix");
+	for (size_t i = 0; i < k * n; i++)
+		X[i] = gsl_ran_gaussian(rng, 1.0);
+	for (int blas = 0; blas < 2; blas++) {
+		memcpy(Y, X, sizeof Y);
+		dmat_set_blas(blas);
+		dmat_chol_solve(L, k, Y, n);
+		dmat_set_blas(-1);
+		dmat_mul_ref(C1, S, Y, k, k, n, 0, 0, 1, 0);
+		CHECK_ARRAY(blas ? "dmat_chol_solve (OpenBLAS): S (S^-1 B) = B" :
+		    "dmat_chol_solve (loops): S (S^-1 B) = B", C1, X, k * n,
+		    1e-12, 1e-12);
+	}
+	S[0] = -1;
+	CHECK(dmat_chol(S, k) == 1, "dmat_chol refuses a negative pivot");
+	gsl_rng_free(rng);
+}
+
+int
+main(void)
+{
+	test_dmat();
+	test_dense("dense n=3 p=2 T=6 full R", 3, 2, 6, 0, 1);
+	test_dense("dense n=2 p=3 T=7 full R", 2, 3, 7, 0, 2);
+	test_dense("dense n=4 p=3 T=5 diagonal R", 4, 3, 5, 1, 3);
+	test_random_walk();
+	test_grad();
+	test_sample();
+	return check_done();
+}
