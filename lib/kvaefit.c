@@ -104,7 +104,12 @@ kvae_data_split(const double *x, const size_t *T, size_t nseq, size_t D,
 	    data_take(train, x, T, first, idx + nval, nseq - nval, D, v, err) ||
 	    data_take(val, x, T, first, idx, nval, D, v, err))
 		goto out;
-	rc = 0;
+	for (size_t i = 0; i < train->N * D; i++)
+		if (!isnan(train->y[i])) {
+			rc = 0;
+			goto out;
+		}
+	kv_errf(err, "the training sequences have no observed values");
 out:
 	free(idx);
 	free(first);
