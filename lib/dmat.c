@@ -125,6 +125,19 @@ dmat_mul(double *C, const double *A, const double *B, size_t m, size_t k,
 		return;
 	}
 	scale(C, m * n, beta);
+	if (tb && k * n <= DMAT_BLAS_MIN) {
+		/* small: transpose B once so that the inner loop runs along
+		 * rows of C (a dot product of a few terms vectorises badly) */
+		double Bt[DMAT_BLAS_MIN];
+		for (size_t l = 0; l < k; l++)
+			for (size_t j = 0; j < n; j++)
+				Bt[l * n + j] = B[j * k + l];
+		if (ta)
+			mul_tn(C, A, Bt, m, k, n, alpha);
+		else
+			mul_nn(C, A, Bt, m, k, n, alpha);
+		return;
+	}
 	if (!ta && !tb)
 		mul_nn(C, A, B, m, k, n, alpha);
 	else if (!ta)
