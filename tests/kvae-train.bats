@@ -82,9 +82,11 @@ small() {	# 12 sequences of 20 records, dim 5; a quick model's options
 	synth --sequences 40 --length 30 --dim 5 >d.csv
 	OPTS=(-q --latent-dim 2 --state-dim 3 --hidden 16 --vae-epochs 1
 		--batch-size 2 --threads 1)
-	kvae-train "${OPTS[@]}" -e 100000 -o m.kvae d.csv &
+	kvae-train "${OPTS[@]}" -e 100000 --checkpoint-every 50 -o m.kvae d.csv &
 	pid=$!
-	sleep 1
+	# training has begun (handlers in place) once a checkpoint exists
+	for i in $(seq 300); do [ -s m.kvae.ckpt ] && break; sleep 0.1; done
+	sleep 0.3
 	kill -TERM $pid
 	st=0
 	wait $pid || st=$?
