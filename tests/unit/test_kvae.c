@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "kvae.h"
+#include "kvaefit.h"
 #include "lgssm_spec.h"
 
 #define D 3
@@ -185,6 +186,27 @@ test_file(void)
 	gsl_rng_free(rng);
 }
 
+/* The annealing schedules, epoch by epoch after 2 warm-up epochs. */
+static void
+test_anneal(void)
+{
+	kvae_fit_opts o = { .vae_epochs = 2, .beta = 2, .anneal_epochs = 4 };
+	static const double mono[8] = { 2, 2, 0.5, 1, 1.5, 2, 2, 2 };
+	static const double cyc[8] = { 2, 2, 1, 2, 2, 2, 1, 2 };
+	double got_m[8], got_c[8];
+
+	for (int e = 0; e < 8; e++) {
+		o.anneal = KVAE_ANNEAL_MONOTONE;
+		got_m[e] = kvae_fit_beta(&o, e);
+		o.anneal = KVAE_ANNEAL_CYCLIC;
+		got_c[e] = kvae_fit_beta(&o, e);
+	}
+	CHECK_ARRAY("monotone annealing, beta 2 over 4 epochs", got_m, mono, 8,
+	    0, 1e-12);
+	CHECK_ARRAY("cyclic annealing, cycles of 4 epochs", got_c, cyc, 8, 0,
+	    1e-12);
+}
+
 int
 main(void)
 {
@@ -199,5 +221,6 @@ main(void)
 	test_gradient(0);
 	test_terms();
 	test_file();
+	test_anneal();
 	return check_done();
 }
