@@ -404,8 +404,13 @@ train(run *r)
 			fprintf(r->log, ",%.3f\n", (double)(t1.tv_sec - t0.tv_sec) +
 			    (t1.tv_nsec - t0.tv_nsec) * 1e-9);
 		}
-		progress_note(&p, "%s elbo %.4g val %.4g", ep.joint ? "joint" :
-		    "vae", kvae_terms_elbo(&ep.train), kvae_terms_elbo(&ep.val));
+		if (ep.val.records > 0)
+			progress_note(&p, "%s elbo %.4g val %.4g", ep.joint ?
+			    "joint" : "vae", kvae_terms_elbo(&ep.train),
+			    kvae_terms_elbo(&ep.val));
+		else
+			progress_note(&p, "%s elbo %.4g", ep.joint ? "joint" :
+			    "vae", kvae_terms_elbo(&ep.train));
 		progress_update(&p, (size_t)e + 1);
 		if (s->ckpt_every > 0 && (e + 1) % s->ckpt_every == 0)
 			checkpoint(r, e + 1);
