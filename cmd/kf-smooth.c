@@ -80,7 +80,7 @@ smooth_sequence(struct job *j, size_t seq, kv_err *err)
 	if (reserve(j, b->T, err) != 0)
 		return -1;
 	if (lgssm_filter_trace(f, b->x, var, b->T, &j->tr, err) != 0 ||
-	    lgssm_smooth(&j->io.m, &j->tr, keep, j, err) != 0)
+	    lgssm_smooth(&j->io.m, &j->tr, keep, j, 0, err) != 0)
 		return kv_err_prefix(err, "%s: sequence %zu", j->io.name, seq + 1);
 	for (size_t t = 0; t < b->T; t++)
 		if (seq_write(j->io.w, j->out + t * j->dout, j->o->variances ?

@@ -570,7 +570,8 @@ smoother_gain(const lgssm *m, struct smoother *s, kv_err *err)
 
 /* One step of Algorithm 2: moments at t from those at t+1. */
 static void
-smoother_step(const lgssm *m, struct smoother *s, const double *mu_f)
+smoother_step(const lgssm *m, struct smoother *s, const double *mu_f,
+	int cross)
 {
 	size_t n = m->n;
 	double *tmp;
@@ -589,19 +590,48 @@ smoother_step(const lgssm *m, struct smoother *s, const double *mu_f)
 	dmat_mul(s->P_s, s->T1, s->L, n, n, n, 0, 1, 1, 1);
 	dmat_symmetrise(s->P_s, n);
 	/* Cov(z_{t+1}, z_t | x) = P_s1 L^T */
-	dmat_mul(s->P_cross, s->P_s1, s->L, n, n, n, 0, 1, 1, 0);
+	if (cross)
+		dmat_mul(s->P_cross, s->P_s1, s->L, n, n, n, 0, 1, 1, 0);
 	tmp = s->mu_s; s->mu_s = s->mu_s1; s->mu_s1 = tmp;
 	tmp = s->P_s; s->P_s = s->P_s1; s->P_s1 = tmp;
 }
 
+/* max |a - b| <= tol max |a| */
+static int
+converged(const double *a, const double *b, size_t N, double tol)
+{
+	double diff = 0, scale = 0;
+
+	for (size_t i = 0; i < N; i++) {
+		diff = fmax(diff, fabs(a[i] - b[i]));
+		scale = fmax(scale, fabs(a[i]));
+	}
+	return diff <= tol * scale;
+}
+
+/* A step of Algorithm 2 whose covariances (P_smooth, L, P_cross) equal
+ * the previous step's: the mean only. */
+static void
+smoother_mean_step(const lgssm *m, struct smoother *s, const double *mu_f)
+{
+	size_t n = m->n;
+
+	dmat_mv(s->mu_pred, m->A, mu_f, n, n, 0);
+	for (size_t i = 0; i < n; i++)
+		s->d[i] = s->mu_s1[i] - s->mu_pred[i];
+	dmat_mv(s->mu_s1, s->L, s->d, n, n, 0);
+	for (size_t i = 0; i < n; i++)
+		s->mu_s1[i] += mu_f[i];
+}
+
 int
 lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
-	void *ctx, kv_err *err)
+	void *ctx, int cross, kv_err *err)
 {
 	size_t n = m->n, T = tr->T, packed = n * (n + 1) / 2;
 	size_t gain_slot = (size_t)-1;
 	struct smoother s = { 0 };
-	int rc = 0;
+	int rc = 0, cov_steady = 0;
 
 	if (T == 0)
 		return 0;
@@ -611,7 +641,8 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	dmat_unpack(s.P_s1, tr->P_filt + tr->slot[T - 1] * packed, n);
 	rc = visit(ctx, T - 1, s.mu_s1, s.P_s1, NULL);
 	for (size_t t = T - 1; rc == 0 && t-- > 0;) {
-		/* Steady-state records share P_filt, hence P_pred and L. */
+		/* Steady-state records share P_filt, hence P_pred and L;
+		 * once P_smooth stops changing too, only the means move. */
 		if (tr->slot[t] != gain_slot) {
 			dmat_unpack(s.P_f, tr->P_filt + tr->slot[t] * packed, n);
 			if (smoother_gain(m, &s, err) != 0) {
@@ -619,10 +650,17 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 				break;
 			}
 			gain_slot = tr->slot[t];
+			cov_steady = 0;
+			smoother_step(m, &s, tr->mu_filt + t * n, cross);
+		} else if (cov_steady)
+			smoother_mean_step(m, &s, tr->mu_filt + t * n);
+		else {
+			smoother_step(m, &s, tr->mu_filt + t * n, cross);
+			cov_steady = tr->slot[t + 1] == gain_slot &&
+			    converged(s.P_s1, s.P_s, n * n, 1e-13);
 		}
-		smoother_step(m, &s, tr->mu_filt + t * n);
 		/* after the swap, the moments at t are in mu_s1, P_s1 */
-		rc = visit(ctx, t, s.mu_s1, s.P_s1, s.P_cross);
+		rc = visit(ctx, t, s.mu_s1, s.P_s1, cross ? s.P_cross : NULL);
 	}
 	free(s.block);
 	return rc;
@@ -664,7 +702,7 @@ lgssm_smooth_all(const lgssm *m, const double *x, const double *rvar,
 	if (lgssm_filter_init(&f, m, 0, err) != 0)
 		return -1;
 	if (lgssm_filter_trace(&f, x, rvar, T, &tr, err) == 0 &&
-	    lgssm_smooth(m, &tr, store_moments, mo, err) == 0) {
+	    lgssm_smooth(m, &tr, store_moments, mo, 1, err) == 0) {
 		mo->loglik = tr.loglik;
 		rc = 0;
 	}

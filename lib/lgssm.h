@@ -144,11 +144,14 @@ typedef int (*lgssm_visit)(void *ctx, size_t t, const double *mu_smooth,
  * L_t = P_filt_t A^T P_pred_{t+1}^{-1} (by Cholesky solve),
  * mu_smooth_t = mu_filt_t + L_t (mu_smooth_{t+1} - mu_pred_{t+1}),
  * P_smooth_t = P_filt_t + L_t (P_smooth_{t+1} - P_pred_{t+1}) L_t^T,
- * P_cross_t = P_smooth_{t+1} L_t^T. Predictions are recomputed from the
- * trace rather than stored. 0, -1 (a P_pred not positive definite), or
+ * P_cross_t = P_smooth_{t+1} L_t^T (only when `cross`; else the visitor
+ * gets NULL). Predictions are recomputed from the trace rather than
+ * stored. Where the trace shares one P_filt (steady state) L is reused,
+ * and once P_smooth then stops changing (1e-13 relative) only the means
+ * are updated. 0, -1 (a P_pred not positive definite), or
  * the visitor's non-zero value. */
 int lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
-	void *ctx, kv_err *err);
+	void *ctx, int cross, kv_err *err);
 
 /* Smoothed moments of a whole sequence in memory, for callers that
  * want them all (tests, KVAE training). */

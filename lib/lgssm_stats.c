@@ -245,7 +245,7 @@ lgssm_stats_add(lgssm_stats *s, const lgssm *m, const double *x, size_t T,
 	}
 	if (lgssm_filter_init(&f, m, 0, err) == 0) {
 		if (lgssm_filter_trace(&f, x, NULL, T, &tr, err) == 0 &&
-		    lgssm_smooth(m, &tr, accumulate, &a, err) == 0) {
+		    lgssm_smooth(m, &tr, accumulate, &a, 1, err) == 0) {
 			s->loglik += tr.loglik;
 			s->nseq++;
 			s->ntrans += T - 1;

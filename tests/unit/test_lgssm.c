@@ -326,6 +326,66 @@ test_random_walk(void)
 	gsl_rng_free(rng);
 }
 
+/* Keep the smoothed moments of a steady-state trace. */
+struct keep_all {
+	size_t n;
+	double *mu, *P;
+};
+
+static int
+keep_all(void *ctx, size_t t, const double *mu, const double *P,
+	const double *P_cross)
+{
+	struct keep_all *k = ctx;
+
+	(void)P_cross;
+	memcpy(k->mu + t * k->n, mu, k->n * sizeof *mu);
+	memcpy(k->P + t * k->n * k->n, P, k->n * k->n * sizeof *P);
+	return 0;
+}
+
+/* The steady-state trace (shared covariances, means-only smoother steps
+ * once converged) against the full recursions. */
+static void
+test_steady_smoother(void)
+{
+	size_t n = 3, p = 2, T = 1500;
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	double *x = malloc(T * p * sizeof *x);
+	lgssm m;
+	lgssm_filter f;
+	lgssm_trace tr = { 0 };
+	lgssm_moments mo;
+	struct keep_all k = { .n = n };
+	kv_err err;
+
+	gsl_rng_set(rng, 21);
+	random_model(&m, n, p, rng);
+	lgssm_sample(&m, rng, T, NULL, x, &err);
+	x[700 * p] = NAN;	/* leaves and re-enters the steady state */
+	k.mu = malloc(T * n * sizeof *k.mu);
+	k.P = malloc(T * n * n * sizeof *k.P);
+	lgssm_smooth_all(&m, x, NULL, T, &mo, &err);
+	lgssm_filter_init(&f, &m, 1, &err);
+	int ok = lgssm_filter_trace(&f, x, NULL, T, &tr, &err) == 0 &&
+	    lgssm_smooth(&m, &tr, keep_all, &k, 0, &err) == 0;
+	CHECK(ok, "steady-state trace and smoother");
+	CHECK(tr.nslots < T / 4, "steady state shares covariances: %zu "
+	    "distinct for %zu records", tr.nslots, T);
+	CHECK_ARRAY("steady-state smoothed means vs full", k.mu, mo.mu, T * n,
+	    0, 1e-9);
+	CHECK_ARRAY("steady-state smoothed covariances vs full", k.P, mo.P,
+	    T * n * n, 0, 1e-9);
+	lgssm_trace_free(&tr);
+	lgssm_filter_free(&f);
+	lgssm_moments_free(&mo);
+	lgssm_free(&m);
+	free(k.mu);
+	free(k.P);
+	free(x);
+	gsl_rng_free(rng);
+}
+
 static double
 loglik_of(const lgssm *m, const double *x, size_t T)
 {
@@ -516,6 +576,7 @@ main(void)
 	test_dense("dense n=2 p=3 T=7 full R", 2, 3, 7, 0, 2);
 	test_dense("dense n=4 p=3 T=5 diagonal R", 4, 3, 5, 1, 3);
 	test_random_walk();
+	test_steady_smoother();
 	test_grad();
 	test_sample();
 	return check_done();
