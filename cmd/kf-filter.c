@@ -105,8 +105,7 @@ main(int argc, char **argv)
 	cli_init("kf-filter");
 	kfcli_init(&o);
 	path = kfcli_parse(&o, argc, argv, usage, 1);
-	if (kfcli_open(&j.io, &o, path, 1,
-	    &err) != 0)
+	if (kfcli_open(&j.io, &o, path, 1, &err) != 0)
 		cli_fail(&err);
 	d = j.io.layout.dim > j.io.m.p ? j.io.layout.dim : j.io.m.p;
 	j.x = malloc(d * sizeof *j.x);

@@ -124,8 +124,7 @@ main(int argc, char **argv)
 	cli_init("kf-smooth");
 	kfcli_init(&o);
 	path = kfcli_parse(&o, argc, argv, usage, 0);
-	if (kfcli_open(&j.io, &o, path, 0,
-	    &err) != 0)
+	if (kfcli_open(&j.io, &o, path, 0, &err) != 0)
 		cli_fail(&err);
 	j.dout = j.io.layout.dim;
 	if ((j.x = malloc(j.io.m.p * sizeof *j.x)) == NULL ||
