@@ -8,14 +8,25 @@ long_options() {	# the --long-option names in a text on stdin
 	grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u
 }
 
+help_options() {	# options --help defines: "  -x, --long=ARG   text", up to the example
+	"$1" --help | sed '/^Example/,$d' |
+	    grep -E -- '^ {1,8}(-[A-Za-z0-9], )?--[a-z0-9]' |
+	    sed -E 's/^ +//; s/   .*//' | long_options
+}
+
+man_options() {	# options a page defines: the tag line after each .TP
+	sed 's/\\-/-/g; s/\\f[BIRP]//g' "$1" |
+	    awk 'tp { print; tp = 0 } /^\.TP/ { tp = 1 }' | long_options
+}
+
 @test "man pages: every program has one, in step with --help" {
 	local missing=()
 	for prog in "$KVAE_BIN"/*; do
 		name=$(basename "$prog")
 		page=$KVAE_ROOT/man/man1/$name.1
 		[ -f "$page" ] || { missing+=("$name: no man page"); continue; }
-		help=$("$prog" --help | long_options)
-		man=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$page" | long_options)
+		help=$(help_options "$prog")
+		man=$(man_options "$page")
 		for o in $help; do
 			grep -qx -- "$o" <<<"$man" || missing+=("$name: $o in --help, not in $name.1")
 		done

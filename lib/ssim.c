@@ -1,0 +1,848 @@
+/* ssim.c: SSIM, its ffmpeg variant, downsampling and MS-SSIM.
+ *
+ * The windowed SSIM is separable: four local moments (x, y, x^2 + y^2,
+ * xy; the formula needs only the sum of the variances) are filtered
+ * along each row, then down the columns, in double
+ * precision (scikit-image computes in double; float would lose 1e-4 to
+ * cancellation in E[x^2] - E[x]^2). Each thread takes a band of output
+ * rows and keeps a ring of the last `win` horizontally filtered rows.
+ * Row means are summed in row order afterwards, so the result does not
+ * depend on the number of threads. */
+#include "ssim.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Hot loops get AVX-512 and AVX2 clones, chosen at run time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+	!defined(__SANITIZE_ADDRESS__)
+#define KERNEL __attribute__((optimize("O3"), target_clones("arch=x86-64-v4", \
+	"arch=x86-64-v3", "default"), noinline))
+/* The window sums may use fused multiply-adds (they differ from the
+ * reference by rounding only); the SSIM formula may not, so that equal
+ * inputs give exactly 1. */
+#define KERNEL_FMA __attribute__((optimize("O3", "fp-contract=fast"), \
+	target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), noinline))
+#else
+#define KERNEL __attribute__((noinline))
+#define KERNEL_FMA KERNEL
+#endif
+
+#define NMOM 4	/* x, y, xx + yy, xy */
+
+static const double ms_weights[SSIM_MS_SCALES] = {
+	0.0448, 0.2856, 0.3001, 0.2363, 0.1333	/* Wang et al. 2003 */
+};
+
+void
+ssim_preset(ssim_params *p, enum ssim_preset preset)
+{
+	*p = (ssim_params){ .window = SSIM_GAUSSIAN, .win_size = 11,
+	    .sigma = 1.5, .k1 = 0.01, .k2 = 0.03, .downsample = 1 };
+	if (preset == SSIM_SKIMAGE) {
+		p->window = SSIM_UNIFORM;
+		p->win_size = 7;
+		p->sample_cov = 1;
+	} else if (preset == SSIM_FFMPEG) {
+		p->window = SSIM_BLOCK8;
+		p->win_size = 8;
+	}
+}
+
+double
+ssim_db(double s)
+{
+	return s >= 1 ? INFINITY : 10 * log10(1 / (1 - s));
+}
+
+/* ---- samples ---- */
+
+static inline double
+sample_at(const ssim_image *im, int x, int y)
+{
+	const char *row = (const char *)im->data + (ptrdiff_t)y * im->stride;
+
+	switch (im->type) {
+	case SSIM_U8:
+		return ((const uint8_t *)row)[x];
+	case SSIM_U16:
+		return ((const uint16_t *)row)[x];
+	case SSIM_F32:
+		return ((const float *)row)[x];
+	default:
+		return ((const double *)row)[x];
+	}
+}
+
+static void
+load_row(const ssim_image *im, int y, double *restrict out)
+{
+	const char *row = (const char *)im->data + (ptrdiff_t)y * im->stride;
+	int w = im->width;
+
+	switch (im->type) {
+	case SSIM_U8:
+		for (int x = 0; x < w; x++)
+			out[x] = ((const uint8_t *)row)[x];
+		break;
+	case SSIM_U16:
+		for (int x = 0; x < w; x++)
+			out[x] = ((const uint16_t *)row)[x];
+		break;
+	case SSIM_F32:
+		for (int x = 0; x < w; x++)
+			out[x] = ((const float *)row)[x];
+		break;
+	default:
+		memcpy(out, row, (size_t)w * sizeof *out);
+	}
+}
+
+/* ---- settings and sizes ---- */
+
+static int
+ceil_div(int n, int f)
+{
+	return (n + f - 1) / f;
+}
+
+int
+ssim_downsample_factor(const ssim_params *p, int width, int height)
+{
+	int m = width < height ? width : height;
+	long f;
+
+	if (p->downsample != SSIM_DOWNSAMPLE_AUTO)
+		return p->downsample;
+	f = lround(m / 256.0);
+	return f > 1 ? (int)f : 1;
+}
+
+static int
+min_size(const ssim_params *p)
+{
+	return p->window == SSIM_BLOCK8 ? 8 : p->win_size;
+}
+
+int
+ssim_check(const ssim_params *p, int width, int height, kv_err *err)
+{
+	int f, w, h, need = min_size(p);
+
+	if (p->window != SSIM_BLOCK8 && (p->win_size < 3 ||
+	    p->win_size % 2 == 0))
+		return kv_errf(err, "window size %d: must be odd and at least 3",
+		    p->win_size);
+	if (p->window == SSIM_GAUSSIAN && !(p->sigma > 0))
+		return kv_errf(err, "sigma %g: must be positive", p->sigma);
+	if (p->window == SSIM_BLOCK8 && (p->ms_ssim || p->downsample != 1))
+		return kv_errf(err, "the ffmpeg window works on the stored "
+		    "integer samples: no MS-SSIM or downsampling with it");
+	if (p->downsample < 0)
+		return kv_errf(err, "downsampling factor %d", p->downsample);
+	f = ssim_downsample_factor(p, width, height);
+	w = ceil_div(width, f);
+	h = ceil_div(height, f);
+	if (!p->ms_ssim) {
+		if (w < need || h < need)
+			return kv_errf(err, "%dx%d%s is smaller than the %dx%d "
+			    "window", w, h, f > 1 ? " (downsampled)" : "", need,
+			    need);
+		return 0;
+	}
+	for (int s = 0; s < SSIM_MS_SCALES; s++) {
+		if (w < need || h < need) {
+			int least = need;
+			for (int k = 1; k < SSIM_MS_SCALES; k++)
+				least = 2 * least - 1;
+			return kv_errf(err, "%dx%d is too small for MS-SSIM: "
+			    "it needs at least %dx%d (%d scales, %dx%d window)",
+			    width, height, least * f, least * f,
+			    SSIM_MS_SCALES, need, need);
+		}
+		w = ceil_div(w, 2);
+		h = ceil_div(h, 2);
+	}
+	return 0;
+}
+
+void
+ssim_map_size(const ssim_params *p, int width, int height, int *mw,
+	int *mh)
+{
+	int f = ssim_downsample_factor(p, width, height);
+	int w = ceil_div(width, f), h = ceil_div(height, f);
+
+	if (p->ms_ssim) {
+		*mw = *mh = 0;
+	} else if (p->window == SSIM_BLOCK8) {
+		*mw = width / 4 - 1;
+		*mh = height / 4 - 1;
+	} else {
+		*mw = w - p->win_size + 1;
+		*mh = h - p->win_size + 1;
+	}
+}
+
+/* The 1-D window: Gaussian exp(-d^2 / 2 sigma^2) or flat, sum 1. The
+ * 2-D window is the outer product (so it sums to 1 as well). */
+static void
+window_weights(const ssim_params *p, double *w)
+{
+	int n = p->win_size, r = n / 2;
+	double sum = 0;
+
+	for (int i = 0; i < n; i++) {
+		double d = i - r;
+		w[i] = p->window == SSIM_GAUSSIAN ?
+		    exp(-d * d / (2 * p->sigma * p->sigma)) : 1.0;
+		sum += w[i];
+	}
+	for (int i = 0; i < n; i++)
+		w[i] /= sum;
+}
+
+struct consts {
+	double C1, C2, cov_norm;
+};
+
+static struct consts
+constants(const ssim_params *p, double L)
+{
+	double np = (double)p->win_size * p->win_size;
+
+	return (struct consts){ .C1 = (p->k1 * L) * (p->k1 * L),
+	    .C2 = (p->k2 * L) * (p->k2 * L),
+	    .cov_norm = p->sample_cov ? np / (np - 1) : 1.0 };
+}
+
+/* SSIM and its contrast-structure part from the local moments. */
+static inline void
+ssim_from_moments(const struct consts *c, double mx, double my, double exx,
+	double eyy, double exy, double *s, double *cs)
+{
+	double vx = c->cov_norm * (exx - mx * mx);
+	double vy = c->cov_norm * (eyy - my * my);
+	double vxy = c->cov_norm * (exy - mx * my);
+	double a1 = 2 * mx * my + c->C1, a2 = 2 * vxy + c->C2;
+	double b1 = mx * mx + my * my + c->C1, b2 = vx + vy + c->C2;
+
+	*s = a1 * a2 / (b1 * b2);
+	*cs = a2 / b2;
+}
+
+/* ---- the fast windowed SSIM ---- */
+
+/* out[x] = sum_k w[k] p[k * stride + x]: along a row (stride 1) or down
+ * the columns of rows `stride` apart. filter4 makes four outputs at
+ * once, out[j] from p + j * stride, loading each input once for all
+ * four; every sum is formed in the same order, so the two agree to the
+ * bit. n is a constant where inlined, so the k loop unrolls and the x
+ * loop vectorises. */
+static inline __attribute__((always_inline)) void
+filter1_n(double *restrict out, const double *restrict p, ptrdiff_t stride,
+	const double *restrict w, int n, int ow)
+{
+	for (int x = 0; x < ow; x++) {
+		double s = 0;
+#pragma GCC unroll 16
+		for (int k = 0; k < n; k++)
+			s += w[k] * p[k * stride + x];
+		out[x] = s;
+	}
+}
+
+static inline __attribute__((always_inline)) void
+filter4_n(double *restrict o0, double *restrict o1, double *restrict o2,
+	double *restrict o3, const double *restrict p, ptrdiff_t stride,
+	const double *restrict w, int n, int ow)
+{
+	for (int x = 0; x < ow; x++) {
+		double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+#pragma GCC unroll 16
+		for (int k = 0; k < n; k++) {
+			s0 += w[k] * p[k * stride + x];
+			s1 += w[k] * p[(k + 1) * stride + x];
+			s2 += w[k] * p[(k + 2) * stride + x];
+			s3 += w[k] * p[(k + 3) * stride + x];
+		}
+		o0[x] = s0;
+		o1[x] = s1;
+		o2[x] = s2;
+		o3[x] = s3;
+	}
+}
+
+KERNEL_FMA static void
+filter1(double *restrict out, const double *restrict p, ptrdiff_t stride,
+	const double *restrict w, int n, int ow)
+{
+	if (n == 11)
+		filter1_n(out, p, stride, w, 11, ow);
+	else if (n == 7)
+		filter1_n(out, p, stride, w, 7, ow);
+	else
+		filter1_n(out, p, stride, w, n, ow);
+}
+
+KERNEL_FMA static void
+filter4(double *const *out, const double *restrict p, ptrdiff_t stride,
+	const double *restrict w, int n, int ow)
+{
+	if (n == 11)
+		filter4_n(out[0], out[1], out[2], out[3], p, stride, w, 11, ow);
+	else if (n == 7)
+		filter4_n(out[0], out[1], out[2], out[3], p, stride, w, 7, ow);
+	else
+		filter4_n(out[0], out[1], out[2], out[3], p, stride, w, n, ow);
+}
+
+/* Sum of squares and product of one input row pair. */
+KERNEL static void
+moments_row(double *restrict sq, double *restrict xy,
+	const double *restrict x, const double *restrict y, int w)
+{
+	for (int i = 0; i < w; i++) {
+		sq[i] = x[i] * x[i] + y[i] * y[i];
+		xy[i] = x[i] * y[i];
+	}
+}
+
+/* SSIM of one output row from its filtered moments, and (when cs is
+ * not NULL: MS-SSIM) its contrast-structure part. The variances enter
+ * as one sum, k (E[x^2 + y^2] - (mx^2 + my^2)): for equal inputs that
+ * is exactly twice the covariance, so the score is exactly 1. */
+#define SSIM_ROW(CS) \
+	for (int x = 0; x < ow; x++) { \
+		double mm = mx[x] * mx[x] + my[x] * my[x]; \
+		double vsum = k * (esq[x] - mm); \
+		double vxy = k * (exy[x] - mx[x] * my[x]); \
+		double a1 = 2 * mx[x] * my[x] + C1, a2 = 2 * vxy + C2; \
+		double b1 = mm + C1, b2 = vsum + C2; \
+		s[x] = a1 * a2 / (b1 * b2); \
+		CS; \
+	}
+
+KERNEL static void
+ssim_row(double *restrict s, double *restrict cs,
+	const double *const *m, const struct consts *c, int ow)
+{
+	const double *restrict mx = m[0], *restrict my = m[1];
+	const double *restrict esq = m[2], *restrict exy = m[3];
+	double C1 = c->C1, C2 = c->C2, k = c->cov_norm;
+
+	if (cs == NULL) {
+		SSIM_ROW((void)0)
+	} else {
+		SSIM_ROW(cs[x] = a2 / b2)
+	}
+}
+
+/* Sum in a fixed order with 8 partial sums (vectorisable, and the same
+ * on every machine). */
+static double
+sum_row(const double *v, int n)
+{
+	double a[8] = { 0 }, s = 0;
+	int x = 0;
+
+	for (; x + 8 <= n; x += 8)
+		for (int j = 0; j < 8; j++)
+			a[j] += v[x + j];
+	for (; x < n; x++)
+		a[0] += v[x];
+	for (int j = 0; j < 8; j++)
+		s += a[j];
+	return s;
+}
+
+#define VROWS 4	/* output rows filtered down the columns together */
+
+/* Per-thread buffers. The ring keeps the last nring = n + VROWS - 1
+ * horizontally filtered rows of each moment, every row stored twice
+ * (slots i and i + nring), so that any nring successive rows lie one
+ * after the other in memory: the column filter then reads them at a
+ * fixed stride. */
+struct band {
+	double *mem;
+	int nring;
+	double *ring[NMOM];	/* 2 nring rows of ow, per moment */
+	double *in[NMOM];	/* one input row of w, per moment */
+	double *vert[VROWS][NMOM];	/* filtered down the columns: ow */
+	double *s, *cs;		/* ow each */
+};
+
+static int
+band_alloc(struct band *b, int n, int w, int ow)
+{
+	size_t nring = (size_t)n + VROWS - 1, per;
+	double *p;
+
+	per = NMOM * (2 * nring * ow + w + VROWS * (size_t)ow) + 2 * (size_t)ow;
+	if ((b->mem = p = malloc(per * sizeof *p)) == NULL)
+		return -1;
+	b->nring = (int)nring;
+	for (int m = 0; m < NMOM; m++) {
+		b->ring[m] = p; p += 2 * nring * ow;
+		b->in[m] = p; p += w;
+		for (int j = 0; j < VROWS; j++) {
+			b->vert[j][m] = p;
+			p += ow;
+		}
+	}
+	b->s = p; p += ow;
+	b->cs = p;
+	return 0;
+}
+
+/* Filter input row `y` along x into ring slots y % nring (and its
+ * mirror). */
+static void
+band_add_row(struct band *b, const ssim_image *X, const ssim_image *Y,
+	int y, const double *w, int n, int ow)
+{
+	size_t slot = (size_t)(y % b->nring) * ow;
+	size_t mirror = slot + (size_t)b->nring * ow;
+
+	load_row(X, y, b->in[0]);
+	load_row(Y, y, b->in[1]);
+	moments_row(b->in[2], b->in[3], b->in[0], b->in[1], X->width);
+	for (int m = 0; m < NMOM; m++) {
+		filter1(b->ring[m] + slot, b->in[m], 1, w, n, ow);
+		memcpy(b->ring[m] + mirror, b->ring[m] + slot,
+		    (size_t)ow * sizeof(double));
+	}
+}
+
+/* Output rows [r, r + g), g = 1 or VROWS: down the columns from the ring
+ * into b->vert[0..g). */
+static void
+band_vertical(struct band *b, int r, int g, const double *w, int n, int ow)
+{
+	ptrdiff_t stride = ow;
+
+	for (int m = 0; m < NMOM; m++) {
+		const double *p = b->ring[m] + (size_t)(r % b->nring) * ow;
+		double *out[VROWS];
+		for (int j = 0; j < g; j++)
+			out[j] = b->vert[j][m];
+		if (g == VROWS)
+			filter4(out, p, stride, w, n, ow);
+		else
+			filter1(out[0], p, stride, w, n, ow);
+	}
+}
+
+/* Output rows [r0, r1): row sums of SSIM and CS, and the map rows. */
+static void
+band_run(struct band *b, const ssim_image *X, const ssim_image *Y,
+	const double *w, int n, const struct consts *c, int r0, int r1,
+	double *row_s, double *row_cs, double *map)
+{
+	int ow = X->width - n + 1;
+
+	for (int y = r0; y < r0 + n - 1; y++)
+		band_add_row(b, X, Y, y, w, n, ow);
+	for (int r = r0; r < r1;) {
+		int g = r + VROWS <= r1 ? VROWS : 1;
+		for (int j = 0; j < g; j++)
+			band_add_row(b, X, Y, r + j + n - 1, w, n, ow);
+		band_vertical(b, r, g, w, n, ow);
+		for (int j = 0; j < g; j++, r++) {
+			ssim_row(b->s, row_cs ? b->cs : NULL,
+			    (const double *const *)b->vert[j], c, ow);
+			if (map != NULL)
+				memcpy(map + (size_t)r * ow, b->s,
+				    (size_t)ow * sizeof *map);
+			row_s[r] = sum_row(b->s, ow);
+			if (row_cs != NULL)
+				row_cs[r] = sum_row(b->cs, ow);
+		}
+	}
+}
+
+/* Mean SSIM and mean CS over the valid windows (gaussian, uniform). */
+static int
+window_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
+	double L, double *mean_s, double *mean_cs, double *map, kv_err *err)
+{
+	int n = p->win_size, ow = X->width - n + 1, oh = X->height - n + 1;
+	struct consts c = constants(p, L);
+	double w[64], *row_s, *row_cs, ts = 0, tcs = 0;
+	int failed = 0;
+
+	if (n > 63)
+		return kv_errf(err, "window size %d: at most 63", n);
+	window_weights(p, w);
+	row_s = malloc(2 * (size_t)oh * sizeof *row_s);
+	if (row_s == NULL)
+		return kv_errf(err, "out of memory");
+	row_cs = mean_cs ? row_s + oh : NULL;
+#pragma omp parallel reduction(|:failed)
+	{
+		int t = omp_get_thread_num(), nt = omp_get_num_threads();
+		int r0 = (int)((long long)oh * t / nt);
+		int r1 = (int)((long long)oh * (t + 1) / nt);
+		struct band b;
+		if (r0 < r1) {
+			if (band_alloc(&b, n, X->width, ow) != 0) {
+				failed = 1;
+			} else {
+				band_run(&b, X, Y, w, n, &c, r0, r1, row_s,
+				    row_cs, map);
+				free(b.mem);
+			}
+		}
+	}
+	if (failed) {
+		free(row_s);
+		return kv_errf(err, "out of memory");
+	}
+	for (int r = 0; r < oh; r++) {
+		ts += row_s[r];
+		tcs += row_cs ? row_cs[r] : 0;
+	}
+	free(row_s);
+	*mean_s = ts / ((double)ow * oh);
+	if (mean_cs != NULL)
+		*mean_cs = tcs / ((double)ow * oh);
+	return 0;
+}
+
+/* ---- the reference windowed SSIM ---- */
+
+static void
+window_ssim_ref(const ssim_params *p, const ssim_image *X,
+	const ssim_image *Y, double L, double *mean_s, double *mean_cs,
+	double *map)
+{
+	int n = p->win_size, ow = X->width - n + 1, oh = X->height - n + 1;
+	struct consts c = constants(p, L);
+	double w[64], ts = 0, tcs = 0;
+
+	window_weights(p, w);
+	for (int i = 0; i < oh; i++) {
+		for (int j = 0; j < ow; j++) {
+			double mx = 0, my = 0, exx = 0, eyy = 0, exy = 0, s, cs;
+			for (int a = 0; a < n; a++) {
+				for (int b = 0; b < n; b++) {
+					double wt = w[a] * w[b];
+					double x = sample_at(X, j + b, i + a);
+					double y = sample_at(Y, j + b, i + a);
+					mx += wt * x;
+					my += wt * y;
+					exx += wt * x * x;
+					eyy += wt * y * y;
+					exy += wt * x * y;
+				}
+			}
+			ssim_from_moments(&c, mx, my, exx, eyy, exy, &s, &cs);
+			if (map != NULL)
+				map[(size_t)i * ow + j] = s;
+			ts += s;
+			tcs += cs;
+		}
+	}
+	*mean_s = ts / ((double)ow * oh);
+	*mean_cs = tcs / ((double)ow * oh);
+}
+
+/* ---- ffmpeg's 8x8 windows at stride 4 ---- */
+
+/* One window from the sums of its 64 samples, as ffmpeg's ssim_end1:
+ * integer moments, float arithmetic for 8-bit samples, double above. */
+static float
+block8_end(int64_t s1, int64_t s2, int64_t ss, int64_t s12, int max,
+	double k1, double k2)
+{
+	int64_t c1 = (int64_t)(k1 * k1 * max * max * 64 + .5);
+	int64_t c2 = (int64_t)(k2 * k2 * max * max * 64 * 63 + .5);
+	int64_t vars = ss * 64 - s1 * s1 - s2 * s2;
+	int64_t covar = s12 * 64 - s1 * s2;
+
+	if (max <= 255)
+		return (float)(2 * s1 * s2 + c1) * (float)(2 * covar + c2) /
+		    ((float)(s1 * s1 + s2 * s2 + c1) * (float)(vars + c2));
+	return (float)((double)(2 * s1 * s2 + c1) * (double)(2 * covar + c2) /
+	    ((double)(s1 * s1 + s2 * s2 + c1) * (double)(vars + c2)));
+}
+
+/* Add one row pair into the column sums (s1, s2, ss, s12) of n columns.
+ * 32-bit sums hold 8-bit samples (an 8x8 window's ss <= 8.4e6). */
+#define COLUMN_SUMS(NAME, T, ACC) \
+static inline __attribute__((always_inline)) void \
+NAME(ACC *restrict c1, ACC *restrict c2, ACC *restrict css, \
+	ACC *restrict c12, const T *restrict a, const T *restrict b, int n) \
+{ \
+	for (int x = 0; x < n; x++) { \
+		ACC u = a[x], v = b[x]; \
+		c1[x] += u; \
+		c2[x] += v; \
+		css[x] += u * u + v * v; \
+		c12[x] += u * v; \
+	} \
+}
+COLUMN_SUMS(column_sums_u8, uint8_t, int32_t)
+COLUMN_SUMS(column_sums_u16, uint16_t, int64_t)
+
+/* Sums over the 4x4 blocks of block row `by`: (s1, s2, ss, s12), for
+ * samples of type T: first down the 4 rows for every column (vectorised),
+ * then across each block's 4 columns. `col` holds 4 * 4 * nbx ACCs. */
+#define BLOCK_SUMS(T, ACC, COLSUMS) do { \
+	int w4 = 4 * nbx; \
+	ACC *c1 = col, *c2 = c1 + w4, *css = c2 + w4, *c12 = css + w4; \
+	memset(col, 0, 4 * (size_t)w4 * sizeof(ACC)); \
+	for (int y = 4 * by; y < 4 * by + 4; y++) \
+		COLSUMS(c1, c2, css, c12, (const T *)((const char *)X->data + \
+		    (ptrdiff_t)y * X->stride), (const T *)((const char *) \
+		    Y->data + (ptrdiff_t)y * Y->stride), w4); \
+	for (int bx = 0; bx < nbx; bx++) { \
+		int x = 4 * bx; \
+		sums[bx][0] = c1[x] + c1[x + 1] + c1[x + 2] + c1[x + 3]; \
+		sums[bx][1] = c2[x] + c2[x + 1] + c2[x + 2] + c2[x + 3]; \
+		sums[bx][2] = css[x] + css[x + 1] + css[x + 2] + css[x + 3]; \
+		sums[bx][3] = c12[x] + c12[x + 1] + c12[x + 2] + c12[x + 3]; \
+	} \
+} while (0)
+
+KERNEL static void
+block_sums(const ssim_image *X, const ssim_image *Y, int by, int nbx,
+	int64_t (*sums)[4], void *col)
+{
+	if (X->type == SSIM_U8)
+		BLOCK_SUMS(uint8_t, int32_t, column_sums_u8);
+	else
+		BLOCK_SUMS(uint16_t, int64_t, column_sums_u16);
+}
+
+/* One window row: windows over block rows r, r+1 (sums a and b). Its
+ * sum is kept in float, as ffmpeg's ssim_endn. */
+static float
+block8_row(int64_t (*a)[4], int64_t (*b)[4], int nwx, int max,
+	const ssim_params *p, double *map_row)
+{
+	float sum = 0;
+
+	for (int i = 0; i < nwx; i++) {
+		int64_t v[4];
+		for (int k = 0; k < 4; k++)
+			v[k] = a[i][k] + a[i + 1][k] + b[i][k] + b[i + 1][k];
+		float s = block8_end(v[0], v[1], v[2], v[3], max, p->k1, p->k2);
+		if (map_row != NULL)
+			map_row[i] = s;
+		sum += s;
+	}
+	return sum;
+}
+
+static int
+block8_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
+	int max, double *mean, double *map, kv_err *err)
+{
+	int nbx = X->width / 4, nby = X->height / 4;
+	int nwx = nbx - 1, nwy = nby - 1, failed = 0;
+	double *row = malloc((size_t)nwy * sizeof *row), total = 0;
+
+	if (row == NULL)
+		return kv_errf(err, "out of memory");
+#pragma omp parallel reduction(|:failed)
+	{
+		int t = omp_get_thread_num(), nt = omp_get_num_threads();
+		int r0 = (int)((long long)nwy * t / nt);
+		int r1 = (int)((long long)nwy * (t + 1) / nt);
+		/* two rows of block sums, then the column sums' scratch */
+		int64_t (*base)[4] = malloc(6 * (size_t)nbx * sizeof *base);
+		int64_t (*s0)[4] = base, (*s1)[4] = base ? base + nbx : NULL;
+		int64_t (*tmp)[4];
+		void *col = base ? base + 2 * nbx : NULL;
+		if (base == NULL) {
+			failed = 1;
+		} else if (r0 < r1) {
+			block_sums(X, Y, r0, nbx, s0, col);
+			for (int r = r0; r < r1; r++) {
+				block_sums(X, Y, r + 1, nbx, s1, col);
+				row[r] = block8_row(s0, s1, nwx, max, p,
+				    map ? map + (size_t)r * nwx : NULL);
+				tmp = s0; s0 = s1; s1 = tmp;
+			}
+		}
+		free(base);
+	}
+	for (int r = 0; r < nwy; r++)
+		total += row[r];
+	free(row);
+	if (failed)
+		return kv_errf(err, "out of memory");
+	*mean = total / ((double)nwx * nwy);
+	return 0;
+}
+
+/* Every 8x8 window summed on its own. */
+static void
+block8_ssim_ref(const ssim_params *p, const ssim_image *X,
+	const ssim_image *Y, int max, double *mean, double *map)
+{
+	int nwx = X->width / 4 - 1, nwy = X->height / 4 - 1;
+	double total = 0;
+
+	for (int i = 0; i < nwy; i++) {
+		float rs = 0;
+		for (int j = 0; j < nwx; j++) {
+			int64_t s1 = 0, s2 = 0, ss = 0, s12 = 0;
+			for (int y = 4 * i; y < 4 * i + 8; y++) {
+				for (int x = 4 * j; x < 4 * j + 8; x++) {
+					int64_t a = (int64_t)sample_at(X, x, y);
+					int64_t b = (int64_t)sample_at(Y, x, y);
+					s1 += a;
+					s2 += b;
+					ss += a * a + b * b;
+					s12 += a * b;
+				}
+			}
+			float s = block8_end(s1, s2, ss, s12, max, p->k1, p->k2);
+			if (map != NULL)
+				map[(size_t)i * nwx + j] = s;
+			rs += s;
+		}
+		total += rs;
+	}
+	*mean = total / ((double)nwx * nwy);
+}
+
+/* ---- downsampling and the driver ---- */
+
+ssim_image
+ssim_downsample(const ssim_image *x, int f, double *out)
+{
+	int w = x->width, h = x->height, ow = ceil_div(w, f), oh = ceil_div(h, f);
+	int lo = -((f - 1) / 2);	/* imfilter 'same': centre floor((f+1)/2) */
+
+#pragma omp parallel for schedule(static)
+	for (int i = 0; i < oh; i++) {
+		for (int j = 0; j < ow; j++) {
+			double s = 0;
+			for (int a = 0; a < f; a++) {
+				int y = i * f + lo + a;
+				y = y < 0 ? -y - 1 : y >= h ? 2 * h - y - 1 : y;
+				for (int b = 0; b < f; b++) {
+					int xx = j * f + lo + b;
+					xx = xx < 0 ? -xx - 1 :
+					    xx >= w ? 2 * w - xx - 1 : xx;
+					s += sample_at(x, xx, y);
+				}
+			}
+			out[(size_t)i * ow + j] = s / ((double)f * f);
+		}
+	}
+	return (ssim_image){ .data = out, .stride = (ptrdiff_t)ow * (ptrdiff_t)sizeof *out,
+	    .width = ow, .height = oh, .type = SSIM_F64 };
+}
+
+static int
+check_pair(const ssim_params *p, const ssim_image *x, const ssim_image *y,
+	double L, kv_err *err)
+{
+	if (x->width != y->width || x->height != y->height)
+		return kv_errf(err, "sizes differ: %dx%d and %dx%d", x->width,
+		    x->height, y->width, y->height);
+	if (!(L > 0))
+		return kv_errf(err, "data range %g: must be positive", L);
+	if (p->window == SSIM_BLOCK8) {
+		if (x->type != y->type || (x->type != SSIM_U8 &&
+		    x->type != SSIM_U16))
+			return kv_errf(err, "the ffmpeg window needs integer "
+			    "samples (8 to 16 bits)");
+		if (L != floor(L) || L > 65535)
+			return kv_errf(err, "the ffmpeg window needs an integer "
+			    "data range up to 65535");
+	}
+	return ssim_check(p, x->width, x->height, err);
+}
+
+/* Single- or multi-scale score of an already downsampled pair. */
+static int
+score_scales(const ssim_params *p, const ssim_image *x, const ssim_image *y,
+	double L, double *score, double *map, kv_err *err)
+{
+	ssim_image cx = *x, cy = *y;
+	double *buf = NULL, s, cs, prod = 1;
+	size_t n = (size_t)ceil_div(x->width, 2) * ceil_div(x->height, 2);
+
+	if (!p->ms_ssim) {
+		if (window_ssim(p, x, y, L, &s, NULL, map, err) != 0)
+			return -1;
+		*score = s;
+		return 0;
+	}
+	/* Two pairs of half-size buffers, used in turn. */
+	buf = malloc(4 * n * sizeof *buf);
+	if (buf == NULL)
+		return kv_errf(err, "out of memory");
+	for (int k = 0; k < SSIM_MS_SCALES; k++) {
+		if (window_ssim(p, &cx, &cy, L, &s, &cs, NULL, err) != 0) {
+			free(buf);
+			return -1;
+		}
+		/* Negative means would give complex powers; clamp at 0. */
+		if (k < SSIM_MS_SCALES - 1) {
+			double *o = buf + (size_t)(k % 2) * 2 * n;
+			prod *= pow(cs > 0 ? cs : 0, ms_weights[k]);
+			cx = ssim_downsample(&cx, 2, o);
+			cy = ssim_downsample(&cy, 2, o + n);
+		} else {
+			prod *= pow(s > 0 ? s : 0, ms_weights[k]);
+		}
+	}
+	free(buf);
+	*score = prod;
+	return 0;
+}
+
+int
+ssim_compute(const ssim_params *p, const ssim_image *x, const ssim_image *y,
+	double L, double *score, double *map, kv_err *err)
+{
+	int f;
+	double *buf;
+	size_t n;
+	int rc;
+
+	if (check_pair(p, x, y, L, err) != 0)
+		return -1;
+	if (p->window == SSIM_BLOCK8)
+		return block8_ssim(p, x, y, (int)L, score, map, err);
+	f = ssim_downsample_factor(p, x->width, x->height);
+	if (f == 1)
+		return score_scales(p, x, y, L, score, map, err);
+	n = (size_t)ceil_div(x->width, f) * ceil_div(x->height, f);
+	buf = malloc(2 * n * sizeof *buf);
+	if (buf == NULL)
+		return kv_errf(err, "out of memory");
+	ssim_image dx = ssim_downsample(x, f, buf);
+	ssim_image dy = ssim_downsample(y, f, buf + n);
+	rc = score_scales(p, &dx, &dy, L, score, map, err);
+	free(buf);
+	return rc;
+}
+
+int
+ssim_compute_ref(const ssim_params *p, const ssim_image *x,
+	const ssim_image *y, double L, double *score, double *map,
+	kv_err *err)
+{
+	double cs;
+
+	if (p->ms_ssim || p->downsample != 1)
+		return kv_errf(err, "the reference is single-scale, no "
+		    "downsampling");
+	if (check_pair(p, x, y, L, err) != 0)
+		return -1;
+	if (p->window == SSIM_BLOCK8)
+		block8_ssim_ref(p, x, y, (int)L, score, map);
+	else
+		window_ssim_ref(p, x, y, L, score, &cs, map);
+	return 0;
+}

@@ -1,0 +1,170 @@
+/* test_media: frames written through media_writer come back through
+ * media_open/media_read sample for sample (lossless formats), with the
+ * format fields the contract promises; errors name the file. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "media.h"
+
+#define W 34
+#define H 22
+#define NFRAMES 3
+
+static char dir[] = "/tmp/test_media.XXXXXX";
+
+static uint16_t
+value(int f, int c, int x, int y, int max)
+{
+	return (uint16_t)((x * 7 + y * 13 + f * 29 + c * 51 + x * y) % (max + 1));
+}
+
+/* Write NFRAMES frames of `fmt` to `name`, read them back, compare. */
+static void
+round_trip(const char *name, const char *codec, media_format fmt)
+{
+	char path[256];
+	int bytes = fmt.sample == MEDIA_U8 ? 1 : 2, max = (1 << fmt.depth) - 1;
+	int nframes = strstr(name, ".png") ? 1 : NFRAMES;
+	void *planes[MEDIA_MAX_PLANES];
+	media_writer *w;
+	media_reader *r;
+	media_frame fr;
+	kv_err err;
+	int f, bad = 0, got = 0;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	for (int c = 0; c < fmt.nplanes; c++)
+		planes[c] = malloc((size_t)fmt.plane_w[c] * fmt.plane_h[c] * 2);
+	w = media_writer_open(path, &fmt, NULL, codec, &err);
+	if (w == NULL) {
+		CHECK(0, "%s: open for writing: %s", name, err.msg);
+		return;
+	}
+	for (f = 0; f < nframes; f++) {
+		for (int c = 0; c < fmt.nplanes; c++) {
+			for (int y = 0; y < fmt.plane_h[c]; y++)
+				for (int x = 0; x < fmt.plane_w[c]; x++) {
+					size_t i = (size_t)y * fmt.plane_w[c] + x;
+					uint16_t v = value(f, c, x, y, max);
+					if (bytes == 1)
+						((uint8_t *)planes[c])[i] = (uint8_t)v;
+					else
+						((uint16_t *)planes[c])[i] = v;
+				}
+			fr.plane[c] = planes[c];
+			fr.stride[c] = (ptrdiff_t)fmt.plane_w[c] * bytes;
+		}
+		if (media_write(w, &fr, &err) != 0)
+			CHECK(0, "%s: write frame %d: %s", name, f, err.msg);
+	}
+	if (media_writer_close(w, &err) != 0)
+		CHECK(0, "%s: close: %s", name, err.msg);
+	r = media_open(path, 0, &err);
+	if (r == NULL) {
+		CHECK(0, "%s: open for reading: %s", name, err.msg);
+		return;
+	}
+	{
+		const media_format *g = media_reader_format(r);
+		CHECK(g->width == W && g->height == H && g->nplanes ==
+		    fmt.nplanes && g->color == fmt.color && g->depth ==
+		    fmt.depth && g->sample == fmt.sample &&
+		    g->plane_w[g->nplanes - 1] == fmt.plane_w[fmt.nplanes - 1],
+		    "%s: format read back: %dx%d %s, %d planes, depth %d",
+		    name, g->width, g->height, g->pix_fmt, g->nplanes,
+		    g->depth);
+	}
+	while (media_read(r, &fr, &err) == 1) {
+		for (int c = 0; c < fmt.nplanes; c++)
+			for (int y = 0; y < fmt.plane_h[c]; y++)
+				for (int x = 0; x < fmt.plane_w[c]; x++) {
+					const char *row = (const char *)fr.plane[c] +
+					    y * fr.stride[c];
+					uint16_t v = bytes == 1 ?
+					    ((const uint8_t *)row)[x] :
+					    ((const uint16_t *)row)[x];
+					bad += v != value(got, c, x, y, max);
+				}
+		got++;
+	}
+	CHECK(got == nframes && bad == 0, "%s: %d of %d frames back, %d "
+	    "samples differ", name, got, nframes, bad);
+	media_close(r);
+	unlink(path);
+	for (int c = 0; c < fmt.nplanes; c++)
+		free(planes[c]);
+}
+
+static media_format
+format_of(const char *pix_fmt, int nplanes, enum media_color color,
+	int depth, int sub)
+{
+	media_format f = { .width = W, .height = H, .nplanes = nplanes,
+	    .log2_chroma_w = sub, .log2_chroma_h = sub,
+	    .sample = depth > 8 ? MEDIA_U16 : MEDIA_U8, .depth = depth,
+	    .color = color, .matrix = MEDIA_BT601, .fps_num = 25,
+	    .fps_den = 1 };
+
+	snprintf(f.pix_fmt, sizeof f.pix_fmt, "%s", pix_fmt);
+	for (int c = 0; c < nplanes; c++) {
+		f.plane_w[c] = c ? (W + (1 << sub) - 1) >> sub : W;
+		f.plane_h[c] = c ? (H + (1 << sub) - 1) >> sub : H;
+	}
+	return f;
+}
+
+static void
+test_errors(void)
+{
+	char path[256];
+	kv_err err;
+	FILE *fp;
+	media_format g = format_of("gray", 1, MEDIA_GRAY, 8, 0);
+	uint8_t px[W * H] = { 0 };
+	media_frame fr = { .plane = { px }, .stride = { W } };
+	media_writer *w;
+
+	CHECK(media_open("/nonexistent/x.mp4", 0, &err) == NULL &&
+	    strstr(err.msg, "/nonexistent/x.mp4: No such file") != NULL,
+	    "missing file: %s", err.msg);
+	snprintf(path, sizeof path, "%s/garbage.mp4", dir);
+	fp = fopen(path, "wb");
+	for (int i = 0; i < 5000; i++)
+		fputc((i * 7919) % 251, fp);
+	fclose(fp);
+	CHECK(media_open(path, 1, &err) == NULL && strstr(err.msg, path) != NULL,
+	    "corrupt file: %s", err.msg);
+	snprintf(path, sizeof path, "%s/one.png", dir);
+	w = media_writer_open(path, &g, NULL, NULL, &err);
+	CHECK(w != NULL && media_write(w, &fr, &err) == 0 &&
+	    media_write(w, &fr, &err) != 0 && strstr(err.msg,
+	    "an image holds one frame") != NULL, "second frame into an image: "
+	    "%s", err.msg);
+	media_writer_abort(w);
+	CHECK(access(path, F_OK) != 0, "aborted output leaves no file");
+	snprintf(path, sizeof path, "%s/x.nosuchformat", dir);
+	CHECK(media_writer_open(path, &g, NULL, NULL, &err) == NULL &&
+	    strstr(err.msg, "no known format") != NULL, "unknown suffix: %s",
+	    err.msg);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	round_trip("gray8.y4m", NULL, format_of("gray", 1, MEDIA_GRAY, 8, 0));
+	round_trip("yuv420p.y4m", NULL, format_of("yuv420p", 3, MEDIA_YUV, 8, 1));
+	round_trip("yuv420p.mkv", "ffv1", format_of("yuv420p", 3, MEDIA_YUV, 8, 1));
+	round_trip("yuv444p10.mkv", "ffv1", format_of("yuv444p10le", 3, MEDIA_YUV, 10,
+	    0));
+	round_trip("gray16.png", NULL, format_of("gray16le", 1, MEDIA_GRAY, 16, 0));
+	round_trip("rgb.png", NULL, format_of("gbrp", 3, MEDIA_RGB, 8, 0));
+	test_errors();
+	rmdir(dir);
+	return check_done();
+}
