@@ -43,7 +43,8 @@ enum {
 /* The help text of the model options, shared by both programs. */
 #define KFCLI_USAGE_MODEL \
 "Model:\n" \
-"  -m, --model=FILE           a JSON LGSSM spec (A, C, Q, R, mu0, P0)\n" \
+"  -m, --model=FILE           a JSON LGSSM spec (A, C, Q, R, mu0, P0) or a\n" \
+"                             kvae-train model file (its lgssm.* tensors)\n" \
 "      --preset=NAME          local-level, constant-velocity or\n" \
 "                             constant-acceleration, per input column\n" \
 "      --process-noise=Q      preset process noise intensity (default 1)\n" \

@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 
+#include "safetensors.h"
+
 /* Shape of a JSON value: number, array of numbers, array of arrays. */
 static int
 json_shape(void *ctx, const char *key, int *rank, size_t dims[2],
@@ -170,6 +172,79 @@ lgssm_load(lgssm *m, const lgssm_source *src, kv_err *err)
 	return 0;
 }
 
+/* A trained model file (safetensors): its "lgssm.KEY" tensors. */
+static int
+st_shape(void *ctx, const char *key, int *rank, size_t dims[2], kv_err *err)
+{
+	char name[64];
+	const st_tensor *t;
+
+	snprintf(name, sizeof name, "lgssm.%s", key);
+	if ((t = st_find(ctx, name)) == NULL)
+		return 0;
+	if (t->ndim > 2)
+		return kv_errf(err, "tensor \"%s\" has %d dimensions", name,
+		    t->ndim);
+	*rank = t->ndim;
+	for (int i = 0; i < t->ndim; i++)
+		dims[i] = (size_t)t->shape[i];
+	return 1;
+}
+
+static int
+st_read_tensor(void *ctx, const char *key, double *dst, kv_err *err)
+{
+	char name[64];
+	const st_tensor *t;
+
+	snprintf(name, sizeof name, "lgssm.%s", key);
+	t = st_find(ctx, name);
+	return st_get_f64(ctx, t, dst, (size_t)t->nelem, err);
+}
+
+/* Is path a safetensors file? By content: an 8-byte little-endian
+ * header length that fits in the file, then '{' (a JSON spec's first
+ * bytes read as such a length are far larger than any file). */
+static int
+is_safetensors(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char b[9];
+	uint64_t len = 0;
+	long size;
+	int yes = 0;
+
+	if (fp == NULL)
+		return 0;
+	if (fread(b, 1, 9, fp) == 9 && fseek(fp, 0, SEEK_END) == 0 &&
+	    (size = ftell(fp)) > 0) {
+		for (int i = 7; i >= 0; i--)
+			len = len << 8 | b[i];
+		yes = b[8] == '{' && len <= (uint64_t)size - 8;
+	}
+	fclose(fp);
+	return yes;
+}
+
+static int
+load_safetensors(lgssm *m, const char *path, kv_err *err)
+{
+	st_file *f = st_read(path, err);
+	lgssm_source src = { .shape = st_shape, .read = st_read_tensor };
+	int rc;
+
+	if (f == NULL)
+		return -1;
+	src.ctx = f;
+	if (st_find(f, "lgssm.A") == NULL)
+		rc = kv_errf(err, "no \"lgssm.A\" tensor (a model without "
+		    "dynamics, not a KVAE)");
+	else
+		rc = lgssm_load(m, &src, err);
+	st_free(f);
+	return rc != 0 ? kv_err_prefix(err, "%s", path) : 0;
+}
+
 int
 lgssm_load_file(lgssm *m, const char *path, kv_err *err)
 {
@@ -179,6 +254,8 @@ lgssm_load_file(lgssm *m, const char *path, kv_err *err)
 	int rc;
 
 	memset(m, 0, sizeof *m);
+	if (root == NULL && is_safetensors(path))
+		return load_safetensors(m, path, err);
 	if (root == NULL) {
 		if (jerr.line < 1)
 			return kv_errf(err, "%s: %s", path, jerr.text);

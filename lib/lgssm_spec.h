@@ -35,7 +35,9 @@ typedef struct lgssm_source {
 int lgssm_load(lgssm *m, const lgssm_source *src, kv_err *err);
 
 /* Load a model file: a JSON spec ({"A": [[..]], "C": .., "Q": ..,
- * "R": .., "mu0": .., "P0": ..}). Messages start with the path. */
+ * "R": .., "mu0": .., "P0": ..}), or a trained KVAE model file
+ * (safetensors, detected by its content: the "lgssm.A" ... tensors).
+ * Messages start with the path. */
 int lgssm_load_file(lgssm *m, const char *path, kv_err *err);
 
 enum lgssm_preset_kind { LGSSM_LOCAL_LEVEL = 1, LGSSM_CONST_VEL,
