@@ -125,12 +125,8 @@ parse_options(int argc, char **argv, struct settings *s)
 		case 'q':
 			s->quiet = 1;
 			break;
-		case 'h':
-			cli_print_help(usage);
-		case 'V':
-			cli_print_version();
 		default:
-			cli_usage_error("unknown option");
+			cli_standard_option(c, usage);
 		}
 	}
 	if ((s->init == NULL) == (s->state_dim == 0))

@@ -80,12 +80,9 @@ main(int argc, char **argv)
 		case OPT_SEED: seed = (unsigned long)cli_parse_int("--seed", optarg, 0, 4294967295LL); break;
 		case 'o': output = optarg; break;
 		case 'f':
-			if ((format = seq_format_parse(optarg)) == 0)
-				cli_usage_error("--output-format: '%s' is not csv or bin", optarg);
+			format = cli_parse_format(optarg);
 			break;
-		case 'h': cli_print_help(usage);
-		case 'V': cli_print_version();
-		default: cli_usage_error("unknown option");
+		default: cli_standard_option(c, usage);
 		}
 	}
 	if (model == NULL || T == 0)

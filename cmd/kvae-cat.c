@@ -111,9 +111,7 @@ parse_options(int argc, char **argv, struct settings *s)
 			s->output = optarg;
 			break;
 		case 'f':
-			if ((s->format = seq_format_parse(optarg)) == 0)
-				cli_usage_error("--output-format: '%s' is not csv "
-				    "or bin", optarg);
+			s->format = cli_parse_format(optarg);
 			break;
 		case OPT_FLOAT32:
 			s->scalar = SEQ_F32;
@@ -163,12 +161,8 @@ parse_options(int argc, char **argv, struct settings *s)
 			s->seed = (unsigned long)cli_parse_int("--seed", optarg,
 			    0, 4294967295LL);
 			break;
-		case 'h':
-			cli_print_help(usage);
-		case 'V':
-			cli_print_version();
 		default:
-			cli_usage_error("unknown option");
+			cli_standard_option(c, usage);
 		}
 	}
 }

@@ -204,9 +204,7 @@ parse_option(settings *s, int c, const char *arg)
 		break;
 	case OPT_RESUME: s->resume = arg; break;
 	case 'q': s->quiet = 1; break;
-	case 'h': cli_print_help(usage);
-	case 'V': cli_print_version();
-	default: cli_usage_error("try --help");
+	default: cli_standard_option(c, usage);
 	}
 }
 

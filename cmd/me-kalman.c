@@ -168,9 +168,7 @@ parse_options(int argc, char **argv, struct settings *s)
 			s->denoise_opt = 1;
 			break;
 		case 'f':
-			if ((s->format = seq_format_parse(optarg)) == 0)
-				cli_usage_error("--output-format: '%s' is not csv "
-				    "or bin", optarg);
+			s->format = cli_parse_format(optarg);
 			break;
 		case 'c':
 			s->compress = 1;
@@ -185,12 +183,8 @@ parse_options(int argc, char **argv, struct settings *s)
 		case 'q':
 			s->quiet = 1;
 			break;
-		case 'h':
-			cli_print_help(usage);
-		case 'V':
-			cli_print_version();
 		default:
-			cli_usage_error("unknown option");
+			cli_standard_option(c, usage);
 		}
 	}
 	if (optind < argc)

@@ -13,6 +13,8 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "seq.h"
+
 #ifndef KVAE_VERSION
 #define KVAE_VERSION "unknown"
 #endif
@@ -95,6 +97,26 @@ cli_print_help(const char *text)
 {
 	fputs(text, stdout);
 	exit(fflush(stdout) == 0 ? CLI_OK : CLI_FAIL);
+}
+
+void
+cli_standard_option(int c, const char *usage)
+{
+	if (c == 'h')
+		cli_print_help(usage);
+	if (c == 'V')
+		cli_print_version();
+	cli_usage_error("unknown option");
+}
+
+int
+cli_parse_format(const char *arg)
+{
+	int format = seq_format_parse(arg);
+
+	if (format == 0)
+		cli_usage_error("--output-format: '%s' is not csv or bin", arg);
+	return format;
 }
 
 int

@@ -42,6 +42,15 @@ void cli_print_version(void) __attribute__((noreturn));
 /* Print `text` on stdout and exit 0 (for --help). */
 void cli_print_help(const char *text) __attribute__((noreturn));
 
+/* The end of every getopt_long switch: 'h' prints `usage` and exits 0,
+ * 'V' prints the version and exits 0, anything else is a usage error
+ * (exit 2). */
+void cli_standard_option(int c, const char *usage) __attribute__((noreturn));
+
+/* An --output-format argument: SEQ_CSV or SEQ_BIN (seq.h); anything else
+ * is a usage error naming the value. */
+int cli_parse_format(const char *arg);
+
 /* Option arguments. Each parses the whole of `arg` (leading/trailing
  * blanks refused), checks the bounds, and on failure exits 2 with a
  * message naming the option: "prog: --head: 'x' is not a whole number". */

@@ -69,9 +69,7 @@ kfcli_option(kfcli *o, int c, const char *arg)
 		o->output = arg;
 		break;
 	case 'f':
-		if ((o->format = seq_format_parse(arg)) == 0)
-			cli_usage_error("--output-format: '%s' is not csv or "
-			    "bin", arg);
+		o->format = cli_parse_format(arg);
 		break;
 	case KFCLI_FLOAT32:
 		o->scalar = SEQ_F32;
@@ -101,12 +99,8 @@ kfcli_parse(kfcli *o, int argc, char **argv, const char *usage,
 			continue;
 		if (c == 'p' && with_predict)
 			o->predict = 1;
-		else if (c == 'h')
-			cli_print_help(usage);
-		else if (c == 'V')
-			cli_print_version();
 		else
-			cli_usage_error("unknown option");
+			cli_standard_option(c, usage);
 	}
 	if ((o->model == NULL) == (o->preset == 0))
 		cli_usage_error("give a model: -m FILE or --preset NAME (one "

@@ -33,14 +33,10 @@ vae_cli_main(int argc, char **argv, int direction, const char *usage)
 		case 'm': model = optarg; break;
 		case 'o': output = optarg; break;
 		case 'f':
-			if ((o.format = seq_format_parse(optarg)) == 0)
-				cli_usage_error("--output-format: '%s' is not csv "
-				    "or bin", optarg);
+			o.format = cli_parse_format(optarg);
 			break;
 		case OPT_VARIANCES: o.variances = 1; break;
-		case 'h': cli_print_help(usage);
-		case 'V': cli_print_version();
-		default: cli_usage_error("unknown option");
+		default: cli_standard_option(c, usage);
 		}
 	}
 	if (model == NULL)

@@ -261,14 +261,26 @@ two_seqs() {	# a CSV stream of two sequences (5 and 3 records, dim 3)
 }
 
 @test "kvae-cat: killed while writing -o: the old file is intact" {
-	seq 1 3000000 >big.csv
+	# The input pauses after 200000 records, so kvae-cat is certainly
+	# in the middle of its output when it is killed.
+	seq 1 200000 >big.csv
 	echo precious >out.csv
-	kvae-cat -f bin -o out.csv big.csv &
+	mkfifo in
+	( cat big.csv; sleep 3 ) >in &
+	kvae-cat -f bin -o out.csv in &
 	pid=$!
-	sleep 0.3
-	kill -KILL $pid || true
+	sleep 1
+	[ -n "$(ls -A | grep '^\.out\.csv\.')" ]	# it is writing its temporary file
+	kill -KILL $pid
 	wait $pid || true
-	[ "$(cat out.csv)" = precious ] || [ "$(kvae-cat --info out.csv | grep records)" = "records: 3000000" ]
+	[ "$(cat out.csv)" = precious ]
+	wait
+}
+
+@test "kvae-cat: an unknown --output-format is a usage error" {
+	run --separate-stderr kvae-cat -f xml /dev/null
+	assert_equal "$status" 2
+	[[ "$stderr" == "kvae-cat: --output-format: 'xml' is not csv or bin"* ]]
 }
 
 @test "kvae-cat: file size limit hit: exit 1, message, old file untouched" {
