@@ -117,7 +117,8 @@ py=${PYTHON:-/usr/bin/python3}
 "$py" "$root/tests/tools/kvae-synth.py" --seed 2 --sequences 16 --clean kv_clean.csv >kv_test.csv
 kvae-cat --info kv_train.csv | grep -E '^(dim|sequences|records):' | sed 's/^/   train: /'
 opts=(-q --latent-dim 2 --hidden 32 --epochs 100 --batch-size 4 --lr 0.01 --threads 1)
-kvae-train "${opts[@]}" --state-dim 4 --log kv_log.csv -o kv.kvae kv_train.csv
+TIMEFORMAT='   kvae-train took %R s wall, %U s user CPU'
+time kvae-train "${opts[@]}" --state-dim 4 --log kv_log.csv -o kv.kvae kv_train.csv
 kvae-train "${opts[@]}" --no-dynamics -o vae.kvae kv_train.csv
 echo "   KVAE: 100 epochs (5 VAE-only), ELBO per record: train" \
 	"$(tail -1 kv_log.csv | cut -d, -f5), validation $(tail -1 kv_log.csv | cut -d, -f10)"
