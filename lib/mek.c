@@ -1,5 +1,6 @@
 /* mek.c: ME predictive image coder and the .mek container; see mek.h. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,13 @@
 #define HEADER_FIXED 24
 #define MAX_COEF (MEK_MAX_ORDER + 3)
 #define NBIAS (NCTX * 27)	/* bias contexts: gradient x sign pattern */
+#define NCLASS 32		/* neighbourhood classes (context()) */
+#define NCODE (NCTX * (NCLASS + 1))	/* coding contexts */
+/* What a class of its own costs beyond its header bytes, in bits: its
+ * contexts start from nothing (measured: 500..1000 is best on the bench
+ * images, 0 lets noise-level gains through, 2000 loses real ones) */
+#define CLASS_COST_BITS 512
+#define NCODEBIAS (NBIAS * (NCLASS + 1))	/* bias contexts x class group */
 
 /* Causal neighbours (dy, dx) in the plane, in the order `order` takes
  * them: W, N, NW, NE, WW, NN, NWW, NNE, NNW, NEE, NNWW, NNEE. */
@@ -32,6 +40,23 @@ typedef struct predictor {
 	int32_t coef[MAX_COEF];		/* scaled by 2^FRAC */
 	int64_t bias;			/* scaled by 2^FRAC */
 } predictor;
+
+/* A channel's model: the predictor of every class not in mask, and one
+ * of its own for each class in it (fit_model decides which pay). */
+typedef struct chmodel {
+	predictor glob;
+	uint32_t mask;			/* bit k: class k has cls[k] */
+	predictor cls[NCLASS];
+} chmodel;
+
+/* A class with its own predictor also gets its own coding contexts:
+ * its residuals (often all zero, for copied pixels) have statistics of
+ * their own. 0 is shared by every other class. */
+static int
+code_group(const chmodel *cm, int cls)
+{
+	return cm->mask >> cls & 1 ? cls + 1 : 0;
+}
 
 /* A reconstructed plane, or the one being reconstructed. */
 typedef struct plane {
@@ -110,34 +135,54 @@ sign3(int32_t d)
 	return d < 0 ? 0 : d == 0 ? 1 : 2;
 }
 
-/* The coding context: bit length of |N-NW| + |W-NW| + |NE-N|; and in
- * *bias_ctx that with the signs of the three differences, for the bias
- * correction. */
-static int
-context(const plane *cur, long cy, long cx, int32_t mid, int *bias_ctx)
+/* What the coder knows of a pixel's neighbourhood before coding it. */
+typedef struct nbctx {
+	int grad;	/* bit length of |N-NW| + |W-NW| + |NE-N|, < NCTX */
+	int bias;	/* grad with the signs of the three, < NBIAS */
+	int cls;	/* equality pattern, < NCLASS */
+} nbctx;
+
+/* The neighbourhood of (cy, cx): the gradient context, the bias context
+ * and the class, the equality pattern of W=NW, N=NW, N=NE, W=WW, N=NN.
+ * Equal neighbours are how resampled, replicated or posterised images
+ * show their structure (in a 2x2-upsampled image each of the four
+ * phases has its own pattern, and in three of them the pixel is a copy
+ * of W or N); each class may get its own predictor. */
+static nbctx
+context(const plane *cur, long cy, long cx, int32_t mid)
 {
 	int32_t W = fetch(cur, cy, cx - 1, cy, cx, mid);
 	int32_t N = fetch(cur, cy - 1, cx, cy, cx, mid);
 	int32_t NW = fetch(cur, cy - 1, cx - 1, cy, cx, mid);
 	int32_t NE = fetch(cur, cy - 1, cx + 1, cy, cx, mid);
+	int32_t WW = fetch(cur, cy, cx - 2, cy, cx, mid);
+	int32_t NN = fetch(cur, cy - 2, cx, cy, cx, mid);
 	uint32_t g = (uint32_t)(abs(N - NW) + abs(W - NW) + abs(NE - N));
-	int b = bitlen(g);
-	b = b < NCTX ? b : NCTX - 1;
-	*bias_ctx = b * 27 + 9 * sign3(N - NW) + 3 * sign3(W - NW) +
+	nbctx k;
+
+	k.grad = bitlen(g);
+	k.grad = k.grad < NCTX ? k.grad : NCTX - 1;
+	k.bias = k.grad * 27 + 9 * sign3(N - NW) + 3 * sign3(W - NW) +
 	    sign3(NE - N);
-	return b;
+	k.cls = (W == NW) | (N == NW) << 1 | (N == NE) << 2 | (W == WW) << 3 |
+	    (N == NN) << 4;
+	return k;
 }
 
 typedef struct models {
-	rc_prob nb[NCTX][1 << NB_BITS];
-	rc_prob hi[NCTX][NB_MAX + 1];
+	int zero_flag;			/* version >= 2 */
+	rc_prob zero[NCODE];
+	rc_prob nb[NCODE][1 << NB_BITS];
+	rc_prob hi[NCODE][NB_MAX + 1];
 	rc_prob mant[NB_MAX + 1][NB_MAX + 1];
-	int32_t bias_sum[NBIAS], bias_count[NBIAS];	/* error statistics */
+	int32_t bias_sum[NCODEBIAS], bias_count[NCODEBIAS];	/* error statistics */
 } models;
 
 static void
-models_init(models *m)
+models_init(models *m, unsigned version)
 {
+	m->zero_flag = version >= 2;
+	rc_probs_init(m->zero, NCODE);
 	rc_probs_init(&m->nb[0][0], sizeof m->nb / sizeof(rc_prob));
 	rc_probs_init(&m->hi[0][0], sizeof m->hi / sizeof(rc_prob));
 	rc_probs_init(&m->mant[0][0], sizeof m->mant / sizeof(rc_prob));
@@ -166,14 +211,21 @@ bias_update(models *m, int bc, int32_t e)
 	}
 }
 
-/* u = zigzag(q): bit length through a tree per context, the bit below
- * the leading one with a model per (context, length), the rest with a
- * model per (length, position). */
+/* u = zigzag(q): (version 2) whether it is 0, with a model per context
+ * (one decision, so a residual that is always 0, a copied pixel's, costs
+ * 0.011 bits and not 5 times that); then its bit length through a tree
+ * per context, the bit below the leading one with a model per (context,
+ * length), the rest with a model per (length, position). */
 static void
 encode_residual(rc_encoder *e, models *m, int ctx, uint32_t u)
 {
 	int nb = bitlen(u);
 
+	if (m->zero_flag) {
+		rc_encode_bit(e, &m->zero[ctx], u != 0);
+		if (u == 0)
+			return;
+	}
 	rc_encode_tree(e, m->nb[ctx], NB_BITS, (uint32_t)nb);
 	for (int b = nb - 2; b >= 0; b--) {
 		rc_prob *p = b == nb - 2 ? &m->hi[ctx][nb] : &m->mant[nb][b];
@@ -184,9 +236,13 @@ encode_residual(rc_encoder *e, models *m, int ctx, uint32_t u)
 static int
 decode_residual(rc_decoder *d, models *m, int ctx, uint32_t *u)
 {
+	if (m->zero_flag && !rc_decode_bit(d, &m->zero[ctx])) {
+		*u = 0;
+		return 0;
+	}
 	int nb = (int)rc_decode_tree(d, m->nb[ctx], NB_BITS);
 
-	if (nb > NB_MAX)
+	if (nb > NB_MAX || (m->zero_flag && nb == 0))
 		return -1;
 	uint32_t v = nb ? 1 : 0;
 	for (int b = nb - 2; b >= 0; b--) {
@@ -202,16 +258,19 @@ decode_residual(rc_decoder *d, models *m, int ctx, uint32_t *u)
  * `orig` holds the plane's samples; `cur` receives the reconstruction. */
 static int
 code_plane(rc_encoder *enc, rc_decoder *dec, models *m, plane *cur,
-	const plane *prev, const int32_t *orig, const predictor *pr,
+	const plane *prev, const int32_t *orig, const chmodel *cm,
 	unsigned order, int32_t maxval, int32_t near, kv_err *err)
 {
 	int32_t v[MAX_COEF], mid = (maxval + 1) / 2, step = 2 * near + 1;
 
 	for (long y = 0; y < cur->h; y++)
 		for (long x = 0; x < cur->w; x++) {
-			int bc;
 			gather(v, cur, prev, y, x, order, mid);
-			int ctx = context(cur, y, x, mid, &bc);
+			nbctx k = context(cur, y, x, mid);
+			int grp = code_group(cm, k.cls);
+			int ctx = k.grad + NCTX * grp, bc = k.bias + NBIAS * grp;
+			const predictor *pr = cm->mask >> k.cls & 1 ?
+			    &cm->cls[k.cls] : &cm->glob;
 			int32_t pred = predict(pr, v, maxval) +
 			    bias_correction(m, bc);
 			pred = pred < 0 ? 0 : pred > maxval ? maxval : pred;
@@ -239,19 +298,159 @@ code_plane(rc_encoder *enc, rc_decoder *dec, models *m, plane *cur,
 	return 0;
 }
 
-/* Fit the predictor of one plane from the original samples: normal
- * equations of the mean-removed neighbourhood, Cholesky (with a tiny
- * ridge); a flat or degenerate plane falls back to "predict W". */
+/* Sums over the samples of one class for its normal equations, of the
+ * samples less the plane's means (so centring them on the class's own
+ * means afterwards loses little precision). M is lower triangular. */
+typedef struct lsacc {
+	double n, st, sv[MAX_COEF], b[MAX_COEF], M[MAX_COEF * MAX_COEF];
+} lsacc;
+
 static void
-fit_predictor(predictor *pr, const plane *cur, const plane *prev,
-	unsigned order, int32_t maxval)
+lsacc_add(lsacc *a, const double *d, double t, unsigned n)
+{
+	a->n++;
+	a->st += t;
+	for (unsigned j = 0; j < n; j++) {
+		a->sv[j] += d[j];
+		a->b[j] += d[j] * t;
+		for (unsigned k = 0; k <= j; k++)
+			a->M[j * n + k] += d[j] * d[k];
+	}
+}
+
+static void
+lsacc_merge(lsacc *a, const lsacc *b)
+{
+	a->n += b->n;
+	a->st += b->st;
+	for (unsigned j = 0; j < MAX_COEF; j++) {
+		a->sv[j] += b->sv[j];
+		a->b[j] += b->b[j];
+	}
+	for (unsigned j = 0; j < MAX_COEF * MAX_COEF; j++)
+		a->M[j] += b->M[j];
+}
+
+/* The predictor of the samples summed in a: the normal equations of the
+ * neighbourhood about the class's means, solved by Cholesky (with a tiny
+ * ridge, which also settles neighbours that are always equal in a class
+ * by sharing the weight between them); no samples or a degenerate system
+ * fall back to "predict W". shift_t, shift_v: the means taken off. */
+static void
+solve_predictor(predictor *pr, const lsacc *a, unsigned n, double shift_t,
+	const double *shift_v)
+{
+	double M[MAX_COEF * MAX_COEF], b[MAX_COEF], mv[MAX_COEF] = { 0 };
+	double mt = a->n > 0 ? a->st / a->n : 0, tr = 0;
+
+	for (unsigned j = 0; j < n; j++)
+		mv[j] = a->n > 0 ? a->sv[j] / a->n : 0;
+	for (unsigned j = 0; j < n; j++) {
+		b[j] = a->b[j] - a->n * mv[j] * mt;
+		for (unsigned k = 0; k <= j; k++)
+			M[j * n + k] = a->M[j * n + k] - a->n * mv[j] * mv[k];
+		tr += M[j * n + j];
+	}
+	for (unsigned j = 0; j < n; j++) {
+		M[j * n + j] += 1e-9 * tr / n + 1e-9;
+		for (unsigned k = 0; k < j; k++)
+			M[k * n + j] = M[j * n + k];
+	}
+	gsl_matrix_view Mv = gsl_matrix_view_array(M, n, n);
+	gsl_vector_view bv = gsl_vector_view_array(b, n);
+	double x[MAX_COEF];
+	gsl_vector_view xv = gsl_vector_view_array(x, n);
+	int ok = a->n > 0 && tr > 0 &&
+	    gsl_linalg_cholesky_decomp1(&Mv.matrix) == 0 &&
+	    gsl_linalg_cholesky_solve(&Mv.matrix, &bv.vector, &xv.vector) == 0;
+	for (unsigned j = 0; ok && j < n; j++)
+		ok = isfinite(x[j]);
+	pr->n = n;
+	double bias = mt + shift_t;
+	for (unsigned j = 0; j < n; j++) {
+		double c = ok ? x[j] : (j == 0 ? 1 : 0);
+		long q = lround(c * (1 << FRAC));
+		q = q > COEF_MAX ? COEF_MAX : q < -COEF_MAX ? -COEF_MAX : q;
+		pr->coef[j] = (int32_t)q;
+		bias -= (double)q / (1 << FRAC) * (mv[j] + shift_v[j]);
+	}
+	bias = bias > 0x1p28 ? 0x1p28 : bias < -0x1p28 ? -0x1p28 : bias;
+	pr->bias = (int64_t)llround(bias * (1 << FRAC));
+}
+
+/* What the residuals of one class cost, roughly, with a coder that knew
+ * their statistics: the entropy of their bit lengths in each gradient
+ * context plus the bits below the leading one. */
+typedef struct rescost {
+	double count[NCTX][NB_MAX + 1], raw;
+} rescost;
+
+static void
+rescost_add(rescost *rc, int grad, int32_t e)
+{
+	uint32_t u = e >= 0 ? 2u * (uint32_t)e : 2u * (uint32_t)(-e) - 1;
+	int nb = bitlen(u);
+
+	rc->count[grad][nb]++;
+	rc->raw += nb > 1 ? nb - 1 : 0;
+}
+
+static void
+rescost_merge(rescost *a, const rescost *b)
+{
+	for (int g = 0; g < NCTX; g++)
+		for (int i = 0; i <= NB_MAX; i++)
+			a->count[g][i] += b->count[g][i];
+	a->raw += b->raw;
+}
+
+/* The bits of rc's residuals coded with the bit-length statistics of
+ * model (rc's own: their entropy; a pool's: what sharing costs them). */
+static double
+rescost_bits(const rescost *rc, const rescost *model)
+{
+	double bits = rc->raw;
+
+	for (int g = 0; g < NCTX; g++) {
+		double n = 0;
+		for (int b = 0; b <= NB_MAX; b++)
+			n += model->count[g][b] + 0.5;
+		for (int b = 0; b <= NB_MAX; b++)
+			if (rc->count[g][b] > 0)
+				bits -= rc->count[g][b] *
+				    log2((model->count[g][b] + 0.5) / n);
+	}
+	return bits;
+}
+
+/* Fit the model of one plane from the original samples (every sample,
+ * or an even subsample of about 2^18 of them): the predictor of the
+ * whole plane, then one per neighbourhood class. A class keeps its own
+ * predictor (and its own coding contexts) where the bits it saves, by
+ * rescost (its residuals with its own predictor and statistics against
+ * the shared predictor's in the shared contexts), exceed its header
+ * bytes and CLASS_COST_BITS; the shared predictor is then refit on the
+ * classes left. With classes 0, the shared predictor alone. Returns -1
+ * when memory runs out. */
+static int
+fit_model(chmodel *cm, const plane *cur, const plane *prev, unsigned order,
+	int32_t maxval, int classes, kv_err *err)
 {
 	unsigned n = order + (prev ? 3 : 0);
-	long npix = cur->w * cur->h, step = npix / 262144 + 1;
-	double M[MAX_COEF * MAX_COEF] = { 0 }, b[MAX_COEF] = { 0 };
-	double mean_c = 0, mean_p = 0, mean_v[MAX_COEF];
+	/* an odd step, so that a subsample of an even-width image still
+	 * visits every column phase */
+	long npix = cur->w * cur->h, step = (npix - 1) / 262144 | 1;
+	double mean_c = 0, mean_p = 0, shift_v[MAX_COEF];
 	int32_t v[MAX_COEF], mid = (maxval + 1) / 2;
+	lsacc *acc = calloc(NCLASS + 1, sizeof *acc), *all = acc + NCLASS;
+	rescost *sg = calloc(2 * NCLASS + 1, sizeof *sg), *sk = sg + NCLASS,
+	    *pool = sk + NCLASS;
 
+	if (!acc || !sg) {
+		free(acc);
+		free(sg);
+		return kv_errf(err, "out of memory");
+	}
 	for (long i = 0; i < npix; i++) {
 		mean_c += cur->v[i];
 		if (prev)
@@ -260,45 +459,57 @@ fit_predictor(predictor *pr, const plane *cur, const plane *prev,
 	mean_c /= (double)npix;
 	mean_p /= (double)npix;
 	for (unsigned i = 0; i < n; i++)
-		mean_v[i] = i < order ? mean_c : mean_p;
+		shift_v[i] = i < order ? mean_c : mean_p;
 	for (long i = 0; i < npix; i += step) {
 		long y = i / cur->w, x = i % cur->w;
+		double d[MAX_COEF];
 		gather(v, cur, prev, y, x, order, mid);
-		double t = cur->v[i] - mean_c, d[MAX_COEF];
 		for (unsigned j = 0; j < n; j++)
-			d[j] = v[j] - mean_v[j];
-		for (unsigned j = 0; j < n; j++) {
-			b[j] += d[j] * t;
-			for (unsigned k = 0; k <= j; k++)
-				M[j * n + k] += d[j] * d[k];
+			d[j] = v[j] - shift_v[j];
+		lsacc_add(&acc[context(cur, y, x, mid).cls], d,
+		    cur->v[i] - mean_c, n);
+	}
+	for (unsigned k = 0; k < NCLASS; k++)
+		lsacc_merge(all, &acc[k]);
+	solve_predictor(&cm->glob, all, n, mean_c, shift_v);
+	for (unsigned k = 0; k < NCLASS; k++)
+		solve_predictor(&cm->cls[k], &acc[k], n, mean_c, shift_v);
+
+	for (long i = 0; i < npix; i += step) {
+		long y = i / cur->w, x = i % cur->w;
+		nbctx k = context(cur, y, x, mid);
+		gather(v, cur, prev, y, x, order, mid);
+		rescost_add(&sg[k.cls], k.grad,
+		    cur->v[i] - predict(&cm->glob, v, maxval));
+		rescost_add(&sk[k.cls], k.grad,
+		    cur->v[i] - predict(&cm->cls[k.cls], v, maxval));
+	}
+	/* A class of its own is coded with statistics of its own, the rest
+	 * with the pool's: two rounds, the second against the pool the
+	 * first left. */
+	cm->mask = 0;
+	for (int round = 0; classes && round < 2; round++) {
+		memset(pool, 0, sizeof *pool);
+		for (unsigned k = 0; k < NCLASS; k++)
+			if (!(cm->mask >> k & 1))
+				rescost_merge(pool, &sg[k]);
+		cm->mask = 0;
+		for (unsigned k = 0; k < NCLASS; k++) {
+			double gain = step * (rescost_bits(&sg[k], pool) -
+			    rescost_bits(&sk[k], &sk[k]));
+			if (gain > CLASS_COST_BITS + 8 * (8 + 4 * n))
+				cm->mask |= 1u << k;
 		}
 	}
-	double tr = 0;
-	for (unsigned j = 0; j < n; j++)
-		tr += M[j * n + j];
-	for (unsigned j = 0; j < n; j++) {
-		M[j * n + j] += 1e-9 * tr / n + 1e-9;
-		for (unsigned k = 0; k < j; k++)
-			M[k * n + j] = M[j * n + k];
-	}
-	gsl_matrix_view Mv = gsl_matrix_view_array(M, n, n);
-	gsl_vector_view bv = gsl_vector_view_array(b, n);
-	double a[MAX_COEF];
-	gsl_vector_view av = gsl_vector_view_array(a, n);
-	int ok = tr > 0 && gsl_linalg_cholesky_decomp1(&Mv.matrix) == 0 &&
-	    gsl_linalg_cholesky_solve(&Mv.matrix, &bv.vector, &av.vector) == 0;
-	for (unsigned j = 0; ok && j < n; j++)
-		ok = isfinite(a[j]);
-	pr->n = n;
-	double bias = mean_c;
-	for (unsigned j = 0; j < n; j++) {
-		double c = ok ? a[j] : (j == 0 ? 1 : 0);
-		long q = lround(c * (1 << FRAC));
-		q = q > COEF_MAX ? COEF_MAX : q < -COEF_MAX ? -COEF_MAX : q;
-		pr->coef[j] = (int32_t)q;
-		bias -= (double)q / (1 << FRAC) * mean_v[j];
-	}
-	pr->bias = (int64_t)llround(bias * (1 << FRAC));
+	memset(all, 0, sizeof *all);
+	for (unsigned k = 0; k < NCLASS; k++)
+		if (!(cm->mask >> k & 1))
+			lsacc_merge(all, &acc[k]);
+	if (cm->mask && all->n > 0)
+		solve_predictor(&cm->glob, all, n, mean_c, shift_v);
+	free(acc);
+	free(sg);
+	return 0;
 }
 
 uint32_t
@@ -339,10 +550,86 @@ get_le(const uint8_t *p, int n)
 	return v;
 }
 
+/* Header bytes of one channel's model, version 2: the class mask, the
+ * shared predictor, then each class's own in class order; a predictor
+ * is an int64 bias and n int32 coefficients. Version 1 had no mask. */
 static size_t
-model_bytes(unsigned channels, unsigned order)
+chmodel_bytes(uint32_t mask, unsigned n, unsigned version)
 {
-	return channels * 8 + 4 * (channels * order + 3 * (channels - 1));
+	return (version >= 2 ? 4 : 0) +
+	    (size_t)(1 + __builtin_popcount(mask)) * (8 + 4 * n);
+}
+
+static uint8_t *
+put_predictor(uint8_t *p, const predictor *pr)
+{
+	put_le(p, (uint64_t)pr->bias, 8);
+	p += 8;
+	for (unsigned j = 0; j < pr->n; j++, p += 4)
+		put_le(p, (uint32_t)pr->coef[j], 4);
+	return p;
+}
+
+static uint8_t *
+put_chmodel(uint8_t *p, const chmodel *cm)
+{
+	put_le(p, cm->mask, 4);
+	p = put_predictor(p + 4, &cm->glob);
+	for (unsigned k = 0; k < NCLASS; k++)
+		if (cm->mask >> k & 1)
+			p = put_predictor(p, &cm->cls[k]);
+	return p;
+}
+
+/* Read a predictor of n coefficients at p (bounds checked by the
+ * caller): channel c's shared one (cls < 0) or class cls's; fails on a
+ * value no encoder writes. */
+static int
+get_predictor(predictor *pr, const uint8_t *p, unsigned n, unsigned c,
+	int cls, kv_err *err)
+{
+	char what[48];
+
+	if (cls < 0)
+		snprintf(what, sizeof what, "channel %u", c + 1);
+	else
+		snprintf(what, sizeof what, "channel %u class %d", c + 1, cls);
+	pr->bias = (int64_t)get_le(p, 8);
+	pr->n = n;
+	if (pr->bias > BIAS_MAX || pr->bias < -BIAS_MAX)
+		return kv_errf(err, "bad .mek model: %s bias out of range",
+		    what);
+	for (unsigned j = 0; j < n; j++) {
+		pr->coef[j] = (int32_t)(uint32_t)get_le(p + 8 + 4 * j, 4);
+		if (pr->coef[j] > COEF_MAX || pr->coef[j] < -COEF_MAX)
+			return kv_errf(err, "bad .mek model: %s coefficient %u "
+			    "out of range", what, j + 1);
+	}
+	return 0;
+}
+
+/* The models of all channels from the header at p (version 1: no masks,
+ * each a lone shared predictor); lengths were checked by the caller. */
+static int
+get_models(chmodel *cm, const uint8_t *p, unsigned C, unsigned order,
+	unsigned version, kv_err *err)
+{
+	for (unsigned c = 0; c < C; c++) {
+		unsigned n = order + (c ? 3 : 0);
+		cm[c].mask = version >= 2 ? (uint32_t)get_le(p, 4) : 0;
+		p += version >= 2 ? 4 : 0;
+		if (get_predictor(&cm[c].glob, p, n, c, -1, err) != 0)
+			return -1;
+		p += 8 + 4 * n;
+		for (int k = 0; k < NCLASS; k++) {
+			if (!(cm[c].mask >> k & 1))
+				continue;
+			if (get_predictor(&cm[c].cls[k], p, n, c, k, err) != 0)
+				return -1;
+			p += 8 + 4 * n;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -393,6 +680,32 @@ alloc_planes(plane *pl, unsigned c, long w, long h, kv_err *err)
 	return 0;
 }
 
+/* Fit every channel's model (with classes or not) and code the image:
+ * the payload in *payload (malloc'd), *plen bytes, the models' header
+ * bytes in *mb. m is scratch, rec receives the reconstruction. */
+static int
+encode_image(uint8_t **payload, size_t *plen, size_t *mb, chmodel *cm,
+	models *m, const plane *orig, plane *rec, unsigned C, unsigned order,
+	int32_t maxval, int32_t near, int classes, kv_err *err)
+{
+	rc_encoder enc;
+
+	models_init(m, MEK_VERSION);
+	rc_encoder_init(&enc);
+	*mb = 0;
+	for (unsigned c = 0; c < C; c++) {
+		if (fit_model(&cm[c], &orig[c], c ? &orig[c - 1] : NULL, order,
+		    maxval, classes, err) != 0) {
+			rc_encoder_free(&enc);
+			return -1;
+		}
+		*mb += chmodel_bytes(cm[c].mask, cm[c].glob.n, MEK_VERSION);
+		code_plane(&enc, NULL, m, &rec[c], c ? &rec[c - 1] : NULL,
+		    orig[c].v, &cm[c], order, maxval, near, err);
+	}
+	return rc_encoder_finish(&enc, payload, plen, err);
+}
+
 int
 mek_compress(uint8_t **out, size_t *len, const mek_image *img,
 	const mek_params *par, kv_err *err)
@@ -400,9 +713,8 @@ mek_compress(uint8_t **out, size_t *len, const mek_image *img,
 	unsigned C = img->channels, order = par->order;
 	long w = img->width, h = img->height;
 	plane orig[MEK_MAX_CHANNELS], rec[MEK_MAX_CHANNELS];
-	predictor pr[MEK_MAX_CHANNELS];
+	chmodel *cm = NULL, *try = NULL;
 	models *m = NULL;
-	rc_encoder enc;
 	uint8_t *payload = NULL, *file = NULL;
 	size_t plen = 0;
 	int rc = -1;
@@ -427,24 +739,39 @@ mek_compress(uint8_t **out, size_t *len, const mek_image *img,
 			}
 			orig[c].v[i] = s;
 		}
-	if (!(m = malloc(sizeof *m))) {
+	m = malloc(sizeof *m);
+	cm = malloc(C * sizeof *cm);
+	try = malloc(C * sizeof *try);
+	if (!m || !cm || !try) {
 		kv_errf(err, "out of memory");
 		goto out;
 	}
-	models_init(m);
-	rc_encoder_init(&enc);
-	for (unsigned c = 0; c < C; c++) {
-		fit_predictor(&pr[c], &orig[c], c ? &orig[c - 1] : NULL, order,
-		    (int32_t)img->maxval);
-		code_plane(&enc, NULL, m, &rec[c], c ? &rec[c - 1] : NULL,
-		    orig[c].v, &pr[c], order, (int32_t)img->maxval,
-		    (int32_t)par->max_error, err);
+	/* With E > 0 the classes are fit on the original samples but met
+	 * on the reconstruction, where a copy within E of its block may no
+	 * longer equal it: the model without classes is tried too, and the
+	 * smaller file kept. */
+	size_t mb = 0;
+	for (int classes = 1; classes >= (par->max_error ? 0 : 1); classes--) {
+		uint8_t *pl;
+		size_t n, b;
+		if (encode_image(&pl, &n, &b, try, m, orig, rec, C, order,
+		    (int32_t)img->maxval, (int32_t)par->max_error, classes,
+		    err) != 0)
+			goto out;
+		if (payload && mb + plen <= b + n) {
+			free(pl);
+			continue;
+		}
+		free(payload);
+		payload = pl;
+		plen = n;
+		mb = b;
+		chmodel *t = cm;
+		cm = try;
+		try = t;
 	}
-	if (rc_encoder_finish(&enc, &payload, &plen, err) != 0)
-		goto out;
 
-	size_t mb = model_bytes(C, order), total = HEADER_FIXED + mb + 8 +
-	    plen + 4;
+	size_t total = HEADER_FIXED + mb + 8 + plen + 4;
 	if (!(file = malloc(total))) {
 		kv_errf(err, "out of memory");
 		goto out;
@@ -459,12 +786,8 @@ mek_compress(uint8_t **out, size_t *len, const mek_image *img,
 	file[22] = (uint8_t)order;
 	file[23] = 0;
 	uint8_t *p = file + HEADER_FIXED;
-	for (unsigned c = 0; c < C; c++) {
-		put_le(p, (uint64_t)pr[c].bias, 8);
-		p += 8;
-		for (unsigned j = 0; j < pr[c].n; j++, p += 4)
-			put_le(p, (uint32_t)pr[c].coef[j], 4);
-	}
+	for (unsigned c = 0; c < C; c++)
+		p = put_chmodel(p, &cm[c]);
 	put_le(p, plen, 8);
 	memcpy(p + 8, payload, plen);
 	put_le(p + 8 + plen, mek_crc32(file, total - 4), 4);
@@ -476,68 +799,89 @@ out:
 	free(file);
 	free(payload);
 	free(m);
+	free(cm);
+	free(try);
 	free_planes(orig, C);
 	free_planes(rec, C);
 	return rc;
 }
 
-int
-mek_decompress(mek_image *img, const uint8_t *buf, size_t len, kv_err *err)
+/* Check the fixed header, walk the models' lengths and check the file's
+ * length and checksum: on success the payload is *plen bytes at offset
+ * *payload_at (the models start at HEADER_FIXED). */
+static int
+check_file(const uint8_t *buf, size_t len, size_t *plen, size_t *payload_at,
+	kv_err *err)
 {
 	if (len < 8 || !mek_is_mek(buf, len))
 		return kv_errf(err, "not a .mek file (bad magic)");
 	if (len < HEADER_FIXED)
 		return kv_errf(err, "truncated .mek header (%zu of %d bytes)",
 		    len, HEADER_FIXED);
-	if (buf[8] != MEK_VERSION)
+	unsigned version = buf[8];
+	if (version < 1 || version > MEK_VERSION)
 		return kv_errf(err, ".mek version %u is not supported (this "
-		    "program reads version %d)", buf[8], MEK_VERSION);
+		    "program reads versions 1 to %d)", version, MEK_VERSION);
 	unsigned C = buf[9], order = buf[22];
 	uint32_t maxval = (uint32_t)get_le(buf + 10, 2);
 	uint32_t w = (uint32_t)get_le(buf + 12, 4), h = (uint32_t)get_le(buf + 16, 4);
-	uint32_t near = (uint32_t)get_le(buf + 20, 2);
-	if (check_dims(w, h, C, maxval, near, order, err) != 0)
+	if (check_dims(w, h, C, maxval, get_le(buf + 20, 2), order, err) != 0)
 		return kv_err_prefix(err, "bad .mek header");
 	if (buf[23] != 0)
 		return kv_errf(err, "bad .mek header: reserved byte is %u",
 		    buf[23]);
-	size_t mb = model_bytes(C, order);
-	if (len < HEADER_FIXED + mb + 8)
-		return kv_errf(err, "truncated .mek file: %zu bytes, the header "
-		    "alone needs %zu", len, HEADER_FIXED + mb + 8);
-	uint64_t plen = get_le(buf + HEADER_FIXED + mb, 8);
-	uint64_t want = HEADER_FIXED + mb + 8 + plen + 4;
-	if (plen > len || want != len)
-		return kv_errf(err, want > len || plen > len ?
-		    "truncated .mek file: %zu bytes, the header says %llu" :
-		    ".mek file has trailing data: %zu bytes, the header says "
-		    "%llu", len, (unsigned long long)want);
-	/* Every sample costs at least 5 tree decisions of >= 0.011 bits
-	 * (no model goes above 4065/4096): a payload far too short for the
+	size_t pos = HEADER_FIXED;
+	for (unsigned c = 0; c < C; c++) {
+		uint32_t mask = 0;
+		if (version >= 2 && pos + 4 <= len)
+			mask = (uint32_t)get_le(buf + pos, 4);
+		pos += chmodel_bytes(mask, order + (c ? 3 : 0), version);
+		if (pos + 8 > len)
+			return kv_errf(err, "truncated .mek file (or a damaged "
+			    "header): %zu bytes, the header alone needs %zu or "
+			    "more", len, pos + 8);
+	}
+	uint64_t n = get_le(buf + pos, 8);
+	uint64_t want = pos + 8 + n + 4;
+	if (n > len || want != len)
+		return kv_errf(err, want > len || n > len ?
+		    "truncated .mek file (or a damaged header): %zu bytes, "
+		    "the header says %llu" :
+		    ".mek file has trailing data (or a damaged header): %zu "
+		    "bytes, the header says %llu", len,
+		    (unsigned long long)want);
+	/* Every sample costs at least one decision of >= 0.011 bits (no
+	 * model goes above 4065/4096): a payload far too short for the
 	 * image is refused before anything is allocated. */
-	if (plen * 128 + 64 < (uint64_t)w * h * C)
+	if (n * 1024 + 64 < (uint64_t)w * h * C)
 		return kv_errf(err, "payload of %llu bytes is too short for a "
 		    "%ux%ux%u image: the .mek file is corrupted",
-		    (unsigned long long)plen, w, h, C);
+		    (unsigned long long)n, w, h, C);
 	if (mek_crc32(buf, len - 4) != get_le(buf + len - 4, 4))
 		return kv_errf(err, "checksum mismatch: the .mek file is "
 		    "corrupted");
+	*plen = (size_t)n;
+	*payload_at = pos + 8;
+	return 0;
+}
 
-	predictor pr[MEK_MAX_CHANNELS];
-	const uint8_t *p = buf + HEADER_FIXED;
-	for (unsigned c = 0; c < C; c++) {
-		pr[c].bias = (int64_t)get_le(p, 8);
-		p += 8;
-		pr[c].n = order + (c ? 3 : 0);
-		if (pr[c].bias > BIAS_MAX || pr[c].bias < -BIAS_MAX)
-			return kv_errf(err, "bad .mek model: channel %u bias out "
-			    "of range", c + 1);
-		for (unsigned j = 0; j < pr[c].n; j++, p += 4) {
-			pr[c].coef[j] = (int32_t)(uint32_t)get_le(p, 4);
-			if (pr[c].coef[j] > COEF_MAX || pr[c].coef[j] < -COEF_MAX)
-				return kv_errf(err, "bad .mek model: channel %u "
-				    "coefficient %u out of range", c + 1, j + 1);
-		}
+int
+mek_decompress(mek_image *img, const uint8_t *buf, size_t len, kv_err *err)
+{
+	size_t plen = 0, payload_at = 0;
+
+	if (check_file(buf, len, &plen, &payload_at, err) != 0)
+		return -1;
+	unsigned version = buf[8], C = buf[9], order = buf[22];
+	uint32_t maxval = (uint32_t)get_le(buf + 10, 2);
+	uint32_t w = (uint32_t)get_le(buf + 12, 4), h = (uint32_t)get_le(buf + 16, 4);
+	uint32_t near = (uint32_t)get_le(buf + 20, 2);
+	chmodel *cm = malloc(C * sizeof *cm);
+	if (!cm)
+		return kv_errf(err, "out of memory");
+	if (get_models(cm, buf + HEADER_FIXED, C, order, version, err) != 0) {
+		free(cm);
+		return -1;
 	}
 	plane rec[MEK_MAX_CHANNELS];
 	models *m = malloc(sizeof *m);
@@ -545,15 +889,16 @@ mek_decompress(mek_image *img, const uint8_t *buf, size_t len, kv_err *err)
 	if (!m || !pix || alloc_planes(rec, C, w, h, err) != 0) {
 		free(m);
 		free(pix);
+		free(cm);
 		return kv_errf(err, "out of memory for a %ux%u image", w, h);
 	}
-	models_init(m);
+	models_init(m, version);
 	rc_decoder dec;
-	rc_decoder_init(&dec, p + 8, (size_t)plen);
+	rc_decoder_init(&dec, buf + payload_at, plen);
 	int rc = 0;
 	for (unsigned c = 0; c < C && rc == 0; c++)
 		rc = code_plane(NULL, &dec, m, &rec[c], c ? &rec[c - 1] : NULL,
-		    NULL, &pr[c], order, (int32_t)maxval, (int32_t)near, err);
+		    NULL, &cm[c], order, (int32_t)maxval, (int32_t)near, err);
 	if (rc == 0 && rc_decoder_overrun(&dec) > 0)
 		rc = kv_errf(err, "the payload ends %zu bytes early: the .mek "
 		    "file is corrupted", rc_decoder_overrun(&dec));
@@ -563,6 +908,7 @@ mek_decompress(mek_image *img, const uint8_t *buf, size_t len, kv_err *err)
 				pix[i * C + c] = (uint16_t)rec[c].v[i];
 	free_planes(rec, C);
 	free(m);
+	free(cm);
 	if (rc != 0) {
 		free(pix);
 		return -1;

@@ -115,6 +115,32 @@ def cmd_camera(args):
     write_pnm(args[0], skimage.data.camera(), 255)
 
 
+def cmd_moon(args):
+    """moon PATH: scikit-image's moon image as PGM (each pixel of a
+    256x256 original copied into a 2x2 block, levels stretched)."""
+    import skimage.data
+    write_pnm(args[0], skimage.data.moon(), 255)
+
+
+def cmd_blocky(args):
+    """blocky PATH W H CHANNELS MAXVAL SEED: gen-image's noisy scene at
+    half size, each pixel copied into a 2x2 block and its levels stretched
+    by 1.4 (a histogram with gaps), as scikit-image's moon was made."""
+    w, h, c, maxval, seed = map(int, args[1:6])
+    half = args[0] + ".half.pnm"
+    cmd_gen_image([half, str(w // 2), str(h // 2), str(c),
+                   str(int(maxval / 1.4)), "3", str(seed)])
+    a, _ = read_pnm(half)
+    a = np.repeat(np.repeat(a, 2, 0), 2, 1)
+    write_pnm(args[0], np.round(a * 1.4).clip(0, maxval), maxval)
+
+
+def cmd_levels(args):
+    """levels PATH: how many grey levels the image uses, and its maxval."""
+    a, m = read_pnm(args[0])
+    print(len(np.unique(a)), m)
+
+
 def cmd_psnr(args):
     a, m = read_pnm(args[0])
     b, _ = read_pnm(args[1])
@@ -133,6 +159,27 @@ def cmd_flip(args):
     b = bytearray(open(args[0], "rb").read())
     b[int(args[1])] ^= 0x10
     open(args[0], "wb").write(b)
+
+
+def cmd_patch(args):
+    """patch PATH OFFSET BYTE: set the byte at OFFSET of a .mek file and
+    recompute its CRC-32 (zlib's, the file's last 4 bytes), so that only
+    the decoder's own checks stand between it and the damage."""
+    import zlib
+    b = bytearray(open(args[0], "rb").read())
+    b[int(args[1])] = int(args[2], 0)
+    b[-4:] = zlib.crc32(bytes(b[:-4])).to_bytes(4, "little")
+    open(args[0], "wb").write(b)
+
+
+def cmd_mek_layout(args):
+    """mek-layout PATH: the first channel's class mask of a version 2
+    .mek file and the offset of its first own class predictor (or -1)."""
+    b = open(args[0], "rb").read()
+    assert b[8] == 2
+    order = b[22]
+    mask = int.from_bytes(b[24:28], "little")
+    print(mask, 28 + 8 + 4 * order if mask else -1)
 
 
 if __name__ == "__main__":
