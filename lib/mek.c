@@ -135,9 +135,18 @@ sign3(int32_t d)
 	return d < 0 ? 0 : d == 0 ? 1 : 2;
 }
 
+/* The gradient context of an activity: its bit length, capped. */
+static int
+activity_ctx(uint32_t act)
+{
+	int b = bitlen(act);
+	return b < NCTX ? b : NCTX - 1;
+}
+
 /* What the coder knows of a pixel's neighbourhood before coding it. */
 typedef struct nbctx {
-	int grad;	/* bit length of |N-NW| + |W-NW| + |NE-N|, < NCTX */
+	uint32_t act;	/* activity |N-NW| + |W-NW| + |NE-N| */
+	int grad;	/* its bit length, < NCTX */
 	int bias;	/* grad with the signs of the three, < NBIAS */
 	int cls;	/* equality pattern, < NCLASS */
 } nbctx;
@@ -160,8 +169,8 @@ context(const plane *cur, long cy, long cx, int32_t mid)
 	uint32_t g = (uint32_t)(abs(N - NW) + abs(W - NW) + abs(NE - N));
 	nbctx k;
 
-	k.grad = bitlen(g);
-	k.grad = k.grad < NCTX ? k.grad : NCTX - 1;
+	k.act = g;
+	k.grad = activity_ctx(g);
 	k.bias = k.grad * 27 + 9 * sign3(N - NW) + 3 * sign3(W - NW) +
 	    sign3(NE - N);
 	k.cls = (W == NW) | (N == NW) << 1 | (N == NE) << 2 | (W == WW) << 3 |
@@ -170,7 +179,7 @@ context(const plane *cur, long cy, long cx, int32_t mid)
 }
 
 typedef struct models {
-	int zero_flag;			/* version >= 2 */
+	int zero_flag, error_ctx;	/* version >= 2 */
 	rc_prob zero[NCODE];
 	rc_prob nb[NCODE][1 << NB_BITS];
 	rc_prob hi[NCODE][NB_MAX + 1];
@@ -181,7 +190,7 @@ typedef struct models {
 static void
 models_init(models *m, unsigned version)
 {
-	m->zero_flag = version >= 2;
+	m->zero_flag = m->error_ctx = version >= 2;
 	rc_probs_init(m->zero, NCODE);
 	rc_probs_init(&m->nb[0][0], sizeof m->nb / sizeof(rc_prob));
 	rc_probs_init(&m->hi[0][0], sizeof m->hi / sizeof(rc_prob));
@@ -262,11 +271,22 @@ code_plane(rc_encoder *enc, rc_decoder *dec, models *m, plane *cur,
 	unsigned order, int32_t maxval, int32_t near, kv_err *err)
 {
 	int32_t v[MAX_COEF], mid = (maxval + 1) / 2, step = 2 * near + 1;
+	long w = cur->w;
+	/* (version 2) the reconstruction errors of this row and the row
+	 * above: |error| at W and N joins the activity of the coding context,
+	 * as CALIC's error energy, for where the predictor is doing badly */
+	int32_t *erows = calloc(2 * (size_t)w, sizeof *erows);
 
-	for (long y = 0; y < cur->h; y++)
-		for (long x = 0; x < cur->w; x++) {
+	if (!erows)
+		return kv_errf(err, "out of memory");
+	for (long y = 0; y < cur->h; y++) {
+		int32_t *ecur = erows + (y & 1) * w, *eup = erows + (~y & 1) * w;
+		for (long x = 0; x < w; x++) {
 			gather(v, cur, prev, y, x, order, mid);
 			nbctx k = context(cur, y, x, mid);
+			if (m->error_ctx)
+				k.grad = activity_ctx(k.act + (uint32_t)abs(eup[x]) +
+				    (uint32_t)(x > 0 ? abs(ecur[x - 1]) : 0));
 			int grp = code_group(cm, k.cls);
 			int ctx = k.grad + NCTX * grp, bc = k.bias + NBIAS * grp;
 			const predictor *pr = cm->mask >> k.cls & 1 ?
@@ -277,24 +297,27 @@ code_plane(rc_encoder *enc, rc_decoder *dec, models *m, plane *cur,
 			int32_t q;
 			uint32_t u;
 			if (enc) {
-				int32_t e = orig[y * cur->w + x] - pred;
+				int32_t e = orig[y * w + x] - pred;
 				q = e >= 0 ? (e + near) / step :
 				    -((near - e) / step);
 				u = q >= 0 ? 2u * (uint32_t)q :
 				    2u * (uint32_t)(-q) - 1;
 				encode_residual(enc, m, ctx, u);
-			} else {
-				if (decode_residual(dec, m, ctx, &u) != 0)
-					return kv_errf(err, "corrupt payload at "
-					    "row %ld, column %ld", y + 1, x + 1);
+			} else if (decode_residual(dec, m, ctx, &u) != 0) {
+				free(erows);
+				return kv_errf(err, "corrupt payload at row %ld, "
+				    "column %ld", y + 1, x + 1);
+			} else
 				q = u & 1 ? -(int32_t)((u + 1) / 2) :
 				    (int32_t)(u / 2);
-			}
 			int64_t r = (int64_t)pred + (int64_t)q * step;
 			r = r < 0 ? 0 : r > maxval ? maxval : r;
-			cur->v[y * cur->w + x] = (int32_t)r;
+			cur->v[y * w + x] = (int32_t)r;
+			ecur[x] = (int32_t)(r - pred);
 			bias_update(m, bc, (int32_t)(r - pred));
 		}
+	}
+	free(erows);
 	return 0;
 }
 
@@ -428,8 +451,9 @@ rescost_bits(const rescost *rc, const rescost *model)
  * whole plane, then one per neighbourhood class. A class keeps its own
  * predictor (and its own coding contexts) where the bits it saves, by
  * rescost (its residuals with its own predictor and statistics against
- * the shared predictor's in the shared contexts), exceed its header
- * bytes and CLASS_COST_BITS; the shared predictor is then refit on the
+ * the shared predictor's in the shared contexts; the gradient contexts
+ * without the coder's error terms), exceed its header bytes and
+ * CLASS_COST_BITS; the shared predictor is then refit on the
  * classes left. With classes 0, the shared predictor alone. Returns -1
  * when memory runs out. */
 static int
@@ -700,8 +724,11 @@ encode_image(uint8_t **payload, size_t *plen, size_t *mb, chmodel *cm,
 			return -1;
 		}
 		*mb += chmodel_bytes(cm[c].mask, cm[c].glob.n, MEK_VERSION);
-		code_plane(&enc, NULL, m, &rec[c], c ? &rec[c - 1] : NULL,
-		    orig[c].v, &cm[c], order, maxval, near, err);
+		if (code_plane(&enc, NULL, m, &rec[c], c ? &rec[c - 1] : NULL,
+		    orig[c].v, &cm[c], order, maxval, near, err) != 0) {
+			rc_encoder_free(&enc);
+			return -1;
+		}
 	}
 	return rc_encoder_finish(&enc, payload, plen, err);
 }

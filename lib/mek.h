@@ -28,7 +28,8 @@
  * NEAR = max_error (0: lossless; E > 0: every reconstructed pixel within
  * E of the original) and coded with the adaptive binary range coder: a
  * zero flag, then the bit length and the bits below it, contexts chosen
- * by the local gradient and the class group. With E > 0 the classes are
+ * by the class group and the local activity (the gradient sum plus the
+ * reconstruction errors at W and N, as CALIC's error energy). With E > 0 the classes are
  * met on the reconstruction, where fewer equalities survive, so the
  * encoder also codes the image without classes and keeps the smaller.
  *
@@ -49,7 +50,7 @@
  *   then   uint64 payload length, the payload, uint32 CRC-32 (IEEE) of
  *          every byte before it.
  * Version 1 had no class masks (one predictor per channel), no zero flag
- * and the bias contexts of the shared group only. A file of another
+ * and no errors in the activity. A file of another
  * length, a bad checksum, or a field out of range is refused with a
  * message saying which. */
 #ifndef KVAE_MEK_H
