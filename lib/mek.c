@@ -21,9 +21,10 @@
 #define NCLASS 32		/* neighbourhood classes (context()) */
 #define NCODE (NCTX * (NCLASS + 1))	/* coding contexts */
 /* What a class of its own costs beyond its header bytes, in bits: its
- * contexts start from nothing (measured: 500..1000 is best on the bench
- * images, 0 lets noise-level gains through, 2000 loses real ones) */
-#define CLASS_COST_BITS 512
+ * contexts start from nothing (measured on the bench images: 256 lets
+ * noise-level gains through, 2048 loses moon's real ones, 512..1024 is
+ * best) */
+#define CLASS_COST_BITS 1024
 #define NCODEBIAS (NBIAS * (NCLASS + 1))	/* bias contexts x class group */
 
 /* Causal neighbours (dy, dx) in the plane, in the order `order` takes
@@ -180,6 +181,7 @@ context(const plane *cur, long cy, long cx, int32_t mid)
 
 typedef struct models {
 	int zero_flag, error_ctx;	/* version >= 2 */
+	int nb_bits, nb_max;		/* the bit-length tree's depth, range */
 	rc_prob zero[NCODE];
 	rc_prob nb[NCODE][1 << NB_BITS];
 	rc_prob hi[NCODE][NB_MAX + 1];
@@ -187,10 +189,15 @@ typedef struct models {
 	int32_t bias_sum[NCODEBIAS], bias_count[NCODEBIAS];	/* error statistics */
 } models;
 
+/* Version 2 sizes the bit-length tree to the image: |q| <= maxval, so
+ * u < 2^bitlen(2 maxval) (8-bit: lengths 0..9, a 4-level tree; every
+ * level is a decision paid on every sample, however certain). */
 static void
-models_init(models *m, unsigned version)
+models_init(models *m, unsigned version, uint32_t maxval)
 {
 	m->zero_flag = m->error_ctx = version >= 2;
+	m->nb_max = version >= 2 ? bitlen(2 * maxval) : NB_MAX;
+	m->nb_bits = version >= 2 ? bitlen((uint32_t)m->nb_max) : NB_BITS;
 	rc_probs_init(m->zero, NCODE);
 	rc_probs_init(&m->nb[0][0], sizeof m->nb / sizeof(rc_prob));
 	rc_probs_init(&m->hi[0][0], sizeof m->hi / sizeof(rc_prob));
@@ -235,7 +242,7 @@ encode_residual(rc_encoder *e, models *m, int ctx, uint32_t u)
 		if (u == 0)
 			return;
 	}
-	rc_encode_tree(e, m->nb[ctx], NB_BITS, (uint32_t)nb);
+	rc_encode_tree(e, m->nb[ctx], m->nb_bits, (uint32_t)nb);
 	for (int b = nb - 2; b >= 0; b--) {
 		rc_prob *p = b == nb - 2 ? &m->hi[ctx][nb] : &m->mant[nb][b];
 		rc_encode_bit(e, p, (u >> b) & 1);
@@ -249,9 +256,9 @@ decode_residual(rc_decoder *d, models *m, int ctx, uint32_t *u)
 		*u = 0;
 		return 0;
 	}
-	int nb = (int)rc_decode_tree(d, m->nb[ctx], NB_BITS);
+	int nb = (int)rc_decode_tree(d, m->nb[ctx], m->nb_bits);
 
-	if (nb > NB_MAX || (m->zero_flag && nb == 0))
+	if (nb > m->nb_max || (m->zero_flag && nb == 0))
 		return -1;
 	uint32_t v = nb ? 1 : 0;
 	for (int b = nb - 2; b >= 0; b--) {
@@ -714,7 +721,7 @@ encode_image(uint8_t **payload, size_t *plen, size_t *mb, chmodel *cm,
 {
 	rc_encoder enc;
 
-	models_init(m, MEK_VERSION);
+	models_init(m, MEK_VERSION, (uint32_t)maxval);
 	rc_encoder_init(&enc);
 	*mb = 0;
 	for (unsigned c = 0; c < C; c++) {
@@ -919,7 +926,7 @@ mek_decompress(mek_image *img, const uint8_t *buf, size_t len, kv_err *err)
 		free(cm);
 		return kv_errf(err, "out of memory for a %ux%u image", w, h);
 	}
-	models_init(m, version);
+	models_init(m, version, maxval);
 	rc_decoder dec;
 	rc_decoder_init(&dec, buf + payload_at, plen);
 	int rc = 0;
