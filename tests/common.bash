@@ -35,3 +35,15 @@ assert_bad_input() {
 skip_if_sanitized() {
 	[ "$KVAE_VARIANT" = release ] || skip "slow under sanitizers; run in release"
 }
+
+# wait_until SECONDS CMD...: poll CMD every 0.05 s until it succeeds;
+# fail after SECONDS. For tests that must see a program's output before
+# they let its input go on: no fixed sleep decides the result.
+wait_until() {
+	local tries=$(($1 * 20)); shift
+	until "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || { echo "timed out waiting for: $*"; return 1; }
+		sleep 0.05
+	done
+}

@@ -253,11 +253,13 @@ two_seqs() {	# a CSV stream of two sequences (5 and 3 records, dim 3)
 
 @test "kvae-cat: streams: each record comes out before the input ends" {
 	mkfifo in
-	( printf '1\n2\n'; sleep 2; printf '3\n' ) >in &
+	( printf '1\n2\n'; wait_until 60 test -e go; printf '3\n' ) >in &
 	kvae-cat in >out.csv &
-	sleep 1
+	wait_until 60 eval '[ "$(wc -l <out.csv)" = 2 ]'
 	[ "$(cat out.csv)" = "$(printf '1\n2')" ]
+	touch go
 	wait
+	[ "$(cat out.csv)" = "$(printf '1\n2\n3')" ]
 }
 
 @test "kvae-cat: killed while writing -o: the old file is intact" {
@@ -266,14 +268,15 @@ two_seqs() {	# a CSV stream of two sequences (5 and 3 records, dim 3)
 	seq 1 200000 >big.csv
 	echo precious >out.csv
 	mkfifo in
-	( cat big.csv; sleep 3 ) >in &
+	( cat big.csv; wait_until 60 test -e go ) >in &
 	kvae-cat -f bin -o out.csv in &
 	pid=$!
-	sleep 1
-	[ -n "$(ls -A | grep '^\.out\.csv\.')" ]	# it is writing its temporary file
+	# it is writing its temporary file
+	wait_until 60 eval '[ -n "$(ls -A | grep "^\.out\.csv\.")" ]'
 	kill -KILL $pid
 	wait $pid || true
 	[ "$(cat out.csv)" = precious ]
+	touch go
 	wait
 }
 
