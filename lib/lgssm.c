@@ -434,9 +434,15 @@ lgssm_filter_free(lgssm_filter *f)
 static int
 trace_reserve(lgssm_trace *tr, size_t T, size_t n, kv_err *err)
 {
-	size_t packed = n * (n + 1) / 2;
+	size_t len = tr->means_only ? n * n : n * (n + 1) / 2;
 
+	if (tr->n != n || tr->slot_len != len) {	/* new shape: start over */
+		int means_only = tr->means_only;
+		lgssm_trace_free(tr);
+		tr->means_only = means_only;
+	}
 	tr->n = n;
+	tr->slot_len = len;
 	if (T > tr->cap) {
 		double *mu = realloc(tr->mu_filt, T * n * sizeof *mu);
 		size_t *slot;
@@ -446,34 +452,79 @@ trace_reserve(lgssm_trace *tr, size_t T, size_t n, kv_err *err)
 		if ((slot = realloc(tr->slot, T * sizeof *slot)) == NULL)
 			return kv_errf(err, "out of memory");
 		tr->slot = slot;
+		if (tr->means_only) {
+			if ((mu = realloc(tr->mu_pred, T * n * sizeof *mu)) == NULL)
+				return kv_errf(err, "out of memory");
+			tr->mu_pred = mu;
+		}
 		tr->cap = T;
 	}
 	if (tr->slot_cap == 0) {
-		tr->P_filt = malloc(packed * sizeof *tr->P_filt);
-		if (tr->P_filt == NULL)
+		tr->slots = malloc(len * sizeof *tr->slots);
+		if (tr->slots == NULL)
 			return kv_errf(err, "out of memory");
 		tr->slot_cap = 1;
 	}
+	if (tr->means_only && tr->fac == NULL &&
+	    (tr->fac = malloc(n * n * sizeof *tr->fac)) == NULL)
+		return kv_errf(err, "out of memory");
 	return 0;
 }
 
-/* Room for one more packed covariance, growing geometrically. */
+/* Room for one more slot, growing geometrically. */
 static double *
 trace_new_slot(lgssm_trace *tr, kv_err *err)
 {
-	size_t packed = tr->n * (tr->n + 1) / 2;
-
 	if (tr->nslots == tr->slot_cap) {
 		size_t cap = tr->slot_cap * 2;
-		double *P = realloc(tr->P_filt, cap * packed * sizeof *P);
+		double *P = realloc(tr->slots, cap * tr->slot_len * sizeof *P);
 		if (P == NULL) {
 			kv_errf(err, "out of memory");
 			return NULL;
 		}
-		tr->P_filt = P;
+		tr->slots = P;
 		tr->slot_cap = cap;
 	}
-	return tr->P_filt + tr->nslots++ * packed;
+	return tr->slots + tr->nslots++ * tr->slot_len;
+}
+
+/* The smoother gain of the record just filtered, L^T = P_pred^{-1}
+ * (A P_filt), from the filter's prediction (f->P_pred) and A P_filt
+ * (left in f->w->tmp by lgssm_predict), into Lt (n, n). -1 when P_pred
+ * is not positive definite. */
+static int
+forward_gain(lgssm_filter *f, double *fac, double *Lt, kv_err *err)
+{
+	size_t n = f->m->n, bad;
+
+	memcpy(fac, f->P_pred, n * n * sizeof *fac);
+	if ((bad = dmat_chol(fac, n)) != 0)
+		return kv_errf(err, "predicted covariance is not positive "
+		    "definite (pivot %zu)", bad);
+	memcpy(Lt, f->w->tmp, n * n * sizeof *Lt);
+	dmat_chol_solve(fac, n, Lt, n);
+	return 0;
+}
+
+/* Keep record t's slot: P_filt packed, or its gain (none for the last
+ * record, which needs none). */
+static int
+trace_keep_cov(lgssm_filter *f, lgssm_trace *tr, size_t t, kv_err *err)
+{
+	size_t n = f->m->n;
+	double *slot;
+
+	if (f->cov_changed || tr->nslots == 0) {
+		if ((slot = trace_new_slot(tr, err)) == NULL)
+			return -1;
+		if (!tr->means_only)
+			dmat_pack(slot, f->P_filt, n);
+		else if (t + 1 < tr->T && forward_gain(f, tr->fac, slot,
+		    err) != 0)
+			return kv_err_prefix(err, "record %zu", t + 2);
+	}
+	tr->slot[t] = tr->nslots - 1;
+	return 0;
 }
 
 int
@@ -492,13 +543,11 @@ lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
 		    err) != 0)
 			return kv_err_prefix(err, "record %zu", t + 1);
 		memcpy(tr->mu_filt + t * n, f->mu_filt, n * sizeof *f->mu_filt);
-		if (f->cov_changed || tr->nslots == 0) {
-			double *slot = trace_new_slot(tr, err);
-			if (slot == NULL)
-				return -1;
-			dmat_pack(slot, f->P_filt, n);
-		}
-		tr->slot[t] = tr->nslots - 1;
+		if (tr->means_only)
+			memcpy(tr->mu_pred + t * n, f->mu_pred,
+			    n * sizeof *f->mu_pred);
+		if (trace_keep_cov(f, tr, t, err) != 0)
+			return -1;
 	}
 	tr->loglik = f->loglik;
 	return 0;
@@ -508,8 +557,10 @@ void
 lgssm_trace_free(lgssm_trace *tr)
 {
 	free(tr->mu_filt);
+	free(tr->mu_pred);
 	free(tr->slot);
-	free(tr->P_filt);
+	free(tr->slots);
+	free(tr->fac);
 	memset(tr, 0, sizeof *tr);
 }
 
@@ -624,6 +675,41 @@ smoother_mean_step(const lgssm *m, struct smoother *s, const double *mu_f)
 		s->mu_s1[i] += mu_f[i];
 }
 
+/* The smoother of a means_only trace: mu_smooth_t = mu_filt_t +
+ * L_t (mu_smooth_{t+1} - mu_pred_{t+1}) with the stored L_t^T. */
+static int
+smooth_means(const lgssm_trace *tr, lgssm_visit visit, void *ctx,
+	kv_err *err)
+{
+	size_t n = tr->n, T = tr->T;
+	double *b = malloc(3 * n * sizeof *b), *mu_s, *mu_s1, *d;
+	int rc;
+
+	if (b == NULL)
+		return kv_errf(err, "out of memory");
+	mu_s = b;
+	mu_s1 = b + n;
+	d = b + 2 * n;
+	memcpy(mu_s1, tr->mu_filt + (T - 1) * n, n * sizeof *mu_s1);
+	rc = visit(ctx, T - 1, mu_s1, NULL, NULL);
+	for (size_t t = T - 1; rc == 0 && t-- > 0;) {
+		const double *Lt = tr->slots + tr->slot[t] * tr->slot_len;
+		const double *mu_f = tr->mu_filt + t * n;
+		const double *mu_p = tr->mu_pred + t * n;
+		double *tmp;
+
+		for (size_t i = 0; i < n; i++)
+			d[i] = mu_s1[i] - mu_p[i];
+		dmat_mv(mu_s, Lt, d, n, n, 1);
+		for (size_t i = 0; i < n; i++)
+			mu_s[i] += mu_f[i];
+		tmp = mu_s; mu_s = mu_s1; mu_s1 = tmp;
+		rc = visit(ctx, t, mu_s1, NULL, NULL);
+	}
+	free(b);
+	return rc;
+}
+
 int
 lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	void *ctx, int cross, kv_err *err)
@@ -635,16 +721,19 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 
 	if (T == 0)
 		return 0;
+	if (tr->means_only)
+		return cross ? kv_errf(err, "a means-only trace has no "
+		    "cross-covariances") : smooth_means(tr, visit, ctx, err);
 	if (smoother_alloc(&s, n, err) != 0)
 		return -1;
 	memcpy(s.mu_s1, tr->mu_filt + (T - 1) * n, n * sizeof *s.mu_s1);
-	dmat_unpack(s.P_s1, tr->P_filt + tr->slot[T - 1] * packed, n);
+	dmat_unpack(s.P_s1, tr->slots + tr->slot[T - 1] * packed, n);
 	rc = visit(ctx, T - 1, s.mu_s1, s.P_s1, NULL);
 	for (size_t t = T - 1; rc == 0 && t-- > 0;) {
 		/* Steady-state records share P_filt, hence P_pred and L;
 		 * once P_smooth stops changing too, only the means move. */
 		if (tr->slot[t] != gain_slot) {
-			dmat_unpack(s.P_f, tr->P_filt + tr->slot[t] * packed, n);
+			dmat_unpack(s.P_f, tr->slots + tr->slot[t] * packed, n);
 			if (smoother_gain(m, &s, err) != 0) {
 				rc = kv_err_prefix(err, "record %zu", t + 2);
 				break;
