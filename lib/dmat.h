@@ -56,6 +56,14 @@ void dmat_symmetrise(double *A, size_t n);
 void dmat_pack(double *packed, const double *A, size_t n);
 void dmat_unpack(double *A, const double *packed, size_t n);
 
+/* Solve (L L^T) x = b in place, b (n), with L packed as dmat_pack
+ * packs the factor from dmat_chol. */
+void dmat_packed_chol_solve(const double *Lp, size_t n, double *b);
+
+/* y (n) = S x for a symmetric S packed as dmat_pack packs it. */
+void dmat_packed_symv(double *y, const double *Sp, const double *x,
+	size_t n);
+
 /* Set A (n, n) to the identity. */
 void dmat_eye(double *A, size_t n);
 

@@ -431,69 +431,43 @@ lgssm_filter_free(lgssm_filter *f)
 	memset(f, 0, sizeof *f);
 }
 
+/* Room for T records, and as many slots (pages of slots that the
+ * steady state leaves unused are never touched). Earlier contents are
+ * not kept. */
 static int
 trace_reserve(lgssm_trace *tr, size_t T, size_t n, kv_err *err)
 {
-	size_t len = tr->means_only ? n * n : n * (n + 1) / 2;
+	size_t len = (tr->means_only ? 2 : 1) * n * (n + 1) / 2;
 
-	if (tr->n != n || tr->slot_len != len) {	/* new shape: start over */
+	if (tr->n != n || tr->slot_len != len || T > tr->cap) {
 		int means_only = tr->means_only;
 		lgssm_trace_free(tr);
 		tr->means_only = means_only;
-	}
-	tr->n = n;
-	tr->slot_len = len;
-	if (T > tr->cap) {
-		double *mu = realloc(tr->mu_filt, T * n * sizeof *mu);
-		size_t *slot;
-		if (mu == NULL)
+		tr->n = n;
+		tr->slot_len = len;
+		tr->mu_filt = malloc(T * n * sizeof *tr->mu_filt);
+		tr->slot = malloc(T * sizeof *tr->slot);
+		tr->slots = malloc(T * len * sizeof *tr->slots);
+		tr->fac = malloc(n * n * sizeof *tr->fac);
+		if (means_only)
+			tr->mu_pred = malloc(T * n * sizeof *tr->mu_pred);
+		if (tr->mu_filt == NULL || tr->slot == NULL || tr->slots ==
+		    NULL || tr->fac == NULL || (means_only && tr->mu_pred ==
+		    NULL)) {
+			lgssm_trace_free(tr);
+			tr->means_only = means_only;
 			return kv_errf(err, "out of memory");
-		tr->mu_filt = mu;
-		if ((slot = realloc(tr->slot, T * sizeof *slot)) == NULL)
-			return kv_errf(err, "out of memory");
-		tr->slot = slot;
-		if (tr->means_only) {
-			if ((mu = realloc(tr->mu_pred, T * n * sizeof *mu)) == NULL)
-				return kv_errf(err, "out of memory");
-			tr->mu_pred = mu;
 		}
 		tr->cap = T;
 	}
-	if (tr->slot_cap == 0) {
-		tr->slots = malloc(len * sizeof *tr->slots);
-		if (tr->slots == NULL)
-			return kv_errf(err, "out of memory");
-		tr->slot_cap = 1;
-	}
-	if (tr->means_only && tr->fac == NULL &&
-	    (tr->fac = malloc(n * n * sizeof *tr->fac)) == NULL)
-		return kv_errf(err, "out of memory");
 	return 0;
 }
 
-/* Room for one more slot, growing geometrically. */
-static double *
-trace_new_slot(lgssm_trace *tr, kv_err *err)
-{
-	if (tr->nslots == tr->slot_cap) {
-		size_t cap = tr->slot_cap * 2;
-		double *P = realloc(tr->slots, cap * tr->slot_len * sizeof *P);
-		if (P == NULL) {
-			kv_errf(err, "out of memory");
-			return NULL;
-		}
-		tr->slots = P;
-		tr->slot_cap = cap;
-	}
-	return tr->slots + tr->nslots++ * tr->slot_len;
-}
-
-/* The smoother gain of the record just filtered, L^T = P_pred^{-1}
- * (A P_filt), from the filter's prediction (f->P_pred) and A P_filt
- * (left in f->w->tmp by lgssm_predict), into Lt (n, n). -1 when P_pred
- * is not positive definite. */
+/* The factor of the record's prediction P_pred = A P_filt A^T + Q (the
+ * filter's f->P_pred), packed into Lp: with P_filt it gives the smoother
+ * gain. -1 when P_pred is not positive definite. */
 static int
-forward_gain(lgssm_filter *f, double *fac, double *Lt, kv_err *err)
+forward_factor(lgssm_filter *f, double *fac, double *Lp, kv_err *err)
 {
 	size_t n = f->m->n, bad;
 
@@ -501,26 +475,23 @@ forward_gain(lgssm_filter *f, double *fac, double *Lt, kv_err *err)
 	if ((bad = dmat_chol(fac, n)) != 0)
 		return kv_errf(err, "predicted covariance is not positive "
 		    "definite (pivot %zu)", bad);
-	memcpy(Lt, f->w->tmp, n * n * sizeof *Lt);
-	dmat_chol_solve(fac, n, Lt, n);
+	dmat_pack(Lp, fac, n);
 	return 0;
 }
 
-/* Keep record t's slot: P_filt packed, or its gain (none for the last
- * record, which needs none). */
+/* Keep record t's slot: P_filt packed and, for a means-only trace, the
+ * factor of the next prediction (none after the last record). */
 static int
 trace_keep_cov(lgssm_filter *f, lgssm_trace *tr, size_t t, kv_err *err)
 {
-	size_t n = f->m->n;
+	size_t n = f->m->n, packed = n * (n + 1) / 2;
 	double *slot;
 
 	if (f->cov_changed || tr->nslots == 0) {
-		if ((slot = trace_new_slot(tr, err)) == NULL)
-			return -1;
-		if (!tr->means_only)
-			dmat_pack(slot, f->P_filt, n);
-		else if (t + 1 < tr->T && forward_gain(f, tr->fac, slot,
-		    err) != 0)
+		slot = tr->slots + tr->nslots++ * tr->slot_len;
+		dmat_pack(slot, f->P_filt, n);
+		if (tr->means_only && t + 1 < tr->T && forward_factor(f,
+		    tr->fac, slot + packed, err) != 0)
 			return kv_err_prefix(err, "record %zu", t + 2);
 	}
 	tr->slot[t] = tr->nslots - 1;
@@ -676,12 +647,14 @@ smoother_mean_step(const lgssm *m, struct smoother *s, const double *mu_f)
 }
 
 /* The smoother of a means_only trace: mu_smooth_t = mu_filt_t +
- * L_t (mu_smooth_{t+1} - mu_pred_{t+1}) with the stored L_t^T. */
+ * L_t (mu_smooth_{t+1} - mu_pred_{t+1}), applying L_t = P_filt_t A^T
+ * P_pred_{t+1}^{-1} to the vector alone: a solve with the stored
+ * factor, A^T, and the stored P_filt_t, O(n^2). */
 static int
-smooth_means(const lgssm_trace *tr, lgssm_visit visit, void *ctx,
-	kv_err *err)
+smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
+	void *ctx, kv_err *err)
 {
-	size_t n = tr->n, T = tr->T;
+	size_t n = tr->n, T = tr->T, packed = n * (n + 1) / 2;
 	double *b = malloc(3 * n * sizeof *b), *mu_s, *mu_s1, *d;
 	int rc;
 
@@ -693,14 +666,16 @@ smooth_means(const lgssm_trace *tr, lgssm_visit visit, void *ctx,
 	memcpy(mu_s1, tr->mu_filt + (T - 1) * n, n * sizeof *mu_s1);
 	rc = visit(ctx, T - 1, mu_s1, NULL, NULL);
 	for (size_t t = T - 1; rc == 0 && t-- > 0;) {
-		const double *Lt = tr->slots + tr->slot[t] * tr->slot_len;
+		const double *P_f = tr->slots + tr->slot[t] * tr->slot_len;
 		const double *mu_f = tr->mu_filt + t * n;
 		const double *mu_p = tr->mu_pred + t * n;
 		double *tmp;
 
 		for (size_t i = 0; i < n; i++)
 			d[i] = mu_s1[i] - mu_p[i];
-		dmat_mv(mu_s, Lt, d, n, n, 1);
+		dmat_packed_chol_solve(P_f + packed, n, d);
+		dmat_mv(mu_s1, m->A, d, n, n, 1);	/* mu_s1 is done with */
+		dmat_packed_symv(mu_s, P_f, mu_s1, n);
 		for (size_t i = 0; i < n; i++)
 			mu_s[i] += mu_f[i];
 		tmp = mu_s; mu_s = mu_s1; mu_s1 = tmp;
@@ -714,7 +689,7 @@ int
 lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	void *ctx, int cross, kv_err *err)
 {
-	size_t n = m->n, T = tr->T, packed = n * (n + 1) / 2;
+	size_t n = m->n, T = tr->T;
 	size_t gain_slot = (size_t)-1;
 	struct smoother s = { 0 };
 	int rc = 0, cov_steady = 0;
@@ -723,17 +698,17 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 		return 0;
 	if (tr->means_only)
 		return cross ? kv_errf(err, "a means-only trace has no "
-		    "cross-covariances") : smooth_means(tr, visit, ctx, err);
+		    "cross-covariances") : smooth_means(m, tr, visit, ctx, err);
 	if (smoother_alloc(&s, n, err) != 0)
 		return -1;
 	memcpy(s.mu_s1, tr->mu_filt + (T - 1) * n, n * sizeof *s.mu_s1);
-	dmat_unpack(s.P_s1, tr->slots + tr->slot[T - 1] * packed, n);
+	dmat_unpack(s.P_s1, tr->slots + tr->slot[T - 1] * tr->slot_len, n);
 	rc = visit(ctx, T - 1, s.mu_s1, s.P_s1, NULL);
 	for (size_t t = T - 1; rc == 0 && t-- > 0;) {
 		/* Steady-state records share P_filt, hence P_pred and L;
 		 * once P_smooth stops changing too, only the means move. */
 		if (tr->slot[t] != gain_slot) {
-			dmat_unpack(s.P_f, tr->slots + tr->slot[t] * packed, n);
+			dmat_unpack(s.P_f, tr->slots + tr->slot[t] * tr->slot_len, n);
 			if (smoother_gain(m, &s, err) != 0) {
 				rc = kv_err_prefix(err, "record %zu", t + 2);
 				break;

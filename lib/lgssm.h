@@ -113,12 +113,12 @@ void lgssm_filter_free(lgssm_filter *f);
 
 /* What the forward pass keeps for the backward pass of one sequence:
  * mu_filt per record and, per distinct covariance (steady-state records
- * share one), a slot holding either P_filt packed (n (n+1)/2 doubles;
- * the default) or, when the caller sets means_only before filtering,
- * the smoother gain's transpose L_t^T (n, n) computed in the forward
- * pass from the prediction the filter makes anyway. A means-only trace
- * also keeps mu_pred and gives a smoother of means only: O(n^2) a
- * record backwards instead of O(n^3). */
+ * share one), a slot holding P_filt packed (n (n+1)/2 doubles). When the
+ * caller sets means_only before filtering, each slot also holds the
+ * Cholesky factor of the prediction that follows, P_pred_{t+1} (packed;
+ * the filter computes P_pred anyway), and the trace keeps mu_pred: the
+ * smoother then gives means only, O(n^2) a record backwards instead of
+ * O(n^3). */
 typedef struct lgssm_trace {
 	size_t n, T;
 	int means_only;		/* set by the caller (zeroed: 0) */
@@ -127,7 +127,7 @@ typedef struct lgssm_trace {
 	size_t *slot;		/* (T): which slot record t uses */
 	double *slots;		/* (nslots, slot_len) */
 	size_t nslots, slot_len;
-	size_t cap, slot_cap;
+	size_t cap;		/* room for cap records and as many slots */
 	double *fac;		/* (n, n) scratch: P_pred's Cholesky factor */
 	double loglik;
 } lgssm_trace;

@@ -333,6 +333,19 @@ struct keep_all {
 };
 
 static int
+keep_means(void *ctx, size_t t, const double *mu, const double *P,
+	const double *P_cross)
+{
+	struct keep_all *k = ctx;
+
+	(void)P_cross;
+	if (P != NULL)
+		return -1;	/* a means-only smoother gives no covariance */
+	memcpy(k->mu + t * k->n, mu, k->n * sizeof *mu);
+	return 0;
+}
+
+static int
 keep_all(void *ctx, size_t t, const double *mu, const double *P,
 	const double *P_cross)
 {
@@ -519,6 +532,57 @@ test_sample(void)
 	gsl_rng_free(rng);
 }
 
+/* The means-only smoother (prediction factors kept by the forward pass,
+ * O(n^2) backward) against the full recursions, with partly and fully
+ * missing records, with and without the steady state. */
+static void
+test_means_only(void)
+{
+	size_t n = 4, p = 3, T = 900;
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	double *x = malloc(T * p * sizeof *x);
+	lgssm m;
+	lgssm_moments mo;
+	kv_err err;
+
+	gsl_rng_set(rng, 33);
+	random_model(&m, n, p, rng);
+	lgssm_sample(&m, rng, T, NULL, x, &err);
+	for (size_t t = 0; t < T; t += 7)
+		x[t * p + t % p] = NAN;
+	for (size_t i = 0; i < p; i++)
+		x[400 * p + i] = x[(T - 1) * p + i] = NAN;
+	lgssm_smooth_all(&m, x, NULL, T, &mo, &err);
+	for (int steady = 0; steady < 2; steady++) {
+		lgssm_filter f;
+		lgssm_trace tr = { .means_only = 1 };
+		struct keep_all k = { .n = n, .mu = malloc(T * n * sizeof *k.mu) };
+		char name[80];
+		int ok;
+
+		lgssm_filter_init(&f, &m, steady, &err);
+		/* twice: the trace's memory is reused */
+		ok = lgssm_filter_trace(&f, x, NULL, T / 2, &tr, &err) == 0 &&
+		    lgssm_filter_trace(&f, x, NULL, T, &tr, &err) == 0 &&
+		    lgssm_smooth(&m, &tr, keep_means, &k, 0, &err) == 0;
+		snprintf(name, sizeof name, "means-only smoother runs "
+		    "(steady %d)", steady);
+		CHECK(ok, "%s", name);
+		snprintf(name, sizeof name, "means-only smoothed means vs full "
+		    "(steady %d)", steady);
+		CHECK_ARRAY(name, k.mu, mo.mu, T * n, 1e-12, 1e-10);
+		CHECK(lgssm_smooth(&m, &tr, keep_means, &k, 1, &err) != 0,
+		    "a means-only trace refuses cross-covariances");
+		lgssm_trace_free(&tr);
+		lgssm_filter_free(&f);
+		free(k.mu);
+	}
+	lgssm_moments_free(&mo);
+	lgssm_free(&m);
+	free(x);
+	gsl_rng_free(rng);
+}
+
 /* The loop kernels against the obvious product, every transpose, and
  * OpenBLAS against the loops. */
 static void
@@ -563,6 +627,21 @@ test_dmat(void)
 		    "dmat_chol_solve (loops): S (S^-1 B) = B", C1, X, k * n,
 		    1e-12, 1e-12);
 	}
+	{	/* packed solve and symmetric product against the dense ones */
+		double Lp[28], Sp[28], b[7], y[7];
+		dmat_pack(Lp, L, k);
+		dmat_pack(Sp, S, k);
+		memcpy(b, X, sizeof b);
+		dmat_packed_chol_solve(Lp, k, b);
+		memcpy(y, X, sizeof y);
+		dmat_chol_solve(L, k, y, 1);
+		CHECK_ARRAY("dmat_packed_chol_solve vs dmat_chol_solve", b, y,
+		    k, 1e-12, 1e-12);
+		dmat_packed_symv(b, Sp, X, k);
+		dmat_mul_ref(y, S, X, k, k, 1, 0, 0, 1, 0);
+		CHECK_ARRAY("dmat_packed_symv vs the dense product", b, y, k,
+		    1e-13, 1e-13);
+	}
 	S[0] = -1;
 	CHECK(dmat_chol(S, k) == 1, "dmat_chol refuses a negative pivot");
 	gsl_rng_free(rng);
@@ -577,6 +656,7 @@ main(void)
 	test_dense("dense n=4 p=3 T=5 diagonal R", 4, 3, 5, 1, 3);
 	test_random_walk();
 	test_steady_smoother();
+	test_means_only();
 	test_grad();
 	test_sample();
 	return check_done();
