@@ -31,7 +31,8 @@ void dmat_mul_ref(double *C, const double *A, const double *B, size_t m,
  * dmat_mul and dmat_chol_solve. Returns the old value. */
 int dmat_set_blas(int on);
 
-/* y (m) = A (m, n) x (n), or A^T x when ta (then A is (n, m)). */
+/* y (m) = A (m, n) x (n), or A^T x when ta (then A is (n, m)); y must
+ * not alias A or x. */
 void dmat_mv(double *y, const double *A, const double *x, size_t m,
 	size_t n, int ta);
 
@@ -56,8 +57,13 @@ void dmat_symmetrise(double *A, size_t n);
 void dmat_pack(double *packed, const double *A, size_t n);
 void dmat_unpack(double *A, const double *packed, size_t n);
 
-/* Solve (L L^T) x = b in place, b (n), with L packed as dmat_pack
- * packs the factor from dmat_chol. */
+/* A Cholesky factor L (n, n) from dmat_chol packed for
+ * dmat_packed_chol_solve: its lower triangle by rows, n (n+1)/2 doubles,
+ * with each diagonal entry replaced by its reciprocal (a solve then
+ * multiplies: no chain of divisions). */
+void dmat_pack_factor(double *packed, const double *L, size_t n);
+
+/* Solve (L L^T) x = b in place, b (n), L from dmat_pack_factor. */
 void dmat_packed_chol_solve(const double *Lp, size_t n, double *b);
 
 /* y (n) = S x for a symmetric S packed as dmat_pack packs it. */

@@ -120,7 +120,7 @@ struct lgssm_work {
 	size_t n, p;
 	size_t *obs;		/* (p) indices of observed components */
 	double *Cp;		/* (k, n) observed rows of C */
-	double *Rp;		/* (k, k) observed block of R */
+	double *Rp;		/* (k, k) observed block of R, then S */
 	double *e;		/* (k) innovation */
 	double *v;		/* (k) */
 	double *PCt;		/* (n, k) P_pred Cp^T */
@@ -139,7 +139,7 @@ lgssm_work *
 lgssm_work_alloc(size_t n, size_t p, kv_err *err)
 {
 	lgssm_work *w = calloc(1, sizeof *w);
-	size_t total = 2 * p * n + 2 * p * p + 2 * p + 4 * n * p + 2 * n * n;
+	size_t total = 2 * p * n + 2 * p * p + 2 * p + 3 * n * p + 2 * n * n;
 	double *b;
 
 	if (w == NULL || (w->obs = malloc(p * sizeof *w->obs)) == NULL ||
@@ -222,11 +222,12 @@ lgssm_update(const lgssm *m, const double *x, const double *rvar,
 	dmat_mv(w->e, w->Cp, mu_pred, k, n, 0);
 	for (size_t r = 0; r < k; r++)
 		w->e[r] = x[w->obs[r]] - w->e[r];
-	/* S = C_o P_pred C_o^T + R_oo, factored S = L_S L_S^T */
+	/* S = C_o P_pred C_o^T + R_oo, factored S = L_S L_S^T (the
+	 * unfactored S stays in Rp for the Joseph form below) */
 	dmat_mul(w->PCt, P_pred, w->Cp, n, n, k, 0, 1, 1, 0);
+	dmat_mul(w->Rp, w->Cp, w->PCt, k, n, k, 0, 0, 1, 1);
+	dmat_symmetrise(w->Rp, k);
 	memcpy(w->S, w->Rp, k * k * sizeof *w->S);
-	dmat_mul(w->S, w->Cp, w->PCt, k, n, k, 0, 0, 1, 1);
-	dmat_symmetrise(w->S, k);
 	if ((bad = dmat_chol(w->S, k)) != 0)
 		return kv_errf(err, "innovation covariance is not positive "
 		    "definite (pivot %zu)", bad);
@@ -249,11 +250,14 @@ lgssm_update(const lgssm *m, const double *x, const double *rvar,
 	if (nobs != NULL)
 		*nobs += k;
 	/* Joseph form: P_filt = (I - K C_o) P_pred (I - K C_o)^T + K R_oo K^T
-	 * = M + (K R_oo - M C_o^T) K^T with M = P_pred - K (P_pred C_o^T)^T */
+	 * = M + (K R_oo - M C_o^T) K^T with M = P_pred - K (P_pred C_o^T)^T;
+	 * as M C_o^T = P_pred C_o^T - K (S - R_oo) for any K, the bracket is
+	 * D = K S - P_pred C_o^T, which saves the product M C_o^T and keeps
+	 * the form exact for any gain (first-order errors in K cancel). */
 	memcpy(w->M, P_pred, n * n * sizeof *w->M);
 	dmat_mul(w->M, w->K, w->PCt, n, k, n, 0, 1, -1, 1);
-	dmat_mul(w->D, w->K, w->Rp, n, k, k, 0, 0, 1, 0);
-	dmat_mul(w->D, w->M, w->Cp, n, n, k, 0, 1, -1, 1);
+	memcpy(w->D, w->PCt, n * k * sizeof *w->D);
+	dmat_mul(w->D, w->K, w->Rp, n, k, k, 0, 0, 1, -1);
 	memcpy(P_filt, w->M, n * n * sizeof *P_filt);
 	dmat_mul(P_filt, w->D, w->K, n, k, n, 0, 1, 1, 1);
 	dmat_symmetrise(P_filt, n);
@@ -475,7 +479,7 @@ forward_factor(lgssm_filter *f, double *fac, double *Lp, kv_err *err)
 	if ((bad = dmat_chol(fac, n)) != 0)
 		return kv_errf(err, "predicted covariance is not positive "
 		    "definite (pivot %zu)", bad);
-	dmat_pack(Lp, fac, n);
+	dmat_pack_factor(Lp, fac, n);
 	return 0;
 }
 

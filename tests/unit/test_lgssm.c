@@ -629,7 +629,7 @@ test_dmat(void)
 	}
 	{	/* packed solve and symmetric product against the dense ones */
 		double Lp[28], Sp[28], b[7], y[7];
-		dmat_pack(Lp, L, k);
+		dmat_pack_factor(Lp, L, k);
 		dmat_pack(Sp, S, k);
 		memcpy(b, X, sizeof b);
 		dmat_packed_chol_solve(Lp, k, b);
