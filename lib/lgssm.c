@@ -453,11 +453,8 @@ trace_reserve(lgssm_trace *tr, size_t T, size_t n, kv_err *err)
 		tr->slot = malloc(T * sizeof *tr->slot);
 		tr->slots = malloc(T * len * sizeof *tr->slots);
 		tr->fac = malloc(n * n * sizeof *tr->fac);
-		if (means_only)
-			tr->mu_pred = malloc(T * n * sizeof *tr->mu_pred);
 		if (tr->mu_filt == NULL || tr->slot == NULL || tr->slots ==
-		    NULL || tr->fac == NULL || (means_only && tr->mu_pred ==
-		    NULL)) {
+		    NULL || tr->fac == NULL) {
 			lgssm_trace_free(tr);
 			tr->means_only = means_only;
 			return kv_errf(err, "out of memory");
@@ -518,9 +515,6 @@ lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
 		    err) != 0)
 			return kv_err_prefix(err, "record %zu", t + 1);
 		memcpy(tr->mu_filt + t * n, f->mu_filt, n * sizeof *f->mu_filt);
-		if (tr->means_only)
-			memcpy(tr->mu_pred + t * n, f->mu_pred,
-			    n * sizeof *f->mu_pred);
 		if (trace_keep_cov(f, tr, t, err) != 0)
 			return -1;
 	}
@@ -532,7 +526,6 @@ void
 lgssm_trace_free(lgssm_trace *tr)
 {
 	free(tr->mu_filt);
-	free(tr->mu_pred);
 	free(tr->slot);
 	free(tr->slots);
 	free(tr->fac);
@@ -660,6 +653,8 @@ smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 {
 	size_t n = tr->n, T = tr->T, packed = n * (n + 1) / 2;
 	double *b = malloc(3 * n * sizeof *b), *mu_s, *mu_s1, *d;
+	/* mu_pred is recomputed as the filter computed it (bit for bit):
+	 * cheaper than keeping it in memory */
 	int rc;
 
 	if (b == NULL)
@@ -672,11 +667,11 @@ smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	for (size_t t = T - 1; rc == 0 && t-- > 0;) {
 		const double *P_f = tr->slots + tr->slot[t] * tr->slot_len;
 		const double *mu_f = tr->mu_filt + t * n;
-		const double *mu_p = tr->mu_pred + t * n;
 		double *tmp;
 
+		dmat_mv(d, m->A, mu_f, n, n, 0);	/* mu_pred_{t+1} */
 		for (size_t i = 0; i < n; i++)
-			d[i] = mu_s1[i] - mu_p[i];
+			d[i] = mu_s1[i] - d[i];
 		dmat_packed_chol_solve(P_f + packed, n, d);
 		dmat_mv(mu_s1, m->A, d, n, n, 1);	/* mu_s1 is done with */
 		dmat_packed_symv(mu_s, P_f, mu_s1, n);

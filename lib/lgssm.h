@@ -116,14 +116,12 @@ void lgssm_filter_free(lgssm_filter *f);
  * share one), a slot holding P_filt packed (n (n+1)/2 doubles). When the
  * caller sets means_only before filtering, each slot also holds the
  * Cholesky factor of the prediction that follows, P_pred_{t+1} (packed;
- * the filter computes P_pred anyway), and the trace keeps mu_pred: the
- * smoother then gives means only, O(n^2) a record backwards instead of
- * O(n^3). */
+ * the filter computes P_pred anyway): the smoother then gives means
+ * only, O(n^2) a record backwards instead of O(n^3). */
 typedef struct lgssm_trace {
 	size_t n, T;
 	int means_only;		/* set by the caller (zeroed: 0) */
 	double *mu_filt;	/* (T, n) */
-	double *mu_pred;	/* (T, n) means_only: mu_{t+1|t} = A mu_filt_t */
 	size_t *slot;		/* (T): which slot record t uses */
 	double *slots;		/* (nslots, slot_len) */
 	size_t nslots, slot_len;
