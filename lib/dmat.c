@@ -222,16 +222,10 @@ dmat_mv(double *restrict y, const double *restrict A,
 		mv_body(y, A, x, m, n, ta);
 }
 
-/* LAPACK's Cholesky, from OpenBLAS (blocked, its own kernels). */
-void dpotrf_(const char *uplo, const int *n, double *A, const int *lda,
-	int *info);
-
-/* The loops below are latency-bound dot products; from this size on
- * OpenBLAS's dpotrf is faster (measured at n = 16, 32). */
-#define DMAT_POTRF_MIN 12
-
+/* Cholesky by dot products (left-looking), for tiny n where vector code
+ * only adds overhead. */
 static size_t
-chol_loops(double *A, size_t n)
+chol_dots(double *A, size_t n)
 {
 	for (size_t j = 0; j < n; j++) {
 		const double *aj = A + j * n;
@@ -255,21 +249,47 @@ chol_loops(double *A, size_t n)
 	return 0;
 }
 
+/* Cholesky by rank-one updates (right-looking) on the upper triangle,
+ * where in row-major storage every update runs along a contiguous row
+ * and vectorises (the dot products above are latency-bound from n of
+ * about 8 on): U^T U = A with U = L^T, then L is U transposed. */
+CLONES static size_t
+chol_rows(double *restrict A, size_t n)
+{
+	for (size_t i = 0; i < n; i++)	/* the lower triangle is the input */
+		for (size_t j = 0; j < i; j++)
+			A[j * n + i] = A[i * n + j];
+	for (size_t j = 0; j < n; j++) {
+		double *uj = A + j * n;
+		double d = uj[j];
+		if (!(d > 0) || !isfinite(d))
+			return j + 1;
+		d = sqrt(d);
+		uj[j] = d;
+		for (size_t l = j + 1; l < n; l++)
+			uj[l] /= d;
+		for (size_t i = j + 1; i < n; i++) {
+			double *ai = A + i * n;
+			double u = uj[i];
+#pragma omp simd
+			for (size_t l = i; l < n; l++)
+				ai[l] -= u * uj[l];
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++) {
+			A[i * n + j] = A[j * n + i];
+			A[j * n + i] = 0;
+		}
+	return 0;
+}
+
+#define DMAT_CHOL_ROWS_MIN 12	/* n from which chol_rows is faster */
+
 size_t
 dmat_chol(double *A, size_t n)
 {
-	int nn = (int)n, info = 0;
-
-	if (use_blas == 0 || (use_blas < 0 && n < DMAT_POTRF_MIN))
-		return chol_loops(A, n);
-	/* row-major lower L L^T is column-major upper U^T U with U = L^T */
-	dpotrf_("U", &nn, A, &nn, &info);
-	if (info != 0)
-		return (size_t)info;
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n; j++)
-			A[i * n + j] = 0;
-	return 0;
+	return n < DMAT_CHOL_ROWS_MIN ? chol_dots(A, n) : chol_rows(A, n);
 }
 
 CLONES static void

@@ -39,7 +39,7 @@ void dmat_mv(double *y, const double *A, const double *x, size_t m,
 /* In place Cholesky A (n, n) = L L^T; the lower triangle gets L, the
  * upper triangle is zeroed. Returns 0, or the 1-based index of the
  * first pivot that is not positive (A not positive definite). */
-size_t dmat_chol(double *A, size_t n);
+size_t dmat_chol(double *A, size_t n);	/* reads the lower triangle */
 
 /* Solve (L L^T) X = B for X in place, B (n, m); L from dmat_chol. */
 void dmat_chol_solve(const double *L, size_t n, double *B, size_t m);

@@ -647,10 +647,59 @@ test_dmat(void)
 	gsl_rng_free(rng);
 }
 
+/* The size-specialised paths: products whose rows are 2, 4 or 8 long,
+ * the matrix-vector product at those sizes, and the row-update Cholesky
+ * used from n = 12 on, against the obvious versions. */
+static void
+test_dmat_sizes(void)
+{
+	static const size_t sizes[] = { 2, 4, 8, 20, 32 };
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	double A[1024], B[1024], C1[1024], C2[1024], S[1024], L[1024];
+	char name[96];
+
+	for (size_t i = 0; i < 1024; i++) {
+		A[i] = gsl_ran_gaussian(rng, 1.0);
+		B[i] = gsl_ran_gaussian(rng, 1.0);
+	}
+	for (size_t a = 0; a < 5; a++) {
+		size_t n = sizes[a], m = 3, k = 5;
+		dmat_set_blas(0);
+		dmat_mul(C1, A, B, m, k, n, 0, 0, 1.5, 0);
+		dmat_set_blas(-1);
+		dmat_mul_ref(C2, A, B, m, k, n, 0, 0, 1.5, 0);
+		snprintf(name, sizeof name, "dmat_mul loops, rows of %zu", n);
+		CHECK_ARRAY(name, C1, C2, m * n, 1e-13, 1e-13);
+		for (int ta = 0; ta < 2; ta++) {
+			dmat_mv(C1, A, B, n, k, ta);
+			dmat_mul_ref(C2, A, B, n, k, 1, ta, 0, 1, 0);
+			snprintf(name, sizeof name, "dmat_mv %zu x %zu ta=%d", n,
+			    k, ta);
+			CHECK_ARRAY(name, C1, C2, n, 1e-13, 1e-13);
+		}
+		random_spd(S, n, rng, 1.0);
+		memcpy(L, S, n * n * sizeof *L);
+		CHECK(dmat_chol(L, n) == 0, "dmat_chol n=%zu", n);
+		dmat_mul_ref(C1, L, L, n, n, n, 0, 1, 1, 0);
+		snprintf(name, sizeof name, "dmat_chol n=%zu: L L^T = S", n);
+		CHECK_ARRAY(name, C1, S, n * n, 1e-12, 1e-12);
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++)
+				if (L[i * n + j] != 0)
+					CHECK(0, "dmat_chol n=%zu leaves L[%zu][%zu]",
+					    n, i, j);
+		S[(n - 1) * n + n - 1] = -1;
+		CHECK(dmat_chol(S, n) == n, "dmat_chol n=%zu refuses a "
+		    "negative last pivot", n);
+	}
+	gsl_rng_free(rng);
+}
+
 int
 main(void)
 {
 	test_dmat();
+	test_dmat_sizes();
 	test_dense("dense n=3 p=2 T=6 full R", 3, 2, 6, 0, 1);
 	test_dense("dense n=2 p=3 T=7 full R", 2, 3, 7, 0, 2);
 	test_dense("dense n=4 p=3 T=5 diagonal R", 4, 3, 5, 1, 3);
