@@ -120,7 +120,7 @@ struct lgssm_work {
 	size_t n, p;
 	size_t *obs;		/* (p) indices of observed components */
 	double *Cp;		/* (k, n) observed rows of C */
-	double *Rp;		/* (k, k) observed block of R, then S */
+	double *Rp;		/* (k, k) observed block of R */
 	double *e;		/* (k) innovation */
 	double *v;		/* (k) */
 	double *PCt;		/* (n, k) P_pred Cp^T */
@@ -222,12 +222,11 @@ lgssm_update(const lgssm *m, const double *x, const double *rvar,
 	dmat_mv(w->e, w->Cp, mu_pred, k, n, 0);
 	for (size_t r = 0; r < k; r++)
 		w->e[r] = x[w->obs[r]] - w->e[r];
-	/* S = C_o P_pred C_o^T + R_oo, factored S = L_S L_S^T (the
-	 * unfactored S stays in Rp for the Joseph form below) */
+	/* S = C_o P_pred C_o^T + R_oo, factored S = L_S L_S^T */
 	dmat_mul(w->PCt, P_pred, w->Cp, n, n, k, 0, 1, 1, 0);
-	dmat_mul(w->Rp, w->Cp, w->PCt, k, n, k, 0, 0, 1, 1);
-	dmat_symmetrise(w->Rp, k);
 	memcpy(w->S, w->Rp, k * k * sizeof *w->S);
+	dmat_mul(w->S, w->Cp, w->PCt, k, n, k, 0, 0, 1, 1);
+	dmat_symmetrise(w->S, k);
 	if ((bad = dmat_chol(w->S, k)) != 0)
 		return kv_errf(err, "innovation covariance is not positive "
 		    "definite (pivot %zu)", bad);
@@ -250,14 +249,14 @@ lgssm_update(const lgssm *m, const double *x, const double *rvar,
 	if (nobs != NULL)
 		*nobs += k;
 	/* Joseph form: P_filt = (I - K C_o) P_pred (I - K C_o)^T + K R_oo K^T
-	 * = M + (K R_oo - M C_o^T) K^T with M = P_pred - K (P_pred C_o^T)^T;
-	 * as M C_o^T = P_pred C_o^T - K (S - R_oo) for any K, the bracket is
-	 * D = K S - P_pred C_o^T, which saves the product M C_o^T and keeps
-	 * the form exact for any gain (first-order errors in K cancel). */
+	 * = M + (K R_oo - M C_o^T) K^T with M = P_pred - K (P_pred C_o^T)^T.
+	 * (The bracket equals K S - P_pred C_o^T for any K, one product
+	 * cheaper, but that difference of two large terms loses the digits
+	 * a diffuse prior needs: kept as it is.) */
 	memcpy(w->M, P_pred, n * n * sizeof *w->M);
 	dmat_mul(w->M, w->K, w->PCt, n, k, n, 0, 1, -1, 1);
-	memcpy(w->D, w->PCt, n * k * sizeof *w->D);
-	dmat_mul(w->D, w->K, w->Rp, n, k, k, 0, 0, 1, -1);
+	dmat_mul(w->D, w->K, w->Rp, n, k, k, 0, 0, 1, 0);
+	dmat_mul(w->D, w->M, w->Cp, n, n, k, 0, 1, -1, 1);
 	memcpy(P_filt, w->M, n * n * sizeof *P_filt);
 	dmat_mul(P_filt, w->D, w->K, n, k, n, 0, 1, 1, 1);
 	dmat_symmetrise(P_filt, n);
