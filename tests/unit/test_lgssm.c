@@ -357,24 +357,36 @@ keep_all(void *ctx, size_t t, const double *mu, const double *P,
 	return 0;
 }
 
+/* A random model m (n, p) and T records drawn from it (returned, to
+ * free), from the generator seeded with seed. */
+static double *
+sampled(lgssm *m, size_t n, size_t p, size_t T, unsigned long seed)
+{
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	double *x = malloc(T * p * sizeof *x);
+	kv_err err;
+
+	gsl_rng_set(rng, seed);
+	random_model(m, n, p, rng);
+	lgssm_sample(m, rng, T, NULL, x, &err);
+	gsl_rng_free(rng);
+	return x;
+}
+
 /* The steady-state trace (shared covariances, means-only smoother steps
  * once converged) against the full recursions. */
 static void
 test_steady_smoother(void)
 {
 	size_t n = 3, p = 2, T = 1500;
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	double *x = malloc(T * p * sizeof *x);
 	lgssm m;
+	double *x = sampled(&m, n, p, T, 21);
 	lgssm_filter f;
 	lgssm_trace tr = { 0 };
 	lgssm_moments mo;
 	struct keep_all k = { .n = n };
 	kv_err err;
 
-	gsl_rng_set(rng, 21);
-	random_model(&m, n, p, rng);
-	lgssm_sample(&m, rng, T, NULL, x, &err);
 	x[700 * p] = NAN;	/* leaves and re-enters the steady state */
 	k.mu = malloc(T * n * sizeof *k.mu);
 	k.P = malloc(T * n * n * sizeof *k.P);
@@ -396,7 +408,6 @@ test_steady_smoother(void)
 	free(k.mu);
 	free(k.P);
 	free(x);
-	gsl_rng_free(rng);
 }
 
 static double
@@ -539,15 +550,11 @@ static void
 test_means_only(void)
 {
 	size_t n = 4, p = 3, T = 900;
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	double *x = malloc(T * p * sizeof *x);
 	lgssm m;
+	double *x = sampled(&m, n, p, T, 33);
 	lgssm_moments mo;
 	kv_err err;
 
-	gsl_rng_set(rng, 33);
-	random_model(&m, n, p, rng);
-	lgssm_sample(&m, rng, T, NULL, x, &err);
 	for (size_t t = 0; t < T; t += 7)
 		x[t * p + t % p] = NAN;
 	for (size_t i = 0; i < p; i++)
@@ -580,7 +587,6 @@ test_means_only(void)
 	lgssm_moments_free(&mo);
 	lgssm_free(&m);
 	free(x);
-	gsl_rng_free(rng);
 }
 
 /* The loop kernels against the obvious product, every transpose, and
