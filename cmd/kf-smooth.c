@@ -127,6 +127,9 @@ main(int argc, char **argv)
 	if (kfcli_open(&j.io, &o, path, 0, &err) != 0)
 		cli_fail(&err);
 	j.dout = j.io.layout.dim;
+	/* without --variances only means are wanted: gains from the
+	 * forward pass, an O(n^2) backward pass */
+	j.tr.means_only = !o.variances;
 	if ((j.x = malloc(j.io.m.p * sizeof *j.x)) == NULL ||
 	    reserve(&j, 1, &err) != 0)
 		cli_die("out of memory");

@@ -45,9 +45,12 @@ scale(double *C, size_t mn, double beta)
 			C[i] *= beta;
 }
 
-/* C += alpha A B, A (m, k), B (k, n): i-l-j order, inner loop contiguous. */
-CLONES static void
-mul_nn(double *restrict C, const double *restrict A,
+/* C += alpha A B, A (m, k), B (k, n): i-l-j order, inner loop contiguous.
+ * Inlined into mul_nn with the row length n a constant for the small
+ * sizes of a Kalman filter (2, 4, 8), so that a row is one or two
+ * vector registers and the loop disappears. */
+static inline __attribute__((always_inline)) void
+mul_nn_body(double *restrict C, const double *restrict A,
 	const double *restrict B, size_t m, size_t k, size_t n, double alpha)
 {
 	for (size_t i = 0; i < m; i++) {
@@ -59,6 +62,18 @@ mul_nn(double *restrict C, const double *restrict A,
 			for (size_t j = 0; j < n; j++)
 				c[j] += a * b[j];
 		}
+	}
+}
+
+CLONES static void
+mul_nn(double *restrict C, const double *restrict A,
+	const double *restrict B, size_t m, size_t k, size_t n, double alpha)
+{
+	switch (n) {
+	case 2: mul_nn_body(C, A, B, m, k, 2, alpha); break;
+	case 4: mul_nn_body(C, A, B, m, k, 4, alpha); break;
+	case 8: mul_nn_body(C, A, B, m, k, 8, alpha); break;
+	default: mul_nn_body(C, A, B, m, k, n, alpha); break;
 	}
 }
 
@@ -165,47 +180,116 @@ dmat_mul_ref(double *C, const double *A, const double *B, size_t m,
 		}
 }
 
-void
-dmat_mv(double *y, const double *A, const double *x, size_t m, size_t n,
-	int ta)
+/* dmat_mv's loops, inlined with the short dimension constant for the
+ * small sizes of a Kalman filter (see mul_nn). */
+static inline __attribute__((always_inline)) void
+mv_body(double *restrict y, const double *restrict A,
+	const double *restrict x, size_t m, size_t n, int ta)
 {
-	for (size_t i = 0; i < m; i++)
-		y[i] = 0;
 	if (!ta) {
 		for (size_t i = 0; i < m; i++) {
+			const double *a = A + i * n;
 			double s = 0;
+#pragma omp simd reduction(+:s)
 			for (size_t j = 0; j < n; j++)
-				s += A[i * n + j] * x[j];
+				s += a[j] * x[j];
 			y[i] = s;
 		}
-	} else {
-		for (size_t j = 0; j < n; j++)
-			for (size_t i = 0; i < m; i++)
-				y[i] += A[j * m + i] * x[j];
+		return;
+	}
+	for (size_t i = 0; i < m; i++)
+		y[i] = 0;
+	for (size_t j = 0; j < n; j++) {
+		const double *a = A + j * m;
+		double xj = x[j];
+#pragma omp simd
+		for (size_t i = 0; i < m; i++)
+			y[i] += a[i] * xj;
 	}
 }
 
-size_t
-dmat_chol(double *A, size_t n)
+CLONES void
+dmat_mv(double *restrict y, const double *restrict A,
+	const double *restrict x, size_t m, size_t n, int ta)
+{
+	size_t inner = ta ? m : n;
+
+	if (inner == 2)
+		mv_body(y, A, x, ta ? 2 : m, ta ? n : 2, ta);
+	else if (inner == 4)
+		mv_body(y, A, x, ta ? 4 : m, ta ? n : 4, ta);
+	else
+		mv_body(y, A, x, m, n, ta);
+}
+
+/* Cholesky by dot products (left-looking), for tiny n where vector code
+ * only adds overhead. */
+static size_t
+chol_dots(double *A, size_t n)
 {
 	for (size_t j = 0; j < n; j++) {
-		double d = A[j * n + j];
+		const double *aj = A + j * n;
+		double d = aj[j];
 		for (size_t l = 0; l < j; l++)
-			d -= A[j * n + l] * A[j * n + l];
+			d -= aj[l] * aj[l];
 		if (!(d > 0) || !isfinite(d))
 			return j + 1;
 		d = sqrt(d);
 		A[j * n + j] = d;
 		for (size_t i = j + 1; i < n; i++) {
-			double s = A[i * n + j];
+			const double *ai = A + i * n;
+			double s = ai[j];
 			for (size_t l = 0; l < j; l++)
-				s -= A[i * n + l] * A[j * n + l];
+				s -= ai[l] * aj[l];
 			A[i * n + j] = s / d;
 		}
 		for (size_t i = 0; i < j; i++)
 			A[i * n + j] = 0;
 	}
 	return 0;
+}
+
+/* Cholesky by rank-one updates (right-looking) on the upper triangle,
+ * where in row-major storage every update runs along a contiguous row
+ * and vectorises (the dot products above are latency-bound from n of
+ * about 8 on): U^T U = A with U = L^T, then L is U transposed. */
+CLONES static size_t
+chol_rows(double *restrict A, size_t n)
+{
+	for (size_t i = 0; i < n; i++)	/* the lower triangle is the input */
+		for (size_t j = 0; j < i; j++)
+			A[j * n + i] = A[i * n + j];
+	for (size_t j = 0; j < n; j++) {
+		double *uj = A + j * n;
+		double d = uj[j];
+		if (!(d > 0) || !isfinite(d))
+			return j + 1;
+		d = sqrt(d);
+		uj[j] = d;
+		for (size_t l = j + 1; l < n; l++)
+			uj[l] /= d;
+		for (size_t i = j + 1; i < n; i++) {
+			double *ai = A + i * n;
+			double u = uj[i];
+#pragma omp simd
+			for (size_t l = i; l < n; l++)
+				ai[l] -= u * uj[l];
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++) {
+			A[i * n + j] = A[j * n + i];
+			A[j * n + i] = 0;
+		}
+	return 0;
+}
+
+#define DMAT_CHOL_ROWS_MIN 12	/* n from which chol_rows is faster */
+
+size_t
+dmat_chol(double *A, size_t n)
+{
+	return n < DMAT_CHOL_ROWS_MIN ? chol_dots(A, n) : chol_rows(A, n);
 }
 
 CLONES static void
@@ -251,7 +335,7 @@ dmat_chol_solve(const double *L, size_t n, double *B, size_t m)
 	chol_solve_loops(L, n, B, m);
 }
 
-void
+CLONES void
 dmat_trsv_lower(const double *L, size_t n, double *b)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -272,7 +356,7 @@ dmat_chol_logdet(const double *L, size_t n)
 	return 2 * s;
 }
 
-void
+CLONES void
 dmat_symmetrise(double *A, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -296,6 +380,53 @@ dmat_unpack(double *A, const double *packed, size_t n)
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j <= i; j++)
 			A[i * n + j] = A[j * n + i] = *packed++;
+}
+
+/* Row i of a packed lower triangle starts at i (i + 1) / 2. */
+void
+dmat_pack_factor(double *packed, const double *L, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < i; j++)
+			*packed++ = L[i * n + j];
+		*packed++ = 1 / L[i * n + i];
+	}
+}
+
+CLONES void
+dmat_packed_chol_solve(const double *Lp, size_t n, double *b)
+{
+	/* L y = b: dot products along rows */
+	for (size_t i = 0; i < n; i++) {
+		const double *r = Lp + i * (i + 1) / 2;
+		double s = b[i];
+		for (size_t j = 0; j < i; j++)
+			s -= r[j] * b[j];
+		b[i] = s * r[i];
+	}
+	/* L^T x = y from the bottom: once x_i is known, take it out of
+	 * the rows above along row i of L */
+	for (size_t i = n; i-- > 0;) {
+		const double *r = Lp + i * (i + 1) / 2;
+		double xi = b[i] * r[i];
+		b[i] = xi;
+		for (size_t j = 0; j < i; j++)
+			b[j] -= r[j] * xi;
+	}
+}
+
+CLONES void
+dmat_packed_symv(double *y, const double *Sp, const double *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const double *r = Sp + i * (i + 1) / 2;
+		double s = 0;
+		for (size_t j = 0; j < i; j++) {
+			s += r[j] * x[j];
+			y[j] += r[j] * x[i];
+		}
+		y[i] = s + r[i] * x[i];
+	}
 }
 
 void

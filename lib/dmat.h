@@ -31,14 +31,15 @@ void dmat_mul_ref(double *C, const double *A, const double *B, size_t m,
  * dmat_mul and dmat_chol_solve. Returns the old value. */
 int dmat_set_blas(int on);
 
-/* y (m) = A (m, n) x (n), or A^T x when ta (then A is (n, m)). */
+/* y (m) = A (m, n) x (n), or A^T x when ta (then A is (n, m)); y must
+ * not alias A or x. */
 void dmat_mv(double *y, const double *A, const double *x, size_t m,
 	size_t n, int ta);
 
 /* In place Cholesky A (n, n) = L L^T; the lower triangle gets L, the
  * upper triangle is zeroed. Returns 0, or the 1-based index of the
  * first pivot that is not positive (A not positive definite). */
-size_t dmat_chol(double *A, size_t n);
+size_t dmat_chol(double *A, size_t n);	/* reads the lower triangle */
 
 /* Solve (L L^T) X = B for X in place, B (n, m); L from dmat_chol. */
 void dmat_chol_solve(const double *L, size_t n, double *B, size_t m);
@@ -55,6 +56,19 @@ void dmat_symmetrise(double *A, size_t n);
 /* Packed lower triangle (n (n+1) / 2 doubles) <-> full symmetric. */
 void dmat_pack(double *packed, const double *A, size_t n);
 void dmat_unpack(double *A, const double *packed, size_t n);
+
+/* A Cholesky factor L (n, n) from dmat_chol packed for
+ * dmat_packed_chol_solve: its lower triangle by rows, n (n+1)/2 doubles,
+ * with each diagonal entry replaced by its reciprocal (a solve then
+ * multiplies: no chain of divisions). */
+void dmat_pack_factor(double *packed, const double *L, size_t n);
+
+/* Solve (L L^T) x = b in place, b (n), L from dmat_pack_factor. */
+void dmat_packed_chol_solve(const double *Lp, size_t n, double *b);
+
+/* y (n) = S x for a symmetric S packed as dmat_pack packs it. */
+void dmat_packed_symv(double *y, const double *Sp, const double *x,
+	size_t n);
 
 /* Set A (n, n) to the identity. */
 void dmat_eye(double *A, size_t n);

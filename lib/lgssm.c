@@ -139,7 +139,7 @@ lgssm_work *
 lgssm_work_alloc(size_t n, size_t p, kv_err *err)
 {
 	lgssm_work *w = calloc(1, sizeof *w);
-	size_t total = 2 * p * n + 2 * p * p + 2 * p + 4 * n * p + 2 * n * n;
+	size_t total = 2 * p * n + 2 * p * p + 2 * p + 3 * n * p + 2 * n * n;
 	double *b;
 
 	if (w == NULL || (w->obs = malloc(p * sizeof *w->obs)) == NULL ||
@@ -249,7 +249,10 @@ lgssm_update(const lgssm *m, const double *x, const double *rvar,
 	if (nobs != NULL)
 		*nobs += k;
 	/* Joseph form: P_filt = (I - K C_o) P_pred (I - K C_o)^T + K R_oo K^T
-	 * = M + (K R_oo - M C_o^T) K^T with M = P_pred - K (P_pred C_o^T)^T */
+	 * = M + (K R_oo - M C_o^T) K^T with M = P_pred - K (P_pred C_o^T)^T.
+	 * (The bracket equals K S - P_pred C_o^T for any K, one product
+	 * cheaper, but that difference of two large terms loses the digits
+	 * a diffuse prior needs: kept as it is.) */
 	memcpy(w->M, P_pred, n * n * sizeof *w->M);
 	dmat_mul(w->M, w->K, w->PCt, n, k, n, 0, 1, -1, 1);
 	dmat_mul(w->D, w->K, w->Rp, n, k, k, 0, 0, 1, 0);
@@ -431,49 +434,68 @@ lgssm_filter_free(lgssm_filter *f)
 	memset(f, 0, sizeof *f);
 }
 
+/* Room for T records, and as many slots (pages of slots that the
+ * steady state leaves unused are never touched). Earlier contents are
+ * not kept. */
 static int
 trace_reserve(lgssm_trace *tr, size_t T, size_t n, kv_err *err)
 {
-	size_t packed = n * (n + 1) / 2;
+	size_t len = (tr->means_only ? 2 : 1) * n * (n + 1) / 2;
 
-	tr->n = n;
-	if (T > tr->cap) {
-		double *mu = realloc(tr->mu_filt, T * n * sizeof *mu);
-		size_t *slot;
-		if (mu == NULL)
+	if (tr->n != n || tr->slot_len != len || T > tr->cap) {
+		int means_only = tr->means_only;
+		lgssm_trace_free(tr);
+		tr->means_only = means_only;
+		tr->n = n;
+		tr->slot_len = len;
+		tr->mu_filt = malloc(T * n * sizeof *tr->mu_filt);
+		tr->slot = malloc(T * sizeof *tr->slot);
+		tr->slots = malloc(T * len * sizeof *tr->slots);
+		tr->fac = malloc(n * n * sizeof *tr->fac);
+		if (tr->mu_filt == NULL || tr->slot == NULL || tr->slots ==
+		    NULL || tr->fac == NULL) {
+			lgssm_trace_free(tr);
+			tr->means_only = means_only;
 			return kv_errf(err, "out of memory");
-		tr->mu_filt = mu;
-		if ((slot = realloc(tr->slot, T * sizeof *slot)) == NULL)
-			return kv_errf(err, "out of memory");
-		tr->slot = slot;
+		}
 		tr->cap = T;
-	}
-	if (tr->slot_cap == 0) {
-		tr->P_filt = malloc(packed * sizeof *tr->P_filt);
-		if (tr->P_filt == NULL)
-			return kv_errf(err, "out of memory");
-		tr->slot_cap = 1;
 	}
 	return 0;
 }
 
-/* Room for one more packed covariance, growing geometrically. */
-static double *
-trace_new_slot(lgssm_trace *tr, kv_err *err)
+/* The factor of the record's prediction P_pred = A P_filt A^T + Q (the
+ * filter's f->P_pred), packed into Lp: with P_filt it gives the smoother
+ * gain. -1 when P_pred is not positive definite. */
+static int
+forward_factor(lgssm_filter *f, double *fac, double *Lp, kv_err *err)
 {
-	size_t packed = tr->n * (tr->n + 1) / 2;
+	size_t n = f->m->n, bad;
 
-	if (tr->nslots == tr->slot_cap) {
-		size_t cap = tr->slot_cap * 2;
-		double *P = realloc(tr->P_filt, cap * packed * sizeof *P);
-		if (P == NULL) {
-			kv_errf(err, "out of memory");
-			return NULL;
-		}
-		tr->P_filt = P;
-		tr->slot_cap = cap;
+	memcpy(fac, f->P_pred, n * n * sizeof *fac);
+	if ((bad = dmat_chol(fac, n)) != 0)
+		return kv_errf(err, "predicted covariance is not positive "
+		    "definite (pivot %zu)", bad);
+	dmat_pack_factor(Lp, fac, n);
+	return 0;
+}
+
+/* Keep record t's slot: P_filt packed and, for a means-only trace, the
+ * factor of the next prediction (none after the last record). */
+static int
+trace_keep_cov(lgssm_filter *f, lgssm_trace *tr, size_t t, kv_err *err)
+{
+	size_t n = f->m->n, packed = n * (n + 1) / 2;
+	double *slot;
+
+	if (f->cov_changed || tr->nslots == 0) {
+		slot = tr->slots + tr->nslots++ * tr->slot_len;
+		dmat_pack(slot, f->P_filt, n);
+		if (tr->means_only && t + 1 < tr->T && forward_factor(f,
+		    tr->fac, slot + packed, err) != 0)
+			return kv_err_prefix(err, "record %zu", t + 2);
 	}
-	return tr->P_filt + tr->nslots++ * packed;
+	tr->slot[t] = tr->nslots - 1;
+	return 0;
 }
 
 int
@@ -492,13 +514,8 @@ lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
 		    err) != 0)
 			return kv_err_prefix(err, "record %zu", t + 1);
 		memcpy(tr->mu_filt + t * n, f->mu_filt, n * sizeof *f->mu_filt);
-		if (f->cov_changed || tr->nslots == 0) {
-			double *slot = trace_new_slot(tr, err);
-			if (slot == NULL)
-				return -1;
-			dmat_pack(slot, f->P_filt, n);
-		}
-		tr->slot[t] = tr->nslots - 1;
+		if (trace_keep_cov(f, tr, t, err) != 0)
+			return -1;
 	}
 	tr->loglik = f->loglik;
 	return 0;
@@ -509,7 +526,8 @@ lgssm_trace_free(lgssm_trace *tr)
 {
 	free(tr->mu_filt);
 	free(tr->slot);
-	free(tr->P_filt);
+	free(tr->slots);
+	free(tr->fac);
 	memset(tr, 0, sizeof *tr);
 }
 
@@ -624,27 +642,71 @@ smoother_mean_step(const lgssm *m, struct smoother *s, const double *mu_f)
 		s->mu_s1[i] += mu_f[i];
 }
 
+/* The smoother of a means_only trace: mu_smooth_t = mu_filt_t +
+ * L_t (mu_smooth_{t+1} - mu_pred_{t+1}), applying L_t = P_filt_t A^T
+ * P_pred_{t+1}^{-1} to the vector alone: a solve with the stored
+ * factor, A^T, and the stored P_filt_t, O(n^2). */
+static int
+smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
+	void *ctx, kv_err *err)
+{
+	size_t n = tr->n, T = tr->T, packed = n * (n + 1) / 2;
+	double *b = malloc(3 * n * sizeof *b), *mu_s, *mu_s1, *d;
+	/* mu_pred is recomputed as the filter computed it (bit for bit):
+	 * cheaper than keeping it in memory */
+	int rc;
+
+	if (b == NULL)
+		return kv_errf(err, "out of memory");
+	mu_s = b;
+	mu_s1 = b + n;
+	d = b + 2 * n;
+	memcpy(mu_s1, tr->mu_filt + (T - 1) * n, n * sizeof *mu_s1);
+	rc = visit(ctx, T - 1, mu_s1, NULL, NULL);
+	for (size_t t = T - 1; rc == 0 && t-- > 0;) {
+		const double *P_f = tr->slots + tr->slot[t] * tr->slot_len;
+		const double *mu_f = tr->mu_filt + t * n;
+		double *tmp;
+
+		dmat_mv(d, m->A, mu_f, n, n, 0);	/* mu_pred_{t+1} */
+		for (size_t i = 0; i < n; i++)
+			d[i] = mu_s1[i] - d[i];
+		dmat_packed_chol_solve(P_f + packed, n, d);
+		dmat_mv(mu_s1, m->A, d, n, n, 1);	/* mu_s1 is done with */
+		dmat_packed_symv(mu_s, P_f, mu_s1, n);
+		for (size_t i = 0; i < n; i++)
+			mu_s[i] += mu_f[i];
+		tmp = mu_s; mu_s = mu_s1; mu_s1 = tmp;
+		rc = visit(ctx, t, mu_s1, NULL, NULL);
+	}
+	free(b);
+	return rc;
+}
+
 int
 lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	void *ctx, int cross, kv_err *err)
 {
-	size_t n = m->n, T = tr->T, packed = n * (n + 1) / 2;
+	size_t n = m->n, T = tr->T;
 	size_t gain_slot = (size_t)-1;
 	struct smoother s = { 0 };
 	int rc = 0, cov_steady = 0;
 
 	if (T == 0)
 		return 0;
+	if (tr->means_only)
+		return cross ? kv_errf(err, "a means-only trace has no "
+		    "cross-covariances") : smooth_means(m, tr, visit, ctx, err);
 	if (smoother_alloc(&s, n, err) != 0)
 		return -1;
 	memcpy(s.mu_s1, tr->mu_filt + (T - 1) * n, n * sizeof *s.mu_s1);
-	dmat_unpack(s.P_s1, tr->P_filt + tr->slot[T - 1] * packed, n);
+	dmat_unpack(s.P_s1, tr->slots + tr->slot[T - 1] * tr->slot_len, n);
 	rc = visit(ctx, T - 1, s.mu_s1, s.P_s1, NULL);
 	for (size_t t = T - 1; rc == 0 && t-- > 0;) {
 		/* Steady-state records share P_filt, hence P_pred and L;
 		 * once P_smooth stops changing too, only the means move. */
 		if (tr->slot[t] != gain_slot) {
-			dmat_unpack(s.P_f, tr->P_filt + tr->slot[t] * packed, n);
+			dmat_unpack(s.P_f, tr->slots + tr->slot[t] * tr->slot_len, n);
 			if (smoother_gain(m, &s, err) != 0) {
 				rc = kv_err_prefix(err, "record %zu", t + 2);
 				break;

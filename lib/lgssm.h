@@ -112,15 +112,21 @@ int lgssm_filter_step(lgssm_filter *f, const double *x, const double *rvar,
 void lgssm_filter_free(lgssm_filter *f);
 
 /* What the forward pass keeps for the backward pass of one sequence:
- * mu_filt per record and P_filt packed (n (n+1)/2) per distinct
- * covariance (steady-state records share one). */
+ * mu_filt per record and, per distinct covariance (steady-state records
+ * share one), a slot holding P_filt packed (n (n+1)/2 doubles). When the
+ * caller sets means_only before filtering, each slot also holds the
+ * Cholesky factor of the prediction that follows, P_pred_{t+1} (packed;
+ * the filter computes P_pred anyway): the smoother then gives means
+ * only, O(n^2) a record backwards instead of O(n^3). */
 typedef struct lgssm_trace {
 	size_t n, T;
+	int means_only;		/* set by the caller (zeroed: 0) */
 	double *mu_filt;	/* (T, n) */
-	size_t *slot;		/* (T): which P_filt record t uses */
-	double *P_filt;		/* (nslots, n (n+1) / 2) packed */
-	size_t nslots;
-	size_t cap, slot_cap;
+	size_t *slot;		/* (T): which slot record t uses */
+	double *slots;		/* (nslots, slot_len) */
+	size_t nslots, slot_len;
+	size_t cap;		/* room for cap records and as many slots */
+	double *fac;		/* (n, n) scratch: P_pred's Cholesky factor */
 	double loglik;
 } lgssm_trace;
 
@@ -148,7 +154,9 @@ typedef int (*lgssm_visit)(void *ctx, size_t t, const double *mu_smooth,
  * gets NULL). Predictions are recomputed from the trace rather than
  * stored. Where the trace shares one P_filt (steady state) L is reused,
  * and once P_smooth then stops changing (1e-13 relative) only the means
- * are updated. 0, -1 (a P_pred not positive definite), or
+ * are updated. A means_only trace (gains from the forward pass) gives
+ * the means alone: the visitor gets NULL for P_smooth and P_cross, and
+ * `cross` must be 0. 0, -1 (a P_pred not positive definite), or
  * the visitor's non-zero value. */
 int lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	void *ctx, int cross, kv_err *err);

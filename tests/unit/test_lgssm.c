@@ -333,6 +333,19 @@ struct keep_all {
 };
 
 static int
+keep_means(void *ctx, size_t t, const double *mu, const double *P,
+	const double *P_cross)
+{
+	struct keep_all *k = ctx;
+
+	(void)P_cross;
+	if (P != NULL)
+		return -1;	/* a means-only smoother gives no covariance */
+	memcpy(k->mu + t * k->n, mu, k->n * sizeof *mu);
+	return 0;
+}
+
+static int
 keep_all(void *ctx, size_t t, const double *mu, const double *P,
 	const double *P_cross)
 {
@@ -344,24 +357,36 @@ keep_all(void *ctx, size_t t, const double *mu, const double *P,
 	return 0;
 }
 
+/* A random model m (n, p) and T records drawn from it (returned, to
+ * free), from the generator seeded with seed. */
+static double *
+sampled(lgssm *m, size_t n, size_t p, size_t T, unsigned long seed)
+{
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	double *x = malloc(T * p * sizeof *x);
+	kv_err err;
+
+	gsl_rng_set(rng, seed);
+	random_model(m, n, p, rng);
+	lgssm_sample(m, rng, T, NULL, x, &err);
+	gsl_rng_free(rng);
+	return x;
+}
+
 /* The steady-state trace (shared covariances, means-only smoother steps
  * once converged) against the full recursions. */
 static void
 test_steady_smoother(void)
 {
 	size_t n = 3, p = 2, T = 1500;
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	double *x = malloc(T * p * sizeof *x);
 	lgssm m;
+	double *x = sampled(&m, n, p, T, 21);
 	lgssm_filter f;
 	lgssm_trace tr = { 0 };
 	lgssm_moments mo;
 	struct keep_all k = { .n = n };
 	kv_err err;
 
-	gsl_rng_set(rng, 21);
-	random_model(&m, n, p, rng);
-	lgssm_sample(&m, rng, T, NULL, x, &err);
 	x[700 * p] = NAN;	/* leaves and re-enters the steady state */
 	k.mu = malloc(T * n * sizeof *k.mu);
 	k.P = malloc(T * n * n * sizeof *k.P);
@@ -383,7 +408,6 @@ test_steady_smoother(void)
 	free(k.mu);
 	free(k.P);
 	free(x);
-	gsl_rng_free(rng);
 }
 
 static double
@@ -519,6 +543,52 @@ test_sample(void)
 	gsl_rng_free(rng);
 }
 
+/* The means-only smoother (prediction factors kept by the forward pass,
+ * O(n^2) backward) against the full recursions, with partly and fully
+ * missing records, with and without the steady state. */
+static void
+test_means_only(void)
+{
+	size_t n = 4, p = 3, T = 900;
+	lgssm m;
+	double *x = sampled(&m, n, p, T, 33);
+	lgssm_moments mo;
+	kv_err err;
+
+	for (size_t t = 0; t < T; t += 7)
+		x[t * p + t % p] = NAN;
+	for (size_t i = 0; i < p; i++)
+		x[400 * p + i] = x[(T - 1) * p + i] = NAN;
+	lgssm_smooth_all(&m, x, NULL, T, &mo, &err);
+	for (int steady = 0; steady < 2; steady++) {
+		lgssm_filter f;
+		lgssm_trace tr = { .means_only = 1 };
+		struct keep_all k = { .n = n, .mu = malloc(T * n * sizeof *k.mu) };
+		char name[80];
+		int ok;
+
+		lgssm_filter_init(&f, &m, steady, &err);
+		/* twice: the trace's memory is reused */
+		ok = lgssm_filter_trace(&f, x, NULL, T / 2, &tr, &err) == 0 &&
+		    lgssm_filter_trace(&f, x, NULL, T, &tr, &err) == 0 &&
+		    lgssm_smooth(&m, &tr, keep_means, &k, 0, &err) == 0;
+		snprintf(name, sizeof name, "means-only smoother runs "
+		    "(steady %d)", steady);
+		CHECK(ok, "%s", name);
+		snprintf(name, sizeof name, "means-only smoothed means vs full "
+		    "(steady %d)", steady);
+		CHECK_ARRAY(name, k.mu, mo.mu, T * n, 1e-12, 1e-10);
+		CHECK(lgssm_smooth(&m, &tr, keep_means, &k, 1, &err) != 0,
+		    "a means-only trace refuses cross-covariances");
+		lgssm_trace_free(&tr);
+		lgssm_filter_free(&f);
+		free(k.mu);
+	}
+	lgssm_moments_free(&mo);
+	lgssm_free(&m);
+	free(x);
+}
+
 /* The loop kernels against the obvious product, every transpose, and
  * OpenBLAS against the loops. */
 static void
@@ -563,8 +633,71 @@ test_dmat(void)
 		    "dmat_chol_solve (loops): S (S^-1 B) = B", C1, X, k * n,
 		    1e-12, 1e-12);
 	}
+	{	/* packed solve and symmetric product against the dense ones */
+		double Lp[28], Sp[28], b[7], y[7];
+		dmat_pack_factor(Lp, L, k);
+		dmat_pack(Sp, S, k);
+		memcpy(b, X, sizeof b);
+		dmat_packed_chol_solve(Lp, k, b);
+		memcpy(y, X, sizeof y);
+		dmat_chol_solve(L, k, y, 1);
+		CHECK_ARRAY("dmat_packed_chol_solve vs dmat_chol_solve", b, y,
+		    k, 1e-12, 1e-12);
+		dmat_packed_symv(b, Sp, X, k);
+		dmat_mul_ref(y, S, X, k, k, 1, 0, 0, 1, 0);
+		CHECK_ARRAY("dmat_packed_symv vs the dense product", b, y, k,
+		    1e-13, 1e-13);
+	}
 	S[0] = -1;
 	CHECK(dmat_chol(S, k) == 1, "dmat_chol refuses a negative pivot");
+	gsl_rng_free(rng);
+}
+
+/* The size-specialised paths: products whose rows are 2, 4 or 8 long,
+ * the matrix-vector product at those sizes, and the row-update Cholesky
+ * used from n = 12 on, against the obvious versions. */
+static void
+test_dmat_sizes(void)
+{
+	static const size_t sizes[] = { 2, 4, 8, 20, 32 };
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	double A[1024], B[1024], C1[1024], C2[1024], S[1024], L[1024];
+	char name[96];
+
+	for (size_t i = 0; i < 1024; i++) {
+		A[i] = gsl_ran_gaussian(rng, 1.0);
+		B[i] = gsl_ran_gaussian(rng, 1.0);
+	}
+	for (size_t a = 0; a < 5; a++) {
+		size_t n = sizes[a], m = 3, k = 5;
+		dmat_set_blas(0);
+		dmat_mul(C1, A, B, m, k, n, 0, 0, 1.5, 0);
+		dmat_set_blas(-1);
+		dmat_mul_ref(C2, A, B, m, k, n, 0, 0, 1.5, 0);
+		snprintf(name, sizeof name, "dmat_mul loops, rows of %zu", n);
+		CHECK_ARRAY(name, C1, C2, m * n, 1e-13, 1e-13);
+		for (int ta = 0; ta < 2; ta++) {
+			dmat_mv(C1, A, B, n, k, ta);
+			dmat_mul_ref(C2, A, B, n, k, 1, ta, 0, 1, 0);
+			snprintf(name, sizeof name, "dmat_mv %zu x %zu ta=%d", n,
+			    k, ta);
+			CHECK_ARRAY(name, C1, C2, n, 1e-13, 1e-13);
+		}
+		random_spd(S, n, rng, 1.0);
+		memcpy(L, S, n * n * sizeof *L);
+		CHECK(dmat_chol(L, n) == 0, "dmat_chol n=%zu", n);
+		dmat_mul_ref(C1, L, L, n, n, n, 0, 1, 1, 0);
+		snprintf(name, sizeof name, "dmat_chol n=%zu: L L^T = S", n);
+		CHECK_ARRAY(name, C1, S, n * n, 1e-12, 1e-12);
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++)
+				if (L[i * n + j] != 0)
+					CHECK(0, "dmat_chol n=%zu leaves L[%zu][%zu]",
+					    n, i, j);
+		S[(n - 1) * n + n - 1] = -1;
+		CHECK(dmat_chol(S, n) == n, "dmat_chol n=%zu refuses a "
+		    "negative last pivot", n);
+	}
 	gsl_rng_free(rng);
 }
 
@@ -572,11 +705,13 @@ int
 main(void)
 {
 	test_dmat();
+	test_dmat_sizes();
 	test_dense("dense n=3 p=2 T=6 full R", 3, 2, 6, 0, 1);
 	test_dense("dense n=2 p=3 T=7 full R", 2, 3, 7, 0, 2);
 	test_dense("dense n=4 p=3 T=5 diagonal R", 4, 3, 5, 1, 3);
 	test_random_walk();
 	test_steady_smoother();
+	test_means_only();
 	test_grad();
 	test_sample();
 	return check_done();
