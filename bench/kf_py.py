@@ -2,7 +2,8 @@
 NumPy runs, each a whole process from file to file.
 
   kf_py.py gen DIR n p T MISSING   model.json, data.npy, data.csv
-  kf_py.py sm-filter|sm-smooth DIR TOL OUT.npy   statsmodels
+  kf_py.py sm-filter|sm-smooth|sm-smooth-state DIR TOL OUT.npy   statsmodels
+            (sm-smooth: means and covariances; sm-smooth-state: means only)
   kf_py.py np-filter|np-smooth DIR OUT.npy       a plain NumPy loop
 """
 import json
@@ -43,8 +44,9 @@ def gen(d, n, p, T, missing):
     np.savetxt(d + "/data.csv", x, delimiter=",", fmt="%.17g")
 
 
-def sm(d, smooth, tol, out):
+def sm(d, smooth, tol, out, means_only=False):
     from statsmodels.tsa.statespace.mlemodel import MLEModel
+    from statsmodels.tsa.statespace import kalman_smoother as ks
     m, x = load(d)
     n = m["A"].shape[0]
     mod = MLEModel(x, k_states=n)
@@ -53,7 +55,8 @@ def sm(d, smooth, tol, out):
     mod.ssm["selection"] = np.eye(n)
     mod.ssm.initialize_known(m["mu0"], m["P0"])
     mod.ssm.tolerance = float(tol)
-    res = mod.ssm.smooth() if smooth else mod.ssm.filter()
+    what = ks.SMOOTHER_STATE if means_only else ks.SMOOTHER_ALL
+    res = mod.ssm.smooth(smoother_output=what) if smooth else mod.ssm.filter()
     state = res.smoothed_state if smooth else res.filtered_state
     np.save(out, m["C"] @ state)
 
@@ -94,6 +97,7 @@ cmd = sys.argv[1]
 if cmd == "gen":
     gen(sys.argv[2], *map(int, sys.argv[3:6]), float(sys.argv[6]))
 elif cmd.startswith("sm-"):
-    sm(sys.argv[2], cmd == "sm-smooth", sys.argv[3], sys.argv[4])
+    sm(sys.argv[2], cmd != "sm-filter", sys.argv[3], sys.argv[4],
+       cmd == "sm-smooth-state")
 else:
     plain(sys.argv[2], cmd == "np-smooth", sys.argv[3])
