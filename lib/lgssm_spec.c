@@ -1,6 +1,7 @@
 /* lgssm_spec.c: LGSSM from JSON specs and presets, see lgssm_spec.h. */
 #include "lgssm_spec.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,10 +367,12 @@ lgssm_write_json(const lgssm *m, FILE *fp, kv_err *err)
 		json_object_set_new(root, lgssm_param_name[k],
 		    json_matrix(v, rows, cols, k == LGSSM_MU0));
 	}
+	errno = 0;
 	rc = json_dumpf(root, fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
 	    JSON_REAL_PRECISION(17));
 	json_decref(root);
 	if (rc != 0 || fputc('\n', fp) == EOF)
-		return kv_errf(err, "write error");
+		return kv_errf(err, "%s", errno ? strerror(errno) :
+		    "write error");
 	return 0;
 }
