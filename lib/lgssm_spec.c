@@ -211,18 +211,20 @@ st_read_tensor(void *ctx, const char *key, double *dst, kv_err *err)
 }
 
 /* Is buf a safetensors file? By content: an 8-byte little-endian
- * header length that fits in the buffer, then '{' (a JSON spec's first
- * bytes read as such a length are far larger than any file). */
+ * header length, then '{'. A JSON spec starts with '{' or white space
+ * instead, and its first bytes read as such a length are far larger than
+ * the file; a length too large that does not start like JSON is still a
+ * safetensors file, for st_parse to name what is wrong with it. */
 static int
 is_safetensors(const uint8_t *b, size_t len)
 {
 	uint64_t hlen = 0;
 
-	if (len < 9)
+	if (len < 9 || b[8] != '{')
 		return 0;
 	for (int i = 7; i >= 0; i--)
 		hlen = hlen << 8 | b[i];
-	return b[8] == '{' && hlen <= (uint64_t)len - 8;
+	return hlen <= (uint64_t)len - 8 || memchr("{ \t\r\n", b[0], 5) == NULL;
 }
 
 static int
@@ -283,7 +285,7 @@ lgssm_load_file(lgssm *m, const char *path, kv_err *err)
 	int rc;
 
 	memset(m, 0, sizeof *m);
-	if (slurp_path(path, SIZE_MAX / 2, &buf, &len, err) != 0)
+	if (slurp_path(path, LGSSM_SPEC_MAX_FILE, &buf, &len, err) != 0)
 		return -1;
 	rc = lgssm_load_buffer(m, buf, len, infile_name(path), err);
 	free(buf);

@@ -47,6 +47,8 @@ int lgssm_load_buffer(lgssm *m, const void *buf, size_t len,
 
 /* The largest state or observation dimension a spec may have. */
 #define LGSSM_SPEC_MAX_DIM 4096
+/* The largest model file lgssm_load_file reads (JSON or safetensors). */
+#define LGSSM_SPEC_MAX_FILE ((size_t)1 << 30)
 
 enum lgssm_preset_kind { LGSSM_LOCAL_LEVEL = 1, LGSSM_CONST_VEL,
 	LGSSM_CONST_ACC };

@@ -227,6 +227,17 @@ out:
 	return rc;
 }
 
+/* The 8-byte little-endian header length at b. */
+static uint64_t
+header_length(const unsigned char *b)
+{
+	uint64_t hlen = 0;
+
+	for (int i = 7; i >= 0; i--)
+		hlen = hlen << 8 | b[i];
+	return hlen;
+}
+
 st_file *
 st_parse(const void *buf, size_t len, const char *name, kv_err *err)
 {
@@ -244,11 +255,11 @@ st_parse(const void *buf, size_t len, const char *name, kv_err *err)
 		    "header", len);
 		goto fail;
 	}
-	for (int i = 7; i >= 0; i--)
-		hlen = hlen << 8 | b[i];
+	hlen = header_length(b);
 	if (hlen > ST_MAX_HEADER) {
-		kv_errf(err, "header length %llu exceeds the limit of %llu bytes",
-		    (unsigned long long)hlen, (unsigned long long)ST_MAX_HEADER);
+		kv_errf(err, "header length %llu exceeds the limit of %llu bytes "
+		    "(not a safetensors file?)", (unsigned long long)hlen,
+		    (unsigned long long)ST_MAX_HEADER);
 		goto fail;
 	}
 	if (hlen > len - 8) {
@@ -275,13 +286,34 @@ fail:
 st_file *
 st_read(const char *path, kv_err *err)
 {
-	uint8_t *buf;
-	size_t len;
-	st_file *f;
+	FILE *fp = infile_open(path, err);
+	const char *name = infile_name(path);
+	uint8_t head[8], *rest = NULL, *buf = NULL;
+	size_t got, len = 0;
+	st_file *f = NULL;
 
-	if (slurp_path(path, SIZE_MAX / 2, &buf, &len, err) != 0)
+	if (fp == NULL)
 		return NULL;
-	f = st_parse(buf, len, infile_name(path), err);
+	/* refuse an absurd header length before reading what follows it:
+	 * a video given as a model is not read into memory */
+	got = fread(head, 1, sizeof head, fp);
+	if (got == sizeof head && header_length(head) > ST_MAX_HEADER)
+		kv_errf(err, "%s: header length %llu exceeds the limit of %llu "
+		    "bytes (not a safetensors file?)", name,
+		    (unsigned long long)header_length(head),
+		    (unsigned long long)ST_MAX_HEADER);
+	else if (slurp_stream(fp, name, SIZE_MAX / 2, &rest, &len, err) == 0) {
+		if ((buf = malloc(got + len + 1)) == NULL)
+			kv_errf(err, "%s: out of memory", name);
+		else {
+			memcpy(buf, head, got);
+			memcpy(buf + got, rest, len);
+			f = st_parse(buf, got + len, name, err);
+		}
+	}
+	if (fp != stdin)
+		fclose(fp);
+	free(rest);
 	free(buf);
 	return f;
 }
