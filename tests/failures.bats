@@ -170,5 +170,6 @@ twocol() {	# N records of 2 columns, one sequence
 		untouched $o
 	done
 	late_bad ssim out.csv "cut.y4m has 6 frames" ssim -q -o out.csv ref.y4m cut.y4m
+	late_bad ssim map.y4m "cut.y4m has 6 frames" ssim -q -m map.y4m ref.y4m cut.y4m
 	quiet_pipe ssim -q ref.y4m dist.y4m
 }

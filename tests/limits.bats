@@ -114,3 +114,39 @@ seq_header() {
 	bounded ssim "big.pgm: " ssim big.pgm big.pgm
 	[ ! -e out.pgm ] && [ ! -e out.mek ]
 }
+
+@test "limits: a model whose header length is absurd is refused after 8 bytes" {
+	# the writer never ends: a reader that read on to the end would hang
+	mkfifo m.kvae
+	( printf '\x00\xe8\x76\x48\x17\x00\x00\x00'; exec sleep 30 ) >m.kvae 2>/dev/null &
+	writer=$!
+	run --separate-stderr timeout 10 vae-encode -m m.kvae /dev/null
+	kill $writer
+	assert_bad_input vae-encode "m.kvae: header length 100000000000 exceeds the limit"
+}
+
+@test "limits: a checkpoint with a corrupt step count or generator state" {
+	"$PYTHON" "$KVAE_ROOT/tests/tools/kvae-synth.py" --sequences 2 \
+		--length 6 --dim 2 >d.csv
+	kvae-train -q --latent-dim 1 --state-dim 1 --hidden 2 --vae-epochs 1 \
+		-e 1 --threads 1 --checkpoint-every 1 --checkpoint c.ckpt \
+		-o m.kvae d.csv
+	"$PYTHON" - <<-'EOF'
+		import json, struct
+		b = bytearray(open("c.ckpt", "rb").read())
+		n = struct.unpack("<Q", b[:8])[0]
+		h = json.loads(b[8:8 + n])
+		def patch(name, tensor, at, value):
+		    c = bytearray(b)
+		    o = 8 + n + h[tensor]["data_offsets"][0] + at
+		    c[o:o + len(value)] = value
+		    open(name, "wb").write(c)
+		patch("step.ckpt", "optim.step", 0, struct.pack("<d", 1e300))
+		patch("rng.ckpt", "rng", 624 * 8, struct.pack("<i", -100000))
+	EOF
+	run --separate-stderr kvae-train --resume step.ckpt -o out.kvae d.csv
+	assert_bad_input kvae-train "step.ckpt: optim.step 1e\+300 is not a step count"
+	run --separate-stderr kvae-train --resume rng.ckpt -o out.kvae d.csv
+	assert_bad_input kvae-train 'rng.ckpt: "rng": corrupt mt19937 generator state'
+	[ ! -e out.kvae ]
+}
