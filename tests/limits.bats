@@ -27,6 +27,14 @@ seq_header() {
 		$(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)))"
 }
 
+small_checkpoint() {	# d.csv and a tiny model's checkpoint c.ckpt
+	"$PYTHON" "$KVAE_ROOT/tests/tools/kvae-synth.py" --sequences 2 \
+		--length 6 --dim 2 >d.csv
+	kvae-train -q --latent-dim 1 --state-dim 1 --hidden 2 --vae-epochs 1 \
+		-e 1 --threads 1 --checkpoint-every 1 --checkpoint c.ckpt \
+		-o m.kvae d.csv
+}
+
 @test "limits: a kvae-seq header claiming 2^31 columns" {
 	{ seq_header 2147483648; head -c 64 /dev/zero; } >huge.bin
 	for p in kvae-cat kf-filter; do
@@ -56,11 +64,7 @@ seq_header() {
 @test "limits: model metadata claiming huge layers without the tensors" {
 	# a real small checkpoint whose metadata is edited to claim 16M-unit
 	# layers or a 2^31-state LGSSM: refused before allocating them
-	"$PYTHON" "$KVAE_ROOT/tests/tools/kvae-synth.py" --sequences 2 \
-		--length 6 --dim 2 >d.csv
-	kvae-train -q --latent-dim 1 --state-dim 1 --hidden 2 --vae-epochs 1 \
-		-e 1 --threads 1 --checkpoint-every 1 --checkpoint c.ckpt \
-		-o m.kvae d.csv
+	small_checkpoint
 	"$PYTHON" - <<-'EOF'
 		import json, struct
 		b = open("c.ckpt", "rb").read()
@@ -126,11 +130,7 @@ seq_header() {
 }
 
 @test "limits: a checkpoint with a corrupt step count or generator state" {
-	"$PYTHON" "$KVAE_ROOT/tests/tools/kvae-synth.py" --sequences 2 \
-		--length 6 --dim 2 >d.csv
-	kvae-train -q --latent-dim 1 --state-dim 1 --hidden 2 --vae-epochs 1 \
-		-e 1 --threads 1 --checkpoint-every 1 --checkpoint c.ckpt \
-		-o m.kvae d.csv
+	small_checkpoint
 	"$PYTHON" - <<-'EOF'
 		import json, struct
 		b = bytearray(open("c.ckpt", "rb").read())
