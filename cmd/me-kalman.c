@@ -708,6 +708,8 @@ detect(const char *path)
 	}
 	if (n >= 8 && memcmp(head, SEQ_MAGIC, 8) == 0)
 		return KIND_STREAM;
+	if (n >= 10 && memcmp(head, "YUV4MPEG2 ", 10) == 0)
+		return KIND_MEDIA;	/* Y4M: a text header, then video */
 	return n == 0 || looks_like_text(head, n) ? KIND_STREAM : KIND_MEDIA;
 }
 
