@@ -52,12 +52,21 @@ untouched() {
 	[ -z "$(ls -A | grep -F ".$1.")" ]	# no temporary left behind
 }
 
-# quiet_pipe CMD...: CMD | head -1 ends with 141 or 0 and says nothing.
+# quiet_pipe CMD...: CMD | head -1 ends with 141 or 0 and says nothing;
+# with SIGPIPE ignored (as under Python's subprocess) it says so once and
+# exits 1, or finished first (0).
 quiet_pipe() {
 	run --separate-stderr bash -c '"$@" | head -1 >/dev/null
 		echo "${PIPESTATUS[0]}"' _ "$@"
 	[[ "$output" == 141 || "$output" == 0 ]]
 	assert_equal "$stderr" ""
+	run --separate-stderr bash -c 'trap "" PIPE; "$@" | head -1 >/dev/null
+		echo "${PIPESTATUS[0]}"' _ "$@"
+	if [ "$output" = 1 ]; then
+		assert_equal "$stderr" "$1: stdout: Broken pipe"
+	else
+		assert_equal "$output:$stderr" "0:"
+	fi
 }
 
 twocol() {	# N records of 2 columns, one sequence
