@@ -323,9 +323,14 @@ main(int argc, char **argv)
 		outfile_abort(logf);
 		cli_fail(&err);
 	}
-	if ((out = outfile_open(s.output, &err)) == NULL ||
-	    lgssm_write_json(&m, outfile_stream(out), &err) != 0 ||
-	    outfile_commit(out, &err) != 0 ||
+	if ((out = outfile_open(s.output, &err)) == NULL)
+		cli_fail(&err);
+	if (lgssm_write_json(&m, outfile_stream(out), &err) != 0) {
+		kv_err_prefix(&err, "%s", outfile_name(out));
+		outfile_abort(out);
+		cli_fail(&err);
+	}
+	if (outfile_commit(out, &err) != 0 ||
 	    (logf != NULL && outfile_commit(logf, &err) != 0))
 		cli_fail(&err);
 	for (size_t i = 0; i < d.nseq; i++)

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -410,10 +411,11 @@ run_audio(const struct settings *s)
 		}
 		sf_command(of, SFC_SET_CLIPPING, NULL, SF_TRUE);
 		sf_count_t wrote = sf_writef_double(of, x, (sf_count_t)n);
+		int e = errno;
 		sf_close(of);
 		if (wrote != (sf_count_t)n) {
 			outfile_abort(out);
-			cli_die("%s: write error", s->output);
+			cli_die("%s: %s", s->output, strerror(e));
 		}
 		if (outfile_commit(out, &err) != 0)
 			cli_fail(&err);
@@ -431,8 +433,9 @@ write_image(const char *path, const mek_image *im)
 	if (!out)
 		cli_fail(&err);
 	if (pnm_write(outfile_stream(out), im, &err) != 0) {
+		kv_err_prefix(&err, "%s", outfile_name(out));	/* before the free */
 		outfile_abort(out);
-		cli_die("%s: %s", outfile_name(out), err.msg);
+		cli_fail(&err);
 	}
 	if (outfile_commit(out, &err) != 0)
 		cli_fail(&err);
@@ -616,8 +619,9 @@ write_bytes(const char *path, const uint8_t *buf, size_t len)
 	if (!out)
 		cli_fail(&err);
 	if (fwrite(buf, 1, len, outfile_stream(out)) != len) {
+		kv_errf(&err, "%s: %s", outfile_name(out), strerror(errno));
 		outfile_abort(out);
-		cli_die("%s: write error", outfile_name(out));
+		cli_fail(&err);
 	}
 	if (outfile_commit(out, &err) != 0)
 		cli_fail(&err);
@@ -704,6 +708,8 @@ detect(const char *path)
 	}
 	if (n >= 8 && memcmp(head, SEQ_MAGIC, 8) == 0)
 		return KIND_STREAM;
+	if (n >= 10 && memcmp(head, "YUV4MPEG2 ", 10) == 0)
+		return KIND_MEDIA;	/* Y4M: a text header, then video */
 	return n == 0 || looks_like_text(head, n) ? KIND_STREAM : KIND_MEDIA;
 }
 

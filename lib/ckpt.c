@@ -30,7 +30,7 @@ ckpt_read_adam(adam *a, const st_file *f, kv_err *err)
 	if (st_get_f64(f, m, a->m, a->n, err) || st_get_f64(f, v, a->v, a->n,
 	    err) || st_get_f64(f, s, &step, 1, err))
 		return -1;
-	if (!(step >= 0) || step != floor(step))
+	if (!(step >= 0 && step <= 9007199254740992.0) || step != floor(step))
 		return kv_errf(err, "%s: optim.step %g is not a step count",
 		    f->path, step);
 	a->step = (long)step;
@@ -47,6 +47,22 @@ ckpt_write_rng(st_writer *w, const char *name, const gsl_rng *r,
 	snprintf(key, sizeof key, "%s.type", name);
 	return st_writer_add_copy(w, name, ST_U8, 1, &n, gsl_rng_state(r), err) ||
 	    st_writer_meta(w, key, gsl_rng_name(r), err) ? -1 : 0;
+}
+
+/* GSL trusts its state: mt19937's position index (after the 624 words,
+ * GSL's mt_state_t) indexes the words unchecked, so a corrupt one would
+ * read out of bounds at the next draw. */
+static int
+rng_state_ok(const gsl_rng *r, const void *state)
+{
+	int mti;
+
+	if (strcmp(gsl_rng_name(r), "mt19937") != 0 ||
+	    gsl_rng_size(r) < 624 * sizeof(unsigned long) + sizeof mti)
+		return 1;
+	memcpy(&mti, (const char *)state + 624 * sizeof(unsigned long),
+	    sizeof mti);
+	return mti >= 0 && mti <= 624;
 }
 
 int
@@ -66,6 +82,9 @@ ckpt_read_rng(gsl_rng *r, const st_file *f, const char *name, kv_err *err)
 		return kv_errf(err, "%s: \"%s\" holds a %s generator state of %llu "
 		    "bytes, expected %s (%zu bytes)", f->path, name, type,
 		    (unsigned long long)t->nelem, gsl_rng_name(r), gsl_rng_size(r));
+	if (!rng_state_ok(r, st_data(f, t)))
+		return kv_errf(err, "%s: \"%s\": corrupt %s generator state",
+		    f->path, name, type);
 	memcpy(gsl_rng_state(r), st_data(f, t), gsl_rng_size(r));
 	return 0;
 }

@@ -369,6 +369,7 @@ kvae_from_file(kvae *k, const st_file *f, kv_err *err)
 {
 	const char *text = st_meta(f, KVAE_META_KEY);
 	json_t *m, *sd;
+	const st_tensor *A;
 	vae tmp;
 	size_t n;
 
@@ -385,6 +386,13 @@ kvae_from_file(kvae *k, const st_file *f, kv_err *err)
 	}
 	n = (size_t)json_integer_value(sd);
 	json_decref(m);
+	/* the file must hold the n x n transition the metadata claims
+	 * before n sizes any allocation */
+	if ((A = st_find(f, "lgssm.A")) == NULL || A->ndim != 2 ||
+	    A->shape[0] != n || A->shape[1] != n)
+		return kv_errf(err, "%s: tensor \"lgssm.A\" is missing or not "
+		    "%zux%zu (state_dim in metadata \"%s\")", f->path, n, n,
+		    KVAE_META_KEY);
 	if (vae_from_file(&tmp, f, err))
 		return -1;
 	if (kvae_init(k, &tmp.cfg, n, err)) {
@@ -398,6 +406,9 @@ kvae_from_file(kvae *k, const st_file *f, kv_err *err)
 		kvae_free(k);
 		return -1;
 	}
-	return lgssm_validate(&k->m, err) ? kv_err_prefix(err, "%s", f->path)
-	    : 0;
+	if (lgssm_validate(&k->m, err)) {
+		kvae_free(k);
+		return kv_err_prefix(err, "%s", f->path);
+	}
+	return 0;
 }

@@ -1,13 +1,16 @@
 /* lgssm_spec.c: LGSSM from JSON specs and presets, see lgssm_spec.h. */
 #include "lgssm_spec.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "outfile.h"
 #include "safetensors.h"
+#include "slurp.h"
 
 /* Shape of a JSON value: number, array of numbers, array of arrays. */
 static int
@@ -157,6 +160,11 @@ lgssm_load(lgssm *m, const lgssm_source *src, kv_err *err)
 	if (c[1] != a[0])
 		return kv_errf(err, "\"C\" is %zux%zu, expected %zux%zu (A is "
 		    "%zux%zu)", c[0], c[1], c[0], a[0], a[0], a[0]);
+	/* Q, R and P0 may be one number each: refuse dimensions whose
+	 * matrices the file does not pay for before allocating them. */
+	if (a[0] > LGSSM_SPEC_MAX_DIM || c[0] > LGSSM_SPEC_MAX_DIM)
+		return kv_errf(err, "\"C\" is %zux%zu: dimensions above %d are "
+		    "not supported", c[0], c[1], LGSSM_SPEC_MAX_DIM);
 	if (lgssm_alloc(m, a[0], c[0], err) != 0)
 		return -1;
 	if (src->read(src->ctx, "A", m->A, err) != 0 ||
@@ -202,34 +210,28 @@ st_read_tensor(void *ctx, const char *key, double *dst, kv_err *err)
 	return st_get_f64(ctx, t, dst, (size_t)t->nelem, err);
 }
 
-/* Is path a safetensors file? By content: an 8-byte little-endian
- * header length that fits in the file, then '{' (a JSON spec's first
- * bytes read as such a length are far larger than any file). */
+/* Is buf a safetensors file? By content: an 8-byte little-endian
+ * header length, then '{'. A JSON spec starts with '{' or white space
+ * instead, and its first bytes read as such a length are far larger than
+ * the file; a length too large that does not start like JSON is still a
+ * safetensors file, for st_parse to name what is wrong with it. */
 static int
-is_safetensors(const char *path)
+is_safetensors(const uint8_t *b, size_t len)
 {
-	FILE *fp = fopen(path, "rb");
-	unsigned char b[9];
-	uint64_t len = 0;
-	long size;
-	int yes = 0;
+	uint64_t hlen = 0;
 
-	if (fp == NULL)
+	if (len < 9 || b[8] != '{')
 		return 0;
-	if (fread(b, 1, 9, fp) == 9 && fseek(fp, 0, SEEK_END) == 0 &&
-	    (size = ftell(fp)) > 0) {
-		for (int i = 7; i >= 0; i--)
-			len = len << 8 | b[i];
-		yes = b[8] == '{' && len <= (uint64_t)size - 8;
-	}
-	fclose(fp);
-	return yes;
+	for (int i = 7; i >= 0; i--)
+		hlen = hlen << 8 | b[i];
+	return hlen <= (uint64_t)len - 8 || memchr("{ \t\r\n", b[0], 5) == NULL;
 }
 
 static int
-load_safetensors(lgssm *m, const char *path, kv_err *err)
+load_safetensors(lgssm *m, const uint8_t *buf, size_t len, const char *name,
+	kv_err *err)
 {
-	st_file *f = st_read(path, err);
+	st_file *f = st_parse(buf, len, name, err);
 	lgssm_source src = { .shape = st_shape, .read = st_read_tensor };
 	int rc;
 
@@ -242,35 +244,52 @@ load_safetensors(lgssm *m, const char *path, kv_err *err)
 	else
 		rc = lgssm_load(m, &src, err);
 	st_free(f);
-	return rc != 0 ? kv_err_prefix(err, "%s", path) : 0;
+	return rc != 0 ? kv_err_prefix(err, "%s", name) : 0;
 }
 
 int
-lgssm_load_file(lgssm *m, const char *path, kv_err *err)
+lgssm_load_buffer(lgssm *m, const void *buf, size_t len, const char *name,
+	kv_err *err)
 {
 	json_error_t jerr;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root;
 	lgssm_source src = { .shape = json_shape, .read = json_read };
 	int rc;
 
 	memset(m, 0, sizeof *m);
-	if (root == NULL && is_safetensors(path))
-		return load_safetensors(m, path, err);
+	if (is_safetensors(buf, len))
+		return load_safetensors(m, buf, len, name, err);
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		if (jerr.line < 1)
-			return kv_errf(err, "%s: %s", path, jerr.text);
-		return kv_errf(err, "%s:%d: %s", path, jerr.line, jerr.text);
+			return kv_errf(err, "%s: %s", name, jerr.text);
+		return kv_errf(err, "%s:%d: %s", name, jerr.line, jerr.text);
 	}
 	if (!json_is_object(root)) {
 		json_decref(root);
-		return kv_errf(err, "%s: not a JSON object", path);
+		return kv_errf(err, "%s: not a JSON object", name);
 	}
 	src.ctx = root;
 	rc = lgssm_load(m, &src, err);
 	json_decref(root);
 	if (rc != 0)
-		return kv_err_prefix(err, "%s", path);
+		return kv_err_prefix(err, "%s", name);
 	return 0;
+}
+
+int
+lgssm_load_file(lgssm *m, const char *path, kv_err *err)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	if (slurp_path(path, LGSSM_SPEC_MAX_FILE, &buf, &len, err) != 0)
+		return -1;
+	rc = lgssm_load_buffer(m, buf, len, infile_name(path), err);
+	free(buf);
+	return rc;
 }
 
 int
@@ -350,10 +369,12 @@ lgssm_write_json(const lgssm *m, FILE *fp, kv_err *err)
 		json_object_set_new(root, lgssm_param_name[k],
 		    json_matrix(v, rows, cols, k == LGSSM_MU0));
 	}
+	errno = 0;
 	rc = json_dumpf(root, fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
 	    JSON_REAL_PRECISION(17));
 	json_decref(root);
 	if (rc != 0 || fputc('\n', fp) == EOF)
-		return kv_errf(err, "write error");
+		return kv_errf(err, "%s", errno ? strerror(errno) :
+		    "write error");
 	return 0;
 }

@@ -40,6 +40,16 @@ int lgssm_load(lgssm *m, const lgssm_source *src, kv_err *err);
  * Messages start with the path. */
 int lgssm_load_file(lgssm *m, const char *path, kv_err *err);
 
+/* The same for a file already in memory (len bytes at buf); name is for
+ * messages. lgssm_load_file reads the file and calls this. */
+int lgssm_load_buffer(lgssm *m, const void *buf, size_t len,
+	const char *name, kv_err *err);
+
+/* The largest state or observation dimension a spec may have. */
+#define LGSSM_SPEC_MAX_DIM 4096
+/* The largest model file lgssm_load_file reads (JSON or safetensors). */
+#define LGSSM_SPEC_MAX_FILE ((size_t)1 << 30)
+
 enum lgssm_preset_kind { LGSSM_LOCAL_LEVEL = 1, LGSSM_CONST_VEL,
 	LGSSM_CONST_ACC };
 

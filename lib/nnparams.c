@@ -136,7 +136,7 @@ shape_str(char *buf, size_t size, int ndim, const uint64_t *shape)
 }
 
 int
-nnparams_read(nnparams *p, const st_file *f, const char *prefix,
+nnparams_match(const nnparams *p, const st_file *f, const char *prefix,
 	kv_err *err)
 {
 	size_t plen = prefix ? strlen(prefix) : 0;
@@ -163,9 +163,20 @@ nnparams_read(nnparams *p, const st_file *f, const char *prefix,
 			return kv_errf(err, "%s: tensor \"%s\" is %s, expected %s",
 			    f->path, t->name, got[0] ? got : "a scalar", want);
 		}
-		if (st_get_f32(f, s, nnparams_data(p, (int)i), t->size, err))
-			return -1;
 	}
+	return 0;
+}
+
+int
+nnparams_read(nnparams *p, const st_file *f, const char *prefix,
+	kv_err *err)
+{
+	if (nnparams_match(p, f, prefix, err))
+		return -1;
+	for (size_t i = 0; i < p->n; i++)
+		if (st_get_f32(f, st_find(f, p->t[i].name),
+		    nnparams_data(p, (int)i), p->t[i].size, err))
+			return -1;
 	return 0;
 }
 

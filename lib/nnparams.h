@@ -77,6 +77,12 @@ int nnparams_write(const nnparams *p, st_writer *w, kv_err *err);
 int nnparams_read(nnparams *p, const st_file *f, const char *prefix,
 	kv_err *err);
 
+/* The checks of nnparams_read without the copy; p need not be allocated
+ * yet, so a loader can refuse a file whose metadata claims more
+ * parameters than its tensors hold before allocating them. */
+int nnparams_match(const nnparams *p, const st_file *f, const char *prefix,
+	kv_err *err);
+
 void nnparams_free(nnparams *p);
 
 #endif

@@ -1,6 +1,8 @@
 /* pnm.c: P5/P6 reading and writing; see pnm.h. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pnm.h"
 
@@ -100,6 +102,7 @@ pnm_write(FILE *fp, const mek_image *img, kv_err *err)
 	if (img->channels != 1 && img->channels != 3)
 		return kv_errf(err, "PGM/PPM holds 1 or 3 channels, not %u",
 		    img->channels);
+	errno = 0;
 	fprintf(fp, "P%c\n%u %u\n%u\n", img->channels == 1 ? '5' : '6',
 	    img->width, img->height, img->maxval);
 	for (size_t i = 0; i < n; i++) {
@@ -107,7 +110,8 @@ pnm_write(FILE *fp, const mek_image *img, kv_err *err)
 			putc(img->pix[i] >> 8, fp);
 		putc(img->pix[i] & 0xFF, fp);
 	}
-	if (ferror(fp))
-		return kv_errf(err, "write error");
+	if (ferror(fp))	/* errno from the failed write, e.g. EFBIG */
+		return kv_errf(err, "%s", errno ? strerror(errno) :
+		    "write error");
 	return 0;
 }

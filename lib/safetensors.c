@@ -2,7 +2,6 @@
  * files. */
 #include "safetensors.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <string.h>
 
 #include "outfile.h"
+#include "slurp.h"
 
 static const struct {
 	const char *name;
@@ -61,38 +61,6 @@ st_free(st_file *f)
 	free(f->data);
 	free(f->path);
 	free(f);
-}
-
-/* Read all of fp into *buf. 0 or -1. */
-static int
-slurp(FILE *fp, const char *path, unsigned char **buf, size_t *len,
-	kv_err *err)
-{
-	size_t cap = 1 << 16, n = 0, got;
-	unsigned char *b = malloc(cap), *nb;
-
-	while (b != NULL && (got = fread(b + n, 1, cap - n, fp)) > 0) {
-		n += got;
-		if (n == cap) {
-			nb = realloc(b, cap * 2);
-			if (nb == NULL) {
-				free(b);
-				b = NULL;
-				break;
-			}
-			b = nb;
-			cap *= 2;
-		}
-	}
-	if (b == NULL)
-		return kv_errf(err, "%s: out of memory", path);
-	if (ferror(fp)) {
-		free(b);
-		return kv_errf(err, "%s: %s", path, strerror(errno));
-	}
-	*buf = b;
-	*len = n;
-	return 0;
 }
 
 static int
@@ -259,40 +227,39 @@ out:
 	return rc;
 }
 
-st_file *
-st_read(const char *path, kv_err *err)
+/* The 8-byte little-endian header length at b. */
+static uint64_t
+header_length(const unsigned char *b)
 {
-	st_file *f = calloc(1, sizeof *f);
-	unsigned char *buf = NULL;
-	size_t len = 0;
 	uint64_t hlen = 0;
-	FILE *fp;
 
-	if (f == NULL) {
-		kv_errf(err, "%s: out of memory", path);
+	for (int i = 7; i >= 0; i--)
+		hlen = hlen << 8 | b[i];
+	return hlen;
+}
+
+st_file *
+st_parse(const void *buf, size_t len, const char *name, kv_err *err)
+{
+	const unsigned char *b = buf;
+	st_file *f = calloc(1, sizeof *f);
+	uint64_t hlen = 0;
+
+	if (f == NULL || (f->path = strdup(name)) == NULL) {
+		free(f);
+		kv_errf(err, "%s: out of memory", name);
 		return NULL;
 	}
-	fp = infile_open(path, err);
-	if (fp == NULL)
-		goto fail_noprefix;
-	if (slurp(fp, infile_name(path), &buf, &len, err)) {
-		if (fp != stdin)
-			fclose(fp);
-		goto fail_noprefix;
-	}
-	if (fp != stdin)
-		fclose(fp);
-	f->path = strdup(infile_name(path));
 	if (len < 8) {
 		kv_errf(err, "file of %zu bytes is too short for a safetensors "
 		    "header", len);
 		goto fail;
 	}
-	for (int i = 7; i >= 0; i--)
-		hlen = hlen << 8 | buf[i];
+	hlen = header_length(b);
 	if (hlen > ST_MAX_HEADER) {
-		kv_errf(err, "header length %llu exceeds the limit of %llu bytes",
-		    (unsigned long long)hlen, (unsigned long long)ST_MAX_HEADER);
+		kv_errf(err, "header length %llu exceeds the limit of %llu bytes "
+		    "(not a safetensors file?)", (unsigned long long)hlen,
+		    (unsigned long long)ST_MAX_HEADER);
 		goto fail;
 	}
 	if (hlen > len - 8) {
@@ -306,17 +273,49 @@ st_read(const char *path, kv_err *err)
 		kv_errf(err, "out of memory");
 		goto fail;
 	}
-	memcpy(f->data, buf + 8 + hlen, f->data_len);
-	if (parse_header(f, (const char *)buf + 8, hlen, err))
+	memcpy(f->data, b + 8 + hlen, f->data_len);
+	if (parse_header(f, (const char *)b + 8, hlen, err))
 		goto fail;
-	free(buf);
 	return f;
 fail:
-	kv_err_prefix(err, "%s", infile_name(path));
-fail_noprefix:
-	free(buf);
+	kv_err_prefix(err, "%s", name);
 	st_free(f);
 	return NULL;
+}
+
+st_file *
+st_read(const char *path, kv_err *err)
+{
+	FILE *fp = infile_open(path, err);
+	const char *name = infile_name(path);
+	uint8_t head[8], *rest = NULL, *buf = NULL;
+	size_t got, len = 0;
+	st_file *f = NULL;
+
+	if (fp == NULL)
+		return NULL;
+	/* refuse an absurd header length before reading what follows it:
+	 * a video given as a model is not read into memory */
+	got = fread(head, 1, sizeof head, fp);
+	if (got == sizeof head && header_length(head) > ST_MAX_HEADER)
+		kv_errf(err, "%s: header length %llu exceeds the limit of %llu "
+		    "bytes (not a safetensors file?)", name,
+		    (unsigned long long)header_length(head),
+		    (unsigned long long)ST_MAX_HEADER);
+	else if (slurp_stream(fp, name, SIZE_MAX / 2, &rest, &len, err) == 0) {
+		if ((buf = malloc(got + len + 1)) == NULL)
+			kv_errf(err, "%s: out of memory", name);
+		else {
+			memcpy(buf, head, got);
+			memcpy(buf + got, rest, len);
+			f = st_parse(buf, got + len, name, err);
+		}
+	}
+	if (fp != stdin)
+		fclose(fp);
+	free(rest);
+	free(buf);
+	return f;
 }
 
 const st_tensor *

@@ -55,6 +55,10 @@ size_t st_dtype_size(int dtype);
 /* Read and validate the whole file. Returns NULL with a message
  * "PATH: what is wrong" on failure. The caller frees with st_free. */
 st_file *st_read(const char *path, kv_err *err);
+/* The same from a file already in memory (len bytes at buf, copied);
+ * name is for messages and becomes f->path. */
+st_file *st_parse(const void *buf, size_t len, const char *name,
+	kv_err *err);
 void st_free(st_file *f);
 
 /* The tensor named `name`, or NULL. */

@@ -110,26 +110,47 @@ declare(vae *v, kv_err *err)
 	return ok ? 0 : -1;
 }
 
-int
-vae_init(vae *v, const vae_config *cfg, kv_err *err)
+/* Configuration and parameter table without allocating the
+ * parameters (vae_init's first half). */
+static int
+vae_declare(vae *v, const vae_config *cfg, kv_err *err)
 {
 	memset(v, 0, sizeof *v);
 	if (vae_config_check(cfg, err))
 		return -1;
 	v->cfg = *cfg;
-	v->norm_mean = calloc((size_t)cfg->input_dim, sizeof(double));
-	v->norm_std = malloc((size_t)cfg->input_dim * sizeof(double));
-	if (v->norm_mean == NULL || v->norm_std == NULL) {
-		vae_free(v);
-		return kv_errf(err, "out of memory");
-	}
-	for (int i = 0; i < cfg->input_dim; i++)
-		v->norm_std[i] = 1.0;
-	if (declare(v, err) || nnparams_alloc(&v->p, err)) {
+	if (declare(v, err)) {
 		vae_free(v);
 		return -1;
 	}
 	return 0;
+}
+
+/* Normalisation (identity) and parameters of a declared VAE. */
+static int
+vae_alloc(vae *v, kv_err *err)
+{
+	size_t D = (size_t)v->cfg.input_dim;
+
+	v->norm_mean = calloc(D, sizeof(double));
+	v->norm_std = malloc(D * sizeof(double));
+	if (v->norm_mean == NULL || v->norm_std == NULL) {
+		vae_free(v);
+		return kv_errf(err, "out of memory");
+	}
+	for (size_t i = 0; i < D; i++)
+		v->norm_std[i] = 1.0;
+	if (nnparams_alloc(&v->p, err)) {
+		vae_free(v);
+		return -1;
+	}
+	return 0;
+}
+
+int
+vae_init(vae *v, const vae_config *cfg, kv_err *err)
+{
+	return vae_declare(v, cfg, err) || vae_alloc(v, err) ? -1 : 0;
 }
 
 static void
@@ -642,9 +663,19 @@ vae_from_file(vae *v, const st_file *f, kv_err *err)
 		    "character %d: %s", f->path, VAE_META_KEY, je.position, je.text);
 	if (!json_is_object(m))
 		kv_errf(err, "metadata is not a JSON object");
-	else if (parse_config(m, &c, err) == 0 && vae_init(v, &c, err) == 0 &&
-	    parse_norm(v, m, err) == 0)
+	else if (parse_config(m, &c, err) == 0 &&
+	    vae_declare(v, &c, err) == 0)
 		rc = 0;
+	/* the file's tensors must match the metadata's sizes before
+	 * anything of those sizes is allocated */
+	if (rc == 0 && (nnparams_match(&v->p, f, "encoder.", err) ||
+	    nnparams_match(&v->p, f, "decoder.", err))) {
+		json_decref(m);
+		vae_free(v);
+		return -1;
+	}
+	if (rc == 0 && (vae_alloc(v, err) || parse_norm(v, m, err)))
+		rc = -1;
 	json_decref(m);
 	if (rc != 0) {
 		vae_free(v);

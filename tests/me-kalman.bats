@@ -444,3 +444,12 @@ size() { stat -c %s "$1"; }
 	run --separate-stderr me-kalman noisy.png
 	assert_equal "$status" 2
 }
+
+@test "me-kalman: a Y4M file is video, not a CSV stream (its header is text)" {
+	ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x48:rate=10 \
+		-frames:v 3 -pix_fmt yuv420p in.y4m
+	me-kalman -q -o out.y4m in.y4m
+	run ffprobe -v error -count_frames -show_entries \
+		stream=width,height,nb_read_frames -of csv=p=0 out.y4m
+	assert_output "64,48,3"
+}

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "nnparams.h"
 #include "safetensors.h"
+#include "slurp.h"
 
 static char dir[] = "/tmp/test_st.XXXXXX";
 
@@ -263,6 +264,45 @@ test_params(void)
 	nnparams_free(&r);
 }
 
+/* st_parse on the bytes of a file gives what st_read gives; the
+ * metadata-before-allocation check works on an unallocated table. */
+static void
+test_parse_buffer(void)
+{
+	static const unsigned char huge[] = {
+		0x00, 0xe8, 0x76, 0x48, 0x17, 0, 0, 0, '{', '}' };
+	st_file *f, *g;
+	uint8_t *buf;
+	size_t len;
+	nnparams p = { 0 };
+	kv_err err;
+
+	if (slurp_path(path_of("rt.safetensors"), 1 << 20, &buf, &len, &err))
+		return;
+	f = st_read(path_of("rt.safetensors"), &err);
+	g = st_parse(buf, len, "mem", &err);
+	CHECK(f && g && f->ntensors == g->ntensors && f->n_meta == g->n_meta &&
+	    f->data_len == g->data_len &&
+	    memcmp(f->data, g->data, f->data_len) == 0 &&
+	    strcmp(g->path, "mem") == 0,
+	    "st_parse of a file's bytes equals st_read of the file");
+	st_free(g);
+	g = st_parse(huge, sizeof huge, "mem", &err);
+	CHECK(g == NULL && strstr(err.msg, "mem: header length 100000000000 "
+	    "exceeds the limit"), "a 100 GB header length is refused: %s",
+	    err.msg);
+	nnparams_add(&p, "layer.weight", 1, &err, 2, (size_t)1 << 24,
+	    (size_t)1 << 24);
+	nnparams_add(&p, "layer.bias", 1, &err, 1, (size_t)3);
+	CHECK(nnparams_match(&p, f, "layer.", &err) != 0 && p.data == NULL &&
+	    strstr(err.msg, "\"layer.weight\" is 2x3, expected 16777216x16777216"),
+	    "2^48 declared parameters meet a 2x3 tensor before allocation: %s",
+	    err.msg);
+	nnparams_free(&p);
+	st_free(f);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -271,6 +311,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	test_round_trip();
+	test_parse_buffer();
 	test_half_types();
 	test_refusals();
 	test_params();
