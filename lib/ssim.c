@@ -742,6 +742,125 @@ block8_row(int64_t (*a)[4], int64_t (*b)[4], int nwx, int max,
 	return sum;
 }
 
+/* 8-bit samples with k1, k2 <= 1: every sum and constant fits 32 bits
+ * (a window's 64 ss <= 5.4e8, c2 <= 2.7e8), so the block sums and the
+ * windows run on int32 vectors. The float arithmetic is block8_end's
+ * (ffmpeg's ssim_end1) in the same order, so the scores are the same to
+ * the bit. Block sums are stored per moment: sums[m][bx]. */
+KERNEL static void
+block_sums_u8(const ssim_image *X, const ssim_image *Y, int by, int nbx,
+	int32_t *const *sums, int32_t *col)
+{
+	int w4 = 4 * nbx;
+	int32_t *c1 = col, *c2 = c1 + w4, *css = c2 + w4, *c12 = css + w4;
+	int32_t *restrict o0 = sums[0], *restrict o1 = sums[1];
+	int32_t *restrict o2 = sums[2], *restrict o3 = sums[3];
+
+	memset(col, 0, 4 * (size_t)w4 * sizeof *col);
+	for (int y = 4 * by; y < 4 * by + 4; y++)
+		column_sums_u8(c1, c2, css, c12, (const uint8_t *)X->data +
+		    (ptrdiff_t)y * X->stride, (const uint8_t *)Y->data +
+		    (ptrdiff_t)y * Y->stride, w4);
+	for (int bx = 0; bx < nbx; bx++) {
+		int x = 4 * bx;
+		o0[bx] = c1[x] + c1[x + 1] + c1[x + 2] + c1[x + 3];
+		o1[bx] = c2[x] + c2[x + 1] + c2[x + 2] + c2[x + 3];
+		o2[bx] = css[x] + css[x + 1] + css[x + 2] + css[x + 3];
+		o3[bx] = c12[x] + c12[x + 1] + c12[x + 2] + c12[x + 3];
+	}
+}
+
+/* The nwx windows over block rows with sums a and b, into out. */
+KERNEL static void
+block8_windows_u8(float *restrict out, const int32_t *const *a,
+	const int32_t *const *b, int nwx, int32_t c1, int32_t c2)
+{
+	const int32_t *restrict a0 = a[0], *restrict a1 = a[1];
+	const int32_t *restrict a2 = a[2], *restrict a3 = a[3];
+	const int32_t *restrict b0 = b[0], *restrict b1 = b[1];
+	const int32_t *restrict b2 = b[2], *restrict b3 = b[3];
+
+	for (int i = 0; i < nwx; i++) {
+		int32_t s1 = a0[i] + a0[i + 1] + b0[i] + b0[i + 1];
+		int32_t s2 = a1[i] + a1[i + 1] + b1[i] + b1[i + 1];
+		int32_t ss = a2[i] + a2[i + 1] + b2[i] + b2[i + 1];
+		int32_t s12 = a3[i] + a3[i + 1] + b3[i] + b3[i + 1];
+		int32_t vars = ss * 64 - s1 * s1 - s2 * s2;
+		int32_t covar = s12 * 64 - s1 * s2;
+		out[i] = (float)(2 * s1 * s2 + c1) * (float)(2 * covar + c2) /
+		    ((float)(s1 * s1 + s2 * s2 + c1) * (float)(vars + c2));
+	}
+}
+
+/* One thread's window rows [r0, r1) of an 8-bit pair: row sums in float
+ * in window order, as ffmpeg's ssim_endn. Returns 0 or -1 (memory). */
+static int
+block8_rows_u8(const ssim_image *X, const ssim_image *Y, int r0, int r1,
+	int32_t c1, int32_t c2, double *row, double *map)
+{
+	int nbx = X->width / 4, nwx = nbx - 1;
+	/* two rows of block sums (4 moments each), column sums, windows */
+	int32_t *mem = malloc((8 * (size_t)nbx + 16 * (size_t)nbx) *
+	    sizeof *mem + (size_t)nwx * sizeof(float));
+	int32_t *s0[4], *s1[4], *col;
+	float *win;
+
+	if (mem == NULL)
+		return -1;
+	for (int m = 0; m < 4; m++) {
+		s0[m] = mem + (size_t)m * nbx;
+		s1[m] = mem + (size_t)(4 + m) * nbx;
+	}
+	col = mem + 8 * (size_t)nbx;
+	win = (float *)(col + 16 * (size_t)nbx);
+	block_sums_u8(X, Y, r0, nbx, s0, col);
+	for (int r = r0; r < r1; r++) {
+		float sum = 0;
+		block_sums_u8(X, Y, r + 1, nbx, s1, col);
+		block8_windows_u8(win, (const int32_t *const *)s0,
+		    (const int32_t *const *)s1, nwx, c1, c2);
+		for (int i = 0; i < nwx; i++)
+			sum += win[i];
+		row[r] = sum;
+		if (map != NULL)
+			for (int i = 0; i < nwx; i++)
+				map[(size_t)r * nwx + i] = win[i];
+		for (int m = 0; m < 4; m++) {
+			int32_t *t = s0[m];
+			s0[m] = s1[m];
+			s1[m] = t;
+		}
+	}
+	free(mem);
+	return 0;
+}
+
+/* The same for any depth, on int64 sums. */
+static int
+block8_rows(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
+	int max, int r0, int r1, double *row, double *map)
+{
+	int nbx = X->width / 4, nwx = nbx - 1;
+	/* two rows of block sums, then the column sums' scratch */
+	int64_t (*base)[4] = malloc(6 * (size_t)nbx * sizeof *base);
+	int64_t (*s0)[4] = base, (*s1)[4], (*tmp)[4];
+	void *col;
+
+	if (base == NULL)
+		return -1;
+	s1 = base + nbx;
+	col = base + 2 * nbx;
+	block_sums(X, Y, r0, nbx, s0, col);
+	for (int r = r0; r < r1; r++) {
+		block_sums(X, Y, r + 1, nbx, s1, col);
+		row[r] = block8_row(s0, s1, nwx, max, p,
+		    map ? map + (size_t)r * nwx : NULL);
+		tmp = s0; s0 = s1; s1 = tmp;
+	}
+	free(base);
+	return 0;
+}
+
 static int
 block8_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 	int max, double *mean, double *map, kv_err *err)
@@ -749,6 +868,10 @@ block8_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 	int nbx = X->width / 4, nby = X->height / 4;
 	int nwx = nbx - 1, nwy = nby - 1, failed = 0;
 	double *row = malloc((size_t)nwy * sizeof *row), total = 0;
+	int64_t c1 = (int64_t)(p->k1 * p->k1 * max * max * 64 + .5);
+	int64_t c2 = (int64_t)(p->k2 * p->k2 * max * max * 64 * 63 + .5);
+	int narrow = X->type == SSIM_U8 && max <= 255 && c1 <= 4161600 &&
+	    c2 <= 262175040;	/* k1, k2 <= 1 */
 
 	if (row == NULL)
 		return kv_errf(err, "out of memory");
@@ -757,23 +880,10 @@ block8_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 		int t = omp_get_thread_num(), nt = omp_get_num_threads();
 		int r0 = (int)((long long)nwy * t / nt);
 		int r1 = (int)((long long)nwy * (t + 1) / nt);
-		/* two rows of block sums, then the column sums' scratch */
-		int64_t (*base)[4] = malloc(6 * (size_t)nbx * sizeof *base);
-		int64_t (*s0)[4] = base, (*s1)[4] = base ? base + nbx : NULL;
-		int64_t (*tmp)[4];
-		void *col = base ? base + 2 * nbx : NULL;
-		if (base == NULL) {
-			failed = 1;
-		} else if (r0 < r1) {
-			block_sums(X, Y, r0, nbx, s0, col);
-			for (int r = r0; r < r1; r++) {
-				block_sums(X, Y, r + 1, nbx, s1, col);
-				row[r] = block8_row(s0, s1, nwx, max, p,
-				    map ? map + (size_t)r * nwx : NULL);
-				tmp = s0; s0 = s1; s1 = tmp;
-			}
-		}
-		free(base);
+		if (r0 < r1)
+			failed = narrow ? block8_rows_u8(X, Y, r0, r1,
+			    (int32_t)c1, (int32_t)c2, row, map) :
+			    block8_rows(p, X, Y, max, r0, r1, row, map);
 	}
 	for (int r = 0; r < nwy; r++)
 		total += row[r];
