@@ -73,20 +73,6 @@ sample_at(const ssim_image *im, int x, int y)
 	}
 }
 
-/* ---- threads ---- */
-
-/* The threads for a job of `work` units, one thread per `per_thread`
- * units at most: a parallel region costs waking the other threads and
- * a barrier, and on a loaded machine a woken thread may wait for a core
- * for milliseconds, so small planes (chroma, small frames) run on one. */
-static int
-threads_for(double work, double per_thread)
-{
-	int max = omp_get_max_threads(), n = (int)(work / per_thread);
-
-	return n < 1 ? 1 : n > max ? max : n;
-}
-
 /* ---- settings and sizes ---- */
 
 static int
@@ -589,7 +575,7 @@ window_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 	int n = p->win_size, ow = X->width - n + 1, oh = X->height - n + 1;
 	struct fconsts fc;
 	double *row_s, *row_cs, ts = 0, tcs = 0;
-	int failed = 0, nt;
+	int failed = 0;
 
 	if (n > 63)
 		return kv_errf(err, "window size %d: at most 63", n);
@@ -598,10 +584,7 @@ window_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 	if (row_s == NULL)
 		return kv_errf(err, "out of memory");
 	row_cs = mean_cs ? row_s + oh : NULL;
-	/* about 0.3 ms of work per thread at least */
-	nt = threads_for((double)ow * oh, 131072);
-	(void)nt;	/* (unused where OpenMP is off: the fuzz build) */
-#pragma omp parallel reduction(|:failed) num_threads(nt)
+#pragma omp parallel reduction(|:failed)
 	{
 		int t = omp_get_thread_num(), nt = omp_get_num_threads();
 		int r0 = (int)((long long)oh * t / nt);
@@ -882,7 +865,7 @@ block8_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 	int max, double *mean, double *map, kv_err *err)
 {
 	int nbx = X->width / 4, nby = X->height / 4;
-	int nwx = nbx - 1, nwy = nby - 1, failed = 0, nt;
+	int nwx = nbx - 1, nwy = nby - 1, failed = 0;
 	double *row = malloc((size_t)nwy * sizeof *row), total = 0;
 	int64_t c1 = (int64_t)(p->k1 * p->k1 * max * max * 64 + .5);
 	int64_t c2 = (int64_t)(p->k2 * p->k2 * max * max * 64 * 63 + .5);
@@ -891,11 +874,7 @@ block8_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 
 	if (row == NULL)
 		return kv_errf(err, "out of memory");
-	/* the 8-bit path runs at about 2.5 Gpixel/s per core */
-	nt = threads_for((double)X->width * X->height, narrow ? 1048576 :
-	    262144);
-	(void)nt;
-#pragma omp parallel reduction(|:failed) num_threads(nt)
+#pragma omp parallel reduction(|:failed)
 	{
 		int t = omp_get_thread_num(), nt = omp_get_num_threads();
 		int r0 = (int)((long long)nwy * t / nt);
