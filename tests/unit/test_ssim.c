@@ -222,8 +222,8 @@ test_properties(void)
 	pair_free(&q);
 }
 
-/* Large enough that every kernel takes up to 3 threads (small planes
- * run on one): the score must not change a bit with the thread count. */
+/* A frame-sized image (bands of hundreds of rows, many strips): the
+ * score must not change a bit with the thread count. */
 static void
 test_threads_large(void)
 {
