@@ -222,35 +222,6 @@ test_properties(void)
 	pair_free(&q);
 }
 
-/* A frame-sized image (bands of hundreds of rows, many strips): the
- * score must not change a bit with the thread count. */
-static void
-test_threads_large(void)
-{
-	static const enum ssim_preset presets[] = { SSIM_WANG, SSIM_SKIMAGE,
-	    SSIM_FFMPEG };
-	static const char *const names[] = { "wang", "skimage", "ffmpeg" };
-	struct pair q = pair_new(2048, 1536, 255);
-	ssim_image x = as_type(q.a, q.w, q.h, SSIM_U8, q.ba);
-	ssim_image y = as_type(q.b, q.w, q.h, SSIM_U8, q.bb);
-	kv_err err;
-
-	for (int i = 0; i < 3; i++) {
-		ssim_params p;
-		double s[3];
-		ssim_preset(&p, presets[i]);
-		for (int t = 1; t <= 3; t++) {
-			omp_set_num_threads(t);
-			ssim_compute(&p, &x, &y, 255, &s[t - 1], NULL, &err);
-		}
-		omp_set_num_threads(2);
-		CHECK(s[0] == s[1] && s[0] == s[2], "%s 2048x1536: same score "
-		    "on 1, 2 and 3 threads (%.17g, %.17g, %.17g)", names[i],
-		    s[0], s[1], s[2]);
-	}
-	pair_free(&q);
-}
-
 /* ssim.m's downsampling worked out by hand on a 5x3 ramp. */
 static void
 test_downsample(void)
@@ -347,7 +318,6 @@ main(void)
 {
 	test_fast_vs_ref();
 	test_properties();
-	test_threads_large();
 	test_downsample();
 	test_checks();
 	test_ffmpeg_flat();
