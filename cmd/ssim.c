@@ -591,9 +591,14 @@ run(const struct settings *s, media_reader *ra, media_reader *rb,
 /* OpenMP threads that finish a parallel region spin for a while before
  * they sleep (libgomp's default). Here the serial decoding runs between
  * short parallel regions, so the spinning threads take the cores the
- * decoders need: on a loaded 2-core machine a 200-frame 768x576 run took
- * 7.5 s with spinning and 2.8 s without. libgomp reads OMP_WAIT_POLICY
- * only at start-up, so set it and start again, unless the user chose. */
+ * decoders need, and a thread that waits at a barrier for one the
+ * kernel has preempted spins out the rest of its time slice: on the
+ * loaded 2-core machine a 200-frame 768x576 run with the ffmpeg preset
+ * took 9 to 16 s with spinning and 0.4 to 0.6 s without. libgomp reads
+ * OMP_WAIT_POLICY only in its constructor (a variable set from the
+ * executable's .preinit_array is lost: libc resets the environment
+ * after it; ending the thread pool between frames does not stop the
+ * barrier spinning), so set it and start again, unless the user chose. */
 static void
 passive_threads(char **argv)
 {

@@ -2,11 +2,11 @@
  *
  * The windowed SSIM is separable: four local moments (x, y, x^2 + y^2,
  * xy; the formula needs only the sum of the variances) are filtered
- * along each row, then down the columns, in double
- * precision (scikit-image computes in double; float would lose 1e-4 to
- * cancellation in E[x^2] - E[x]^2). Each thread takes a band of output
- * rows and keeps a ring of the last `win` horizontally filtered rows.
- * Row means are summed in row order afterwards, so the result does not
+ * along each row, then down the columns, in single precision on samples
+ * centred on the pair's mean (see "the fast windowed SSIM" for why that
+ * is accurate enough). Each thread takes a band of output rows and keeps
+ * a ring of the last `win` horizontally filtered rows. Row means are
+ * summed in double in row order afterwards, so the result does not
  * depend on the number of threads. */
 #include "ssim.h"
 
@@ -16,22 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Hot loops get AVX-512 and AVX2 clones, chosen at run time. */
+/* Hot loops get AVX-512 and AVX2 clones, chosen at run time. No fused
+ * multiply-adds anywhere (-std=c11 leaves contraction off): every clone
+ * and every build (the sanitizer one too) then gives the same bits, and
+ * the SSIM formula stays exactly 1 for equal inputs. Without them the
+ * windowed kernels were 7% slower here. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
 	!defined(__SANITIZE_ADDRESS__)
 #define KERNEL __attribute__((optimize("O3"), target_clones("arch=x86-64-v4", \
 	"arch=x86-64-v3", "default"), noinline))
-/* The window sums may use fused multiply-adds (they differ from the
- * reference by rounding only); the SSIM formula may not, so that equal
- * inputs give exactly 1. */
-#define KERNEL_FMA __attribute__((optimize("O3", "fp-contract=fast"), \
-	target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), noinline))
 #else
 #define KERNEL __attribute__((noinline))
-#define KERNEL_FMA KERNEL
 #endif
-
-#define NMOM 4	/* x, y, xx + yy, xy */
 
 static const double ms_weights[SSIM_MS_SCALES] = {
 	0.0448, 0.2856, 0.3001, 0.2363, 0.1333	/* Wang et al. 2003 */
@@ -74,30 +70,6 @@ sample_at(const ssim_image *im, int x, int y)
 		return ((const float *)row)[x];
 	default:
 		return ((const double *)row)[x];
-	}
-}
-
-static void
-load_row(const ssim_image *im, int y, double *restrict out)
-{
-	const char *row = (const char *)im->data + (ptrdiff_t)y * im->stride;
-	int w = im->width;
-
-	switch (im->type) {
-	case SSIM_U8:
-		for (int x = 0; x < w; x++)
-			out[x] = ((const uint8_t *)row)[x];
-		break;
-	case SSIM_U16:
-		for (int x = 0; x < w; x++)
-			out[x] = ((const uint16_t *)row)[x];
-		break;
-	case SSIM_F32:
-		for (int x = 0; x < w; x++)
-			out[x] = ((const float *)row)[x];
-		break;
-	default:
-		memcpy(out, row, (size_t)w * sizeof *out);
 	}
 }
 
@@ -236,232 +208,363 @@ ssim_from_moments(const struct consts *c, double mx, double my, double exx,
 
 /* ---- the fast windowed SSIM ---- */
 
-/* out[x] = sum_k w[k] p[k * stride + x]: along a row (stride 1) or down
- * the columns of rows `stride` apart. filter4 makes four outputs at
- * once, out[j] from p + j * stride, loading each input once for all
- * four; every sum is formed in the same order, so the two agree to the
- * bit. n is a constant where inlined, so the k loop unrolls and the x
- * loop vectorises. */
-static inline __attribute__((always_inline)) void
-filter1_n(double *restrict out, const double *restrict p, ptrdiff_t stride,
-	const double *restrict w, int n, int ow)
+/* Single precision on centred samples. The variances come from
+ * E[x^2] - E[x]^2, whose rounding error is about eps E[x^2]; with the
+ * samples centred on the pair's mean (rounded to an integer for integer
+ * samples, so that 8-bit squares and products stay exact) E[x^2] is the
+ * local spread, not the brightness, and the mean score agrees with the
+ * double reference to a few 1e-8 (measured on the Einstein set and on
+ * 8-, 10- and 16-bit test images; test_ssim.c holds it to 2e-7).
+ *
+ * The kernels work on vectors of 16 floats (GCC vector extensions: one
+ * AVX-512 register, two AVX2 ones, four SSE ones in the clones), over
+ * rows padded to a multiple of 16 columns, so there are no tails. */
+
+#define NMOM 4		/* x, y, x^2 + y^2, xy (all centred) */
+#define VL 16		/* floats per vector */
+
+typedef float vf __attribute__((vector_size(VL * sizeof(float))));
+/* The same, for loads and stores at any float boundary. */
+typedef float vf_u __attribute__((vector_size(VL * sizeof(float)),
+	aligned(sizeof(float)), may_alias));
+
+/* (macros: a function returning a vector would change the ABI of the
+ * baseline clone) */
+#define vload(p) (*(const vf_u *)(p))
+#define vstore(p, v) (*(vf_u *)(p) = (v))
+
+static int
+round_up(int n, int m)
 {
-	for (int x = 0; x < ow; x++) {
-		double s = 0;
-#pragma GCC unroll 16
-		for (int k = 0; k < n; k++)
-			s += w[k] * p[k * stride + x];
-		out[x] = s;
-	}
+	return (n + m - 1) / m * m;
 }
 
-static inline __attribute__((always_inline)) void
-filter4_n(double *restrict o0, double *restrict o1, double *restrict o2,
-	double *restrict o3, const double *restrict p, ptrdiff_t stride,
-	const double *restrict w, int n, int ow)
-{
-	for (int x = 0; x < ow; x++) {
-		double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-#pragma GCC unroll 16
-		for (int k = 0; k < n; k++) {
-			s0 += w[k] * p[k * stride + x];
-			s1 += w[k] * p[(k + 1) * stride + x];
-			s2 += w[k] * p[(k + 2) * stride + x];
-			s3 += w[k] * p[(k + 3) * stride + x];
-		}
-		o0[x] = s0;
-		o1[x] = s1;
-		o2[x] = s2;
-		o3[x] = s3;
-	}
-}
+struct fconsts {
+	float w[64];
+	float c;		/* the centre subtracted from every sample */
+	float C1, C2, k;	/* k: the covariance normalisation */
+};
 
-KERNEL_FMA static void
-filter1(double *restrict out, const double *restrict p, ptrdiff_t stride,
-	const double *restrict w, int n, int ow)
-{
-	if (n == 11)
-		filter1_n(out, p, stride, w, 11, ow);
-	else if (n == 7)
-		filter1_n(out, p, stride, w, 7, ow);
-	else
-		filter1_n(out, p, stride, w, n, ow);
-}
-
-KERNEL_FMA static void
-filter4(double *const *out, const double *restrict p, ptrdiff_t stride,
-	const double *restrict w, int n, int ow)
-{
-	if (n == 11)
-		filter4_n(out[0], out[1], out[2], out[3], p, stride, w, 11, ow);
-	else if (n == 7)
-		filter4_n(out[0], out[1], out[2], out[3], p, stride, w, 7, ow);
-	else
-		filter4_n(out[0], out[1], out[2], out[3], p, stride, w, n, ow);
-}
-
-/* Sum of squares and product of one input row pair. */
-KERNEL static void
-moments_row(double *restrict sq, double *restrict xy,
-	const double *restrict x, const double *restrict y, int w)
-{
-	for (int i = 0; i < w; i++) {
-		sq[i] = x[i] * x[i] + y[i] * y[i];
-		xy[i] = x[i] * y[i];
-	}
-}
-
-/* SSIM of one output row from its filtered moments, and (when cs is
- * not NULL: MS-SSIM) its contrast-structure part. The variances enter
- * as one sum, k (E[x^2 + y^2] - (mx^2 + my^2)): for equal inputs that
- * is exactly twice the covariance, so the score is exactly 1. */
-#define SSIM_ROW(CS) \
-	for (int x = 0; x < ow; x++) { \
-		double mm = mx[x] * mx[x] + my[x] * my[x]; \
-		double vsum = k * (esq[x] - mm); \
-		double vxy = k * (exy[x] - mx[x] * my[x]); \
-		double a1 = 2 * mx[x] * my[x] + C1, a2 = 2 * vxy + C2; \
-		double b1 = mm + C1, b2 = vsum + C2; \
-		s[x] = a1 * a2 / (b1 * b2); \
-		CS; \
-	}
-
-KERNEL static void
-ssim_row(double *restrict s, double *restrict cs,
-	const double *const *m, const struct consts *c, int ow)
-{
-	const double *restrict mx = m[0], *restrict my = m[1];
-	const double *restrict esq = m[2], *restrict exy = m[3];
-	double C1 = c->C1, C2 = c->C2, k = c->cov_norm;
-
-	if (cs == NULL) {
-		SSIM_ROW((void)0)
-	} else {
-		SSIM_ROW(cs[x] = a2 / b2)
-	}
-}
-
-/* Sum in a fixed order with 8 partial sums (vectorisable, and the same
- * on every machine). */
+/* The mean of both planes over a sample of rows, as the centre: the
+ * same for (x, y) and (y, x), and independent of the thread count. */
 static double
-sum_row(const double *v, int n)
+pair_centre(const ssim_image *X, const ssim_image *Y)
 {
-	double a[8] = { 0 }, s = 0;
-	int x = 0;
+	int step = X->height / 16 > 0 ? X->height / 16 : 1;
+	double s = 0, n = 0;
 
-	for (; x + 8 <= n; x += 8)
-		for (int j = 0; j < 8; j++)
-			a[j] += v[x + j];
-	for (; x < n; x++)
-		a[0] += v[x];
-	for (int j = 0; j < 8; j++)
-		s += a[j];
+	for (int y = 0; y < X->height; y += step) {
+		for (int x = 0; x < X->width; x++)
+			s += sample_at(X, x, y) + sample_at(Y, x, y);
+		n += 2.0 * X->width;
+	}
+	s /= n;
+	return X->type == SSIM_U8 || X->type == SSIM_U16 ? nearbyint(s) : s;
+}
+
+/* The centred samples of a row of both planes and their moments:
+ * m0 = a - c, m1 = b - c, m2 = m0^2 + m1^2, m3 = m0 m1, for samples of
+ * type T, centred in type D. One kernel per type, on restrict
+ * pointers, so that each vectorises. */
+#define MOMENTS_ROW(NAME, T, D) \
+KERNEL static void \
+NAME(float *restrict m0, float *restrict m1, float *restrict m2, \
+	float *restrict m3, const T *restrict a, const T *restrict b, int w, \
+	D c) \
+{ \
+	for (int i = 0; i < w; i++) { \
+		float u = (float)((D)a[i] - c), v = (float)((D)b[i] - c); \
+		m0[i] = u; \
+		m1[i] = v; \
+		m2[i] = u * u + v * v; \
+		m3[i] = u * v; \
+	} \
+}
+/* Integer samples minus an integer centre are exact in float; doubles
+ * are centred in double, as the centre may not be a float. */
+MOMENTS_ROW(moments_u8, uint8_t, float)
+MOMENTS_ROW(moments_u16, uint16_t, float)
+MOMENTS_ROW(moments_f32, float, float)
+MOMENTS_ROW(moments_f64, double, double)
+
+/* The moments of row y, columns x0 .. x0 + w - 1, into m[0..3], zero
+ * from w to `pad`. */
+static void
+load_moments(float *const *m, const ssim_image *X, const ssim_image *Y,
+	int y, int x0, int w, double c, int pad)
+{
+	size_t size = X->type == SSIM_U8 ? 1 : X->type == SSIM_U16 ? 2 :
+	    X->type == SSIM_F32 ? 4 : 8;
+	const char *ra = (const char *)X->data + (ptrdiff_t)y * X->stride +
+	    x0 * size;
+	const char *rb = (const char *)Y->data + (ptrdiff_t)y * Y->stride +
+	    x0 * size;
+
+	switch (X->type) {
+	case SSIM_U8:
+		moments_u8(m[0], m[1], m[2], m[3], (const uint8_t *)ra,
+		    (const uint8_t *)rb, w, (float)c);
+		break;
+	case SSIM_U16:
+		moments_u16(m[0], m[1], m[2], m[3], (const uint16_t *)ra,
+		    (const uint16_t *)rb, w, (float)c);
+		break;
+	case SSIM_F32:
+		moments_f32(m[0], m[1], m[2], m[3], (const float *)ra,
+		    (const float *)rb, w, (float)c);
+		break;
+	default:
+		moments_f64(m[0], m[1], m[2], m[3], (const double *)ra,
+		    (const double *)rb, w, c);
+	}
+	for (int k = 0; k < NMOM; k++)
+		memset(m[k] + w, 0, (size_t)(pad - w) * sizeof(float));
+}
+
+/* All four moments at once (four independent chains, so they overlap),
+ * ow a multiple of VL, with the taps folded: the window is symmetric
+ * (w[k] = w[n-1-k], n odd), so each pair of samples is added before it
+ * is weighted, which halves the multiplies. Along a row (step 1):
+ *   o_m[x] = sum_k w[k] i_m[x + k],  x < ow;
+ * down the columns, from n rows `step` apart:
+ *   o_m[x] = sum_k w[k] i_m[k step + x],  x < ow.
+ * When twin is not 0, every output is stored again twin floats further
+ * on. n is a constant where inlined, so the taps unroll into registers. */
+static inline __attribute__((always_inline)) void
+filter_n(float *const *out, const float *const *in, ptrdiff_t step,
+	ptrdiff_t twin, const float *restrict w, int n, int ow)
+{
+	float *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3];
+	const float *i0 = in[0], *i1 = in[1], *i2 = in[2], *i3 = in[3];
+	int h = n / 2;
+
+	for (int x = 0; x < ow; x += VL) {
+		ptrdiff_t c = h * step + x;
+		vf s0 = w[h] * vload(i0 + c), s1 = w[h] * vload(i1 + c);
+		vf s2 = w[h] * vload(i2 + c), s3 = w[h] * vload(i3 + c);
+#pragma GCC unroll 32
+		for (int k = 0; k < h; k++) {
+			ptrdiff_t a = k * step + x, b = (n - 1 - k) * step + x;
+			s0 += w[k] * (vload(i0 + a) + vload(i0 + b));
+			s1 += w[k] * (vload(i1 + a) + vload(i1 + b));
+			s2 += w[k] * (vload(i2 + a) + vload(i2 + b));
+			s3 += w[k] * (vload(i3 + a) + vload(i3 + b));
+		}
+		vstore(o0 + x, s0);
+		vstore(o1 + x, s1);
+		vstore(o2 + x, s2);
+		vstore(o3 + x, s3);
+		if (twin != 0) {
+			vstore(o0 + twin + x, s0);
+			vstore(o1 + twin + x, s1);
+			vstore(o2 + twin + x, s2);
+			vstore(o3 + twin + x, s3);
+		}
+	}
+}
+
+/* The windows of the presets (11 and 7 taps) get their own unrolled
+ * copies; other sizes take the generic loop. */
+KERNEL static void
+hfilter(float *const *out, const float *const *in, ptrdiff_t twin,
+	const float *restrict w, int n, int ow)
+{
+	if (n == 11)
+		filter_n(out, in, 1, twin, w, 11, ow);
+	else if (n == 7)
+		filter_n(out, in, 1, twin, w, 7, ow);
+	else
+		filter_n(out, in, 1, twin, w, n, ow);
+}
+
+KERNEL static void
+vfilter(float *const *out, const float *const *in, ptrdiff_t step,
+	const float *restrict w, int n, int ow)
+{
+	if (n == 11)
+		filter_n(out, in, step, 0, w, 11, ow);
+	else if (n == 7)
+		filter_n(out, in, step, 0, w, 7, ow);
+	else
+		filter_n(out, in, step, 0, w, n, ow);
+}
+
+/* Lane sum of *v in double, lanes in order (by pointer: a vector
+ * argument would change the ABI of the baseline clone). */
+static inline __attribute__((always_inline)) double
+lane_sum(const vf *v)
+{
+	double s = 0;
+
+	for (int j = 0; j < VL; j++)
+		s += (*v)[j];
 	return s;
 }
 
-#define VROWS 4	/* output rows filtered down the columns together */
+/* SSIM (and, when cs is not NULL, the contrast-structure part) of the
+ * windows of one strip row from their centred moments, pw (a multiple
+ * of VL) of them computed, the first cw of them summed into *sum_s and
+ * *sum_cs (per lane in float over the at most SW / VL vectors, then the
+ * lanes in double; a fixed order). The variances enter as one sum,
+ * k (E[x^2 + y^2] - (mx^2 + my^2)): for equal inputs that is exactly
+ * twice the covariance, and the luminance numerator and denominator are
+ * equal too, so the score is exactly 1. No fused multiply-adds here:
+ * they would round the two sides differently. */
+KERNEL static void
+ssim_chunk(float *restrict s, float *restrict cs, const float *const *m,
+	const struct fconsts *fc, int pw, int cw, double *sum_s,
+	double *sum_cs)
+{
+	float c = fc->c, C1 = fc->C1, C2 = fc->C2, k = fc->k;
+	vf acc = { 0 }, acc_cs = { 0 };
+	int x;
 
-/* Per-thread buffers. The ring keeps the last nring = n + VROWS - 1
- * horizontally filtered rows of each moment, every row stored twice
- * (slots i and i + nring), so that any nring successive rows lie one
- * after the other in memory: the column filter then reads them at a
- * fixed stride. */
+	for (x = 0; x < pw; x += VL) {
+		vf mx = vload(m[0] + x), my = vload(m[1] + x);
+		vf esq = vload(m[2] + x), exy = vload(m[3] + x);
+		vf ax = mx + c, ay = my + c;
+		vf vsum = k * (esq - (mx * mx + my * my));
+		vf vxy = k * (exy - mx * my);
+		vf a1 = 2 * ax * ay + C1, a2 = 2 * vxy + C2;
+		vf b1 = ax * ax + ay * ay + C1, b2 = vsum + C2;
+		vf sv = a1 * a2 / (b1 * b2);
+		vstore(s + x, sv);
+		if (x + VL <= cw)
+			acc += sv;
+		if (cs != NULL) {
+			vf csv = a2 / b2;
+			vstore(cs + x, csv);
+			if (x + VL <= cw)
+				acc_cs += csv;
+		}
+	}
+	*sum_s += lane_sum(&acc);
+	if (cs != NULL)
+		*sum_cs += lane_sum(&acc_cs);
+	for (x = cw / VL * VL; x < cw; x++) {
+		*sum_s += s[x];
+		if (cs != NULL)
+			*sum_cs += cs[x];
+	}
+}
+
+/* Per-thread buffers for one strip of SW output columns: a ring of the
+ * last n horizontally filtered rows of each moment, one input row of
+ * moments (SW + n - 1 columns, padded), the moments filtered down the
+ * columns, and the scores. Row y is stored twice, in slots y % n and
+ * y % n + n, so that any n successive rows lie one after the other:
+ * the column filter then reads them at a fixed stride. At SW = 64 and
+ * n = 11 all of it takes 26 KB and stays in the L1 cache. */
+#define SW 64
+
 struct band {
-	double *mem;
-	int nring;
-	double *ring[NMOM];	/* 2 nring rows of ow, per moment */
-	double *in[NMOM];	/* one input row of w, per moment */
-	double *vert[VROWS][NMOM];	/* filtered down the columns: ow */
-	double *s, *cs;		/* ow each */
+	float *mem;
+	int n;
+	float *ring[NMOM];	/* 2 n rows of SW */
+	float *in[NMOM];	/* round_up(SW + n - 1, VL) */
+	float *vert[NMOM];	/* SW */
+	float *s, *cs;		/* SW */
 };
 
 static int
-band_alloc(struct band *b, int n, int w, int ow)
+band_alloc(struct band *b, int n)
 {
-	size_t nring = (size_t)n + VROWS - 1, per;
-	double *p;
+	int iw = round_up(SW + n - 1, VL);
+	size_t per = NMOM * (2 * (size_t)n * SW + (size_t)iw + SW) + 2 * SW;
+	float *p;
 
-	per = NMOM * (2 * nring * ow + w + VROWS * (size_t)ow) + 2 * (size_t)ow;
 	if ((b->mem = p = malloc(per * sizeof *p)) == NULL)
 		return -1;
-	b->nring = (int)nring;
+	b->n = n;
 	for (int m = 0; m < NMOM; m++) {
-		b->ring[m] = p; p += 2 * nring * ow;
-		b->in[m] = p; p += w;
-		for (int j = 0; j < VROWS; j++) {
-			b->vert[j][m] = p;
-			p += ow;
-		}
+		b->ring[m] = p; p += 2 * (size_t)n * SW;
+		b->in[m] = p; p += iw;
+		b->vert[m] = p; p += SW;
 	}
-	b->s = p; p += ow;
+	b->s = p; p += SW;
 	b->cs = p;
 	return 0;
 }
 
-/* Filter input row `y` along x into ring slots y % nring (and its
- * mirror). */
+/* Input row y, columns x0 .. x0 + cw + n - 2: its moments, filtered
+ * along x into ring slot y % n and its twin. */
 static void
 band_add_row(struct band *b, const ssim_image *X, const ssim_image *Y,
-	int y, const double *w, int n, int ow)
+	int y, int x0, int cw, const struct fconsts *fc)
 {
-	size_t slot = (size_t)(y % b->nring) * ow;
-	size_t mirror = slot + (size_t)b->nring * ow;
+	size_t slot = (size_t)(y % b->n) * SW;
+	float *out[NMOM];
+	int pw = round_up(cw, VL);
 
-	load_row(X, y, b->in[0]);
-	load_row(Y, y, b->in[1]);
-	moments_row(b->in[2], b->in[3], b->in[0], b->in[1], X->width);
-	for (int m = 0; m < NMOM; m++) {
-		filter1(b->ring[m] + slot, b->in[m], 1, w, n, ow);
-		memcpy(b->ring[m] + mirror, b->ring[m] + slot,
-		    (size_t)ow * sizeof(double));
-	}
+	for (int m = 0; m < NMOM; m++)
+		out[m] = b->ring[m] + slot;
+	load_moments(b->in, X, Y, y, x0, cw + b->n - 1, fc->c, pw + b->n - 1);
+	hfilter(out, (const float *const *)b->in, (ptrdiff_t)b->n * SW, fc->w,
+	    b->n, pw);
 }
 
-/* Output rows [r, r + g), g = 1 or VROWS: down the columns from the ring
- * into b->vert[0..g). */
+/* Output row r, columns x0 .. x0 + cw - 1, whose input rows r..r+n-1
+ * are in the ring: filter down the columns, score; add to the row sums,
+ * fill the map row. */
 static void
-band_vertical(struct band *b, int r, int g, const double *w, int n, int ow)
+band_score_row(struct band *b, int r, int x0, int cw,
+	const struct fconsts *fc, double *sum_s, double *sum_cs,
+	double *map_row)
 {
-	ptrdiff_t stride = ow;
+	const float *in[NMOM];
+	int pw = round_up(cw, VL);
 
-	for (int m = 0; m < NMOM; m++) {
-		const double *p = b->ring[m] + (size_t)(r % b->nring) * ow;
-		double *out[VROWS];
-		for (int j = 0; j < g; j++)
-			out[j] = b->vert[j][m];
-		if (g == VROWS)
-			filter4(out, p, stride, w, n, ow);
-		else
-			filter1(out[0], p, stride, w, n, ow);
-	}
+	for (int m = 0; m < NMOM; m++)
+		in[m] = b->ring[m] + (size_t)(r % b->n) * SW;
+	vfilter(b->vert, in, SW, fc->w, b->n, pw);
+	ssim_chunk(b->s, sum_cs ? b->cs : NULL, (const float *const *)b->vert,
+	    fc, pw, cw, sum_s, sum_cs);
+	if (map_row != NULL)
+		for (int x = 0; x < cw; x++)
+			map_row[x0 + x] = b->s[x];
 }
 
-/* Output rows [r0, r1): row sums of SSIM and CS, and the map rows. */
+/* Output rows [r0, r1), strip by strip: row sums of SSIM and CS (added
+ * strip by strip, left to right), and the map rows. */
 static void
 band_run(struct band *b, const ssim_image *X, const ssim_image *Y,
-	const double *w, int n, const struct consts *c, int r0, int r1,
-	double *row_s, double *row_cs, double *map)
+	const struct fconsts *fc, int r0, int r1, double *row_s,
+	double *row_cs, double *map)
 {
-	int ow = X->width - n + 1;
+	int n = b->n, ow = X->width - n + 1;
 
-	for (int y = r0; y < r0 + n - 1; y++)
-		band_add_row(b, X, Y, y, w, n, ow);
-	for (int r = r0; r < r1;) {
-		int g = r + VROWS <= r1 ? VROWS : 1;
-		for (int j = 0; j < g; j++)
-			band_add_row(b, X, Y, r + j + n - 1, w, n, ow);
-		band_vertical(b, r, g, w, n, ow);
-		for (int j = 0; j < g; j++, r++) {
-			ssim_row(b->s, row_cs ? b->cs : NULL,
-			    (const double *const *)b->vert[j], c, ow);
-			if (map != NULL)
-				memcpy(map + (size_t)r * ow, b->s,
-				    (size_t)ow * sizeof *map);
-			row_s[r] = sum_row(b->s, ow);
-			if (row_cs != NULL)
-				row_cs[r] = sum_row(b->cs, ow);
+	for (int r = r0; r < r1; r++) {
+		row_s[r] = 0;
+		if (row_cs != NULL)
+			row_cs[r] = 0;
+	}
+	for (int x0 = 0; x0 < ow; x0 += SW) {
+		int cw = ow - x0 < SW ? ow - x0 : SW;
+		for (int y = r0; y < r0 + n - 1; y++)
+			band_add_row(b, X, Y, y, x0, cw, fc);
+		for (int r = r0; r < r1; r++) {
+			band_add_row(b, X, Y, r + n - 1, x0, cw, fc);
+			band_score_row(b, r, x0, cw, fc, &row_s[r],
+			    row_cs ? &row_cs[r] : NULL,
+			    map ? map + (size_t)r * ow : NULL);
 		}
 	}
+}
+
+static void
+fast_consts(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
+	double L, struct fconsts *fc)
+{
+	struct consts c = constants(p, L);
+	double w[64];
+
+	window_weights(p, w);
+	for (int i = 0; i < p->win_size; i++)
+		fc->w[i] = (float)w[i];
+	fc->c = (float)pair_centre(X, Y);
+	fc->C1 = (float)c.C1;
+	fc->C2 = (float)c.C2;
+	fc->k = (float)c.cov_norm;
 }
 
 /* Mean SSIM and mean CS over the valid windows (gaussian, uniform). */
@@ -470,13 +573,13 @@ window_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 	double L, double *mean_s, double *mean_cs, double *map, kv_err *err)
 {
 	int n = p->win_size, ow = X->width - n + 1, oh = X->height - n + 1;
-	struct consts c = constants(p, L);
-	double w[64], *row_s, *row_cs, ts = 0, tcs = 0;
+	struct fconsts fc;
+	double *row_s, *row_cs, ts = 0, tcs = 0;
 	int failed = 0;
 
 	if (n > 63)
 		return kv_errf(err, "window size %d: at most 63", n);
-	window_weights(p, w);
+	fast_consts(p, X, Y, L, &fc);
 	row_s = malloc(2 * (size_t)oh * sizeof *row_s);
 	if (row_s == NULL)
 		return kv_errf(err, "out of memory");
@@ -488,11 +591,11 @@ window_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 		int r1 = (int)((long long)oh * (t + 1) / nt);
 		struct band b;
 		if (r0 < r1) {
-			if (band_alloc(&b, n, X->width, ow) != 0) {
+			if (band_alloc(&b, n) != 0) {
 				failed = 1;
 			} else {
-				band_run(&b, X, Y, w, n, &c, r0, r1, row_s,
-				    row_cs, map);
+				band_run(&b, X, Y, &fc, r0, r1, row_s, row_cs,
+				    map);
 				free(b.mem);
 			}
 		}
@@ -638,6 +741,125 @@ block8_row(int64_t (*a)[4], int64_t (*b)[4], int nwx, int max,
 	return sum;
 }
 
+/* 8-bit samples with k1, k2 <= 1: every sum and constant fits 32 bits
+ * (a window's 64 ss <= 5.4e8, c2 <= 2.7e8), so the block sums and the
+ * windows run on int32 vectors. The float arithmetic is block8_end's
+ * (ffmpeg's ssim_end1) in the same order, so the scores are the same to
+ * the bit. Block sums are stored per moment: sums[m][bx]. */
+KERNEL static void
+block_sums_u8(const ssim_image *X, const ssim_image *Y, int by, int nbx,
+	int32_t *const *sums, int32_t *col)
+{
+	int w4 = 4 * nbx;
+	int32_t *c1 = col, *c2 = c1 + w4, *css = c2 + w4, *c12 = css + w4;
+	int32_t *restrict o0 = sums[0], *restrict o1 = sums[1];
+	int32_t *restrict o2 = sums[2], *restrict o3 = sums[3];
+
+	memset(col, 0, 4 * (size_t)w4 * sizeof *col);
+	for (int y = 4 * by; y < 4 * by + 4; y++)
+		column_sums_u8(c1, c2, css, c12, (const uint8_t *)X->data +
+		    (ptrdiff_t)y * X->stride, (const uint8_t *)Y->data +
+		    (ptrdiff_t)y * Y->stride, w4);
+	for (int bx = 0; bx < nbx; bx++) {
+		int x = 4 * bx;
+		o0[bx] = c1[x] + c1[x + 1] + c1[x + 2] + c1[x + 3];
+		o1[bx] = c2[x] + c2[x + 1] + c2[x + 2] + c2[x + 3];
+		o2[bx] = css[x] + css[x + 1] + css[x + 2] + css[x + 3];
+		o3[bx] = c12[x] + c12[x + 1] + c12[x + 2] + c12[x + 3];
+	}
+}
+
+/* The nwx windows over block rows with sums a and b, into out. */
+KERNEL static void
+block8_windows_u8(float *restrict out, const int32_t *const *a,
+	const int32_t *const *b, int nwx, int32_t c1, int32_t c2)
+{
+	const int32_t *restrict a0 = a[0], *restrict a1 = a[1];
+	const int32_t *restrict a2 = a[2], *restrict a3 = a[3];
+	const int32_t *restrict b0 = b[0], *restrict b1 = b[1];
+	const int32_t *restrict b2 = b[2], *restrict b3 = b[3];
+
+	for (int i = 0; i < nwx; i++) {
+		int32_t s1 = a0[i] + a0[i + 1] + b0[i] + b0[i + 1];
+		int32_t s2 = a1[i] + a1[i + 1] + b1[i] + b1[i + 1];
+		int32_t ss = a2[i] + a2[i + 1] + b2[i] + b2[i + 1];
+		int32_t s12 = a3[i] + a3[i + 1] + b3[i] + b3[i + 1];
+		int32_t vars = ss * 64 - s1 * s1 - s2 * s2;
+		int32_t covar = s12 * 64 - s1 * s2;
+		out[i] = (float)(2 * s1 * s2 + c1) * (float)(2 * covar + c2) /
+		    ((float)(s1 * s1 + s2 * s2 + c1) * (float)(vars + c2));
+	}
+}
+
+/* One thread's window rows [r0, r1) of an 8-bit pair: row sums in float
+ * in window order, as ffmpeg's ssim_endn. Returns 0 or -1 (memory). */
+static int
+block8_rows_u8(const ssim_image *X, const ssim_image *Y, int r0, int r1,
+	int32_t c1, int32_t c2, double *row, double *map)
+{
+	int nbx = X->width / 4, nwx = nbx - 1;
+	/* two rows of block sums (4 moments each), column sums, windows */
+	int32_t *mem = malloc((8 * (size_t)nbx + 16 * (size_t)nbx) *
+	    sizeof *mem + (size_t)nwx * sizeof(float));
+	int32_t *s0[4], *s1[4], *col;
+	float *win;
+
+	if (mem == NULL)
+		return -1;
+	for (int m = 0; m < 4; m++) {
+		s0[m] = mem + (size_t)m * nbx;
+		s1[m] = mem + (size_t)(4 + m) * nbx;
+	}
+	col = mem + 8 * (size_t)nbx;
+	win = (float *)(col + 16 * (size_t)nbx);
+	block_sums_u8(X, Y, r0, nbx, s0, col);
+	for (int r = r0; r < r1; r++) {
+		float sum = 0;
+		block_sums_u8(X, Y, r + 1, nbx, s1, col);
+		block8_windows_u8(win, (const int32_t *const *)s0,
+		    (const int32_t *const *)s1, nwx, c1, c2);
+		for (int i = 0; i < nwx; i++)
+			sum += win[i];
+		row[r] = sum;
+		if (map != NULL)
+			for (int i = 0; i < nwx; i++)
+				map[(size_t)r * nwx + i] = win[i];
+		for (int m = 0; m < 4; m++) {
+			int32_t *t = s0[m];
+			s0[m] = s1[m];
+			s1[m] = t;
+		}
+	}
+	free(mem);
+	return 0;
+}
+
+/* The same for any depth, on int64 sums. */
+static int
+block8_rows(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
+	int max, int r0, int r1, double *row, double *map)
+{
+	int nbx = X->width / 4, nwx = nbx - 1;
+	/* two rows of block sums, then the column sums' scratch */
+	int64_t (*base)[4] = malloc(6 * (size_t)nbx * sizeof *base);
+	int64_t (*s0)[4] = base, (*s1)[4], (*tmp)[4];
+	void *col;
+
+	if (base == NULL)
+		return -1;
+	s1 = base + nbx;
+	col = base + 2 * nbx;
+	block_sums(X, Y, r0, nbx, s0, col);
+	for (int r = r0; r < r1; r++) {
+		block_sums(X, Y, r + 1, nbx, s1, col);
+		row[r] = block8_row(s0, s1, nwx, max, p,
+		    map ? map + (size_t)r * nwx : NULL);
+		tmp = s0; s0 = s1; s1 = tmp;
+	}
+	free(base);
+	return 0;
+}
+
 static int
 block8_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 	int max, double *mean, double *map, kv_err *err)
@@ -645,6 +867,10 @@ block8_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 	int nbx = X->width / 4, nby = X->height / 4;
 	int nwx = nbx - 1, nwy = nby - 1, failed = 0;
 	double *row = malloc((size_t)nwy * sizeof *row), total = 0;
+	int64_t c1 = (int64_t)(p->k1 * p->k1 * max * max * 64 + .5);
+	int64_t c2 = (int64_t)(p->k2 * p->k2 * max * max * 64 * 63 + .5);
+	int narrow = X->type == SSIM_U8 && max <= 255 && c1 <= 4161600 &&
+	    c2 <= 262175040;	/* k1, k2 <= 1 */
 
 	if (row == NULL)
 		return kv_errf(err, "out of memory");
@@ -653,23 +879,10 @@ block8_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 		int t = omp_get_thread_num(), nt = omp_get_num_threads();
 		int r0 = (int)((long long)nwy * t / nt);
 		int r1 = (int)((long long)nwy * (t + 1) / nt);
-		/* two rows of block sums, then the column sums' scratch */
-		int64_t (*base)[4] = malloc(6 * (size_t)nbx * sizeof *base);
-		int64_t (*s0)[4] = base, (*s1)[4] = base ? base + nbx : NULL;
-		int64_t (*tmp)[4];
-		void *col = base ? base + 2 * nbx : NULL;
-		if (base == NULL) {
-			failed = 1;
-		} else if (r0 < r1) {
-			block_sums(X, Y, r0, nbx, s0, col);
-			for (int r = r0; r < r1; r++) {
-				block_sums(X, Y, r + 1, nbx, s1, col);
-				row[r] = block8_row(s0, s1, nwx, max, p,
-				    map ? map + (size_t)r * nwx : NULL);
-				tmp = s0; s0 = s1; s1 = tmp;
-			}
-		}
-		free(base);
+		if (r0 < r1)
+			failed = narrow ? block8_rows_u8(X, Y, r0, r1,
+			    (int32_t)c1, (int32_t)c2, row, map) :
+			    block8_rows(p, X, Y, max, r0, r1, row, map);
 	}
 	for (int r = 0; r < nwy; r++)
 		total += row[r];
