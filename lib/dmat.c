@@ -382,53 +382,6 @@ dmat_unpack(double *A, const double *packed, size_t n)
 			A[i * n + j] = A[j * n + i] = *packed++;
 }
 
-/* Row i of a packed lower triangle starts at i (i + 1) / 2. */
-void
-dmat_pack_factor(double *packed, const double *L, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < i; j++)
-			*packed++ = L[i * n + j];
-		*packed++ = 1 / L[i * n + i];
-	}
-}
-
-CLONES void
-dmat_packed_chol_solve(const double *Lp, size_t n, double *b)
-{
-	/* L y = b: dot products along rows */
-	for (size_t i = 0; i < n; i++) {
-		const double *r = Lp + i * (i + 1) / 2;
-		double s = b[i];
-		for (size_t j = 0; j < i; j++)
-			s -= r[j] * b[j];
-		b[i] = s * r[i];
-	}
-	/* L^T x = y from the bottom: once x_i is known, take it out of
-	 * the rows above along row i of L */
-	for (size_t i = n; i-- > 0;) {
-		const double *r = Lp + i * (i + 1) / 2;
-		double xi = b[i] * r[i];
-		b[i] = xi;
-		for (size_t j = 0; j < i; j++)
-			b[j] -= r[j] * xi;
-	}
-}
-
-CLONES void
-dmat_packed_symv(double *y, const double *Sp, const double *x, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		const double *r = Sp + i * (i + 1) / 2;
-		double s = 0;
-		for (size_t j = 0; j < i; j++) {
-			s += r[j] * x[j];
-			y[j] += r[j] * x[i];
-		}
-		y[i] = s + r[i] * x[i];
-	}
-}
-
 void
 dmat_eye(double *A, size_t n)
 {

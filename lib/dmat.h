@@ -57,19 +57,6 @@ void dmat_symmetrise(double *A, size_t n);
 void dmat_pack(double *packed, const double *A, size_t n);
 void dmat_unpack(double *A, const double *packed, size_t n);
 
-/* A Cholesky factor L (n, n) from dmat_chol packed for
- * dmat_packed_chol_solve: its lower triangle by rows, n (n+1)/2 doubles,
- * with each diagonal entry replaced by its reciprocal (a solve then
- * multiplies: no chain of divisions). */
-void dmat_pack_factor(double *packed, const double *L, size_t n);
-
-/* Solve (L L^T) x = b in place, b (n), L from dmat_pack_factor. */
-void dmat_packed_chol_solve(const double *Lp, size_t n, double *b);
-
-/* y (n) = S x for a symmetric S packed as dmat_pack packs it. */
-void dmat_packed_symv(double *y, const double *Sp, const double *x,
-	size_t n);
-
 /* Set A (n, n) to the identity. */
 void dmat_eye(double *A, size_t n);
 

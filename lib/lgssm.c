@@ -434,68 +434,84 @@ lgssm_filter_free(lgssm_filter *f)
 	memset(f, 0, sizeof *f);
 }
 
+void
+lgssm_filter_gain(const lgssm_filter *f, double *K, double *u)
+{
+	const lgssm_work *w = f->w;
+	size_t n = f->m->n, p = f->m->p;
+
+	if (!f->cov_changed) {	/* a steady step: all observed */
+		memcpy(u, w->e, p * sizeof *u);
+		dmat_chol_solve(f->LS, p, u, 1);
+		if (K != NULL)
+			memcpy(K, f->K, n * p * sizeof *K);
+		return;
+	}
+	memcpy(w->v, w->e, w->k * sizeof *w->v);
+	dmat_chol_solve(w->S, w->k, w->v, 1);
+	memset(u, 0, p * sizeof *u);
+	for (size_t r = 0; r < w->k; r++)
+		u[w->obs[r]] = w->v[r];
+	if (K == NULL)
+		return;
+	memset(K, 0, n * p * sizeof *K);
+	for (size_t i = 0; i < n; i++)
+		for (size_t r = 0; r < w->k; r++)
+			K[i * p + w->obs[r]] = w->K[i * w->k + r];
+}
+
 /* Room for T records, and as many slots (pages of slots that the
  * steady state leaves unused are never touched). Earlier contents are
  * not kept. */
 static int
-trace_reserve(lgssm_trace *tr, size_t T, size_t n, kv_err *err)
+trace_reserve(lgssm_trace *tr, size_t T, size_t n, size_t p, kv_err *err)
 {
-	size_t len = (tr->means_only ? 2 : 1) * n * (n + 1) / 2;
+	int means_only = tr->means_only;
+	size_t len = means_only ? n * p : n * (n + 1) / 2;
 
-	if (tr->n != n || tr->slot_len != len || T > tr->cap) {
-		int means_only = tr->means_only;
+	if (tr->n == n && tr->p == p && tr->slot_len == len && T <= tr->cap)
+		return 0;
+	lgssm_trace_free(tr);
+	tr->means_only = means_only;
+	tr->n = n;
+	tr->p = p;
+	tr->slot_len = len;
+	tr->slot = malloc(T * sizeof *tr->slot);
+	tr->slots = malloc(T * len * sizeof *tr->slots);
+	if (means_only) {
+		tr->u = malloc(T * p * sizeof *tr->u);
+		tr->r = malloc(T * n * sizeof *tr->r);
+	} else
+		tr->mu_filt = malloc(T * n * sizeof *tr->mu_filt);
+	if (tr->slot == NULL || tr->slots == NULL || (means_only ?
+	    tr->u == NULL || tr->r == NULL : tr->mu_filt == NULL)) {
 		lgssm_trace_free(tr);
 		tr->means_only = means_only;
-		tr->n = n;
-		tr->slot_len = len;
-		tr->mu_filt = malloc(T * n * sizeof *tr->mu_filt);
-		tr->slot = malloc(T * sizeof *tr->slot);
-		tr->slots = malloc(T * len * sizeof *tr->slots);
-		tr->fac = malloc(n * n * sizeof *tr->fac);
-		if (tr->mu_filt == NULL || tr->slot == NULL || tr->slots ==
-		    NULL || tr->fac == NULL) {
-			lgssm_trace_free(tr);
-			tr->means_only = means_only;
-			return kv_errf(err, "out of memory");
-		}
-		tr->cap = T;
+		return kv_errf(err, "out of memory");
 	}
+	tr->cap = T;
 	return 0;
 }
 
-/* The factor of the record's prediction P_pred = A P_filt A^T + Q (the
- * filter's f->P_pred), packed into Lp: with P_filt it gives the smoother
- * gain. -1 when P_pred is not positive definite. */
-static int
-forward_factor(lgssm_filter *f, double *fac, double *Lp, kv_err *err)
+/* Keep record t: its filtered mean and P_filt packed, or for a
+ * means-only trace its u and gain. A new slot only where the covariance
+ * changed (steady-state records share one). */
+static void
+trace_keep(lgssm_filter *f, lgssm_trace *tr, size_t t)
 {
-	size_t n = f->m->n, bad;
+	size_t n = f->m->n, p = f->m->p;
+	int fresh = f->cov_changed || tr->nslots == 0;
+	double *slot = tr->slots + tr->nslots * tr->slot_len;
 
-	memcpy(fac, f->P_pred, n * n * sizeof *fac);
-	if ((bad = dmat_chol(fac, n)) != 0)
-		return kv_errf(err, "predicted covariance is not positive "
-		    "definite (pivot %zu)", bad);
-	dmat_pack_factor(Lp, fac, n);
-	return 0;
-}
-
-/* Keep record t's slot: P_filt packed and, for a means-only trace, the
- * factor of the next prediction (none after the last record). */
-static int
-trace_keep_cov(lgssm_filter *f, lgssm_trace *tr, size_t t, kv_err *err)
-{
-	size_t n = f->m->n, packed = n * (n + 1) / 2;
-	double *slot;
-
-	if (f->cov_changed || tr->nslots == 0) {
-		slot = tr->slots + tr->nslots++ * tr->slot_len;
-		dmat_pack(slot, f->P_filt, n);
-		if (tr->means_only && t + 1 < tr->T && forward_factor(f,
-		    tr->fac, slot + packed, err) != 0)
-			return kv_err_prefix(err, "record %zu", t + 2);
+	if (tr->means_only)
+		lgssm_filter_gain(f, fresh ? slot : NULL, tr->u + t * p);
+	else {
+		memcpy(tr->mu_filt + t * n, f->mu_filt, n * sizeof *f->mu_filt);
+		if (fresh)
+			dmat_pack(slot, f->P_filt, n);
 	}
+	tr->nslots += fresh;
 	tr->slot[t] = tr->nslots - 1;
-	return 0;
 }
 
 int
@@ -504,7 +520,7 @@ lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
 {
 	size_t n = f->m->n, p = f->m->p;
 
-	if (trace_reserve(tr, T, n, err) != 0)
+	if (trace_reserve(tr, T, n, p, err) != 0)
 		return -1;
 	tr->T = T;
 	tr->nslots = 0;
@@ -513,9 +529,7 @@ lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
 		if (lgssm_filter_step(f, x + t * p, rvar ? rvar + t * p : NULL,
 		    err) != 0)
 			return kv_err_prefix(err, "record %zu", t + 1);
-		memcpy(tr->mu_filt + t * n, f->mu_filt, n * sizeof *f->mu_filt);
-		if (trace_keep_cov(f, tr, t, err) != 0)
-			return -1;
+		trace_keep(f, tr, t);
 	}
 	tr->loglik = f->loglik;
 	return 0;
@@ -525,9 +539,10 @@ void
 lgssm_trace_free(lgssm_trace *tr)
 {
 	free(tr->mu_filt);
+	free(tr->u);
+	free(tr->r);
 	free(tr->slot);
 	free(tr->slots);
-	free(tr->fac);
 	memset(tr, 0, sizeof *tr);
 }
 
@@ -642,42 +657,52 @@ smoother_mean_step(const lgssm *m, struct smoother *s, const double *mu_f)
 		s->mu_s1[i] += mu_f[i];
 }
 
-/* The smoother of a means_only trace: mu_smooth_t = mu_filt_t +
- * L_t (mu_smooth_{t+1} - mu_pred_{t+1}), applying L_t = P_filt_t A^T
- * P_pred_{t+1}^{-1} to the vector alone: a solve with the stored
- * factor, A^T, and the stored P_filt_t, O(n^2). */
+/* The fast state smoother over a means_only trace (see lgssm.h): r
+ * backwards into tr->r (tr->r + t n holds r_{t-1}), then the means
+ * forwards. No covariance is needed: the gains carry it. */
 static int
 smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	void *ctx, kv_err *err)
 {
-	size_t n = tr->n, T = tr->T, packed = n * (n + 1) / 2;
-	double *b = malloc(3 * n * sizeof *b), *mu_s, *mu_s1, *d;
-	/* mu_pred is recomputed as the filter computed it (bit for bit):
-	 * cheaper than keeping it in memory */
-	int rc;
+	size_t n = tr->n, p = tr->p, T = tr->T;
+	double *b = malloc((3 * n + p) * sizeof *b), *s, *mu, *mu1, *y;
+	int rc = 0;
 
 	if (b == NULL)
 		return kv_errf(err, "out of memory");
-	mu_s = b;
-	mu_s1 = b + n;
-	d = b + 2 * n;
-	memcpy(mu_s1, tr->mu_filt + (T - 1) * n, n * sizeof *mu_s1);
-	rc = visit(ctx, T - 1, mu_s1, NULL, NULL);
-	for (size_t t = T - 1; rc == 0 && t-- > 0;) {
-		const double *P_f = tr->slots + tr->slot[t] * tr->slot_len;
-		const double *mu_f = tr->mu_filt + t * n;
-		double *tmp;
+	s = b;
+	mu = b + n;
+	mu1 = b + 2 * n;
+	y = b + 3 * n;
+	memset(s, 0, n * sizeof *s);	/* A^T r_{T-1} = 0 */
+	for (size_t t = T; t-- > 0;) {
+		const double *K = tr->slots + tr->slot[t] * tr->slot_len;
+		const double *u = tr->u + t * p;
+		double *r = tr->r + t * n;
 
-		dmat_mv(d, m->A, mu_f, n, n, 0);	/* mu_pred_{t+1} */
+		dmat_mv(y, K, s, p, n, 1);
+		for (size_t i = 0; i < p; i++)
+			y[i] = u[i] - y[i];
+		dmat_mv(r, m->C, y, n, p, 1);
 		for (size_t i = 0; i < n; i++)
-			d[i] = mu_s1[i] - d[i];
-		dmat_packed_chol_solve(P_f + packed, n, d);
-		dmat_mv(mu_s1, m->A, d, n, n, 1);	/* mu_s1 is done with */
-		dmat_packed_symv(mu_s, P_f, mu_s1, n);
-		for (size_t i = 0; i < n; i++)
-			mu_s[i] += mu_f[i];
-		tmp = mu_s; mu_s = mu_s1; mu_s1 = tmp;
-		rc = visit(ctx, t, mu_s1, NULL, NULL);
+			r[i] += s[i];
+		if (t > 0)
+			dmat_mv(s, m->A, r, n, n, 1);
+	}
+	dmat_mv(mu, m->P0, tr->r, n, n, 0);
+	for (size_t i = 0; i < n; i++)
+		mu[i] += m->mu0[i];
+	for (size_t t = 0; rc == 0 && t < T; t++) {
+		if (t > 0) {	/* mu_t = A mu_{t-1} + Q r_{t-1} */
+			double *tmp;
+
+			dmat_mv(mu1, m->A, mu, n, n, 0);
+			dmat_mv(s, m->Q, tr->r + t * n, n, n, 0);
+			for (size_t i = 0; i < n; i++)
+				mu1[i] += s[i];
+			tmp = mu; mu = mu1; mu1 = tmp;
+		}
+		rc = visit(ctx, t, mu, NULL, NULL);
 	}
 	free(b);
 	return rc;

@@ -111,22 +111,29 @@ int lgssm_filter_step(lgssm_filter *f, const double *x, const double *rvar,
 
 void lgssm_filter_free(lgssm_filter *f);
 
-/* What the forward pass keeps for the backward pass of one sequence:
- * mu_filt per record and, per distinct covariance (steady-state records
- * share one), a slot holding P_filt packed (n (n+1)/2 doubles). When the
- * caller sets means_only before filtering, each slot also holds the
- * Cholesky factor of the prediction that follows, P_pred_{t+1} (packed;
- * the filter computes P_pred anyway): the smoother then gives means
- * only, O(n^2) a record backwards instead of O(n^3). */
+/* After lgssm_filter_step: that record's gain K (n, p), and u (p) =
+ * S^{-1} e, its innovation weighed by the innovation covariance; both
+ * zero where the record's component was missing. K may be NULL. */
+void lgssm_filter_gain(const lgssm_filter *f, double *K, double *u);
+
+/* What the forward pass keeps for the backward pass of one sequence.
+ * Full trace: mu_filt per record and, per distinct covariance
+ * (steady-state records share one), a slot holding P_filt packed
+ * (n (n+1)/2 doubles). Means-only trace (the caller sets means_only
+ * before filtering): per record u_t = S_t^{-1} e_t, the innovation
+ * weighed by its covariance, and per slot the gain K_t (n, p), both with
+ * zeros where the record's component was missing; the smoother then
+ * gives means only, O(n^2 + n p) a record, with no factorisation. */
 typedef struct lgssm_trace {
-	size_t n, T;
+	size_t n, p, T;
 	int means_only;		/* set by the caller (zeroed: 0) */
-	double *mu_filt;	/* (T, n) */
+	double *mu_filt;	/* (T, n), full trace only */
+	double *u;		/* (T, p), means-only trace only */
+	double *r;		/* (T, n), means-only: the smoother's scratch */
 	size_t *slot;		/* (T): which slot record t uses */
 	double *slots;		/* (nslots, slot_len) */
 	size_t nslots, slot_len;
 	size_t cap;		/* room for cap records and as many slots */
-	double *fac;		/* (n, n) scratch: P_pred's Cholesky factor */
 	double loglik;
 } lgssm_trace;
 
@@ -138,11 +145,11 @@ int lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
 
 void lgssm_trace_free(lgssm_trace *tr);
 
-/* Called by the smoother for t = T-1 down to 0 (0-based) with the
- * smoothed moments of z_t: mu_smooth (n), P_smooth (n, n), and P_cross
- * = Cov(z_{t+1}, z_t | x_{1:T}) (n, n), NULL at t = T-1. The buffers
- * are the smoother's; copy what you keep. Non-zero stops the smoother
- * and is returned. */
+/* Called by the smoother once per record t (0-based: from T-1 down to
+ * 0, or from 0 up for a means-only trace) with the smoothed moments of
+ * z_t: mu_smooth (n), P_smooth (n, n), and P_cross = Cov(z_{t+1}, z_t |
+ * x_{1:T}) (n, n), NULL at t = T-1. The buffers are the smoother's; copy
+ * what you keep. Non-zero stops the smoother and is returned. */
 typedef int (*lgssm_visit)(void *ctx, size_t t, const double *mu_smooth,
 	const double *P_smooth, const double *P_cross);
 
@@ -154,9 +161,12 @@ typedef int (*lgssm_visit)(void *ctx, size_t t, const double *mu_smooth,
  * gets NULL). Predictions are recomputed from the trace rather than
  * stored. Where the trace shares one P_filt (steady state) L is reused,
  * and once P_smooth then stops changing (1e-13 relative) only the means
- * are updated. A means_only trace (gains from the forward pass) gives
- * the means alone: the visitor gets NULL for P_smooth and P_cross, and
- * `cross` must be 0. 0, -1 (a P_pred not positive definite), or
+ * are updated. A means_only trace gives the means alone, by the fast
+ * state smoother (de Jong 1989; Durbin & Koopman 2012, 4.6.2): backwards
+ * r_{t-1} = s_t + C^T (u_t - K_t^T s_t) with s_t = A^T r_t, r_{T-1} = 0;
+ * then forwards mu_smooth_0 = mu0 + P0 r_{-1}, mu_smooth_{t+1} =
+ * A mu_smooth_t + Q r_t. The visitor gets NULL for P_smooth and P_cross,
+ * and `cross` must be 0. 0, -1 (a P_pred not positive definite), or
  * the visitor's non-zero value. */
 int lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	void *ctx, int cross, kv_err *err);

@@ -543,48 +543,103 @@ test_sample(void)
 	gsl_rng_free(rng);
 }
 
-/* The means-only smoother (prediction factors kept by the forward pass,
- * O(n^2) backward) against the full recursions, with partly and fully
- * missing records, with and without the steady state. */
+/* The means-only (fast state) smoother of x (T, p) under m, with rvar
+ * (or NULL), against the full RTS recursions: with and without the
+ * steady state, the trace filled twice (its memory is reused). */
 static void
-test_means_only(void)
+check_means_only(const char *what, const lgssm *m, const double *x,
+	const double *rvar, size_t T, double rtol, double atol)
 {
-	size_t n = 4, p = 3, T = 900;
-	lgssm m;
-	double *x = sampled(&m, n, p, T, 33);
+	size_t n = m->n;
 	lgssm_moments mo;
 	kv_err err;
 
-	for (size_t t = 0; t < T; t += 7)
-		x[t * p + t % p] = NAN;
-	for (size_t i = 0; i < p; i++)
-		x[400 * p + i] = x[(T - 1) * p + i] = NAN;
-	lgssm_smooth_all(&m, x, NULL, T, &mo, &err);
+	CHECK(lgssm_smooth_all(m, x, rvar, T, &mo, &err) == 0,
+	    "%s: full smoother runs", what);
 	for (int steady = 0; steady < 2; steady++) {
 		lgssm_filter f;
 		lgssm_trace tr = { .means_only = 1 };
 		struct keep_all k = { .n = n, .mu = malloc(T * n * sizeof *k.mu) };
-		char name[80];
+		char name[120];
 		int ok;
 
-		lgssm_filter_init(&f, &m, steady, &err);
-		/* twice: the trace's memory is reused */
-		ok = lgssm_filter_trace(&f, x, NULL, T / 2, &tr, &err) == 0 &&
-		    lgssm_filter_trace(&f, x, NULL, T, &tr, &err) == 0 &&
-		    lgssm_smooth(&m, &tr, keep_means, &k, 0, &err) == 0;
-		snprintf(name, sizeof name, "means-only smoother runs "
-		    "(steady %d)", steady);
-		CHECK(ok, "%s", name);
-		snprintf(name, sizeof name, "means-only smoothed means vs full "
-		    "(steady %d)", steady);
-		CHECK_ARRAY(name, k.mu, mo.mu, T * n, 1e-12, 1e-10);
-		CHECK(lgssm_smooth(&m, &tr, keep_means, &k, 1, &err) != 0,
-		    "a means-only trace refuses cross-covariances");
+		lgssm_filter_init(&f, m, steady, &err);
+		ok = lgssm_filter_trace(&f, x, rvar, T / 2, &tr, &err) == 0 &&
+		    lgssm_filter_trace(&f, x, rvar, T, &tr, &err) == 0 &&
+		    lgssm_smooth(m, &tr, keep_means, &k, 0, &err) == 0;
+		CHECK(ok, "%s: means-only smoother runs (steady %d)", what,
+		    steady);
+		snprintf(name, sizeof name, "%s: means-only smoothed means vs "
+		    "full (steady %d)", what, steady);
+		CHECK_ARRAY(name, k.mu, mo.mu, T * n, rtol, atol);
+		CHECK(lgssm_smooth(m, &tr, keep_means, &k, 1, &err) != 0,
+		    "%s: a means-only trace refuses cross-covariances", what);
 		lgssm_trace_free(&tr);
 		lgssm_filter_free(&f);
 		free(k.mu);
 	}
 	lgssm_moments_free(&mo);
+}
+
+/* The means-only smoother against the full one: partly and fully
+ * missing records, per-record variances, an (approximately) diffuse
+ * prior on a state only partly observed, and a long constant-velocity
+ * track whose transition has a double unit root (the forward recursion
+ * mu_t = A mu_{t-1} + Q r_{t-1} must not let rounding grow). */
+static void
+test_means_only(void)
+{
+	size_t n = 4, p = 3, T = 900;
+	lgssm m;
+	double *x, *rvar = malloc(T * p * sizeof *rvar);
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	kv_err err;
+
+	/* a stable transition (spectral radius below 1), so that the
+	 * states stay of the data's size and relative errors mean what
+	 * they say */
+	gsl_rng_set(rng, 33);
+	random_model(&m, n, p, rng);
+	for (size_t i = 0; i < n * n; i++)
+		m.A[i] = (i % (n + 1) == 0 ? 0.9 : 0) + 0.1 *
+		    gsl_ran_gaussian(rng, 1.0) / (double)n;
+	x = malloc(T * p * sizeof *x);
+	lgssm_sample(&m, rng, T, NULL, x, &err);
+
+	for (size_t t = 0; t < T; t += 7)
+		x[t * p + t % p] = NAN;
+	for (size_t i = 0; i < p; i++)
+		x[400 * p + i] = x[(T - 1) * p + i] = NAN;
+	check_means_only("missing records", &m, x, NULL, T, 1e-12, 1e-10);
+	for (size_t i = 0; i < T * p; i++)
+		rvar[i] = i % 5 == 0 ? NAN : 0.05 + 0.01 * (double)(i % 11);
+	check_means_only("per-record variances", &m, x, rvar, T, 1e-12, 1e-10);
+	dmat_eye(m.P0, n);
+	for (size_t i = 0; i < n * n; i++)
+		m.P0[i] *= 1e7;
+	check_means_only("diffuse prior", &m, x + 3 * p, NULL, T - 3, 1e-9, 1e-8);
+	lgssm_free(&m);
+	free(x);
+	free(rvar);
+	gsl_rng_free(rng);
+
+	T = 20000;
+	lgssm_alloc(&m, 2, 1, NULL);
+	m.A[0] = m.A[1] = m.A[3] = 1;	/* position += velocity */
+	m.C[0] = 1;
+	m.Q[0] = 1e-4;
+	m.Q[3] = 1e-6;
+	m.R[0] = 0.25;
+	m.P0[0] = m.P0[3] = 1e4;
+	rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(rng, 34);
+	x = malloc(T * sizeof *x);
+	lgssm_sample(&m, rng, T, NULL, x, &err);
+	gsl_rng_free(rng);
+	for (size_t t = 5000; t < 5600; t++)
+		x[t] = NAN;
+	check_means_only("constant velocity, 20000 records", &m, x, NULL, T,
+	    1e-10, 1e-9);
 	lgssm_free(&m);
 	free(x);
 }
@@ -633,20 +688,11 @@ test_dmat(void)
 		    "dmat_chol_solve (loops): S (S^-1 B) = B", C1, X, k * n,
 		    1e-12, 1e-12);
 	}
-	{	/* packed solve and symmetric product against the dense ones */
-		double Lp[28], Sp[28], b[7], y[7];
-		dmat_pack_factor(Lp, L, k);
+	{	/* pack and unpack: the symmetric matrix back */
+		double Sp[28], U[49];
 		dmat_pack(Sp, S, k);
-		memcpy(b, X, sizeof b);
-		dmat_packed_chol_solve(Lp, k, b);
-		memcpy(y, X, sizeof y);
-		dmat_chol_solve(L, k, y, 1);
-		CHECK_ARRAY("dmat_packed_chol_solve vs dmat_chol_solve", b, y,
-		    k, 1e-12, 1e-12);
-		dmat_packed_symv(b, Sp, X, k);
-		dmat_mul_ref(y, S, X, k, k, 1, 0, 0, 1, 0);
-		CHECK_ARRAY("dmat_packed_symv vs the dense product", b, y, k,
-		    1e-13, 1e-13);
+		dmat_unpack(U, Sp, k);
+		CHECK_ARRAY("dmat_unpack (dmat_pack (S)) = S", U, S, k * k, 0, 0);
 	}
 	S[0] = -1;
 	CHECK(dmat_chol(S, k) == 1, "dmat_chol refuses a negative pivot");
