@@ -116,20 +116,26 @@ lgssm_validate(const lgssm *m, kv_err *err)
 	return rc;
 }
 
+/* Every product of the recursions is arranged as A B, never A B^T:
+ * OpenBLAS's kernel for the transposed operand is about half as fast at
+ * these sizes (build/release/tests/dmat-bench), so transposes are kept
+ * alongside (C_o^T, K^T, A^T). */
 struct lgssm_work {
 	size_t n, p;
 	size_t *obs;		/* (p) indices of observed components */
 	double *Cp;		/* (k, n) observed rows of C */
+	double *CpT;		/* (n, k) their transpose */
 	double *Rp;		/* (k, k) observed block of R */
 	double *e;		/* (k) innovation */
 	double *v;		/* (k) */
-	double *PCt;		/* (n, k) P_pred Cp^T */
+	double *CP;		/* (k, n) C_o P_pred */
 	double *S;		/* (k, k) innovation covariance, then its factor */
-	double *Kt;		/* (k, n) K^T = S^{-1} Cp P_pred */
+	double *Kt;		/* (k, n) K^T = S^{-1} C_o P_pred */
 	double *K;		/* (n, k) gain */
 	double *M;		/* (n, n) (I - K Cp) P_pred */
 	double *D;		/* (n, k) */
 	double *tmp;		/* (n, n) */
+	double *At, *At_of;	/* (n, n) A^T, and the A it is of */
 	double logdet_S;
 	size_t k;		/* observed components of the last update */
 	double *block;
@@ -139,11 +145,11 @@ lgssm_work *
 lgssm_work_alloc(size_t n, size_t p, kv_err *err)
 {
 	lgssm_work *w = calloc(1, sizeof *w);
-	size_t total = 2 * p * n + 2 * p * p + 2 * p + 3 * n * p + 2 * n * n;
+	size_t total = 3 * p * n + 2 * p * p + 2 * p + 3 * n * p + 4 * n * n;
 	double *b;
 
 	if (w == NULL || (w->obs = malloc(p * sizeof *w->obs)) == NULL ||
-	    (b = w->block = malloc(total * sizeof *b)) == NULL) {
+	    (b = w->block = calloc(total, sizeof *b)) == NULL) {
 		lgssm_work_free(w);
 		kv_errf(err, "out of memory");
 		return NULL;
@@ -151,16 +157,19 @@ lgssm_work_alloc(size_t n, size_t p, kv_err *err)
 	w->n = n;
 	w->p = p;
 	w->Cp = b;	b += p * n;
+	w->CpT = b;	b += n * p;
 	w->Rp = b;	b += p * p;
 	w->e = b;	b += p;
 	w->v = b;	b += p;
-	w->PCt = b;	b += n * p;
+	w->CP = b;	b += p * n;
 	w->S = b;	b += p * p;
 	w->Kt = b;	b += p * n;
 	w->K = b;	b += n * p;
 	w->D = b;	b += n * p;
 	w->M = b;	b += n * n;
-	w->tmp = b;
+	w->tmp = b;	b += n * n;
+	w->At = b;	b += n * n;
+	w->At_of = b;
 	return w;
 }
 
@@ -174,8 +183,9 @@ lgssm_work_free(lgssm_work *w)
 	free(w);
 }
 
-/* Gather the observed rows of x, C and R (rvar's finite entries replace
- * R's row and column): returns k, the number observed. */
+/* Gather the observed rows of x, C (and their transpose) and R (rvar's
+ * finite entries replace R's row and column): returns k, the number
+ * observed. */
 static size_t
 gather(const lgssm *m, const double *x, const double *rvar, lgssm_work *w)
 {
@@ -190,6 +200,9 @@ gather(const lgssm *m, const double *x, const double *rvar, lgssm_work *w)
 		for (size_t s = 0; s < k; s++)
 			w->Rp[r * k + s] = m->R[i * p + w->obs[s]];
 	}
+	for (size_t j = 0; j < n; j++)
+		for (size_t r = 0; r < k; r++)
+			w->CpT[j * k + r] = m->C[w->obs[r] * n + j];
 	for (size_t r = 0; rvar != NULL && r < k; r++) {
 		double v = rvar[w->obs[r]];
 		if (!isfinite(v))
@@ -223,17 +236,15 @@ lgssm_update(const lgssm *m, const double *x, const double *rvar,
 	for (size_t r = 0; r < k; r++)
 		w->e[r] = x[w->obs[r]] - w->e[r];
 	/* S = C_o P_pred C_o^T + R_oo, factored S = L_S L_S^T */
-	dmat_mul(w->PCt, P_pred, w->Cp, n, n, k, 0, 1, 1, 0);
+	dmat_mul(w->CP, w->Cp, P_pred, k, n, n, 0, 0, 1, 0);
 	memcpy(w->S, w->Rp, k * k * sizeof *w->S);
-	dmat_mul(w->S, w->Cp, w->PCt, k, n, k, 0, 0, 1, 1);
+	dmat_mul(w->S, w->CP, w->CpT, k, n, k, 0, 0, 1, 1);
 	dmat_symmetrise(w->S, k);
 	if ((bad = dmat_chol(w->S, k)) != 0)
 		return kv_errf(err, "innovation covariance is not positive "
 		    "definite (pivot %zu)", bad);
-	/* K^T = S^{-1} (P_pred C_o^T)^T, by Cholesky solve */
-	for (size_t i = 0; i < n; i++)
-		for (size_t r = 0; r < k; r++)
-			w->Kt[r * n + i] = w->PCt[i * k + r];
+	/* K^T = S^{-1} C_o P_pred, by Cholesky solve */
+	memcpy(w->Kt, w->CP, k * n * sizeof *w->Kt);
 	dmat_chol_solve(w->S, k, w->Kt, n);
 	for (size_t i = 0; i < n; i++)
 		for (size_t r = 0; r < k; r++)
@@ -249,16 +260,16 @@ lgssm_update(const lgssm *m, const double *x, const double *rvar,
 	if (nobs != NULL)
 		*nobs += k;
 	/* Joseph form: P_filt = (I - K C_o) P_pred (I - K C_o)^T + K R_oo K^T
-	 * = M + (K R_oo - M C_o^T) K^T with M = P_pred - K (P_pred C_o^T)^T.
+	 * = M + (K R_oo - M C_o^T) K^T with M = P_pred - K C_o P_pred.
 	 * (The bracket equals K S - P_pred C_o^T for any K, one product
 	 * cheaper, but that difference of two large terms loses the digits
 	 * a diffuse prior needs: kept as it is.) */
 	memcpy(w->M, P_pred, n * n * sizeof *w->M);
-	dmat_mul(w->M, w->K, w->PCt, n, k, n, 0, 1, -1, 1);
+	dmat_mul(w->M, w->K, w->CP, n, k, n, 0, 0, -1, 1);
 	dmat_mul(w->D, w->K, w->Rp, n, k, k, 0, 0, 1, 0);
-	dmat_mul(w->D, w->M, w->Cp, n, n, k, 0, 1, -1, 1);
+	dmat_mul(w->D, w->M, w->CpT, n, n, k, 0, 0, -1, 1);
 	memcpy(P_filt, w->M, n * n * sizeof *P_filt);
-	dmat_mul(P_filt, w->D, w->K, n, k, n, 0, 1, 1, 1);
+	dmat_mul(P_filt, w->D, w->Kt, n, k, n, 0, 0, 1, 1);
 	dmat_symmetrise(P_filt, n);
 	/* mu_filt = mu_pred + K e */
 	dmat_mv(w->tmp, w->K, w->e, n, k, 0);
@@ -278,10 +289,16 @@ lgssm_predict(const lgssm *m, const double *mu_filt, const double *P_filt,
 {
 	size_t n = m->n;
 
+	if (memcmp(w->At_of, m->A, n * n * sizeof *m->A) != 0) {
+		memcpy(w->At_of, m->A, n * n * sizeof *m->A);
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < n; j++)
+				w->At[j * n + i] = m->A[i * n + j];
+	}
 	dmat_mv(mu_pred, m->A, mu_filt, n, n, 0);
 	dmat_mul(w->tmp, m->A, P_filt, n, n, n, 0, 0, 1, 0);
 	memcpy(P_pred, m->Q, n * n * sizeof *P_pred);
-	dmat_mul(P_pred, w->tmp, m->A, n, n, n, 0, 1, 1, 1);
+	dmat_mul(P_pred, w->tmp, w->At, n, n, n, 0, 0, 1, 1);
 	dmat_symmetrise(P_pred, n);
 }
 
@@ -546,20 +563,23 @@ lgssm_trace_free(lgssm_trace *tr)
 	memset(tr, 0, sizeof *tr);
 }
 
-/* The backward pass's buffers. */
+/* The backward pass's buffers. Products are arranged as A B with the
+ * transposes kept (see struct lgssm_work). */
 struct smoother {
 	double *mu_s, *mu_s1;		/* (n) smoothed mean at t, t+1 */
 	double *P_s, *P_s1;		/* (n, n) smoothed covariance at t, t+1 */
-	double *P_f, *P_pred, *L;	/* (n, n) */
+	double *P_f, *P_pred;		/* (n, n) */
+	double *L, *Lt, *At;		/* (n, n) the gain, L^T, A^T */
 	double *AP, *T1, *P_cross;	/* (n, n) */
 	double *mu_pred, *d;		/* (n) */
 	double *block;
 };
 
 static int
-smoother_alloc(struct smoother *s, size_t n, kv_err *err)
+smoother_alloc(struct smoother *s, const lgssm *m, kv_err *err)
 {
-	double *b = malloc((9 * n * n + 4 * n) * sizeof *b);
+	size_t n = m->n;
+	double *b = malloc((11 * n * n + 4 * n) * sizeof *b);
 
 	if ((s->block = b) == NULL)
 		return kv_errf(err, "out of memory");
@@ -568,6 +588,8 @@ smoother_alloc(struct smoother *s, size_t n, kv_err *err)
 	s->P_f = b;		b += n * n;
 	s->P_pred = b;		b += n * n;
 	s->L = b;		b += n * n;
+	s->Lt = b;		b += n * n;
+	s->At = b;		b += n * n;
 	s->AP = b;		b += n * n;
 	s->T1 = b;		b += n * n;
 	s->P_cross = b;		b += n * n;
@@ -575,6 +597,9 @@ smoother_alloc(struct smoother *s, size_t n, kv_err *err)
 	s->mu_s1 = b;		b += n;
 	s->mu_pred = b;		b += n;
 	s->d = b;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			s->At[j * n + i] = m->A[i * n + j];
 	return 0;
 }
 
@@ -586,18 +611,18 @@ smoother_gain(const lgssm *m, struct smoother *s, kv_err *err)
 {
 	size_t n = m->n, bad;
 
-	dmat_mul(s->AP, m->A, s->P_f, n, n, n, 0, 0, 1, 0);
+	dmat_mul(s->Lt, m->A, s->P_f, n, n, n, 0, 0, 1, 0);
 	memcpy(s->P_pred, m->Q, n * n * sizeof *s->P_pred);
-	dmat_mul(s->P_pred, s->AP, m->A, n, n, n, 0, 1, 1, 1);
+	dmat_mul(s->P_pred, s->Lt, s->At, n, n, n, 0, 0, 1, 1);
 	dmat_symmetrise(s->P_pred, n);
 	memcpy(s->T1, s->P_pred, n * n * sizeof *s->T1);
 	if ((bad = dmat_chol(s->T1, n)) != 0)
 		return kv_errf(err, "predicted covariance is not positive "
 		    "definite (pivot %zu)", bad);
-	dmat_chol_solve(s->T1, n, s->AP, n);	/* AP = L^T */
+	dmat_chol_solve(s->T1, n, s->Lt, n);	/* A P_filt -> L^T */
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++)
-			s->L[i * n + j] = s->AP[j * n + i];
+			s->L[i * n + j] = s->Lt[j * n + i];
 	return 0;
 }
 
@@ -620,11 +645,11 @@ smoother_step(const lgssm *m, struct smoother *s, const double *mu_f,
 		s->AP[i] = s->P_s1[i] - s->P_pred[i];
 	dmat_mul(s->T1, s->L, s->AP, n, n, n, 0, 0, 1, 0);
 	memcpy(s->P_s, s->P_f, n * n * sizeof *s->P_s);
-	dmat_mul(s->P_s, s->T1, s->L, n, n, n, 0, 1, 1, 1);
+	dmat_mul(s->P_s, s->T1, s->Lt, n, n, n, 0, 0, 1, 1);
 	dmat_symmetrise(s->P_s, n);
 	/* Cov(z_{t+1}, z_t | x) = P_s1 L^T */
 	if (cross)
-		dmat_mul(s->P_cross, s->P_s1, s->L, n, n, n, 0, 1, 1, 0);
+		dmat_mul(s->P_cross, s->P_s1, s->Lt, n, n, n, 0, 0, 1, 0);
 	tmp = s->mu_s; s->mu_s = s->mu_s1; s->mu_s1 = tmp;
 	tmp = s->P_s; s->P_s = s->P_s1; s->P_s1 = tmp;
 }
@@ -722,7 +747,7 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	if (tr->means_only)
 		return cross ? kv_errf(err, "a means-only trace has no "
 		    "cross-covariances") : smooth_means(m, tr, visit, ctx, err);
-	if (smoother_alloc(&s, n, err) != 0)
+	if (smoother_alloc(&s, m, err) != 0)
 		return -1;
 	memcpy(s.mu_s1, tr->mu_filt + (T - 1) * n, n * sizeof *s.mu_s1);
 	dmat_unpack(s.P_s1, tr->slots + tr->slot[T - 1] * tr->slot_len, n);
