@@ -38,7 +38,7 @@ struct job {
 static int
 emit(struct job *j, const double *mu, const double *P, kv_err *err)
 {
-	kfcli_record(j->o, &j->io.m, mu, P, j->out, j->o->variances ?
+	kfcli_record(j->o, &j->io, mu, P, j->out, j->o->variances ?
 	    j->out_var : NULL);
 	return seq_write(j->io.w, j->out, j->out_var, err);
 }

@@ -46,7 +46,7 @@ keep(void *ctx, size_t t, const double *mu, const double *P,
 	struct job *j = ctx;
 
 	(void)P_cross;
-	kfcli_record(j->o, &j->io.m, mu, P, j->out + t * j->dout,
+	kfcli_record(j->o, &j->io, mu, P, j->out + t * j->dout,
 	    j->o->variances ? j->out_var + t * j->dout : NULL);
 	return 0;
 }
@@ -91,7 +91,7 @@ smooth_sequence(struct job *j, size_t seq, kv_err *err)
 		if (lgssm_filter_step(f, j->x, NULL, err) != 0)
 			return kv_err_prefix(err, "%s: sequence %zu: forecast %zu",
 			    j->io.name, seq + 1, h + 1);
-		kfcli_record(j->o, &j->io.m, f->mu_filt, f->P_filt, j->out,
+		kfcli_record(j->o, &j->io, f->mu_filt, f->P_filt, j->out,
 		    j->out_var);
 		if (seq_write(j->io.w, j->out, j->out_var, err) != 0)
 			return -1;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dmat.h"
 #include "lgssm_spec.h"
 #include "outfile.h"
 
@@ -142,9 +143,10 @@ kfcli_layout(const kfcli *o, const lgssm *m, const seq_layout *in)
 }
 
 void
-kfcli_record(const kfcli *o, const lgssm *m, const double *mu,
+kfcli_record(const kfcli *o, kfcli_io *io, const double *mu,
 	const double *P, double *out, double *var)
 {
+	const lgssm *m = &io->m;
 	size_t n = m->n, p = m->p;
 
 	if (o->states) {
@@ -153,23 +155,17 @@ kfcli_record(const kfcli *o, const lgssm *m, const double *mu,
 			var[i] = P[i * n + i];
 		return;
 	}
+	dmat_mv(out, m->C, mu, p, n, 0);
+	if (var == NULL)
+		return;
+	/* diag(C P C^T): the rows of C P dotted with those of C */
+	dmat_mul(io->CP, m->C, P, p, n, n, 0, 0, 1, 0);
 	for (size_t i = 0; i < p; i++) {
-		const double *c = m->C + i * n;
-		double s = 0, v = 0;
+		const double *c = m->C + i * n, *cp = io->CP + i * n;
+		double v = 0;
+#pragma omp simd reduction(+:v)
 		for (size_t j = 0; j < n; j++)
-			s += c[j] * mu[j];
-		out[i] = s;
-		if (var == NULL)
-			continue;
-		/* c P c^T */
-		for (size_t j = 0; j < n; j++) {
-			double pj = 0;
-			if (c[j] == 0)
-				continue;
-			for (size_t l = 0; l < n; l++)
-				pj += P[j * n + l] * c[l];
-			v += c[j] * pj;
-		}
+			v += c[j] * cp[j];
 		var[i] = v;
 	}
 }
@@ -249,6 +245,10 @@ kfcli_open(kfcli_io *io, const kfcli *o, const char *path, int stream,
 		goto fail;
 	if (lgssm_filter_init(&io->f, &io->m, o->steady, err) != 0)
 		goto fail;
+	if ((io->CP = malloc(io->m.p * io->m.n * sizeof *io->CP)) == NULL) {
+		kv_errf(err, "out of memory");
+		goto fail;
+	}
 	io->f.burn = o->burn;
 	io->layout = kfcli_layout(o, &io->m, in);
 	if ((io->out = outfile_open(o->output, err)) == NULL)
@@ -284,6 +284,7 @@ kfcli_close(kfcli_io *io, int ok, kv_err *err)
 	seq_reader_close(io->r);
 	lgssm_filter_free(&io->f);
 	lgssm_free(&io->m);
+	free(io->CP);
 	memset(io, 0, sizeof *io);
 	return rc;
 }

@@ -104,12 +104,6 @@ int kfcli_model(const kfcli *o, size_t dim, const char *stream, lgssm *m,
 /* The output layout for the input layout `in` under model m. */
 seq_layout kfcli_layout(const kfcli *o, const lgssm *m, const seq_layout *in);
 
-/* One output record from a state mean mu (n) and covariance P (n, n):
- * mu and diag P (--states) or C mu and diag(C P C^T). out, var: the
- * layout's dim each. */
-void kfcli_record(const kfcli *o, const lgssm *m, const double *mu,
-	const double *P, double *out, double *var);
-
 /* The --loglik file: "sequence,records,observed,loglik" lines. */
 typedef struct kfcli_loglik kfcli_loglik;
 
@@ -123,6 +117,7 @@ typedef struct kfcli_io {
 	seq_writer *w;
 	kfcli_loglik *ll;	/* NULL without --loglik */
 	seq_layout layout;	/* of the output */
+	double *CP;		/* (p, n) scratch of kfcli_record */
 } kfcli_io;
 
 /* Open input `path`, build the model for it, set up the filter, open the
@@ -136,6 +131,13 @@ int kfcli_open(kfcli_io *io, const kfcli *o, const char *path, int stream,
  * write error); otherwise throw them away (returns -1). Frees all. */
 int kfcli_close(kfcli_io *io, int ok, kv_err *err);
 
+/* One output record from a state mean mu (n) and covariance P (n, n):
+ * mu and diag P (--states) or C mu and diag(C P C^T), under io's model.
+ * out, var: the layout's dim each. */
+void kfcli_record(const kfcli *o, kfcli_io *io, const double *mu,
+	const double *P, double *out, double *var);
+
+/* The --loglik file's lines, committed or thrown away with the output. */
 kfcli_loglik *kfcli_loglik_open(const char *path, kv_err *err);
 int kfcli_loglik_add(kfcli_loglik *l, size_t seq, size_t records,
 	size_t observed, double loglik, kv_err *err);
