@@ -236,12 +236,13 @@ chol_dots(double *A, size_t n)
 			return j + 1;
 		d = sqrt(d);
 		A[j * n + j] = d;
+		d = 1 / d;
 		for (size_t i = j + 1; i < n; i++) {
 			const double *ai = A + i * n;
 			double s = ai[j];
 			for (size_t l = 0; l < j; l++)
 				s -= ai[l] * aj[l];
-			A[i * n + j] = s / d;
+			A[i * n + j] = s * d;
 		}
 		for (size_t i = 0; i < j; i++)
 			A[i * n + j] = 0;
@@ -249,32 +250,65 @@ chol_dots(double *A, size_t n)
 	return 0;
 }
 
-/* Cholesky by rank-one updates (right-looking) on the upper triangle,
- * where in row-major storage every update runs along a contiguous row
- * and vectorises (the dot products above are latency-bound from n of
- * about 8 on): U^T U = A with U = L^T, then L is U transposed. */
+/* Cholesky on the upper triangle U = L^T, where in row-major storage
+ * every update runs along a contiguous row and vectorises (the dot
+ * products above are latency-bound from n of about 8 on), in blocks of
+ * CHOL_BLOCK rows: within a block, rank-one updates of the block's own
+ * rows; below it, each row takes the block's whole update in one pass
+ * (CHOL_BLOCK multiply-adds per element loaded), from the start of its
+ * own block so that the vectors stay aligned (the few entries left of
+ * the diagonal that this also updates are below U and overwritten at
+ * the end). Each entry sees the same subtractions in the same order as
+ * in the unblocked right-looking algorithm. */
+#define CHOL_BLOCK 8
+
+static inline __attribute__((always_inline)) void
+chol_block_rows(double *restrict A, size_t n, size_t k0, size_t k1,
+	size_t i)
+{
+	double *ai = A + i * n;
+	const double *u = A + k0 * n;
+
+#pragma omp simd
+	for (size_t l = i & ~(size_t)(CHOL_BLOCK - 1); l < n; l++) {
+		double s = ai[l];
+		for (size_t r = 0; r < k1 - k0; r++)
+			s -= u[r * n + i] * u[r * n + l];
+		ai[l] = s;
+	}
+}
+
 CLONES static size_t
 chol_rows(double *restrict A, size_t n)
 {
 	for (size_t i = 0; i < n; i++)	/* the lower triangle is the input */
 		for (size_t j = 0; j < i; j++)
 			A[j * n + i] = A[i * n + j];
-	for (size_t j = 0; j < n; j++) {
-		double *uj = A + j * n;
-		double d = uj[j];
-		if (!(d > 0) || !isfinite(d))
-			return j + 1;
-		d = sqrt(d);
-		uj[j] = d;
-		for (size_t l = j + 1; l < n; l++)
-			uj[l] /= d;
-		for (size_t i = j + 1; i < n; i++) {
-			double *ai = A + i * n;
-			double u = uj[i];
+	for (size_t k0 = 0; k0 < n; k0 += CHOL_BLOCK) {
+		size_t k1 = k0 + CHOL_BLOCK < n ? k0 + CHOL_BLOCK : n;
+		for (size_t j = k0; j < k1; j++) {
+			double *uj = A + j * n;
+			double d = uj[j];
+			if (!(d > 0) || !isfinite(d))
+				return j + 1;
+			d = sqrt(d);
+			uj[j] = d;
+			for (size_t l = j + 1; l < n; l++)
+				uj[l] /= d;
+			for (size_t i = j + 1; i < k1; i++) {
+				double *ai = A + i * n;
+				double u = uj[i];
 #pragma omp simd
-			for (size_t l = i; l < n; l++)
-				ai[l] -= u * uj[l];
+				for (size_t l = i; l < n; l++)
+					ai[l] -= u * uj[l];
+			}
 		}
+		if (k1 - k0 == CHOL_BLOCK)	/* the block size a constant */
+			for (size_t i = k1; i < n; i++)
+				chol_block_rows(A, n, k0, k0 + CHOL_BLOCK, i);
+		else
+			for (size_t i = k1; i < n; i++)
+				chol_block_rows(A, n, k0, k1, i);
 	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < i; j++) {
@@ -292,13 +326,16 @@ dmat_chol(double *A, size_t n)
 	return n < DMAT_CHOL_ROWS_MIN ? chol_dots(A, n) : chol_rows(A, n);
 }
 
-CLONES static void
-chol_solve_loops(const double *restrict L, size_t n, double *restrict B,
+/* dmat_chol_solve's loops, inlined with the row length m a constant for
+ * the few right-hand sides of a Kalman filter. A division per row, then
+ * multiplications: the division is the slow instruction. */
+static inline __attribute__((always_inline)) void
+chol_solve_body(const double *restrict L, size_t n, double *restrict B,
 	size_t m)
 {
 	/* L Y = B, row by row; each row of B is m right-hand sides. */
 	for (size_t i = 0; i < n; i++) {
-		double *bi = B + i * m;
+		double *bi = B + i * m, inv = 1 / L[i * n + i];
 		for (size_t l = 0; l < i; l++) {
 			double a = L[i * n + l];
 			const double *bl = B + l * m;
@@ -306,11 +343,11 @@ chol_solve_loops(const double *restrict L, size_t n, double *restrict B,
 				bi[j] -= a * bl[j];
 		}
 		for (size_t j = 0; j < m; j++)
-			bi[j] /= L[i * n + i];
+			bi[j] *= inv;
 	}
 	/* L^T X = Y, from the bottom. */
 	for (size_t i = n; i-- > 0;) {
-		double *bi = B + i * m;
+		double *bi = B + i * m, inv = 1 / L[i * n + i];
 		for (size_t l = i + 1; l < n; l++) {
 			double a = L[l * n + i];
 			const double *bl = B + l * m;
@@ -318,7 +355,20 @@ chol_solve_loops(const double *restrict L, size_t n, double *restrict B,
 				bi[j] -= a * bl[j];
 		}
 		for (size_t j = 0; j < m; j++)
-			bi[j] /= L[i * n + i];
+			bi[j] *= inv;
+	}
+}
+
+CLONES static void
+chol_solve_loops(const double *restrict L, size_t n, double *restrict B,
+	size_t m)
+{
+	switch (m) {
+	case 1: chol_solve_body(L, n, B, 1); break;
+	case 2: chol_solve_body(L, n, B, 2); break;
+	case 4: chol_solve_body(L, n, B, 4); break;
+	case 8: chol_solve_body(L, n, B, 8); break;
+	default: chol_solve_body(L, n, B, m); break;
 	}
 }
 

@@ -510,25 +510,71 @@ trace_reserve(lgssm_trace *tr, size_t T, size_t n, size_t p, kv_err *err)
 	return 0;
 }
 
+/* The largest diagonal entry of P (n, n). */
+static double
+max_variance(const double *P, size_t n)
+{
+	double v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = fmax(v, P[i * n + i]);
+	return v;
+}
+
+/* Keep record t of a means-only trace as an anchor if lgssm_smooth's
+ * rule says so (see lgssm.h). 0 or -1 (out of memory). */
+static int
+trace_anchor(lgssm_filter *f, lgssm_trace *tr, size_t t, kv_err *err)
+{
+	size_t n = f->m->n, len = n + n * n;
+	double var = max_variance(f->P_filt, n), *a;
+
+	if (tr->nanchors > 0 && var >= 0.5 * tr->anchor_var &&
+	    t - tr->anchor_t[tr->nanchors - 1] < LGSSM_ANCHOR)
+		return 0;
+	if (tr->nanchors == tr->anchor_cap) {
+		size_t cap = tr->anchor_cap ? 2 * tr->anchor_cap : 64;
+		double *b = realloc(tr->anchors, cap * len * sizeof *b);
+		size_t *at = b == NULL ? NULL :
+		    realloc(tr->anchor_t, cap * sizeof *at);
+		if (b != NULL)
+			tr->anchors = b;
+		if (at == NULL)
+			return kv_errf(err, "out of memory");
+		tr->anchor_t = at;
+		tr->anchor_cap = cap;
+	}
+	a = tr->anchors + tr->nanchors * len;
+	memcpy(a, f->mu_filt, n * sizeof *a);
+	memcpy(a + n, f->P_filt, n * n * sizeof *a);
+	tr->anchor_t[tr->nanchors++] = t;
+	tr->anchor_var = var;
+	return 0;
+}
+
 /* Keep record t: its filtered mean and P_filt packed, or for a
- * means-only trace its u and gain. A new slot only where the covariance
- * changed (steady-state records share one). */
-static void
-trace_keep(lgssm_filter *f, lgssm_trace *tr, size_t t)
+ * means-only trace its u and gain (and maybe an anchor). A new slot only
+ * where the covariance changed (steady-state records share one). 0 or
+ * -1. */
+static int
+trace_keep(lgssm_filter *f, lgssm_trace *tr, size_t t, kv_err *err)
 {
 	size_t n = f->m->n, p = f->m->p;
 	int fresh = f->cov_changed || tr->nslots == 0;
 	double *slot = tr->slots + tr->nslots * tr->slot_len;
 
-	if (tr->means_only)
+	if (tr->means_only) {
 		lgssm_filter_gain(f, fresh ? slot : NULL, tr->u + t * p);
-	else {
+		if (trace_anchor(f, tr, t, err) != 0)
+			return -1;
+	} else {
 		memcpy(tr->mu_filt + t * n, f->mu_filt, n * sizeof *f->mu_filt);
 		if (fresh)
 			dmat_pack(slot, f->P_filt, n);
 	}
 	tr->nslots += fresh;
 	tr->slot[t] = tr->nslots - 1;
+	return 0;
 }
 
 int
@@ -541,12 +587,14 @@ lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
 		return -1;
 	tr->T = T;
 	tr->nslots = 0;
+	tr->nanchors = 0;
 	lgssm_filter_reset(f);
 	for (size_t t = 0; t < T; t++) {
 		if (lgssm_filter_step(f, x + t * p, rvar ? rvar + t * p : NULL,
 		    err) != 0)
 			return kv_err_prefix(err, "record %zu", t + 1);
-		trace_keep(f, tr, t);
+		if (trace_keep(f, tr, t, err) != 0)
+			return -1;
 	}
 	tr->loglik = f->loglik;
 	return 0;
@@ -558,6 +606,8 @@ lgssm_trace_free(lgssm_trace *tr)
 	free(tr->mu_filt);
 	free(tr->u);
 	free(tr->r);
+	free(tr->anchors);
+	free(tr->anchor_t);
 	free(tr->slot);
 	free(tr->slots);
 	memset(tr, 0, sizeof *tr);
@@ -683,8 +733,9 @@ smoother_mean_step(const lgssm *m, struct smoother *s, const double *mu_f)
 }
 
 /* The fast state smoother over a means_only trace (see lgssm.h): r
- * backwards into tr->r (tr->r + t n holds r_{t-1}), then the means
- * forwards. No covariance is needed: the gains carry it. */
+ * backwards into tr->r (tr->r + t n holds r_{t-1}), the anchors' means
+ * on the way (in place of their mu_filt), then the means forwards. No
+ * covariance is needed but the anchors': the gains carry it. */
 static int
 smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	void *ctx, kv_err *err)
@@ -700,11 +751,18 @@ smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	mu1 = b + 2 * n;
 	y = b + 3 * n;
 	memset(s, 0, n * sizeof *s);	/* A^T r_{T-1} = 0 */
-	for (size_t t = T; t-- > 0;) {
+	for (size_t t = T, k = tr->nanchors; t-- > 0;) {
 		const double *K = tr->slots + tr->slot[t] * tr->slot_len;
 		const double *u = tr->u + t * p;
 		double *r = tr->r + t * n;
 
+		if (k > 0 && tr->anchor_t[k - 1] == t) {
+			/* mu_filt += P_filt s */
+			double *a = tr->anchors + --k * (n + n * n);
+			dmat_mv(mu1, a + n, s, n, n, 0);
+			for (size_t i = 0; i < n; i++)
+				a[i] += mu1[i];
+		}
 		dmat_mv(y, K, s, p, n, 1);
 		for (size_t i = 0; i < p; i++)
 			y[i] = u[i] - y[i];
@@ -714,11 +772,11 @@ smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 		if (t > 0)
 			dmat_mv(s, m->A, r, n, n, 1);
 	}
-	dmat_mv(mu, m->P0, tr->r, n, n, 0);
-	for (size_t i = 0; i < n; i++)
-		mu[i] += m->mu0[i];
-	for (size_t t = 0; rc == 0 && t < T; t++) {
-		if (t > 0) {	/* mu_t = A mu_{t-1} + Q r_{t-1} */
+	for (size_t t = 0, k = 0; rc == 0 && t < T; t++) {
+		if (k < tr->nanchors && tr->anchor_t[k] == t)
+			memcpy(mu, tr->anchors + k++ * (n + n * n),
+			    n * sizeof *mu);
+		else {	/* mu_t = A mu_{t-1} + Q r_{t-1} */
 			double *tmp;
 
 			dmat_mv(mu1, m->A, mu, n, n, 0);
