@@ -1,5 +1,8 @@
 /* kf-smooth: Kalman filter and RTS smoother over each sequence. */
 #include <getopt.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +116,17 @@ run(struct job *j, seq_reader *r, kv_err *err)
 	return rc;
 }
 
+/* The threads the user allows (OMP_NUM_THREADS), as for OpenMP. */
+static int
+threads_allowed(void)
+{
+#ifdef _OPENMP
+	return omp_get_max_threads();
+#else
+	return 1;
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
@@ -130,6 +144,8 @@ main(int argc, char **argv)
 	/* without --variances only means are wanted: gains from the
 	 * forward pass, an O(n^2) backward pass */
 	j.tr.means_only = !o.variances;
+	/* the covariance pass's gains on a second thread, if allowed */
+	j.tr.threads = threads_allowed();
 	if ((j.x = malloc(j.io.m.p * sizeof *j.x)) == NULL ||
 	    reserve(&j, 1, &err) != 0)
 		cli_die("out of memory");

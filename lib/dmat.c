@@ -7,6 +7,7 @@
 #include <gsl/gsl_cblas.h>
 
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__) && \
     !defined(__clang__)
 #define CLONES __attribute__((target_clones("default", "arch=x86-64-v3", \
 	"arch=x86-64-v4"), optimize("O3")))
@@ -124,6 +125,15 @@ mul_tt(double *restrict C, const double *restrict A,
 				s += A[l * m + i] * B[j * k + l];
 			C[i * n + j] += alpha * s;
 		}
+}
+
+/* OpenBLAS's own, not in gsl_cblas.h */
+void openblas_set_num_threads(int num_threads);
+
+void
+dmat_blas_serial(void)
+{
+	openblas_set_num_threads(1);
 }
 
 void

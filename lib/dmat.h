@@ -31,6 +31,11 @@ void dmat_mul_ref(double *C, const double *A, const double *B, size_t m,
  * dmat_mul and dmat_chol_solve. Returns the old value. */
 int dmat_set_blas(int on);
 
+/* Keep OpenBLAS from using its own threads: at these sizes they cost
+ * more than they give, and callers that want threads bring their own
+ * (two threads calling a threaded OpenBLAS at once thrash). */
+void dmat_blas_serial(void);
+
 /* y (m) = A (m, n) x (n), or A^T x when ta (then A is (n, m)); y must
  * not alias A or x. */
 void dmat_mv(double *y, const double *A, const double *x, size_t m,

@@ -233,6 +233,7 @@ kfcli_open(kfcli_io *io, const kfcli *o, const char *path, int stream,
 	const seq_layout *in;
 
 	memset(io, 0, sizeof *io);
+	dmat_blas_serial();
 	io->name = infile_name(path);
 	if ((io->r = seq_reader_open(path, err)) == NULL)
 		return -1;

@@ -8,6 +8,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "ahead.h"
 #include "dmat.h"
 
 #define LOG_2PI 1.8378770664093454835606594728112
@@ -483,13 +484,14 @@ lgssm_filter_gain(const lgssm_filter *f, double *K, double *u)
 static int
 trace_reserve(lgssm_trace *tr, size_t T, size_t n, size_t p, kv_err *err)
 {
-	int means_only = tr->means_only;
+	int means_only = tr->means_only, threads = tr->threads;
 	size_t len = means_only ? n * p : n * (n + 1) / 2;
 
 	if (tr->n == n && tr->p == p && tr->slot_len == len && T <= tr->cap)
 		return 0;
 	lgssm_trace_free(tr);
 	tr->means_only = means_only;
+	tr->threads = threads;
 	tr->n = n;
 	tr->p = p;
 	tr->slot_len = len;
@@ -504,6 +506,7 @@ trace_reserve(lgssm_trace *tr, size_t T, size_t n, size_t p, kv_err *err)
 	    tr->u == NULL || tr->r == NULL : tr->mu_filt == NULL)) {
 		lgssm_trace_free(tr);
 		tr->means_only = means_only;
+		tr->threads = threads;
 		return kv_errf(err, "out of memory");
 	}
 	tr->cap = T;
@@ -613,14 +616,55 @@ lgssm_trace_free(lgssm_trace *tr)
 	memset(tr, 0, sizeof *tr);
 }
 
+/* The gain of one record (distinct covariance) for the backward pass:
+ * its P_filt and, from it, P_pred of the next record, L = P_filt A^T
+ * P_pred^{-1} and L^T, each (n, n), in one block of 4 n n doubles (an
+ * item of the ahead.h pipeline when a second thread computes them). */
+struct gain {
+	double *P_f, *P_pred, *L, *Lt;
+};
+
+static struct gain
+gain_at(double *block, size_t n)
+{
+	struct gain g = { block, block + n * n, block + 2 * n * n,
+	    block + 3 * n * n };
+	return g;
+}
+
+/* Fill g from the packed P_filt Pf_packed: P_pred = A P_filt A^T + Q
+ * and L by Cholesky solve of P_pred L^T = A P_filt; fac (n, n) is
+ * scratch. 0, or the pivot at which P_pred is not positive definite. */
+static size_t
+gain_compute(const lgssm *m, const double *At, const double *Pf_packed,
+	struct gain *g, double *fac)
+{
+	size_t n = m->n, bad;
+
+	dmat_unpack(g->P_f, Pf_packed, n);
+	dmat_mul(g->Lt, m->A, g->P_f, n, n, n, 0, 0, 1, 0);
+	memcpy(g->P_pred, m->Q, n * n * sizeof *g->P_pred);
+	dmat_mul(g->P_pred, g->Lt, At, n, n, n, 0, 0, 1, 1);
+	dmat_symmetrise(g->P_pred, n);
+	memcpy(fac, g->P_pred, n * n * sizeof *fac);
+	if ((bad = dmat_chol(fac, n)) != 0)
+		return bad;
+	dmat_chol_solve(fac, n, g->Lt, n);	/* A P_filt -> L^T */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			g->L[i * n + j] = g->Lt[j * n + i];
+	return 0;
+}
+
 /* The backward pass's buffers. Products are arranged as A B with the
  * transposes kept (see struct lgssm_work). */
 struct smoother {
 	double *mu_s, *mu_s1;		/* (n) smoothed mean at t, t+1 */
 	double *P_s, *P_s1;		/* (n, n) smoothed covariance at t, t+1 */
-	double *P_f, *P_pred;		/* (n, n) */
-	double *L, *Lt, *At;		/* (n, n) the gain, L^T, A^T */
-	double *AP, *T1, *P_cross;	/* (n, n) */
+	struct gain g;			/* the gain in use */
+	double *own;			/* (4 n n) g's block, unless threaded */
+	double *At;			/* (n, n) A^T */
+	double *D, *T1, *P_cross;	/* (n, n) */
 	double *mu_pred, *d;		/* (n) */
 	double *block;
 };
@@ -635,44 +679,19 @@ smoother_alloc(struct smoother *s, const lgssm *m, kv_err *err)
 		return kv_errf(err, "out of memory");
 	s->P_s = b;		b += n * n;
 	s->P_s1 = b;		b += n * n;
-	s->P_f = b;		b += n * n;
-	s->P_pred = b;		b += n * n;
-	s->L = b;		b += n * n;
-	s->Lt = b;		b += n * n;
+	s->own = b;		b += 4 * n * n;
 	s->At = b;		b += n * n;
-	s->AP = b;		b += n * n;
+	s->D = b;		b += n * n;
 	s->T1 = b;		b += n * n;
 	s->P_cross = b;		b += n * n;
 	s->mu_s = b;		b += n;
 	s->mu_s1 = b;		b += n;
 	s->mu_pred = b;		b += n;
 	s->d = b;
+	s->g = gain_at(s->own, n);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++)
 			s->At[j * n + i] = m->A[i * n + j];
-	return 0;
-}
-
-/* L = P_filt A^T P_pred^{-1}, with P_pred = A P_filt A^T + Q, from the
- * filtered covariance in s->P_f (by Cholesky solve of P_pred L^T =
- * A P_filt). s->T1 gets P_pred's factor. */
-static int
-smoother_gain(const lgssm *m, struct smoother *s, kv_err *err)
-{
-	size_t n = m->n, bad;
-
-	dmat_mul(s->Lt, m->A, s->P_f, n, n, n, 0, 0, 1, 0);
-	memcpy(s->P_pred, m->Q, n * n * sizeof *s->P_pred);
-	dmat_mul(s->P_pred, s->Lt, s->At, n, n, n, 0, 0, 1, 1);
-	dmat_symmetrise(s->P_pred, n);
-	memcpy(s->T1, s->P_pred, n * n * sizeof *s->T1);
-	if ((bad = dmat_chol(s->T1, n)) != 0)
-		return kv_errf(err, "predicted covariance is not positive "
-		    "definite (pivot %zu)", bad);
-	dmat_chol_solve(s->T1, n, s->Lt, n);	/* A P_filt -> L^T */
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < n; j++)
-			s->L[i * n + j] = s->Lt[j * n + i];
 	return 0;
 }
 
@@ -687,19 +706,19 @@ smoother_step(const lgssm *m, struct smoother *s, const double *mu_f,
 	dmat_mv(s->mu_pred, m->A, mu_f, n, n, 0);
 	for (size_t i = 0; i < n; i++)
 		s->d[i] = s->mu_s1[i] - s->mu_pred[i];
-	dmat_mv(s->mu_s, s->L, s->d, n, n, 0);
+	dmat_mv(s->mu_s, s->g.L, s->d, n, n, 0);
 	for (size_t i = 0; i < n; i++)
 		s->mu_s[i] += mu_f[i];
 	/* P_s = P_f + L (P_s1 - P_pred) L^T */
 	for (size_t i = 0; i < n * n; i++)
-		s->AP[i] = s->P_s1[i] - s->P_pred[i];
-	dmat_mul(s->T1, s->L, s->AP, n, n, n, 0, 0, 1, 0);
-	memcpy(s->P_s, s->P_f, n * n * sizeof *s->P_s);
-	dmat_mul(s->P_s, s->T1, s->Lt, n, n, n, 0, 0, 1, 1);
+		s->D[i] = s->P_s1[i] - s->g.P_pred[i];
+	dmat_mul(s->T1, s->g.L, s->D, n, n, n, 0, 0, 1, 0);
+	memcpy(s->P_s, s->g.P_f, n * n * sizeof *s->P_s);
+	dmat_mul(s->P_s, s->T1, s->g.Lt, n, n, n, 0, 0, 1, 1);
 	dmat_symmetrise(s->P_s, n);
 	/* Cov(z_{t+1}, z_t | x) = P_s1 L^T */
 	if (cross)
-		dmat_mul(s->P_cross, s->P_s1, s->Lt, n, n, n, 0, 0, 1, 0);
+		dmat_mul(s->P_cross, s->P_s1, s->g.Lt, n, n, n, 0, 0, 1, 0);
 	tmp = s->mu_s; s->mu_s = s->mu_s1; s->mu_s1 = tmp;
 	tmp = s->P_s; s->P_s = s->P_s1; s->P_s1 = tmp;
 }
@@ -727,7 +746,7 @@ smoother_mean_step(const lgssm *m, struct smoother *s, const double *mu_f)
 	dmat_mv(s->mu_pred, m->A, mu_f, n, n, 0);
 	for (size_t i = 0; i < n; i++)
 		s->d[i] = s->mu_s1[i] - s->mu_pred[i];
-	dmat_mv(s->mu_s1, s->L, s->d, n, n, 0);
+	dmat_mv(s->mu_s1, s->g.L, s->d, n, n, 0);
 	for (size_t i = 0; i < n; i++)
 		s->mu_s1[i] += mu_f[i];
 }
@@ -791,13 +810,121 @@ smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	return rc;
 }
 
+/* The gains of a trace in the order the backward pass wants them (one
+ * per change of slot from record T-2 down), computed on a second thread
+ * (ahead.h) while the backward pass proper runs on the first. */
+struct gains_ahead {
+	const lgssm *m;
+	const lgssm_trace *tr;
+	const double *At;
+	size_t *order;		/* slots, in the order wanted */
+	double *fac;		/* (n, n) the worker's scratch */
+};
+
+/* Every OWN_GAIN-th gain is left to the recursion's thread: a step of
+ * the recursion costs about half a gain (two products against four and
+ * a factorisation), so with all the gains on the worker the recursion
+ * would wait a third of the time. */
+#define OWN_GAIN 4
+
+static int
+own_gain(size_t k)
+{
+	return k % OWN_GAIN == OWN_GAIN - 1;
+}
+
+static int
+gain_item(void *ctx, size_t k, void *buf)
+{
+	struct gains_ahead *ga = ctx;
+	size_t n = ga->m->n;
+	struct gain g = gain_at(buf, n);
+
+	return (int)gain_compute(ga->m, ga->At, ga->tr->slots +
+	    ga->order[k] * ga->tr->slot_len, &g, ga->fac);
+}
+
+/* Set up ga and start its worker; NULL (and no message) when the
+ * sequence is too short or the items too large for it to pay, or a
+ * thread cannot be had: the caller then computes the gains itself. */
+static ahead *
+gains_start(struct gains_ahead *ga, const lgssm *m, const lgssm_trace *tr,
+	const double *At)
+{
+	size_t n = m->n, T = tr->T, count = 0, item = 4 * n * n * sizeof(double);
+	size_t depth = ((size_t)8 << 20) / item;
+	ahead *a;
+
+	if (tr->threads < 2 || T < 64 || item > ((size_t)64 << 20))
+		return NULL;
+	ga->m = m;
+	ga->tr = tr;
+	ga->At = At;
+	ga->order = malloc(T * sizeof *ga->order);
+	ga->fac = malloc(n * n * sizeof *ga->fac);
+	if (ga->order == NULL || ga->fac == NULL)
+		goto fail;
+	/* the worker's share of the gains, in the order they are wanted */
+	for (size_t t = T - 1, k = 0, last = (size_t)-1; t-- > 0;)
+		if (tr->slot[t] != last) {
+			last = tr->slot[t];
+			if (!own_gain(k++))
+				ga->order[count++] = last;
+		}
+	depth = depth < 2 ? 2 : depth > 16 ? 16 : depth;
+	if ((a = ahead_start(count, depth, item, gain_item, ga, NULL)) != NULL)
+		return a;
+fail:
+	free(ga->order);
+	free(ga->fac);
+	return NULL;
+}
+
+static void
+gains_stop(struct gains_ahead *ga, ahead *a)
+{
+	if (a == NULL)
+		return;
+	ahead_stop(a);
+	free(ga->order);
+	free(ga->fac);
+}
+
+/* Make the k-th gain, record t's, current: the worker's next item
+ * (*taken counts them), or computed here. 0, or -1 naming the record. */
+static int
+next_gain(const lgssm *m, const lgssm_trace *tr, struct smoother *s,
+	ahead *a, size_t k, size_t *taken, size_t t, kv_err *err)
+{
+	size_t n = m->n, bad;
+	int rc;
+
+	if (a != NULL && !own_gain(k)) {
+		if (*taken > 0)	/* the worker's previous gain is done with */
+			ahead_release(a, *taken - 1);
+		s->g = gain_at(ahead_take(a, (*taken)++, &rc), n);
+		bad = (size_t)rc;
+	} else {
+		s->g = gain_at(s->own, n);
+		bad = gain_compute(m, s->At, tr->slots + tr->slot[t] *
+		    tr->slot_len, &s->g, s->T1);
+	}
+	if (bad == 0)
+		return 0;
+	kv_errf(err, "predicted covariance is not positive definite "
+	    "(pivot %zu)", bad);
+	return kv_err_prefix(err, "record %zu", t + 2);
+}
+
 int
 lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	void *ctx, int cross, kv_err *err)
 {
-	size_t n = m->n, T = tr->T;
+	size_t n = m->n, T = tr->T, k = 0, taken = 0;
 	size_t gain_slot = (size_t)-1;
 	struct smoother s = { 0 };
+	struct gains_ahead ga;
+	ahead *a;
 	int rc = 0, cov_steady = 0;
 
 	if (T == 0)
@@ -807,6 +934,7 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 		    "cross-covariances") : smooth_means(m, tr, visit, ctx, err);
 	if (smoother_alloc(&s, m, err) != 0)
 		return -1;
+	a = gains_start(&ga, m, tr, s.At);
 	memcpy(s.mu_s1, tr->mu_filt + (T - 1) * n, n * sizeof *s.mu_s1);
 	dmat_unpack(s.P_s1, tr->slots + tr->slot[T - 1] * tr->slot_len, n);
 	rc = visit(ctx, T - 1, s.mu_s1, s.P_s1, NULL);
@@ -814,11 +942,9 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 		/* Steady-state records share P_filt, hence P_pred and L;
 		 * once P_smooth stops changing too, only the means move. */
 		if (tr->slot[t] != gain_slot) {
-			dmat_unpack(s.P_f, tr->slots + tr->slot[t] * tr->slot_len, n);
-			if (smoother_gain(m, &s, err) != 0) {
-				rc = kv_err_prefix(err, "record %zu", t + 2);
+			if ((rc = next_gain(m, tr, &s, a, k++, &taken, t,
+			    err)) != 0)
 				break;
-			}
 			gain_slot = tr->slot[t];
 			cov_steady = 0;
 			smoother_step(m, &s, tr->mu_filt + t * n, cross);
@@ -832,6 +958,7 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 		/* after the swap, the moments at t are in mu_s1, P_s1 */
 		rc = visit(ctx, t, s.mu_s1, s.P_s1, cross ? s.P_cross : NULL);
 	}
+	gains_stop(&ga, a);
 	free(s.block);
 	return rc;
 }

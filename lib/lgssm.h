@@ -129,6 +129,9 @@ void lgssm_filter_gain(const lgssm_filter *f, double *K, double *u);
 typedef struct lgssm_trace {
 	size_t n, p, T;
 	int means_only;		/* set by the caller (zeroed: 0) */
+	int threads;		/* set by the caller: with 2 or more,
+				   lgssm_smooth computes the gains on a
+				   second thread (zeroed: 0, one thread) */
 	double *mu_filt;	/* (T, n), full trace only */
 	double *u;		/* (T, p), means-only trace only */
 	double *r;		/* (T, n), means-only: the smoother's scratch */
@@ -169,7 +172,9 @@ typedef int (*lgssm_visit)(void *ctx, size_t t, const double *mu_smooth,
  * gets NULL). Predictions are recomputed from the trace rather than
  * stored. Where the trace shares one P_filt (steady state) L is reused,
  * and once P_smooth then stops changing (1e-13 relative) only the means
- * are updated. A means_only trace gives the means alone, by the fast
+ * are updated. With tr->threads >= 2 the gains L_t (which depend on
+ * P_filt_t alone) are computed on a second thread, a few records ahead
+ * of the recursion; the results are the same to the bit. A means_only trace gives the means alone, by the fast
  * state smoother (de Jong 1989; Durbin & Koopman 2012, 4.6.2): backwards
  * r_{t-1} = s_t + C^T (u_t - K_t^T s_t) with s_t = A^T r_t, r_{T-1} = 0;
  * then forwards mu_smooth_{t+1} = A mu_smooth_t + Q r_t, except at

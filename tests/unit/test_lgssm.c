@@ -543,6 +543,142 @@ test_sample(void)
 	gsl_rng_free(rng);
 }
 
+/* Keep everything a smoother gives, cross-covariances included; stop
+ * (returning 7) at record stop_at if that is below T. */
+struct keep_cross {
+	size_t n, stop_at;
+	double *mu, *P, *Pc;
+};
+
+static int
+keep_cross(void *ctx, size_t t, const double *mu, const double *P,
+	const double *P_cross)
+{
+	struct keep_cross *k = ctx;
+	size_t n = k->n;
+
+	if (t == k->stop_at)
+		return 7;
+	memcpy(k->mu + t * n, mu, n * sizeof *mu);
+	memcpy(k->P + t * n * n, P, n * n * sizeof *P);
+	if (P_cross != NULL)
+		memcpy(k->Pc + t * n * n, P_cross, n * n * sizeof *P);
+	else
+		memset(k->Pc + t * n * n, 0, n * n * sizeof *P);
+	return 0;
+}
+
+static void
+keep_cross_alloc(struct keep_cross *k, size_t n, size_t T)
+{
+	k->n = n;
+	k->stop_at = (size_t)-1;
+	k->mu = malloc(T * n * sizeof *k->mu);
+	k->P = malloc(T * n * n * sizeof *k->P);
+	k->Pc = malloc(T * n * n * sizeof *k->Pc);
+}
+
+static void
+keep_cross_free(struct keep_cross *k)
+{
+	free(k->mu);
+	free(k->P);
+	free(k->Pc);
+}
+
+/* Filter and smooth x (T, p) under m on `threads` threads into k (the
+ * trace filled twice, so that its memory is reused); the smoother's
+ * return value. */
+static int
+smooth_on(const lgssm *m, const double *x, size_t T, int threads,
+	int steady, struct keep_cross *k, kv_err *err)
+{
+	lgssm_filter f;
+	lgssm_trace tr = { .threads = threads };
+	int rc;
+
+	lgssm_filter_init(&f, m, steady, err);
+	rc = lgssm_filter_trace(&f, x, NULL, T / 3, &tr, err);
+	if (rc == 0)
+		rc = lgssm_filter_trace(&f, x, NULL, T, &tr, err);
+	if (rc == 0)
+		rc = lgssm_smooth(m, &tr, keep_cross, k, 1, err);
+	lgssm_trace_free(&tr);
+	lgssm_filter_free(&f);
+	return rc;
+}
+
+/* The RTS pass with its gains computed on a second thread (ahead.h)
+ * against the same pass on one: the same bits, with missing records,
+ * with and without the steady state, for several state sizes; the same
+ * error for a prediction that is not positive definite; and a visitor
+ * that stops early stops the worker too. */
+static void
+test_threaded_smoother(void)
+{
+	size_t dims[][3] = { { 1, 1, 300 }, { 4, 2, 700 }, { 12, 5, 500 } };
+	kv_err e1, e2;
+
+	for (size_t c = 0; c < sizeof dims / sizeof dims[0]; c++)
+	for (int steady = 0; steady < 2; steady++) {
+		size_t n = dims[c][0], p = dims[c][1], T = dims[c][2];
+		lgssm m;
+		double *x = sampled(&m, n, p, T, 40 + c);
+		struct keep_cross a, b;
+		char name[100];
+
+		for (size_t t = 3; t < T; t += 11)
+			x[t * p] = NAN;
+		for (size_t i = 0; i < p; i++)
+			x[(T / 2) * p + i] = NAN;
+		keep_cross_alloc(&a, n, T);
+		keep_cross_alloc(&b, n, T);
+		CHECK(smooth_on(&m, x, T, 1, steady, &a, &e1) == 0 &&
+		    smooth_on(&m, x, T, 2, steady, &b, &e2) == 0,
+		    "n=%zu steady %d: smoothed on one and on two threads", n,
+		    steady);
+		snprintf(name, sizeof name, "n=%zu steady %d: two threads: "
+		    "means", n, steady);
+		CHECK_ARRAY(name, b.mu, a.mu, T * n, 0, 0);
+		snprintf(name, sizeof name, "n=%zu steady %d: two threads: "
+		    "covariances", n, steady);
+		CHECK_ARRAY(name, b.P, a.P, T * n * n, 0, 0);
+		snprintf(name, sizeof name, "n=%zu steady %d: two threads: "
+		    "cross-covariances", n, steady);
+		CHECK_ARRAY(name, b.Pc, a.Pc, T * n * n, 0, 0);
+		b.stop_at = T / 2;
+		CHECK(smooth_on(&m, x, T, 2, steady, &b, &e2) == 7,
+		    "n=%zu steady %d: a visitor's stop stops the worker", n,
+		    steady);
+		keep_cross_free(&a);
+		keep_cross_free(&b);
+		lgssm_free(&m);
+		free(x);
+	}
+	{	/* z2 = z1 without noise: P_pred has rank one, while the
+		 * filter, observing z1, carries on */
+		lgssm m;
+		double *x = sampled(&m, 2, 1, 300, 50);
+		struct keep_cross k;
+
+		memset(m.A, 0, 4 * sizeof *m.A);
+		memset(m.Q, 0, 4 * sizeof *m.Q);
+		m.A[0] = m.A[2] = 1;
+		m.C[0] = 1;
+		m.C[1] = 0;
+		keep_cross_alloc(&k, 2, 300);
+		CHECK(smooth_on(&m, x, 300, 1, 0, &k, &e1) != 0 &&
+		    smooth_on(&m, x, 300, 2, 0, &k, &e2) != 0,
+		    "a prediction that is not positive definite fails on one "
+		    "thread and on two");
+		CHECK(strcmp(e1.msg, e2.msg) == 0, "and both say the same: "
+		    "'%s' / '%s'", e1.msg, e2.msg);
+		keep_cross_free(&k);
+		lgssm_free(&m);
+		free(x);
+	}
+}
+
 /* The means-only (fast state) smoother of x (T, p) under m, with rvar
  * (or NULL), against the full RTS recursions: with and without the
  * steady state, the trace filled twice (its memory is reused). */
@@ -758,6 +894,7 @@ main(void)
 	test_random_walk();
 	test_steady_smoother();
 	test_means_only();
+	test_threaded_smoother();
 	test_grad();
 	test_sample();
 	return check_done();
