@@ -136,7 +136,7 @@ struct lgssm_work {
 	double *M;		/* (n, n) (I - K Cp) P_pred */
 	double *D;		/* (n, k) */
 	double *tmp;		/* (n, n) */
-	double *At, *At_of;	/* (n, n) A^T, and the A it is of */
+	double *At;		/* (n, n) A^T, see lgssm_work_model */
 	double logdet_S;
 	size_t k;		/* observed components of the last update */
 	double *block;
@@ -146,7 +146,7 @@ lgssm_work *
 lgssm_work_alloc(size_t n, size_t p, kv_err *err)
 {
 	lgssm_work *w = calloc(1, sizeof *w);
-	size_t total = 3 * p * n + 2 * p * p + 2 * p + 3 * n * p + 4 * n * n;
+	size_t total = 3 * p * n + 2 * p * p + 2 * p + 3 * n * p + 3 * n * n;
 	double *b;
 
 	if (w == NULL || (w->obs = malloc(p * sizeof *w->obs)) == NULL ||
@@ -169,9 +169,18 @@ lgssm_work_alloc(size_t n, size_t p, kv_err *err)
 	w->D = b;	b += n * p;
 	w->M = b;	b += n * n;
 	w->tmp = b;	b += n * n;
-	w->At = b;	b += n * n;
-	w->At_of = b;
+	w->At = b;
 	return w;
+}
+
+void
+lgssm_work_model(lgssm_work *w, const lgssm *m)
+{
+	size_t n = m->n;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			w->At[j * n + i] = m->A[i * n + j];
 }
 
 void
@@ -290,12 +299,6 @@ lgssm_predict(const lgssm *m, const double *mu_filt, const double *P_filt,
 {
 	size_t n = m->n;
 
-	if (memcmp(w->At_of, m->A, n * n * sizeof *m->A) != 0) {
-		memcpy(w->At_of, m->A, n * n * sizeof *m->A);
-		for (size_t i = 0; i < n; i++)
-			for (size_t j = 0; j < n; j++)
-				w->At[j * n + i] = m->A[i * n + j];
-	}
 	dmat_mv(mu_pred, m->A, mu_filt, n, n, 0);
 	dmat_mul(w->tmp, m->A, P_filt, n, n, n, 0, 0, 1, 0);
 	memcpy(P_pred, m->Q, n * n * sizeof *P_pred);
@@ -337,6 +340,7 @@ lgssm_filter_reset(lgssm_filter *f)
 {
 	size_t n = f->m->n;
 
+	lgssm_work_model(f->w, f->m);
 	memcpy(f->mu_pred, f->m->mu0, n * sizeof *f->mu_pred);
 	memcpy(f->P_pred, f->m->P0, n * n * sizeof *f->P_pred);
 	f->loglik = 0;

@@ -55,6 +55,11 @@ typedef struct lgssm_work lgssm_work;
 lgssm_work *lgssm_work_alloc(size_t n, size_t p, kv_err *err);
 void lgssm_work_free(lgssm_work *w);
 
+/* Take m's A^T into w, which lgssm_predict uses: call it before the
+ * first prediction and whenever m's A changes (lgssm_filter_reset does,
+ * so a model may change between sequences, not within one). */
+void lgssm_work_model(lgssm_work *w, const lgssm *m);
+
 /* Measurement update (Algorithm 1, first half) with the observed
  * components of x (p; NaN = missing): mu_filt (n), P_filt (n, n) from
  * mu_pred, P_pred. rvar (p) or NULL: a per-record diagonal R replacing
