@@ -849,8 +849,9 @@ gain_item(void *ctx, size_t k, void *buf)
 }
 
 /* Set up ga and start its worker; NULL (and no message) when the
- * sequence is too short or the items too large for it to pay, or a
- * thread cannot be had: the caller then computes the gains itself. */
+ * state or the sequence is too small or the items too large for it to
+ * pay, or a thread cannot be had: the caller then computes the gains
+ * itself. */
 static ahead *
 gains_start(struct gains_ahead *ga, const lgssm *m, const lgssm_trace *tr,
 	const double *At)
@@ -859,7 +860,8 @@ gains_start(struct gains_ahead *ga, const lgssm *m, const lgssm_trace *tr,
 	size_t depth = ((size_t)8 << 20) / item;
 	ahead *a;
 
-	if (tr->threads < 2 || T < 64 || item > ((size_t)64 << 20))
+	/* below n = 16 a gain costs less than handing it over */
+	if (tr->threads < 2 || n < 16 || T < 64 || item > ((size_t)64 << 20))
 		return NULL;
 	ga->m = m;
 	ga->tr = tr;

@@ -616,7 +616,7 @@ smooth_on(const lgssm *m, const double *x, size_t T, int threads,
 static void
 test_threaded_smoother(void)
 {
-	size_t dims[][3] = { { 1, 1, 300 }, { 4, 2, 700 }, { 12, 5, 500 } };
+	size_t dims[][3] = { { 4, 2, 300 }, { 16, 5, 300 }, { 21, 7, 200 } };
 	kv_err e1, e2;
 
 	for (size_t c = 0; c < sizeof dims / sizeof dims[0]; c++)
@@ -655,18 +655,19 @@ test_threaded_smoother(void)
 		lgssm_free(&m);
 		free(x);
 	}
-	{	/* z2 = z1 without noise: P_pred has rank one, while the
-		 * filter, observing z1, carries on */
+	{	/* z_2 = z_1 without noise: P_pred is singular, while the
+		 * filter, observing z_1 among others, carries on */
+		size_t n = 16;
 		lgssm m;
-		double *x = sampled(&m, 2, 1, 300, 50);
+		double *x = sampled(&m, n, 3, 300, 50);
 		struct keep_cross k;
 
-		memset(m.A, 0, 4 * sizeof *m.A);
-		memset(m.Q, 0, 4 * sizeof *m.Q);
-		m.A[0] = m.A[2] = 1;
-		m.C[0] = 1;
-		m.C[1] = 0;
-		keep_cross_alloc(&k, 2, 300);
+		dmat_eye(m.A, n);
+		m.A[1 * n + 1] = 0;
+		m.A[1 * n + 0] = 1;
+		for (size_t j = 0; j < n; j++)	/* z_1 and z_2 noiseless */
+			m.Q[j] = m.Q[j * n] = m.Q[1 * n + j] = m.Q[j * n + 1] = 0;
+		keep_cross_alloc(&k, n, 300);
 		CHECK(smooth_on(&m, x, 300, 1, 0, &k, &e1) != 0 &&
 		    smooth_on(&m, x, 300, 2, 0, &k, &e2) != 0,
 		    "a prediction that is not positive definite fails on one "
