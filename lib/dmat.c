@@ -303,8 +303,9 @@ chol_rows(double *restrict A, size_t n)
 				return j + 1;
 			d = sqrt(d);
 			uj[j] = d;
+			d = 1 / d;
 			for (size_t l = j + 1; l < n; l++)
-				uj[l] /= d;
+				uj[l] *= d;
 			for (size_t i = j + 1; i < k1; i++) {
 				double *ai = A + i * n;
 				double u = uj[i];
