@@ -815,74 +815,108 @@ smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 }
 
 /* The gains of a trace in the order the backward pass wants them (one
- * per change of slot from record T-2 down), computed on a second thread
- * (ahead.h) while the backward pass proper runs on the first. */
+ * per change of slot from record T-2 down), in batches of `batch`
+ * (enough that handing a batch over costs little next to computing
+ * it), most of them computed on a second thread (ahead.h) while the
+ * backward pass proper runs on the first. A batch, as an item: `batch`
+ * pivots (0, or where that gain's P_pred is not positive definite),
+ * then `batch` gains of 4 n n doubles. */
 struct gains_ahead {
 	const lgssm *m;
 	const lgssm_trace *tr;
 	const double *At;
-	size_t *order;		/* slots, in the order wanted */
+	size_t *order;		/* (count) slots, in the order wanted */
+	size_t count, batch;
+	size_t *theirs;		/* the worker's batches, in order */
 	double *fac;		/* (n, n) the worker's scratch */
+	/* the taker's side */
+	unsigned char *own;	/* a batch of its own */
+	size_t taken;		/* worker's batches taken */
+	size_t *pivots;		/* of the batch in use */
+	double *gains;
 };
 
-/* Every OWN_GAIN-th gain is left to the recursion's thread: a step of
+/* Every OWN_BATCH-th batch is left to the recursion's thread: a step of
  * the recursion costs about half a gain (two products against four and
  * a factorisation), so with all the gains on the worker the recursion
  * would wait a third of the time. */
-#define OWN_GAIN 4
+#define OWN_BATCH 4
 
 static int
-own_gain(size_t k)
+own_batch(size_t b)
 {
-	return k % OWN_GAIN == OWN_GAIN - 1;
+	return b % OWN_BATCH == OWN_BATCH - 1;
+}
+
+static size_t
+batch_bytes(size_t batch, size_t n)
+{
+	return batch * (sizeof(size_t) + 4 * n * n * sizeof(double));
+}
+
+/* Compute batch b of ga's gains into buf (laid out as above). */
+static void
+gain_batch(const struct gains_ahead *ga, size_t b, void *buf, double *fac)
+{
+	size_t n = ga->m->n, *pivots = buf, first = b * ga->batch;
+	double *gains = (double *)(pivots + ga->batch);
+
+	for (size_t i = 0; i < ga->batch && first + i < ga->count; i++) {
+		struct gain g = gain_at(gains + i * 4 * n * n, n);
+		pivots[i] = gain_compute(ga->m, ga->At, ga->tr->slots +
+		    ga->order[first + i] * ga->tr->slot_len, &g, fac);
+	}
 }
 
 static int
 gain_item(void *ctx, size_t k, void *buf)
 {
 	struct gains_ahead *ga = ctx;
-	size_t n = ga->m->n;
-	struct gain g = gain_at(buf, n);
 
-	return (int)gain_compute(ga->m, ga->At, ga->tr->slots +
-	    ga->order[k] * ga->tr->slot_len, &g, ga->fac);
+	gain_batch(ga, ga->theirs[k], buf, ga->fac);
+	return 0;
 }
 
 /* Set up ga and start its worker; NULL (and no message) when the
- * state or the sequence is too small or the items too large for it to
- * pay, or a thread cannot be had: the caller then computes the gains
- * itself. */
+ * sequence is too short or the items too large for it to pay, or a
+ * thread cannot be had: the caller then computes the gains itself. */
 static ahead *
 gains_start(struct gains_ahead *ga, const lgssm *m, const lgssm_trace *tr,
 	const double *At)
 {
-	size_t n = m->n, T = tr->T, count = 0, item = 4 * n * n * sizeof(double);
-	size_t depth = ((size_t)8 << 20) / item;
+	size_t n = m->n, T = tr->T, nb, nw = 0, item;
 	ahead *a;
 
-	/* below n = 16 a gain costs less than handing it over */
-	if (tr->threads < 2 || n < 16 || T < 64 || item > ((size_t)64 << 20))
+	memset(ga, 0, sizeof *ga);
+	if (tr->threads < 2 || T < 64 || 4 * n * n > ((size_t)8 << 20))
 		return NULL;
 	ga->m = m;
 	ga->tr = tr;
 	ga->At = At;
+	/* about 32 kB of gains a batch */
+	ga->batch = 4096 / (4 * n * n) > 1 ? 4096 / (4 * n * n) : 1;
+	item = batch_bytes(ga->batch, n);
 	ga->order = malloc(T * sizeof *ga->order);
+	ga->theirs = malloc((T / ga->batch + 1) * sizeof *ga->theirs);
 	ga->fac = malloc(n * n * sizeof *ga->fac);
-	if (ga->order == NULL || ga->fac == NULL)
+	ga->own = malloc(item);
+	if (ga->order == NULL || ga->theirs == NULL || ga->fac == NULL ||
+	    ga->own == NULL)
 		goto fail;
-	/* the worker's share of the gains, in the order they are wanted */
-	for (size_t t = T - 1, k = 0, last = (size_t)-1; t-- > 0;)
-		if (tr->slot[t] != last) {
-			last = tr->slot[t];
-			if (!own_gain(k++))
-				ga->order[count++] = last;
-		}
-	depth = depth < 2 ? 2 : depth > 16 ? 16 : depth;
-	if ((a = ahead_start(count, depth, item, gain_item, ga, NULL)) != NULL)
+	for (size_t t = T - 1; t-- > 0;)
+		if (ga->count == 0 || ga->order[ga->count - 1] != tr->slot[t])
+			ga->order[ga->count++] = tr->slot[t];
+	nb = (ga->count + ga->batch - 1) / ga->batch;
+	for (size_t b = 0; b < nb; b++)
+		if (!own_batch(b))
+			ga->theirs[nw++] = b;
+	if ((a = ahead_start(nw, 4, item, gain_item, ga, NULL)) != NULL)
 		return a;
 fail:
 	free(ga->order);
+	free(ga->theirs);
 	free(ga->fac);
+	free(ga->own);
 	return NULL;
 }
 
@@ -893,27 +927,42 @@ gains_stop(struct gains_ahead *ga, ahead *a)
 		return;
 	ahead_stop(a);
 	free(ga->order);
+	free(ga->theirs);
 	free(ga->fac);
+	free(ga->own);
 }
 
-/* Make the k-th gain, record t's, current: the worker's next item
- * (*taken counts them), or computed here. 0, or -1 naming the record. */
+/* Make the k-th gain, record t's, current: from a batch of the worker
+ * a's, or of our own (computed here when it is reached), or computed
+ * here alone (a NULL). 0, or -1 naming the record. */
 static int
 next_gain(const lgssm *m, const lgssm_trace *tr, struct smoother *s,
-	ahead *a, size_t k, size_t *taken, size_t t, kv_err *err)
+	ahead *a, struct gains_ahead *ga, size_t k, size_t t, kv_err *err)
 {
 	size_t n = m->n, bad;
-	int rc;
 
-	if (a != NULL && !own_gain(k)) {
-		if (*taken > 0)	/* the worker's previous gain is done with */
-			ahead_release(a, *taken - 1);
-		s->g = gain_at(ahead_take(a, (*taken)++, &rc), n);
-		bad = (size_t)rc;
-	} else {
+	if (a == NULL) {
 		s->g = gain_at(s->own, n);
 		bad = gain_compute(m, s->At, tr->slots + tr->slot[t] *
 		    tr->slot_len, &s->g, s->T1);
+	} else {
+		size_t b = k / ga->batch, i = k % ga->batch;
+		if (i == 0) {	/* a new batch */
+			void *buf;
+			int rc;
+			if (own_batch(b)) {
+				gain_batch(ga, b, ga->own, s->T1);
+				buf = ga->own;
+			} else {
+				if (ga->taken > 0)	/* done with */
+					ahead_release(a, ga->taken - 1);
+				buf = ahead_take(a, ga->taken++, &rc);
+			}
+			ga->pivots = buf;
+			ga->gains = (double *)(ga->pivots + ga->batch);
+		}
+		s->g = gain_at(ga->gains + i * 4 * n * n, n);
+		bad = ga->pivots[i];
 	}
 	if (bad == 0)
 		return 0;
@@ -926,7 +975,7 @@ int
 lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	void *ctx, int cross, kv_err *err)
 {
-	size_t n = m->n, T = tr->T, k = 0, taken = 0;
+	size_t n = m->n, T = tr->T, k = 0;
 	size_t gain_slot = (size_t)-1;
 	struct smoother s = { 0 };
 	struct gains_ahead ga;
@@ -948,8 +997,8 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 		/* Steady-state records share P_filt, hence P_pred and L;
 		 * once P_smooth stops changing too, only the means move. */
 		if (tr->slot[t] != gain_slot) {
-			if ((rc = next_gain(m, tr, &s, a, k++, &taken, t,
-			    err)) != 0)
+			if ((rc = next_gain(m, tr, &s, a, &ga, k++, t, err))
+			    != 0)
 				break;
 			gain_slot = tr->slot[t];
 			cov_steady = 0;
