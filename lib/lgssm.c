@@ -10,6 +10,7 @@
 
 #include "ahead.h"
 #include "dmat.h"
+#include "prefault.h"
 
 #define LOG_2PI 1.8378770664093454835606594728112
 
@@ -484,7 +485,7 @@ lgssm_filter_gain(const lgssm_filter *f, double *K, double *u)
 
 /* Room for T records, and as many slots (pages of slots that the
  * steady state leaves unused are never touched). Earlier contents are
- * not kept. */
+ * not kept. 1 when newly allocated, 0 when the old room serves, -1. */
 static int
 trace_reserve(lgssm_trace *tr, size_t T, size_t n, size_t p, kv_err *err)
 {
@@ -514,7 +515,7 @@ trace_reserve(lgssm_trace *tr, size_t T, size_t n, size_t p, kv_err *err)
 		return kv_errf(err, "out of memory");
 	}
 	tr->cap = T;
-	return 0;
+	return 1;
 }
 
 /* The largest diagonal entry of P (n, n). */
@@ -588,23 +589,31 @@ int
 lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
 	size_t T, lgssm_trace *tr, kv_err *err)
 {
-	size_t n = f->m->n, p = f->m->p;
+	size_t n = f->m->n, p = f->m->p, bytes;
+	prefault *pf = NULL;
+	int fresh, rc = 0;
 
-	if (trace_reserve(tr, T, n, p, err) != 0)
+	if ((fresh = trace_reserve(tr, T, n, p, err)) < 0)
 		return -1;
+	/* New slots the filter will fill, one per record unless the steady
+	 * state shares them: mapped ahead of it (prefault.h) */
+	bytes = T * tr->slot_len * sizeof *tr->slots;
+	if (fresh && !f->steady && bytes >= ((size_t)16 << 20))
+		pf = prefault_start(tr->slots, bytes, tr->threads > 1);
 	tr->T = T;
 	tr->nslots = 0;
 	tr->nanchors = 0;
 	lgssm_filter_reset(f);
-	for (size_t t = 0; t < T; t++) {
+	for (size_t t = 0; rc == 0 && t < T; t++) {
 		if (lgssm_filter_step(f, x + t * p, rvar ? rvar + t * p : NULL,
 		    err) != 0)
-			return kv_err_prefix(err, "record %zu", t + 1);
-		if (trace_keep(f, tr, t, err) != 0)
-			return -1;
+			rc = kv_err_prefix(err, "record %zu", t + 1);
+		else
+			rc = trace_keep(f, tr, t, err);
 	}
+	prefault_finish(pf);
 	tr->loglik = f->loglik;
-	return 0;
+	return rc;
 }
 
 void
