@@ -134,7 +134,6 @@ struct lgssm_work {
 	double *S;		/* (k, k) innovation covariance, then its factor */
 	double *Kt;		/* (k, n) K^T = S^{-1} C_o P_pred */
 	double *K;		/* (n, k) gain */
-	double *M;		/* (n, n) (I - K Cp) P_pred */
 	double *D;		/* (n, k) */
 	double *tmp;		/* (n, n) */
 	double *At;		/* (n, n) A^T, see lgssm_work_model */
@@ -147,7 +146,7 @@ lgssm_work *
 lgssm_work_alloc(size_t n, size_t p, kv_err *err)
 {
 	lgssm_work *w = calloc(1, sizeof *w);
-	size_t total = 3 * p * n + 2 * p * p + 2 * p + 3 * n * p + 3 * n * n;
+	size_t total = 3 * p * n + 2 * p * p + 2 * p + 3 * n * p + 2 * n * n;
 	double *b;
 
 	if (w == NULL || (w->obs = malloc(p * sizeof *w->obs)) == NULL ||
@@ -168,7 +167,6 @@ lgssm_work_alloc(size_t n, size_t p, kv_err *err)
 	w->Kt = b;	b += p * n;
 	w->K = b;	b += n * p;
 	w->D = b;	b += n * p;
-	w->M = b;	b += n * n;
 	w->tmp = b;	b += n * n;
 	w->At = b;
 	return w;
@@ -275,11 +273,11 @@ lgssm_update(const lgssm *m, const double *x, const double *rvar,
 	 * (The bracket equals K S - P_pred C_o^T for any K, one product
 	 * cheaper, but that difference of two large terms loses the digits
 	 * a diffuse prior needs: kept as it is.) */
-	memcpy(w->M, P_pred, n * n * sizeof *w->M);
-	dmat_mul(w->M, w->K, w->CP, n, k, n, 0, 0, -1, 1);
+	if (P_filt != P_pred)	/* M, in P_filt */
+		memcpy(P_filt, P_pred, n * n * sizeof *P_filt);
+	dmat_mul(P_filt, w->K, w->CP, n, k, n, 0, 0, -1, 1);
 	dmat_mul(w->D, w->K, w->Rp, n, k, k, 0, 0, 1, 0);
-	dmat_mul(w->D, w->M, w->CpT, n, n, k, 0, 0, -1, 1);
-	memcpy(P_filt, w->M, n * n * sizeof *P_filt);
+	dmat_mul(w->D, P_filt, w->CpT, n, n, k, 0, 0, -1, 1);
 	dmat_mul(P_filt, w->D, w->Kt, n, k, n, 0, 0, 1, 1);
 	dmat_symmetrise(P_filt, n);
 	/* mu_filt = mu_pred + K e */
