@@ -254,8 +254,20 @@ pair_centre(const ssim_image *X, const ssim_image *Y)
 	double s = 0, n = 0;
 
 	for (int y = 0; y < X->height; y += step) {
-		for (int x = 0; x < X->width; x++)
-			s += sample_at(X, x, y) + sample_at(Y, x, y);
+		if (X->type == SSIM_U8) {
+			/* the same sum, exact in integers, faster */
+			const uint8_t *a = (const uint8_t *)X->data +
+			    (ptrdiff_t)y * X->stride;
+			const uint8_t *b = (const uint8_t *)Y->data +
+			    (ptrdiff_t)y * Y->stride;
+			uint32_t t = 0;
+			for (int x = 0; x < X->width; x++)
+				t += (uint32_t)a[x] + b[x];
+			s += t;
+		} else {
+			for (int x = 0; x < X->width; x++)
+				s += sample_at(X, x, y) + sample_at(Y, x, y);
+		}
 		n += 2.0 * X->width;
 	}
 	s /= n;
@@ -282,13 +294,33 @@ NAME(float *restrict m0, float *restrict m1, float *restrict m2, \
 }
 /* Integer samples minus an integer centre are exact in float; doubles
  * are centred in double, as the centre may not be a float. */
-MOMENTS_ROW(moments_u8, uint8_t, float)
 MOMENTS_ROW(moments_u16, uint16_t, float)
 MOMENTS_ROW(moments_f32, float, float)
 MOMENTS_ROW(moments_f64, double, double)
 
-/* The moments of row y, columns x0 .. x0 + w - 1, into m[0..3], zero
- * from w to `pad`. */
+/* 8-bit samples, VL at a time (the same arithmetic as moments_u8):
+ * nv vectors of both rows. */
+KERNEL static void
+moments_u8v(float *restrict m0, float *restrict m1, float *restrict m2,
+	float *restrict m3, const uint8_t *restrict a,
+	const uint8_t *restrict b, int nv, float c)
+{
+	for (int i = 0; i < nv * VL; i += VL) {
+#pragma GCC unroll 16
+		for (int j = i; j < i + VL; j++) {
+			float u = (float)a[j] - c, v = (float)b[j] - c;
+			m0[j] = u;
+			m1[j] = v;
+			m2[j] = u * u + v * v;
+			m3[j] = u * v;
+		}
+	}
+}
+
+/* The moments of row y, columns x0 .. x0 + w - 1, into m[0..3]; the
+ * columns from w to `pad` are filled too (finite; what they hold does
+ * not reach the windows of the strip). 8-bit rows go by whole vectors,
+ * reading past w where the row goes on; others by samples, then zeros. */
 static void
 load_moments(float *const *m, const ssim_image *X, const ssim_image *Y,
 	int y, int x0, int w, double c, int pad)
@@ -300,11 +332,25 @@ load_moments(float *const *m, const ssim_image *X, const ssim_image *Y,
 	const char *rb = (const char *)Y->data + (ptrdiff_t)y * Y->stride +
 	    x0 * size;
 
+	if (X->type == SSIM_U8) {
+		int nv = round_up(pad, VL) / VL, avail = X->width - x0;
+		int direct = avail / VL < nv ? avail / VL : nv;
+		moments_u8v(m[0], m[1], m[2], m[3], (const uint8_t *)ra,
+		    (const uint8_t *)rb, direct, (float)c);
+		if (direct < nv) {
+			/* the row's last samples, then zeros */
+			uint8_t ta[4 * VL] = { 0 }, tb[4 * VL] = { 0 };
+			int o = direct * VL, rest = avail - o;
+			if (rest > (nv - direct) * VL)
+				rest = (nv - direct) * VL;
+			memcpy(ta, ra + o, (size_t)rest);
+			memcpy(tb, rb + o, (size_t)rest);
+			moments_u8v(m[0] + o, m[1] + o, m[2] + o, m[3] + o, ta,
+			    tb, nv - direct, (float)c);
+		}
+		return;
+	}
 	switch (X->type) {
-	case SSIM_U8:
-		moments_u8(m[0], m[1], m[2], m[3], (const uint8_t *)ra,
-		    (const uint8_t *)rb, w, (float)c);
-		break;
 	case SSIM_U16:
 		moments_u16(m[0], m[1], m[2], m[3], (const uint16_t *)ra,
 		    (const uint16_t *)rb, w, (float)c);
@@ -399,8 +445,8 @@ lane_sum(const vf *v)
  * differently. */
 static inline __attribute__((always_inline)) void
 vscore_n(float *restrict s, float *restrict cs, const float *const *rows,
-	const struct fconsts *fc, int n, int pw, int cw, double *sum_s,
-	double *sum_cs)
+	const struct fconsts *fc, int n, int unit_k, int pw, int cw,
+	double *sum_s, double *sum_cs)
 {
 	const float *restrict w = fc->w;
 	float c = fc->c, C1 = fc->C1, C2 = fc->C2, k = fc->k;
@@ -421,8 +467,12 @@ vscore_n(float *restrict s, float *restrict cs, const float *const *rows,
 		}
 		vf mx = e[0], my = e[1], esq = e[2], exy = e[3];
 		vf ax = mx + c, ay = my + c;
-		vf vsum = k * (esq - (mx * mx + my * my));
-		vf vxy = k * (exy - mx * my);
+		vf vsum = esq - (mx * mx + my * my);
+		vf vxy = exy - mx * my;
+		if (!unit_k) {
+			vsum = k * vsum;
+			vxy = k * vxy;
+		}
 		vf a1 = 2 * ax * ay + C1, a2 = 2 * vxy + C2;
 		vf b1 = ax * ax + ay * ay + C1, b2 = vsum + C2;
 		vf sv = a1 * a2 / (b1 * b2);
@@ -446,17 +496,20 @@ vscore_n(float *restrict s, float *restrict cs, const float *const *rows,
 	}
 }
 
+/* The presets' windows get their own unrolled copies (the population
+ * variances of wang without the multiply by k = 1, which changes no
+ * bit); other sizes take the generic loop. */
 KERNEL static void
 vscore(float *restrict s, float *restrict cs, const float *const *rows,
 	const struct fconsts *fc, int n, int pw, int cw, double *sum_s,
 	double *sum_cs)
 {
-	if (n == 11)
-		vscore_n(s, cs, rows, fc, 11, pw, cw, sum_s, sum_cs);
+	if (n == 11 && fc->k == 1)
+		vscore_n(s, cs, rows, fc, 11, 1, pw, cw, sum_s, sum_cs);
 	else if (n == 7)
-		vscore_n(s, cs, rows, fc, 7, pw, cw, sum_s, sum_cs);
+		vscore_n(s, cs, rows, fc, 7, 0, pw, cw, sum_s, sum_cs);
 	else
-		vscore_n(s, cs, rows, fc, n, pw, cw, sum_s, sum_cs);
+		vscore_n(s, cs, rows, fc, n, 0, pw, cw, sum_s, sum_cs);
 }
 
 /* Per-thread buffers for one strip of SW output columns: a ring of the
