@@ -4,6 +4,8 @@
 #include <math.h>
 #include <omp.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -582,6 +584,8 @@ struct pipeline {
 	int quit;
 };
 
+#define WORKER_NICE 5
+
 /* A worker: score pairs in order of frames until told to quit. */
 static void *
 worker(void *arg)
@@ -590,6 +594,12 @@ worker(void *arg)
 
 	/* Frames run in parallel: each on this thread alone. */
 	omp_set_num_threads(1);
+	/* The decoding on the main thread is the pipeline's serial part:
+	 * when it has work, it should not wait for a core behind the
+	 * workers, or the workers run dry later (the scores do not depend
+	 * on this; 2 cores, 768x576: 0.250 against 0.261 s). Linux: nice
+	 * is per thread. Failure changes only the speed. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->quit && p->ntaken == p->nread)
@@ -836,7 +846,7 @@ main(int argc, char **argv)
 	media_reader *ra, *rb;
 	outfile *out;
 	kv_err err;
-	int rc;
+	int rc, dthreads;
 
 	cli_init("ssim");
 	/* The demuxers allocate every frame's packet afresh and free it a
@@ -847,10 +857,17 @@ main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	parse_options(argc, argv, &set);
 	resolve_params(&set);
-	/* Each decoder runs with the threads its codec likes (frame
-	 * threads for most video codecs), beside the scoring workers. */
-	if ((ra = media_open(set.ref, 0, &err)) == NULL ||
-	    (rb = media_open(set.dist, 0, &err)) == NULL)
+	/* The main thread decodes, beside one scoring thread per core (see
+	 * run). A decoder's own threads (frame threads for most video
+	 * codecs) cost CPU time in hand-offs, and only pay where decoding
+	 * on one thread would hold the workers up: give each decoder half
+	 * the scoring threads. With 2 cores one thread each took 10% less
+	 * CPU time (200 frames of 768x576, Y4M against x264). */
+	dthreads = omp_get_max_threads() / 2;
+	if (dthreads < 1)
+		dthreads = 1;
+	if ((ra = media_open(set.ref, dthreads, &err)) == NULL ||
+	    (rb = media_open(set.dist, dthreads, &err)) == NULL)
 		cli_fail(&err);
 	if (make_plan(&set, ra, rb, &plan, &err) != 0)
 		cli_fail(&err);
