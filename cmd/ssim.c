@@ -564,9 +564,10 @@ print_summary(const struct settings *s, const struct plan *pl,
 
 /* The frame loop runs as a pipeline, so that decoding and scoring
  * overlap and no core waits for the other: the main thread decodes
- * pair k + 1 (and keeps it, by reference) while worker threads score
- * earlier pairs, each pair on one thread, and prints the scores in
- * frame order. A ring of slots bounds the frames in memory. An input
+ * pair k + 1 (the reference itself, the distorted input on a second
+ * thread; both kept, by reference) while worker threads score earlier
+ * pairs, each pair on one thread, and prints the scores in frame
+ * order. A ring of slots bounds the frames in memory. An input
  * of one pair (two images) is scored on the main thread instead, its
  * rows split among the OpenMP threads. */
 struct pipeline {
@@ -618,21 +619,112 @@ worker(void *arg)
 	return NULL;
 }
 
+/* The two inputs. The distorted one is decoded on a thread of its own
+ * (when it could be started), at the same time as the reference. */
+struct inputs {
+	media_reader *ra, *rb;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int started, quit;
+	struct slot *want;	/* read rb into this slot; NULL: idle */
+	int rc;			/* its result: 1, 0 or -1 */
+	kv_err err;
+};
+
+/* The next distorted frame into sl->fb, kept: 1, 0 at the end, or -1
+ * with a message. */
+static int
+read_dist(media_reader *rb, struct slot *sl, kv_err *err)
+{
+	int rc = media_read(rb, &sl->fb, err);
+
+	if (rc == 1 && (sl->kb = media_keep(rb, &sl->fb)) == NULL)
+		return kv_errf(err, "out of memory");
+	return rc;
+}
+
+static void *
+dist_reader(void *arg)
+{
+	struct inputs *in = arg;
+
+	pthread_mutex_lock(&in->mu);
+	for (;;) {
+		while (in->want == NULL && !in->quit)
+			pthread_cond_wait(&in->cv, &in->mu);
+		if (in->quit)
+			break;
+		struct slot *sl = in->want;
+		pthread_mutex_unlock(&in->mu);
+		int rc = read_dist(in->rb, sl, &in->err);
+		pthread_mutex_lock(&in->mu);
+		in->rc = rc;
+		in->want = NULL;
+		pthread_cond_broadcast(&in->cv);
+	}
+	pthread_mutex_unlock(&in->mu);
+	return NULL;
+}
+
+static void
+inputs_start(struct inputs *in)
+{
+	pthread_mutex_init(&in->mu, NULL);
+	pthread_cond_init(&in->cv, NULL);
+	in->started = pthread_create(&in->th, NULL, dist_reader, in) == 0;
+}
+
+static void
+inputs_stop(struct inputs *in)
+{
+	if (in->started) {
+		pthread_mutex_lock(&in->mu);
+		in->quit = 1;
+		pthread_cond_broadcast(&in->cv);
+		pthread_mutex_unlock(&in->mu);
+		pthread_join(in->th, NULL);
+	}
+	pthread_cond_destroy(&in->cv);
+	pthread_mutex_destroy(&in->mu);
+}
+
 /* The next frame of each input into sl, kept. Returns 1 with a pair, 0
  * when both inputs end (or one does, with --shortest), -1 with a
  * message: a decoding error, or one input ending before the other
  * (`done` pairs were read before). */
 static int
-read_pair(const struct settings *s, media_reader *ra, media_reader *rb,
-	int64_t done, struct slot *sl, kv_err *err)
+read_pair(const struct settings *s, struct inputs *in, int64_t done,
+	struct slot *sl, kv_err *err)
 {
-	int ea = media_read(ra, &sl->fa, err), eb;
+	kv_err errb;
+	int ea, eb;
 
-	if (ea < 0 || (ea == 1 && (sl->ka = media_keep(ra, &sl->fa)) == NULL))
-		return ea < 0 ? -1 : kv_errf(err, "out of memory");
-	eb = media_read(rb, &sl->fb, err);
-	if (eb < 0 || (eb == 1 && (sl->kb = media_keep(rb, &sl->fb)) == NULL))
-		return eb < 0 ? -1 : kv_errf(err, "out of memory");
+	if (in->started) {
+		pthread_mutex_lock(&in->mu);
+		in->want = sl;
+		pthread_cond_broadcast(&in->cv);
+		pthread_mutex_unlock(&in->mu);
+	}
+	ea = media_read(in->ra, &sl->fa, err);
+	if (ea == 1 && (sl->ka = media_keep(in->ra, &sl->fa)) == NULL)
+		ea = kv_errf(err, "out of memory");
+	if (in->started) {
+		pthread_mutex_lock(&in->mu);
+		while (in->want != NULL)
+			pthread_cond_wait(&in->cv, &in->mu);
+		eb = in->rc;
+		errb = in->err;
+		pthread_mutex_unlock(&in->mu);
+	} else {
+		eb = read_dist(in->rb, sl, &errb);
+	}
+	if (ea < 0)
+		return -1;
+	if (eb < 0) {
+		*err = errb;
+		return -1;
+	}
 	if (ea == 1 && eb == 1)
 		return 1;
 	slot_release(sl);
@@ -640,9 +732,9 @@ read_pair(const struct settings *s, media_reader *ra, media_reader *rb,
 		return 0;
 	return kv_errf(err, "frame counts differ: %s has %lld frame%s, %s has "
 	    "more (--shortest compares the first %lld)",
-	    media_reader_name(ea == 0 ? ra : rb), (long long)done,
-	    done == 1 ? "" : "s", media_reader_name(ea == 0 ? rb : ra),
-	    (long long)done);
+	    media_reader_name(ea == 0 ? in->ra : in->rb), (long long)done,
+	    done == 1 ? "" : "s", media_reader_name(ea == 0 ? in->rb :
+	    in->ra), (long long)done);
 }
 
 struct output {
@@ -714,8 +806,8 @@ next_action(struct pipeline *p, int ended)
 /* The main thread's loop once the workers run: returns 0, or -1 with the
  * first error in frame order. */
 static int
-pipeline_loop(struct pipeline *p, media_reader *ra, media_reader *rb,
-	struct output *o, kv_err *err)
+pipeline_loop(struct pipeline *p, struct inputs *in, struct output *o,
+	kv_err *err)
 {
 	int ended = 0, end_rc = 0;
 	kv_err end_err;
@@ -735,7 +827,7 @@ pipeline_loop(struct pipeline *p, media_reader *ra, media_reader *rb,
 			continue;
 		}
 		struct slot *sl = &p->slot[p->nread % p->nslot];
-		int rc = read_pair(p->s, ra, rb, p->nread, sl, &end_err);
+		int rc = read_pair(p->s, in, p->nread, sl, &end_err);
 		if (rc != 1) {
 			/* print what was read before, then stop */
 			ended = 1;
@@ -758,13 +850,13 @@ pipeline_loop(struct pipeline *p, media_reader *ra, media_reader *rb,
 /* Read the first two pairs; with only one, score it here on all OpenMP
  * threads; else start the workers and run the pipeline. */
 static int
-run_pairs(struct pipeline *p, int nworkers, media_reader *ra,
-	media_reader *rb, struct output *o, kv_err *err)
+run_pairs(struct pipeline *p, int nworkers, struct inputs *in,
+	struct output *o, kv_err *err)
 {
 	pthread_t th[nworkers];
 	int started = 0, rc = 0;
 
-	while (p->nread < 2 && (rc = read_pair(p->s, ra, rb, p->nread,
+	while (p->nread < 2 && (rc = read_pair(p->s, in, p->nread,
 	    &p->slot[p->nread], err)) == 1)
 		p->nread++;
 	if (p->nread < 2) {
@@ -787,7 +879,7 @@ run_pairs(struct pipeline *p, int nworkers, media_reader *ra,
 			break;
 	if (started == 0)
 		return kv_errf(err, "cannot start a thread");
-	rc = pipeline_loop(p, ra, rb, o, err);
+	rc = pipeline_loop(p, in, o, err);
 	pthread_mutex_lock(&p->mu);
 	p->quit = 1;
 	pthread_cond_broadcast(&p->work_cv);
@@ -806,6 +898,7 @@ run(const struct settings *s, media_reader *ra, media_reader *rb,
 	struct pipeline p = { .s = s, .pl = pl, .f = media_reader_format(ra),
 	    .nslot = nworkers + 2 };
 	struct output o = { .fp = out, .w = w, .t = { .min_all = INFINITY } };
+	struct inputs in = { .ra = ra, .rb = rb };
 	int rc = 0;
 
 	p.slot = calloc((size_t)p.nslot, sizeof *p.slot);
@@ -820,8 +913,10 @@ run(const struct settings *s, media_reader *ra, media_reader *rb,
 	progress_start(&o.prog, "frames", 0, s->quiet || s->summary_only);
 	if (rc == 0 && !s->summary_only)
 		print_header(s, pl, out);
+	inputs_start(&in);
 	if (rc == 0)
-		rc = run_pairs(&p, nworkers, ra, rb, &o, err);
+		rc = run_pairs(&p, nworkers, &in, &o, err);
+	inputs_stop(&in);
 	for (int k = 0; k < p.nslot; k++)
 		slot_free(&p.slot[k]);
 	free(p.slot);
@@ -857,12 +952,13 @@ main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	parse_options(argc, argv, &set);
 	resolve_params(&set);
-	/* The main thread decodes, beside one scoring thread per core (see
-	 * run). A decoder's own threads (frame threads for most video
-	 * codecs) cost CPU time in hand-offs, and only pay where decoding
-	 * on one thread would hold the workers up: give each decoder half
-	 * the scoring threads. With 2 cores one thread each took 10% less
-	 * CPU time (200 frames of 768x576, Y4M against x264). */
+	/* The two inputs are decoded on two threads (see read_pair),
+	 * beside one scoring thread per core (see run). A decoder's own
+	 * threads (frame threads for most video codecs) cost CPU time in
+	 * hand-offs, and only pay where decoding on one thread would hold
+	 * the workers up: give each decoder half the scoring threads. With
+	 * 2 cores one thread each took 10% less CPU time (200 frames of
+	 * 768x576, Y4M against x264). */
 	dthreads = omp_get_max_threads() / 2;
 	if (dthreads < 1)
 		dthreads = 1;
