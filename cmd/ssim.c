@@ -361,6 +361,7 @@ struct slot {
 	kv_err err;
 	double *luma[2];	/* RGB input scored on luma */
 	double *map;		/* the first channel's map */
+	int alloced;		/* slot_alloc ran */
 };
 
 /* The map writer, which lives through the run. */
@@ -397,13 +398,18 @@ work_init(struct work *w, const struct settings *s, const struct plan *pl,
 	return w->mapw == NULL ? -1 : 0;
 }
 
-/* The buffers of one slot: luma planes for RGB input, the map. */
+/* The buffers of one slot, once, when it first takes a pair (so that
+ * a short input with many threads does not allocate every slot): luma
+ * planes for RGB input, the map. */
 static int
 slot_alloc(struct slot *sl, const struct plan *pl, const struct work *w,
 	const media_format *f)
 {
 	size_t n = (size_t)f->width * f->height;
 
+	if (sl->alloced)
+		return 0;
+	sl->alloced = 1;
 	if (pl->plane[0] < 0) {
 		if ((sl->luma[0] = malloc(2 * n * sizeof(double))) == NULL)
 			return -1;
@@ -575,6 +581,7 @@ struct pipeline {
 	const struct settings *s;
 	const struct plan *pl;
 	const media_format *f;
+	const struct work *w;
 	pthread_mutex_t mu;
 	pthread_cond_t work_cv;	/* a pair is ready to score, or quit */
 	pthread_cond_t main_cv;	/* a pair is scored */
@@ -828,7 +835,9 @@ pipeline_loop(struct pipeline *p, struct inputs *in, struct output *o,
 			continue;
 		}
 		struct slot *sl = &p->slot[p->nread % p->nslot];
-		int rc = read_pair(p->s, in, p->nread, sl, &end_err);
+		int rc = slot_alloc(sl, p->pl, p->w, p->f) != 0 ?
+		    kv_errf(&end_err, "out of memory") :
+		    read_pair(p->s, in, p->nread, sl, &end_err);
 		if (rc != 1) {
 			/* print what was read before, then stop */
 			ended = 1;
@@ -857,9 +866,15 @@ run_pairs(struct pipeline *p, int nworkers, struct inputs *in,
 	pthread_t th[nworkers];
 	int started = 0, rc = 0;
 
-	while (p->nread < 2 && (rc = read_pair(p->s, in, p->nread,
-	    &p->slot[p->nread], err)) == 1)
+	while (p->nread < 2) {
+		struct slot *sl = &p->slot[p->nread];
+		rc = slot_alloc(sl, p->pl, p->w, p->f) != 0 ?
+		    kv_errf(err, "out of memory") :
+		    read_pair(p->s, in, p->nread, sl, err);
+		if (rc != 1)
+			break;
 		p->nread++;
+	}
 	if (p->nread < 2) {
 		for (int k = 0; k < p->nread; k++) {
 			struct slot *sl = &p->slot[k];
@@ -897,26 +912,22 @@ run(const struct settings *s, media_reader *ra, media_reader *rb,
 {
 	int nworkers = omp_get_max_threads();
 	struct pipeline p = { .s = s, .pl = pl, .f = media_reader_format(ra),
-	    .nslot = nworkers + 2 };
+	    .w = w, .nslot = nworkers + 2 };
 	struct output o = { .fp = out, .w = w, .t = { .min_all = INFINITY } };
 	struct inputs in = { .ra = ra, .rb = rb };
-	int rc = 0;
+	int rc;
 
 	p.slot = calloc((size_t)p.nslot, sizeof *p.slot);
 	if (p.slot == NULL)
 		return kv_errf(err, "out of memory");
-	for (int k = 0; k < p.nslot && rc == 0; k++)
-		if (slot_alloc(&p.slot[k], pl, w, p.f) != 0)
-			rc = kv_errf(err, "out of memory");
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.work_cv, NULL);
 	pthread_cond_init(&p.main_cv, NULL);
 	progress_start(&o.prog, "frames", 0, s->quiet || s->summary_only);
-	if (rc == 0 && !s->summary_only)
+	if (!s->summary_only)
 		print_header(s, pl, out);
 	inputs_start(&in);
-	if (rc == 0)
-		rc = run_pairs(&p, nworkers, &in, &o, err);
+	rc = run_pairs(&p, nworkers, &in, &o, err);
 	inputs_stop(&in);
 	for (int k = 0; k < p.nslot; k++)
 		slot_free(&p.slot[k]);
