@@ -21,11 +21,18 @@
 
 static const char *progname = "kvae";
 
+/* Weak: a program that uses GSL links it and gets its handler turned
+ * off here; one that does not (ssim) is not linked with GSL at all, and
+ * so not with OpenBLAS, whose idle thread would otherwise spin on
+ * sched_yield for its first 0.1 s. */
+#pragma weak gsl_set_error_handler_off
+
 void
 cli_init(const char *name)
 {
 	progname = name;
-	gsl_set_error_handler_off();
+	if (gsl_set_error_handler_off != NULL)
+		gsl_set_error_handler_off();
 	/* Past a file-size limit, let write(2) fail with EFBIG so the output
 	 * is abandoned with a message, instead of dying silently. */
 	signal(SIGXFSZ, SIG_IGN);

@@ -504,6 +504,31 @@ media_read(media_reader *r, media_frame *f, kv_err *err)
 	return deliver(r, f, err) == 0 ? 1 : -1;
 }
 
+/* A reference to the buffers of the frame last handed out (r->conv, if
+ * used, becomes shared: deliver's av_frame_make_writable then gives it a
+ * new buffer before writing). */
+media_kept *
+media_keep(media_reader *r, media_frame *f)
+{
+	AVFrame *k = av_frame_clone(r->conv != NULL ? r->conv : r->frame);
+
+	if (k == NULL)
+		return NULL;
+	for (int c = 0; c < r->format.nplanes; c++) {
+		f->plane[c] = k->data[r->comp_plane[c]];
+		f->stride[c] = k->linesize[r->comp_plane[c]];
+	}
+	return (media_kept *)k;
+}
+
+void
+media_kept_free(media_kept *k)
+{
+	AVFrame *f = (AVFrame *)k;
+
+	av_frame_free(&f);
+}
+
 void
 media_close(media_reader *r)
 {

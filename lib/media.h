@@ -98,6 +98,22 @@ const char *media_reader_name(const media_reader *r);
  * size or layout changes mid-stream. */
 int media_read(media_reader *r, media_frame *f, kv_err *err);
 
+/* A frame kept past the next media_read: see media_keep. */
+typedef struct media_kept media_kept;
+
+/* Keep *f, the frame media_read last handed out: its planes (f's plane
+ * pointers, pointed at the kept buffers) stay valid and unchanged through
+ * later media_read calls, until media_kept_free, so a caller can decode
+ * ahead while other threads work on earlier frames. Takes a reference
+ * to the decoder's buffers, not a copy (frames that were rearranged
+ * into planes are copied once, at the next media_read). Returns NULL
+ * when out of memory. The kept frame does not depend on the reader: it
+ * may be freed after media_close, from any thread. */
+media_kept *media_keep(media_reader *r, media_frame *f);
+
+/* Release a kept frame; safe with NULL. */
+void media_kept_free(media_kept *k);
+
 /* Close and free; safe with NULL. */
 void media_close(media_reader *r);
 

@@ -254,8 +254,20 @@ pair_centre(const ssim_image *X, const ssim_image *Y)
 	double s = 0, n = 0;
 
 	for (int y = 0; y < X->height; y += step) {
-		for (int x = 0; x < X->width; x++)
-			s += sample_at(X, x, y) + sample_at(Y, x, y);
+		if (X->type == SSIM_U8) {
+			/* the same sum, exact in integers, faster */
+			const uint8_t *a = (const uint8_t *)X->data +
+			    (ptrdiff_t)y * X->stride;
+			const uint8_t *b = (const uint8_t *)Y->data +
+			    (ptrdiff_t)y * Y->stride;
+			uint32_t t = 0;
+			for (int x = 0; x < X->width; x++)
+				t += (uint32_t)a[x] + b[x];
+			s += t;
+		} else {
+			for (int x = 0; x < X->width; x++)
+				s += sample_at(X, x, y) + sample_at(Y, x, y);
+		}
 		n += 2.0 * X->width;
 	}
 	s /= n;
@@ -282,13 +294,33 @@ NAME(float *restrict m0, float *restrict m1, float *restrict m2, \
 }
 /* Integer samples minus an integer centre are exact in float; doubles
  * are centred in double, as the centre may not be a float. */
-MOMENTS_ROW(moments_u8, uint8_t, float)
 MOMENTS_ROW(moments_u16, uint16_t, float)
 MOMENTS_ROW(moments_f32, float, float)
 MOMENTS_ROW(moments_f64, double, double)
 
-/* The moments of row y, columns x0 .. x0 + w - 1, into m[0..3], zero
- * from w to `pad`. */
+/* 8-bit samples, VL at a time (the same arithmetic as moments_u8):
+ * nv vectors of both rows. */
+KERNEL static void
+moments_u8v(float *restrict m0, float *restrict m1, float *restrict m2,
+	float *restrict m3, const uint8_t *restrict a,
+	const uint8_t *restrict b, int nv, float c)
+{
+	for (int i = 0; i < nv * VL; i += VL) {
+#pragma GCC unroll 16
+		for (int j = i; j < i + VL; j++) {
+			float u = (float)a[j] - c, v = (float)b[j] - c;
+			m0[j] = u;
+			m1[j] = v;
+			m2[j] = u * u + v * v;
+			m3[j] = u * v;
+		}
+	}
+}
+
+/* The moments of row y, columns x0 .. x0 + w - 1, into m[0..3]; the
+ * columns from w to `pad` are filled too (finite; what they hold does
+ * not reach the windows of the strip). 8-bit rows go by whole vectors,
+ * reading past w where the row goes on; others by samples, then zeros. */
 static void
 load_moments(float *const *m, const ssim_image *X, const ssim_image *Y,
 	int y, int x0, int w, double c, int pad)
@@ -300,11 +332,25 @@ load_moments(float *const *m, const ssim_image *X, const ssim_image *Y,
 	const char *rb = (const char *)Y->data + (ptrdiff_t)y * Y->stride +
 	    x0 * size;
 
+	if (X->type == SSIM_U8) {
+		int nv = round_up(pad, VL) / VL, avail = X->width - x0;
+		int direct = avail / VL < nv ? avail / VL : nv;
+		moments_u8v(m[0], m[1], m[2], m[3], (const uint8_t *)ra,
+		    (const uint8_t *)rb, direct, (float)c);
+		if (direct < nv) {
+			/* the row's last samples, then zeros */
+			uint8_t ta[4 * VL] = { 0 }, tb[4 * VL] = { 0 };
+			int o = direct * VL, rest = avail - o;
+			if (rest > (nv - direct) * VL)
+				rest = (nv - direct) * VL;
+			memcpy(ta, ra + o, (size_t)rest);
+			memcpy(tb, rb + o, (size_t)rest);
+			moments_u8v(m[0] + o, m[1] + o, m[2] + o, m[3] + o, ta,
+			    tb, nv - direct, (float)c);
+		}
+		return;
+	}
 	switch (X->type) {
-	case SSIM_U8:
-		moments_u8(m[0], m[1], m[2], m[3], (const uint8_t *)ra,
-		    (const uint8_t *)rb, w, (float)c);
-		break;
 	case SSIM_U16:
 		moments_u16(m[0], m[1], m[2], m[3], (const uint16_t *)ra,
 		    (const uint16_t *)rb, w, (float)c);
@@ -321,30 +367,32 @@ load_moments(float *const *m, const ssim_image *X, const ssim_image *Y,
 		memset(m[k] + w, 0, (size_t)(pad - w) * sizeof(float));
 }
 
-/* All four moments at once (four independent chains, so they overlap),
- * ow a multiple of VL, with the taps folded: the window is symmetric
- * (w[k] = w[n-1-k], n odd), so each pair of samples is added before it
- * is weighted, which halves the multiplies. Along a row (step 1):
- *   o_m[x] = sum_k w[k] i_m[x + k],  x < ow;
- * down the columns, from n rows `step` apart:
- *   o_m[x] = sum_k w[k] i_m[k step + x],  x < ow.
- * When twin is not 0, every output is stored again twin floats further
- * on. n is a constant where inlined, so the taps unroll into registers. */
+/* The strips: each thread scores SW output columns at a time, row by
+ * row, keeping a ring of the last n rows of moments filtered along x;
+ * all of its buffers stay in the L1 cache (see struct band). */
+#define SW 128
+
+/* Along a row, all four moments at once (four independent chains, so
+ * they overlap), ow a multiple of VL, with the taps folded: the window
+ * is symmetric (w[k] = w[n-1-k], n odd), so each pair of samples is
+ * added before it is weighted, which halves the multiplies:
+ *   o_m[x] = w[h] i_m[x + h] + sum_{k<h} w[k] (i_m[x + k] + i_m[x + n-1-k]),
+ * x < ow, h = n / 2. n is a constant where inlined, so the taps unroll
+ * into registers. */
 static inline __attribute__((always_inline)) void
-filter_n(float *const *out, const float *const *in, ptrdiff_t step,
-	ptrdiff_t twin, const float *restrict w, int n, int ow)
+hfilter_n(float *const *out, const float *const *in, const float *restrict w,
+	int n, int ow)
 {
 	float *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3];
 	const float *i0 = in[0], *i1 = in[1], *i2 = in[2], *i3 = in[3];
 	int h = n / 2;
 
 	for (int x = 0; x < ow; x += VL) {
-		ptrdiff_t c = h * step + x;
-		vf s0 = w[h] * vload(i0 + c), s1 = w[h] * vload(i1 + c);
-		vf s2 = w[h] * vload(i2 + c), s3 = w[h] * vload(i3 + c);
+		vf s0 = w[h] * vload(i0 + h + x), s1 = w[h] * vload(i1 + h + x);
+		vf s2 = w[h] * vload(i2 + h + x), s3 = w[h] * vload(i3 + h + x);
 #pragma GCC unroll 32
 		for (int k = 0; k < h; k++) {
-			ptrdiff_t a = k * step + x, b = (n - 1 - k) * step + x;
+			int a = k + x, b = n - 1 - k + x;
 			s0 += w[k] * (vload(i0 + a) + vload(i0 + b));
 			s1 += w[k] * (vload(i1 + a) + vload(i1 + b));
 			s2 += w[k] * (vload(i2 + a) + vload(i2 + b));
@@ -354,39 +402,21 @@ filter_n(float *const *out, const float *const *in, ptrdiff_t step,
 		vstore(o1 + x, s1);
 		vstore(o2 + x, s2);
 		vstore(o3 + x, s3);
-		if (twin != 0) {
-			vstore(o0 + twin + x, s0);
-			vstore(o1 + twin + x, s1);
-			vstore(o2 + twin + x, s2);
-			vstore(o3 + twin + x, s3);
-		}
 	}
 }
 
 /* The windows of the presets (11 and 7 taps) get their own unrolled
  * copies; other sizes take the generic loop. */
 KERNEL static void
-hfilter(float *const *out, const float *const *in, ptrdiff_t twin,
-	const float *restrict w, int n, int ow)
+hfilter(float *const *out, const float *const *in, const float *restrict w,
+	int n, int ow)
 {
 	if (n == 11)
-		filter_n(out, in, 1, twin, w, 11, ow);
+		hfilter_n(out, in, w, 11, ow);
 	else if (n == 7)
-		filter_n(out, in, 1, twin, w, 7, ow);
+		hfilter_n(out, in, w, 7, ow);
 	else
-		filter_n(out, in, 1, twin, w, n, ow);
-}
-
-KERNEL static void
-vfilter(float *const *out, const float *const *in, ptrdiff_t step,
-	const float *restrict w, int n, int ow)
-{
-	if (n == 11)
-		filter_n(out, in, step, 0, w, 11, ow);
-	else if (n == 7)
-		filter_n(out, in, step, 0, w, 7, ow);
-	else
-		filter_n(out, in, step, 0, w, n, ow);
+		hfilter_n(out, in, w, n, ow);
 }
 
 /* Lane sum of *v in double, lanes in order (by pointer: a vector
@@ -401,30 +431,48 @@ lane_sum(const vf *v)
 	return s;
 }
 
-/* SSIM (and, when cs is not NULL, the contrast-structure part) of the
- * windows of one strip row from their centred moments, pw (a multiple
- * of VL) of them computed, the first cw of them summed into *sum_s and
- * *sum_cs (per lane in float over the at most SW / VL vectors, then the
- * lanes in double; a fixed order). The variances enter as one sum,
- * k (E[x^2 + y^2] - (mx^2 + my^2)): for equal inputs that is exactly
- * twice the covariance, and the luminance numerator and denominator are
- * equal too, so the score is exactly 1. No fused multiply-adds here:
- * they would round the two sides differently. */
-KERNEL static void
-ssim_chunk(float *restrict s, float *restrict cs, const float *const *m,
-	const struct fconsts *fc, int pw, int cw, double *sum_s,
-	double *sum_cs)
+/* One strip row of windows: the row-filtered moments of n ring rows
+ * (rows[j] + m SW: moment m of row j) filtered down the columns, folded
+ * as along x, then the SSIM (and, when cs is not NULL, the
+ * contrast-structure part) of each window, without a store in between.
+ * pw (a multiple of VL) windows are computed into s (and cs), the first
+ * cw of them summed into *sum_s and *sum_cs (per lane in float over the
+ * at most SW / VL vectors, then the lanes in double; a fixed order).
+ * The variances enter as one sum, k (E[x^2 + y^2] - (mx^2 + my^2)): for
+ * equal inputs that is exactly twice the covariance, and the luminance
+ * numerator and denominator are equal too, so the score is exactly 1.
+ * No fused multiply-adds here: they would round the two sides
+ * differently. */
+static inline __attribute__((always_inline)) void
+vscore_n(float *restrict s, float *restrict cs, const float *const *rows,
+	const struct fconsts *fc, int n, int unit_k, int pw, int cw,
+	double *sum_s, double *sum_cs)
 {
+	const float *restrict w = fc->w;
 	float c = fc->c, C1 = fc->C1, C2 = fc->C2, k = fc->k;
 	vf acc = { 0 }, acc_cs = { 0 };
-	int x;
+	int h = n / 2, x;
 
 	for (x = 0; x < pw; x += VL) {
-		vf mx = vload(m[0] + x), my = vload(m[1] + x);
-		vf esq = vload(m[2] + x), exy = vload(m[3] + x);
+		vf e[NMOM];
+#pragma GCC unroll 4
+		for (int m = 0; m < NMOM; m++) {
+			ptrdiff_t o = (ptrdiff_t)m * SW + x;
+			vf t = w[h] * vload(rows[h] + o);
+#pragma GCC unroll 32
+			for (int j = 0; j < h; j++)
+				t += w[j] * (vload(rows[j] + o) +
+				    vload(rows[n - 1 - j] + o));
+			e[m] = t;
+		}
+		vf mx = e[0], my = e[1], esq = e[2], exy = e[3];
 		vf ax = mx + c, ay = my + c;
-		vf vsum = k * (esq - (mx * mx + my * my));
-		vf vxy = k * (exy - mx * my);
+		vf vsum = esq - (mx * mx + my * my);
+		vf vxy = exy - mx * my;
+		if (!unit_k) {
+			vsum = k * vsum;
+			vxy = k * vxy;
+		}
 		vf a1 = 2 * ax * ay + C1, a2 = 2 * vxy + C2;
 		vf b1 = ax * ax + ay * ay + C1, b2 = vsum + C2;
 		vf sv = a1 * a2 / (b1 * b2);
@@ -448,21 +496,32 @@ ssim_chunk(float *restrict s, float *restrict cs, const float *const *m,
 	}
 }
 
-/* Per-thread buffers for one strip of SW output columns: a ring of the
- * last n horizontally filtered rows of each moment, one input row of
- * moments (SW + n - 1 columns, padded), the moments filtered down the
- * columns, and the scores. Row y is stored twice, in slots y % n and
- * y % n + n, so that any n successive rows lie one after the other:
- * the column filter then reads them at a fixed stride. At SW = 64 and
- * n = 11 all of it takes 26 KB and stays in the L1 cache. */
-#define SW 64
+/* The presets' windows get their own unrolled copies (the population
+ * variances of wang without the multiply by k = 1, which changes no
+ * bit); other sizes take the generic loop. */
+KERNEL static void
+vscore(float *restrict s, float *restrict cs, const float *const *rows,
+	const struct fconsts *fc, int n, int pw, int cw, double *sum_s,
+	double *sum_cs)
+{
+	if (n == 11 && fc->k == 1)
+		vscore_n(s, cs, rows, fc, 11, 1, pw, cw, sum_s, sum_cs);
+	else if (n == 7)
+		vscore_n(s, cs, rows, fc, 7, 0, pw, cw, sum_s, sum_cs);
+	else
+		vscore_n(s, cs, rows, fc, n, 0, pw, cw, sum_s, sum_cs);
+}
 
+/* Per-thread buffers for one strip of SW output columns: a ring of the
+ * last n rows of moments filtered along x (row y in slot y % n, its
+ * four moments one after the other, SW each), one input row of moments
+ * (SW + n - 1 columns, padded), and the scores. At SW = 128 and n = 11
+ * all of it takes 26 KB and stays in the L1 cache. */
 struct band {
 	float *mem;
 	int n;
-	float *ring[NMOM];	/* 2 n rows of SW */
+	float *ring;		/* n slots of NMOM x SW */
 	float *in[NMOM];	/* round_up(SW + n - 1, VL) */
-	float *vert[NMOM];	/* SW */
 	float *s, *cs;		/* SW */
 };
 
@@ -470,37 +529,43 @@ static int
 band_alloc(struct band *b, int n)
 {
 	int iw = round_up(SW + n - 1, VL);
-	size_t per = NMOM * (2 * (size_t)n * SW + (size_t)iw + SW) + 2 * SW;
+	size_t per = (size_t)n * NMOM * SW + NMOM * (size_t)iw + 2 * SW;
 	float *p;
 
 	if ((b->mem = p = malloc(per * sizeof *p)) == NULL)
 		return -1;
 	b->n = n;
+	b->ring = p;
+	p += (size_t)n * NMOM * SW;
 	for (int m = 0; m < NMOM; m++) {
-		b->ring[m] = p; p += 2 * (size_t)n * SW;
-		b->in[m] = p; p += iw;
-		b->vert[m] = p; p += SW;
+		b->in[m] = p;
+		p += iw;
 	}
-	b->s = p; p += SW;
+	b->s = p;
+	p += SW;
 	b->cs = p;
 	return 0;
 }
 
+static float *
+ring_row(const struct band *b, int y)
+{
+	return b->ring + (size_t)(y % b->n) * NMOM * SW;
+}
+
 /* Input row y, columns x0 .. x0 + cw + n - 2: its moments, filtered
- * along x into ring slot y % n and its twin. */
+ * along x into its ring slot. */
 static void
 band_add_row(struct band *b, const ssim_image *X, const ssim_image *Y,
 	int y, int x0, int cw, const struct fconsts *fc)
 {
-	size_t slot = (size_t)(y % b->n) * SW;
-	float *out[NMOM];
+	float *slot = ring_row(b, y), *out[NMOM];
 	int pw = round_up(cw, VL);
 
 	for (int m = 0; m < NMOM; m++)
-		out[m] = b->ring[m] + slot;
+		out[m] = slot + (size_t)m * SW;
 	load_moments(b->in, X, Y, y, x0, cw + b->n - 1, fc->c, pw + b->n - 1);
-	hfilter(out, (const float *const *)b->in, (ptrdiff_t)b->n * SW, fc->w,
-	    b->n, pw);
+	hfilter(out, (const float *const *)b->in, fc->w, b->n, pw);
 }
 
 /* Output row r, columns x0 .. x0 + cw - 1, whose input rows r..r+n-1
@@ -511,14 +576,13 @@ band_score_row(struct band *b, int r, int x0, int cw,
 	const struct fconsts *fc, double *sum_s, double *sum_cs,
 	double *map_row)
 {
-	const float *in[NMOM];
+	const float *rows[64];
 	int pw = round_up(cw, VL);
 
-	for (int m = 0; m < NMOM; m++)
-		in[m] = b->ring[m] + (size_t)(r % b->n) * SW;
-	vfilter(b->vert, in, SW, fc->w, b->n, pw);
-	ssim_chunk(b->s, sum_cs ? b->cs : NULL, (const float *const *)b->vert,
-	    fc, pw, cw, sum_s, sum_cs);
+	for (int j = 0; j < b->n; j++)
+		rows[j] = ring_row(b, r + j);
+	vscore(b->s, sum_cs ? b->cs : NULL, rows, fc, b->n, pw, cw, sum_s,
+	    sum_cs);
 	if (map_row != NULL)
 		for (int x = 0; x < cw; x++)
 			map_row[x0 + x] = b->s[x];

@@ -300,3 +300,62 @@ pair() {	# a.y4m, b.y4m: 64x48, 4 frames, b noisy
 	run --separate-stderr ssim -m map.nosuch a.y4m b.y4m
 	assert_bad_input ssim "map.nosuch: no known format"
 }
+
+# The frame pipeline (decoding ahead, frames scored on parallel threads,
+# printed in order) and the one-pair path (rows split among threads).
+@test "ssim: frames stay in order at any length and thread count; each equals its pair alone" {
+	gen a.y4m 96x64 9 yuv420p
+	gen b.y4m 96x64 9 yuv420p "noise=alls=25:allf=t"
+	ssim -q a.y4m b.y4m >all.csv
+	[ "$(wc -l <all.csv)" -eq 10 ]
+	for j in 1 2 5; do
+		ssim -q -j "$j" a.y4m b.y4m | cmp - all.csv
+		ssim -q -j "$j" -c all -p ffmpeg a.y4m b.y4m >"ff$j.csv"
+	done
+	cmp ff1.csv ff2.csv
+	cmp ff1.csv ff5.csv
+	for k in 0 4 8; do
+		for f in a b; do
+			ffmpeg -nostdin -v error -i "$f.y4m" -vf "select=eq(n\,$k)" \
+			    -frames:v 1 -y "$f$k.y4m"
+		done
+		want=$(sed -n "$((k + 2))p" all.csv | cut -d, -f2)
+		got=$(ssim -q "a$k.y4m" "b$k.y4m" | sed -n 2p | cut -d, -f2)
+		[ "$got" = "$want" ] || { echo "frame $((k + 1)): $got alone, $want in the video"; false; }
+	done
+	for n in 1 2 3; do
+		ffmpeg -nostdin -v error -i a.y4m -frames:v "$n" -y "a_$n.y4m"
+		ffmpeg -nostdin -v error -i b.y4m -frames:v "$n" -y "b_$n.y4m"
+		ssim -q "a_$n.y4m" "b_$n.y4m" | cmp - <(head -$((n + 1)) all.csv)
+		cat "b_$n.y4m" | ssim -q "a_$n.y4m" - | cmp - <(head -$((n + 1)) all.csv)
+	done
+}
+
+@test "ssim: frame counts that differ at the first, second and a later pair" {
+	gen a.y4m 64x48 5 yuv420p
+	for n in 1 2 3; do
+		gen "c$n.y4m" 64x48 "$n" yuv420p "noise=alls=20:allf=t"
+		run --separate-stderr ssim "c$n.y4m" a.y4m
+		assert_bad_input ssim "frame counts differ: c$n.y4m has $n frame"
+		[ "${#lines[@]}" -eq $((n + 1)) ]
+		run ssim -q --shortest a.y4m "c$n.y4m"
+		assert_success
+		[ "${#lines[@]}" -eq $((n + 1)) ]
+	done
+}
+
+@test "ssim: packed RGB video (rearranged into planes) and its luma, kept across frames" {
+	ffmpeg -nostdin -v error -f lavfi -i "testsrc=size=64x48:rate=10" -frames:v 5 \
+	    -pix_fmt rgb24 -c:v rawvideo -y a.avi
+	ffmpeg -nostdin -v error -f lavfi -i "testsrc=size=64x48:rate=10" -frames:v 5 \
+	    -vf "noise=alls=20:allf=t" -pix_fmt rgb24 -c:v rawvideo -y b.avi
+	for f in a b; do
+		ffmpeg -nostdin -v error -i "$f.avi" -pix_fmt gbrp -c:v ffv1 -y "$f.mkv"
+	done
+	for c in rgb y; do
+		ssim -q -c "$c" a.avi b.avi >packed.csv
+		ssim -q -c "$c" a.mkv b.mkv | cmp - packed.csv
+		[ "$(wc -l <packed.csv)" -eq 6 ]
+		[ "$(sort -u -t, -k2 packed.csv | wc -l)" -gt 2 ]
+	done
+}

@@ -1,6 +1,7 @@
 /* test_media: frames written through media_writer come back through
  * media_open/media_read sample for sample (lossless formats), with the
- * format fields the contract promises; errors name the file. */
+ * format fields the contract promises, also when kept (media_keep) past
+ * later reads and past media_close; errors name the file. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,25 @@ value(int f, int c, int x, int y, int max)
 	return (uint16_t)((x * 7 + y * 13 + f * 29 + c * 51 + x * y) % (max + 1));
 }
 
+/* The number of samples of fr that are not those of frame f. */
+static int
+frame_differs(const media_format *fmt, const media_frame *fr, int f,
+	int bytes, int max)
+{
+	int bad = 0;
+
+	for (int c = 0; c < fmt->nplanes; c++)
+		for (int y = 0; y < fmt->plane_h[c]; y++)
+			for (int x = 0; x < fmt->plane_w[c]; x++) {
+				const char *row = (const char *)fr->plane[c] +
+				    y * fr->stride[c];
+				uint16_t v = bytes == 1 ? ((const uint8_t *)row)[x] :
+				    ((const uint16_t *)row)[x];
+				bad += v != value(f, c, x, y, max);
+			}
+	return bad;
+}
+
 /* Write NFRAMES frames of `fmt` to `name`, read them back, compare. */
 static void
 round_trip(const char *name, const char *codec, media_format fmt)
@@ -32,7 +52,8 @@ round_trip(const char *name, const char *codec, media_format fmt)
 	void *planes[MEDIA_MAX_PLANES];
 	media_writer *w;
 	media_reader *r;
-	media_frame fr;
+	media_frame fr, kf[NFRAMES];
+	media_kept *kept[NFRAMES] = { NULL };
 	kv_err err;
 	int f, bad = 0, got = 0;
 
@@ -78,22 +99,24 @@ round_trip(const char *name, const char *codec, media_format fmt)
 		    name, g->width, g->height, g->pix_fmt, g->nplanes,
 		    g->depth);
 	}
-	while (media_read(r, &fr, &err) == 1) {
-		for (int c = 0; c < fmt.nplanes; c++)
-			for (int y = 0; y < fmt.plane_h[c]; y++)
-				for (int x = 0; x < fmt.plane_w[c]; x++) {
-					const char *row = (const char *)fr.plane[c] +
-					    y * fr.stride[c];
-					uint16_t v = bytes == 1 ?
-					    ((const uint8_t *)row)[x] :
-					    ((const uint16_t *)row)[x];
-					bad += v != value(got, c, x, y, max);
-				}
+	while (got < NFRAMES && media_read(r, &fr, &err) == 1) {
+		bad += frame_differs(&fmt, &fr, got, bytes, max);
+		kf[got] = fr;
+		if ((kept[got] = media_keep(r, &kf[got])) == NULL)
+			bad++;
 		got++;
 	}
 	CHECK(got == nframes && bad == 0, "%s: %d of %d frames back, %d "
 	    "samples differ", name, got, nframes, bad);
 	media_close(r);
+	/* every frame kept, checked after the reader moved on and closed */
+	for (f = 0; f < got; f++) {
+		bad += kept[f] == NULL || frame_differs(&fmt, &kf[f], f, bytes,
+		    max);
+		media_kept_free(kept[f]);
+	}
+	CHECK(bad == 0, "%s: %d frames kept past later reads and close, %d "
+	    "samples differ", name, got, bad);
 	unlink(path);
 	for (int c = 0; c < fmt.nplanes; c++)
 		free(planes[c]);

@@ -141,20 +141,26 @@ struct fr_case {
 static void
 test_fast_vs_ref(void)
 {
-	struct pair q[5] = { pair_new(53, 41, 255), pair_new(40, 37, 1023),
+	struct pair q[6] = { pair_new(53, 41, 255), pair_new(40, 37, 1023),
 	    pair_new(33, 29, 1), pair_new(44, 36, 65535),
-	    /* wider than one 64-column strip, a partial last strip */
-	    pair_new(150, 30, 255) };
+	    /* wider than one 128-column strip, a partial last strip */
+	    pair_new(150, 30, 255),
+	    /* three strips, the last one's 8-bit rows ending inside a
+	     * vector (read through a zero-padded copy) */
+	    pair_new(301, 19, 255) };
 	static const struct fr_case cases[] = {
 		{ "wang u8 53x41", SSIM_WANG, 0, 0, SSIM_U8, 255 },
 		{ "wang f64 53x41", SSIM_WANG, 0, 0, SSIM_F64, 255 },
 		{ "wang u16 10-bit", SSIM_WANG, 0, 1, SSIM_U16, 1023 },
 		{ "wang u16 16-bit", SSIM_WANG, 0, 3, SSIM_U16, 65535 },
 		{ "wang f32 range 1", SSIM_WANG, 0, 2, SSIM_F32, 1 },
-		{ "wang u8 150x30 (three strips)", SSIM_WANG, 0, 4, SSIM_U8, 255 },
+		{ "wang u8 150x30 (two strips)", SSIM_WANG, 0, 4, SSIM_U8, 255 },
+		{ "wang u8 301x19 (three strips)", SSIM_WANG, 0, 5, SSIM_U8, 255 },
+		{ "wang u16 301x19", SSIM_WANG, 0, 5, SSIM_U16, 255 },
 		{ "skimage u8 53x41", SSIM_SKIMAGE, 0, 0, SSIM_U8, 255 },
 		{ "skimage f32 range 1", SSIM_SKIMAGE, 0, 2, SSIM_F32, 1 },
 		{ "skimage u8 150x30", SSIM_SKIMAGE, 0, 4, SSIM_U8, 255 },
+		{ "skimage u8 301x19", SSIM_SKIMAGE, 0, 5, SSIM_U8, 255 },
 		{ "gaussian 5x5 sigma 0.8 k1 0.02", SSIM_WANG, 1, 0, SSIM_U8, 255 },
 		{ "uniform 9x9 sample covariance", SSIM_WANG, 2, 0, SSIM_F64, 255 },
 		{ "ffmpeg 8-bit 53x41", SSIM_FFMPEG, 0, 0, SSIM_U8, 255 },
@@ -180,7 +186,7 @@ test_fast_vs_ref(void)
 		compare_fast_ref(c->what, &p, &q[c->pair], c->type, c->L,
 		    exact ? 0 : WIN_TOL, exact ? 0 : MAP_TOL);
 	}
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		pair_free(&q[i]);
 }
 
