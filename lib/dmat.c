@@ -338,8 +338,8 @@ dmat_chol(double *A, size_t n)
 }
 
 /* dmat_chol_solve's loops, inlined with the row length m a constant for
- * the few right-hand sides of a Kalman filter (and for rows of 16 and 32,
- * a gain's): a row being solved is then held in vector registers while
+ * the few right-hand sides of a Kalman filter (and for rows of 32, a
+ * gain's): a row being solved is then held in vector registers while
  * the rows above are taken out of it, loaded and stored once. A division
  * per row, then multiplications: the division is the slow instruction. */
 static inline __attribute__((always_inline)) void
@@ -385,7 +385,6 @@ chol_solve_loops(const double *restrict L, size_t n, double *restrict B,
 	case 2: chol_solve_body(L, n, B, 2); break;
 	case 4: chol_solve_body(L, n, B, 4); break;
 	case 8: chol_solve_body(L, n, B, 8); break;
-	case 16: chol_solve_body(L, n, B, 16); break;
 	case 32: chol_solve_body(L, n, B, 32); break;
 	default: chol_solve_body(L, n, B, m); break;
 	}
@@ -394,9 +393,10 @@ chol_solve_loops(const double *restrict L, size_t n, double *restrict B,
 void
 dmat_chol_solve(const double *L, size_t n, double *B, size_t m)
 {
-	/* The loops with a row held in registers beat OpenBLAS's dtrsm
-	 * (2.3x at n = m = 32, build/release/tests/dmat-bench) */
-	int held = n <= 32 && (m == 16 || m == 32);
+	/* The loops with a row of 32 held in registers beat OpenBLAS's
+	 * dtrsm (1.8x at n = m = 32, build/release/tests/dmat-bench; with
+	 * rows of 16 the same loops were 2x slower than dtrsm) */
+	int held = use_blas < 0 && n <= 32 && m == 32;
 
 	if (!held && blas_for(n, n, m)) {
 		cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans,

@@ -4,6 +4,7 @@
  * dmat-bench [N...] (state dims; p = N/2). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <gsl/gsl_randist.h>
@@ -37,6 +38,33 @@ time_mul(size_t n, int tb, const double *A, const double *B, double *C)
 			return t / (double)reps;
 		reps *= 4;
 	}
+}
+
+/* Seconds per Cholesky solve (L L^T) X = B, L and B (n, n). */
+static double
+time_solve(size_t n, const double *A, double *B, double *X)
+{
+	size_t reps = 1;
+	double *L = malloc(n * n * sizeof *L), t0, t;
+
+	/* L = A A^T + n I, factored */
+	dmat_mul(L, A, A, n, n, n, 0, 1, 1, 0);
+	for (size_t i = 0; i < n; i++)
+		L[i * n + i] += (double)n;
+	dmat_chol(L, n);
+	for (;;) {
+		t0 = now();
+		for (size_t r = 0; r < reps; r++) {
+			memcpy(X, B, n * n * sizeof *X);
+			dmat_chol_solve(L, n, X, n);
+		}
+		t = now() - t0;
+		if (t > 0.1)
+			break;
+		reps *= 4;
+	}
+	free(L);
+	return t / (double)reps;
 }
 
 /* Seconds per record of filter + smoother on T records. */
@@ -74,12 +102,13 @@ main(int argc, char **argv)
 	size_t dims[] = { 4, 8, 16, 32, 64 }, nd = 5;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 
-	printf("%4s %-10s %12s %12s %12s %12s %14s\n", "n", "kernel",
-	    "AB ns", "AB GF/s", "AB^T ns", "AB^T GF/s", "kf us/record");
+	printf("%4s %-10s %12s %12s %12s %12s %12s %14s\n", "n", "kernel",
+	    "AB ns", "AB GF/s", "AB^T ns", "AB^T GF/s", "solve ns",
+	    "kf us/record");
 	for (size_t k = 0; k < (argc > 1 ? (size_t)argc - 1 : nd); k++) {
 		size_t n = argc > 1 ? (size_t)atoi(argv[k + 1]) : dims[k];
 		double *A = malloc(n * n * sizeof *A), *B = malloc(n * n *
-		    sizeof *B), *C = malloc(n * n * sizeof *C);
+		    sizeof *B), *C = malloc(n * n * sizeof *C), ns;
 		for (size_t i = 0; i < n * n; i++) {
 			A[i] = gsl_ran_gaussian(rng, 1.0);
 			B[i] = gsl_ran_gaussian(rng, 1.0);
@@ -89,11 +118,12 @@ main(int argc, char **argv)
 			dmat_set_blas(blas);
 			nn = time_mul(n, 0, A, B, C);
 			nt = time_mul(n, 1, A, B, C);
+			ns = time_solve(n, A, B, C);
 			gsl_rng_set(rng, 1);
 			kf = time_kf(n, n / 2 ? n / 2 : 1, rng);
-			printf("%4zu %-10s %12.1f %12.2f %12.1f %12.2f %14.2f\n", n,
+			printf("%4zu %-10s %12.1f %12.2f %12.1f %12.2f %12.1f %14.2f\n", n,
 			    blas < 0 ? "by size" : blas ? "openblas" : "loops", nn * 1e9, flops / nn * 1e-9,
-			    nt * 1e9, flops / nt * 1e-9, kf * 1e6);
+			    nt * 1e9, flops / nt * 1e-9, ns * 1e9, kf * 1e6);
 		}
 		dmat_set_blas(-1);
 		free(A);
