@@ -134,9 +134,10 @@ void lgssm_filter_gain(const lgssm_filter *f, double *K, double *u);
 typedef struct lgssm_trace {
 	size_t n, p, T;
 	int means_only;		/* set by the caller (zeroed: 0) */
-	int threads;		/* set by the caller: with 2 or more,
-				   lgssm_smooth computes the gains on a
-				   second thread (zeroed: 0, one thread) */
+	int threads;		/* set by the caller: with 2 or more, a
+				   second thread maps the trace ahead of
+				   the filter and computes lgssm_smooth's
+				   gains (zeroed: 0, one thread) */
 	double *mu_filt;	/* (T, n), full trace only */
 	double *u;		/* (T, p), means-only trace only */
 	double *r;		/* (T, n), means-only: the smoother's scratch */
@@ -177,9 +178,11 @@ typedef int (*lgssm_visit)(void *ctx, size_t t, const double *mu_smooth,
  * gets NULL). Predictions are recomputed from the trace rather than
  * stored. Where the trace shares one P_filt (steady state) L is reused,
  * and once P_smooth then stops changing (1e-13 relative) only the means
- * are updated. With tr->threads >= 2 the gains L_t (which depend on
- * P_filt_t alone) are computed on a second thread, a few records ahead
- * of the recursion; the results are the same to the bit. A means_only trace gives the means alone, by the fast
+ * are updated. With tr->threads >= 2 and n >= 16 the gains L_t (which
+ * depend on P_filt_t alone) are computed on a second thread, in batches
+ * ahead of the recursion; the results are the same to the bit.
+ *
+ * A means_only trace gives the means alone, by the fast
  * state smoother (de Jong 1989; Durbin & Koopman 2012, 4.6.2): backwards
  * r_{t-1} = s_t + C^T (u_t - K_t^T s_t) with s_t = A^T r_t, r_{T-1} = 0;
  * then forwards mu_smooth_{t+1} = A mu_smooth_t + Q r_t, except at
@@ -190,8 +193,9 @@ typedef int (*lgssm_visit)(void *ctx, size_t t, const double *mu_smooth,
  * computed from r is about proportional to the covariance multiplying r,
  * and the forward recursion carries it on (undamped where A has unit
  * roots). The textbook start mu_smooth_0 = mu0 + P0 r_{-1} with a
- * diffuse P0 would keep an error of about 1e-9 relative through the
- * whole sequence; with the anchors the error at each record stays within
+ * diffuse P0 keeps its error (8e-12 relative with P0 = 1e6 on a
+ * local-level model) through the whole sequence; with the anchors the
+ * error at each record stays within
  * a small factor of the RTS smoother's (tests/unit/test_lgssm.c against
  * the RTS means, tests/reference against a 50-digit reference). The
  * visitor gets NULL for P_smooth and P_cross,
