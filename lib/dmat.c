@@ -419,6 +419,54 @@ dmat_trsv_lower(const double *L, size_t n, double *b)
 	}
 }
 
+/* dmat_ldl_solve's loops, inlined with n a constant for the smallest.
+ * The unit lower factor goes below A's diagonal and D on it. */
+static inline __attribute__((always_inline)) size_t
+ldl_solve_body(double *restrict A, size_t n, double *restrict B, size_t m)
+{
+	double inv[DMAT_LDL_MAX], w[DMAT_LDL_MAX];
+
+	for (size_t j = 0; j < n; j++) {
+		double *aj = A + j * n, d = aj[j];
+		for (size_t l = 0; l < j; l++) {
+			w[l] = aj[l] * A[l * n + l];
+			d -= w[l] * aj[l];
+		}
+		if (!(d > 0) || !isfinite(d))
+			return j + 1;
+		aj[j] = d;
+		inv[j] = 1 / d;
+		for (size_t i = j + 1; i < n; i++) {
+			double *ai = A + i * n, s = ai[j];
+			for (size_t l = 0; l < j; l++)
+				s -= ai[l] * w[l];
+			ai[j] = s * inv[j];
+		}
+	}
+	for (size_t i = 0; i < n; i++)	/* L y = b */
+		for (size_t l = 0; l < i; l++)
+			for (size_t c = 0; c < m; c++)
+				B[i * m + c] -= A[i * n + l] * B[l * m + c];
+	for (size_t i = n; i-- > 0;) {	/* D L^T x = y */
+		for (size_t c = 0; c < m; c++)
+			B[i * m + c] *= inv[i];
+		for (size_t l = i + 1; l < n; l++)
+			for (size_t c = 0; c < m; c++)
+				B[i * m + c] -= A[l * n + i] * B[l * m + c];
+	}
+	return 0;
+}
+
+size_t
+dmat_ldl_solve(double *A, size_t n, double *B, size_t m)
+{
+	if (n == 4 && m == 4)
+		return ldl_solve_body(A, 4, B, 4);
+	if (n == 2 && m == 2)
+		return ldl_solve_body(A, 2, B, 2);
+	return ldl_solve_body(A, n, B, m);
+}
+
 double
 dmat_chol_logdet(const double *L, size_t n)
 {

@@ -658,9 +658,12 @@ gain_compute(const lgssm *m, const double *At, const double *Pf_packed,
 	dmat_mul(g->P_pred, g->Lt, At, n, n, n, 0, 0, 1, 1);
 	dmat_symmetrise(g->P_pred, n);
 	memcpy(fac, g->P_pred, n * n * sizeof *fac);
-	if ((bad = dmat_chol(fac, n)) != 0)
+	if (n <= DMAT_LDL_MAX)	/* A P_filt -> L^T */
+		bad = dmat_ldl_solve(fac, n, g->Lt, n);
+	else if ((bad = dmat_chol(fac, n)) == 0)
+		dmat_chol_solve(fac, n, g->Lt, n);
+	if (bad != 0)
 		return bad;
-	dmat_chol_solve(fac, n, g->Lt, n);	/* A P_filt -> L^T */
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++)
 			g->L[i * n + j] = g->Lt[j * n + i];

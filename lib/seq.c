@@ -899,7 +899,8 @@ bin_record(seq_writer *w, const double *x, const double *var)
 	for (size_t i = 0; w->layout.has_var && i < dim; i++)
 		encode_scalar(w->rec + (dim + i) * sz, var ? var[i] : NAN,
 		    w->layout.scalar);
-	fwrite(w->rec, sz, dim * (w->layout.has_var ? 2 : 1), w->fp);
+	/* a writer's stream is its own: no lock taken per record */
+	fwrite_unlocked(w->rec, sz, dim * (w->layout.has_var ? 2 : 1), w->fp);
 }
 
 int

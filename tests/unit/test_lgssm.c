@@ -831,6 +831,29 @@ test_dmat(void)
 		dmat_unpack(U, Sp, k);
 		CHECK_ARRAY("dmat_unpack (dmat_pack (S)) = S", U, S, k * k, 0, 0);
 	}
+	for (size_t nn = 1; nn <= DMAT_LDL_MAX; nn += nn < 4 ? 1 : 4) {
+		/* L D L^T solves, 2 and 4 right-hand sides and 3 */
+		size_t mm = nn == 2 || nn == 4 ? nn : 3;
+		double SS[DMAT_LDL_MAX * DMAT_LDL_MAX], FF[DMAT_LDL_MAX *
+		    DMAT_LDL_MAX], XX[DMAT_LDL_MAX * 4], YY[DMAT_LDL_MAX * 4],
+		    ZZ[DMAT_LDL_MAX * 4];
+		char nm[80];
+
+		random_spd(SS, nn, rng, 1.0);
+		memcpy(FF, SS, nn * nn * sizeof *FF);
+		for (size_t i = 0; i < nn * mm; i++)
+			XX[i] = YY[i] = gsl_ran_gaussian(rng, 1.0);
+		CHECK(dmat_ldl_solve(FF, nn, YY, mm) == 0, "dmat_ldl_solve "
+		    "n=%zu m=%zu", nn, mm);
+		dmat_mul_ref(ZZ, SS, YY, nn, nn, mm, 0, 0, 1, 0);
+		snprintf(nm, sizeof nm, "dmat_ldl_solve n=%zu m=%zu: "
+		    "S (S^-1 B) = B", nn, mm);
+		CHECK_ARRAY(nm, ZZ, XX, nn * mm, 1e-12, 1e-12);
+		memcpy(FF, SS, nn * nn * sizeof *FF);
+		FF[(nn - 1) * nn + nn - 1] = -1;
+		CHECK(dmat_ldl_solve(FF, nn, YY, mm) == nn, "dmat_ldl_solve "
+		    "n=%zu refuses a negative last pivot", nn);
+	}
 	{	/* the sizes whose rows the solve holds in registers */
 		size_t sizes[][2] = { { 16, 32 }, { 32, 16 }, { 32, 32 },
 		    { 29, 16 }, { 13, 5 } };
