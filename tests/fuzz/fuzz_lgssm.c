@@ -10,8 +10,7 @@
 
 #include <jansson.h>
 
-#include <gsl/gsl_errno.h>
-
+#include "fuzz_init.h"
 #include "lgssm_check.h"
 
 /* Entry (i, j) of a (rows, cols) parameter as the JSON gives it: a number
@@ -67,16 +66,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_lgssm(&m);
 	check_against_json(&m, data, size);
 	lgssm_free(&m);
-	return 0;
-}
-
-/* As every program does (cli_init): GSL reports failures through return
- * codes, which the library checks, instead of aborting. */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	gsl_set_error_handler_off();
 	return 0;
 }

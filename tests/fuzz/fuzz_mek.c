@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
-
+#include "fuzz_init.h"
 #include "mek.h"
 #include "pnm.h"
 
@@ -67,16 +66,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		free(im.pix);
 	}
-	return 0;
-}
-
-/* As every program does (cli_init): GSL reports failures through return
- * codes, which the library checks, instead of aborting. */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	gsl_set_error_handler_off();
 	return 0;
 }
