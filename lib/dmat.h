@@ -50,9 +50,10 @@ size_t dmat_chol(double *A, size_t n);	/* reads the lower triangle */
 void dmat_chol_solve(const double *L, size_t n, double *B, size_t m);
 
 /* Solve A X = B in place for a symmetric positive definite A (n, n),
- * n <= DMAT_LDL_MAX, B (n, m), by A = L D L^T: no square roots, one
- * division per pivot, so for the smallest n about half the time of
- * dmat_chol and dmat_chol_solve. Reads A's lower triangle and overwrites
+ * n <= DMAT_LDL_MAX, B (n, m), by A = L D L^T: no square roots and one
+ * division per pivot, where dmat_chol and dmat_chol_solve take a square
+ * root and three divisions, all in one chain of latencies at small n.
+ * Reads A's lower triangle and overwrites
  * it. 0, or the 1-based pivot that is not positive. */
 #define DMAT_LDL_MAX 12
 size_t dmat_ldl_solve(double *A, size_t n, double *B, size_t m);

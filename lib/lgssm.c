@@ -887,6 +887,8 @@ gain_item(void *ctx, size_t k, void *buf)
 	return 0;
 }
 
+static void gains_stop(struct gains_ahead *ga, ahead *a);
+
 /* Set up ga and start its worker; NULL (and no message) when the
  * sequence is too short or the items too large for it to pay, or a
  * thread cannot be had: the caller then computes the gains itself. */
@@ -926,18 +928,14 @@ gains_start(struct gains_ahead *ga, const lgssm *m, const lgssm_trace *tr,
 	if ((a = ahead_start(nw, 4, item, gain_item, ga, NULL)) != NULL)
 		return a;
 fail:
-	free(ga->order);
-	free(ga->theirs);
-	free(ga->fac);
-	free(ga->own);
+	gains_stop(ga, NULL);
 	return NULL;
 }
 
+/* Stop a's worker (NULL: none) and free what gains_start set up. */
 static void
 gains_stop(struct gains_ahead *ga, ahead *a)
 {
-	if (a == NULL)
-		return;
 	ahead_stop(a);
 	free(ga->order);
 	free(ga->theirs);

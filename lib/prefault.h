@@ -2,8 +2,8 @@
  * before a loop writes it, on a second thread where one is allowed. A
  * buffer of hundreds of megabytes written once (a smoother's trace)
  * otherwise takes a page fault every 4 kB in the loop; populating it in
- * one call costs about two thirds of that, and on an idle core, nothing
- * on the loop's. Only advice: where the kernel lacks MADV_POPULATE_WRITE
+ * one call spares the fault entries, and on an idle core costs the loop
+ * nothing. Only advice: where the kernel lacks MADV_POPULATE_WRITE
  * (before Linux 5.14) the pages fault in as they are written. */
 #ifndef KVAE_PREFAULT_H
 #define KVAE_PREFAULT_H
