@@ -6,14 +6,7 @@
 
 #include <gsl/gsl_cblas.h>
 
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && \
-    !defined(__SANITIZE_THREAD__) && \
-    !defined(__clang__)
-#define CLONES __attribute__((target_clones("default", "arch=x86-64-v3", \
-	"arch=x86-64-v4"), optimize("O3")))
-#else
-#define CLONES __attribute__((optimize("O3")))
-#endif
+#include "clones.h"
 
 /* -1: by size (see dmat.h), 0: loops, 1: OpenBLAS. */
 static int use_blas = -1;
@@ -66,20 +59,34 @@ mul_nn_body(double *restrict C, const double *restrict A,
 	}
 }
 
-CLONES static void
+/* mul_nn_body with k a constant too where it is 2 or 4, the inner size
+ * of a small model's products (a state or an observation of 2 or 4). */
+static inline __attribute__((always_inline)) void
+mul_nn_small_k(double *restrict C, const double *restrict A,
+	const double *restrict B, size_t m, size_t k, size_t n, double alpha)
+{
+	if (k == 2)
+		mul_nn_body(C, A, B, m, 2, n, alpha);
+	else if (k == 4)
+		mul_nn_body(C, A, B, m, 4, n, alpha);
+	else
+		mul_nn_body(C, A, B, m, k, n, alpha);
+}
+
+KV_CLONES static void
 mul_nn(double *restrict C, const double *restrict A,
 	const double *restrict B, size_t m, size_t k, size_t n, double alpha)
 {
 	switch (n) {
-	case 2: mul_nn_body(C, A, B, m, k, 2, alpha); break;
-	case 4: mul_nn_body(C, A, B, m, k, 4, alpha); break;
-	case 8: mul_nn_body(C, A, B, m, k, 8, alpha); break;
+	case 2: mul_nn_small_k(C, A, B, m, k, 2, alpha); break;
+	case 4: mul_nn_small_k(C, A, B, m, k, 4, alpha); break;
+	case 8: mul_nn_small_k(C, A, B, m, k, 8, alpha); break;
 	default: mul_nn_body(C, A, B, m, k, n, alpha); break;
 	}
 }
 
 /* C += alpha A B^T, A (m, k), B (n, k): dot products of rows. */
-CLONES static void
+KV_CLONES static void
 mul_nt(double *restrict C, const double *restrict A,
 	const double *restrict B, size_t m, size_t k, size_t n, double alpha)
 {
@@ -97,7 +104,7 @@ mul_nt(double *restrict C, const double *restrict A,
 }
 
 /* C += alpha A^T B, A (k, m), B (k, n). */
-CLONES static void
+KV_CLONES static void
 mul_tn(double *restrict C, const double *restrict A,
 	const double *restrict B, size_t m, size_t k, size_t n, double alpha)
 {
@@ -196,6 +203,16 @@ static inline __attribute__((always_inline)) void
 mv_body(double *restrict y, const double *restrict A,
 	const double *restrict x, size_t m, size_t n, int ta)
 {
+	if (!ta && n <= 4) {	/* in order: a vector's sum costs more */
+		for (size_t i = 0; i < m; i++) {
+			const double *a = A + i * n;
+			double s = 0;
+			for (size_t j = 0; j < n; j++)
+				s += a[j] * x[j];
+			y[i] = s;
+		}
+		return;
+	}
 	if (!ta) {
 		for (size_t i = 0; i < m; i++) {
 			const double *a = A + i * n;
@@ -218,7 +235,7 @@ mv_body(double *restrict y, const double *restrict A,
 	}
 }
 
-CLONES void
+KV_CLONES void
 dmat_mv(double *restrict y, const double *restrict A,
 	const double *restrict x, size_t m, size_t n, int ta)
 {
@@ -288,7 +305,7 @@ chol_block_rows(double *restrict A, size_t n, size_t k0, size_t k1,
 	}
 }
 
-CLONES static size_t
+KV_CLONES static size_t
 chol_rows(double *restrict A, size_t n)
 {
 	for (size_t i = 0; i < n; i++)	/* the lower triangle is the input */
@@ -376,7 +393,7 @@ chol_solve_body(const double *restrict L, size_t n, double *restrict B,
 	}
 }
 
-CLONES static void
+KV_CLONES static void
 chol_solve_loops(const double *restrict L, size_t n, double *restrict B,
 	size_t m)
 {
@@ -408,7 +425,7 @@ dmat_chol_solve(const double *L, size_t n, double *B, size_t m)
 	chol_solve_loops(L, n, B, m);
 }
 
-CLONES void
+KV_CLONES void
 dmat_trsv_lower(const double *L, size_t n, double *b)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -477,7 +494,7 @@ dmat_chol_logdet(const double *L, size_t n)
 	return 2 * s;
 }
 
-CLONES void
+KV_CLONES void
 dmat_symmetrise(double *A, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
