@@ -10,6 +10,7 @@
 
 #include "ahead.h"
 #include "dmat.h"
+#include "lgssm_gain.h"
 #include "prefault.h"
 
 #define LOG_2PI 1.8378770664093454835606594728112
@@ -139,6 +140,7 @@ struct lgssm_work {
 	double *At;		/* (n, n) A^T, see lgssm_work_model */
 	double logdet_S;
 	size_t k;		/* observed components of the last update */
+	int gathered;		/* Cp, CpT, Rp hold obs's rows of m's C, R */
 	double *block;
 };
 
@@ -180,6 +182,7 @@ lgssm_work_model(lgssm_work *w, const lgssm *m)
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++)
 			w->At[j * n + i] = m->A[i * n + j];
+	w->gathered = 0;
 }
 
 void
@@ -194,15 +197,21 @@ lgssm_work_free(lgssm_work *w)
 
 /* Gather the observed rows of x, C (and their transpose) and R (rvar's
  * finite entries replace R's row and column): returns k, the number
- * observed. */
+ * observed. Rows gathered from R itself stay valid while the same
+ * components are observed (until lgssm_work_model). */
 static size_t
 gather(const lgssm *m, const double *x, const double *rvar, lgssm_work *w)
 {
 	size_t n = m->n, p = m->p, k = 0;
+	int same = w->gathered && rvar == NULL;
 
 	for (size_t i = 0; i < p; i++)
-		if (!isnan(x[i]))
+		if (!isnan(x[i])) {
+			same = same && k < w->k && w->obs[k] == i;
 			w->obs[k++] = i;
+		}
+	if (same && k == w->k)
+		return k;
 	for (size_t r = 0; r < k; r++) {
 		size_t i = w->obs[r];
 		memcpy(w->Cp + r * n, m->C + i * n, n * sizeof *w->Cp);
@@ -220,6 +229,7 @@ gather(const lgssm *m, const double *x, const double *rvar, lgssm_work *w)
 			w->Rp[r * k + s] = w->Rp[s * k + r] = 0;
 		w->Rp[r * k + r] = v;
 	}
+	w->gathered = rvar == NULL;
 	return k;
 }
 
@@ -627,56 +637,12 @@ lgssm_trace_free(lgssm_trace *tr)
 	memset(tr, 0, sizeof *tr);
 }
 
-/* The gain of one record (distinct covariance) for the backward pass:
- * its P_filt and, from it, P_pred of the next record, L = P_filt A^T
- * P_pred^{-1} and L^T, each (n, n), in one block of 4 n n doubles (an
- * item of the ahead.h pipeline when a second thread computes them). */
-struct gain {
-	double *P_f, *P_pred, *L, *Lt;
-};
-
-static struct gain
-gain_at(double *block, size_t n)
-{
-	struct gain g = { block, block + n * n, block + 2 * n * n,
-	    block + 3 * n * n };
-	return g;
-}
-
-/* Fill g from the packed P_filt Pf_packed: P_pred = A P_filt A^T + Q
- * and L by Cholesky solve of P_pred L^T = A P_filt; fac (n, n) is
- * scratch. 0, or the pivot at which P_pred is not positive definite. */
-static size_t
-gain_compute(const lgssm *m, const double *At, const double *Pf_packed,
-	struct gain *g, double *fac)
-{
-	size_t n = m->n, bad;
-
-	dmat_unpack(g->P_f, Pf_packed, n);
-	dmat_mul(g->Lt, m->A, g->P_f, n, n, n, 0, 0, 1, 0);
-	memcpy(g->P_pred, m->Q, n * n * sizeof *g->P_pred);
-	dmat_mul(g->P_pred, g->Lt, At, n, n, n, 0, 0, 1, 1);
-	dmat_symmetrise(g->P_pred, n);
-	memcpy(fac, g->P_pred, n * n * sizeof *fac);
-	if (n <= DMAT_LDL_MAX)	/* A P_filt -> L^T */
-		bad = dmat_ldl_solve(fac, n, g->Lt, n);
-	else if ((bad = dmat_chol(fac, n)) == 0)
-		dmat_chol_solve(fac, n, g->Lt, n);
-	if (bad != 0)
-		return bad;
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < n; j++)
-			g->L[i * n + j] = g->Lt[j * n + i];
-	return 0;
-}
-
 /* The backward pass's buffers. Products are arranged as A B with the
  * transposes kept (see struct lgssm_work). */
 struct smoother {
 	double *mu_s, *mu_s1;		/* (n) smoothed mean at t, t+1 */
 	double *P_s, *P_s1;		/* (n, n) smoothed covariance at t, t+1 */
 	struct gain g;			/* the gain in use */
-	double *own;			/* (4 n n) g's block, unless threaded */
 	double *At;			/* (n, n) A^T */
 	double *D, *T1, *P_cross;	/* (n, n) */
 	double *mu_pred, *d;		/* (n) */
@@ -687,13 +653,12 @@ static int
 smoother_alloc(struct smoother *s, const lgssm *m, kv_err *err)
 {
 	size_t n = m->n;
-	double *b = malloc((11 * n * n + 4 * n) * sizeof *b);
+	double *b = malloc((6 * n * n + 4 * n) * sizeof *b);
 
 	if ((s->block = b) == NULL)
 		return kv_errf(err, "out of memory");
 	s->P_s = b;		b += n * n;
 	s->P_s1 = b;		b += n * n;
-	s->own = b;		b += 4 * n * n;
 	s->At = b;		b += n * n;
 	s->D = b;		b += n * n;
 	s->T1 = b;		b += n * n;
@@ -702,7 +667,6 @@ smoother_alloc(struct smoother *s, const lgssm *m, kv_err *err)
 	s->mu_s1 = b;		b += n;
 	s->mu_pred = b;		b += n;
 	s->d = b;
-	s->g = gain_at(s->own, n);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++)
 			s->At[j * n + i] = m->A[i * n + j];
@@ -824,19 +788,22 @@ smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	return rc;
 }
 
-/* The gains of a trace in the order the backward pass wants them (one
- * per change of slot from record T-2 down), in batches of `batch`
- * (enough that handing a batch over costs little next to computing
- * it), most of them computed on a second thread (ahead.h) while the
- * backward pass proper runs on the first. A batch, as an item: `batch`
- * pivots (0, or where that gain's P_pred is not positive definite),
- * then `batch` gains of 4 n n doubles. */
+/* The gains of a trace in the order the backward pass wants them: the
+ * k-th is slot tr->slot[T-2] - k's, since slots number the distinct
+ * covariances in record order. They are computed in batches of `batch`
+ * (enough that handing a batch over costs little next to computing it):
+ * GAIN_LANES at a time where n allows (lgssm_gain.h), and from n = 16,
+ * where a second thread is allowed, most of them on that thread
+ * (ahead.h) while the backward pass proper runs on the first. A batch,
+ * as an item: `batch` pivots (0, or where that gain's P_pred is not
+ * positive definite), then `batch` gains of 4 n n doubles. */
 struct gains_ahead {
 	const lgssm *m;
 	const lgssm_trace *tr;
 	const double *At;
-	size_t *order;		/* (count) slots, in the order wanted */
+	size_t last;		/* slot of gain 0 */
 	size_t count, batch;
+	ahead *worker;		/* NULL: every batch is the taker's own */
 	size_t *theirs;		/* the worker's batches, in order */
 	double *fac;		/* (n, n) the worker's scratch */
 	/* the taker's side */
@@ -846,16 +813,16 @@ struct gains_ahead {
 	double *gains;
 };
 
-/* Every OWN_BATCH-th batch is left to the recursion's thread: a step of
- * the recursion costs about half a gain (two products against four and
- * a factorisation), so with all the gains on the worker the recursion
- * would wait a third of the time. */
+/* With a worker, every OWN_BATCH-th batch is left to the recursion's
+ * thread: a step of the recursion costs about half a gain (two products
+ * against four and a factorisation), so with all the gains on the
+ * worker the recursion would wait a third of the time. */
 #define OWN_BATCH 4
 
 static int
-own_batch(size_t b)
+own_batch(const struct gains_ahead *ga, size_t b)
 {
-	return b % OWN_BATCH == OWN_BATCH - 1;
+	return ga->worker == NULL || b % OWN_BATCH == OWN_BATCH - 1;
 }
 
 static size_t
@@ -864,18 +831,47 @@ batch_bytes(size_t batch, size_t n)
 	return batch * (sizeof(size_t) + 4 * n * n * sizeof(double));
 }
 
+static const double *
+gain_slot(const struct gains_ahead *ga, size_t k)
+{
+	return ga->tr->slots + (ga->last - k) * ga->tr->slot_len;
+}
+
+/* Gains first .. first+count-1 into gains and pivots. */
+static void
+gain_run(const struct gains_ahead *ga, size_t first, size_t count,
+	double *gains, size_t *pivots, double *fac)
+{
+	size_t n = ga->m->n, i = 0;
+
+	while (n <= GAIN_LANES_NMAX && i < count) {
+		const double *Pf[GAIN_LANES];
+		struct gain g[GAIN_LANES];
+		size_t c = count - i < GAIN_LANES ? count - i : GAIN_LANES;
+		for (size_t j = 0; j < c; j++) {
+			Pf[j] = gain_slot(ga, first + i + j);
+			g[j] = gain_at(gains + (i + j) * 4 * n * n, n);
+		}
+		gain_compute_lanes(ga->m, Pf, c, g, pivots + i);
+		i += c;
+	}
+	for (; i < count; i++) {
+		struct gain g = gain_at(gains + i * 4 * n * n, n);
+		pivots[i] = gain_compute(ga->m, ga->At,
+		    gain_slot(ga, first + i), &g, fac);
+	}
+}
+
 /* Compute batch b of ga's gains into buf (laid out as above). */
 static void
 gain_batch(const struct gains_ahead *ga, size_t b, void *buf, double *fac)
 {
-	size_t n = ga->m->n, *pivots = buf, first = b * ga->batch;
-	double *gains = (double *)(pivots + ga->batch);
+	size_t first = b * ga->batch, *pivots = buf;
+	size_t count = ga->count - first < ga->batch ? ga->count - first :
+	    ga->batch;
 
-	for (size_t i = 0; i < ga->batch && first + i < ga->count; i++) {
-		struct gain g = gain_at(gains + i * 4 * n * n, n);
-		pivots[i] = gain_compute(ga->m, ga->At, ga->tr->slots +
-		    ga->order[first + i] * ga->tr->slot_len, &g, fac);
-	}
+	gain_run(ga, first, count, (double *)(pivots + ga->batch), pivots,
+	    fac);
 }
 
 static int
@@ -887,98 +883,91 @@ gain_item(void *ctx, size_t k, void *buf)
 	return 0;
 }
 
-static void gains_stop(struct gains_ahead *ga, ahead *a);
-
-/* Set up ga and start its worker; NULL (and no message) when the
- * sequence is too short or the items too large for it to pay, or a
- * thread cannot be had: the caller then computes the gains itself. */
-static ahead *
-gains_start(struct gains_ahead *ga, const lgssm *m, const lgssm_trace *tr,
-	const double *At)
+/* Start ga's worker where it pays: a second thread allowed, n >= 16
+ * (below, it gave nothing measurable: bench/kf, n = 4, 0.58-0.64 s on
+ * two threads against 0.59-0.60 on one), a sequence long enough and
+ * items not too large. Left NULL otherwise or when a thread cannot be
+ * had: the taker then computes every batch itself. */
+static void
+gains_worker_start(struct gains_ahead *ga)
 {
-	size_t n = m->n, T = tr->T, nb, nw = 0, item;
-	ahead *a;
+	size_t n = ga->m->n, nb, nw = 0;
+
+	if (ga->tr->threads < 2 || n < 16 || ga->tr->T < 64 ||
+	    4 * n * n > ((size_t)8 << 20))
+		return;
+	nb = (ga->count + ga->batch - 1) / ga->batch;
+	ga->theirs = malloc(nb * sizeof *ga->theirs);
+	ga->fac = malloc(n * n * sizeof *ga->fac);
+	if (ga->theirs == NULL || ga->fac == NULL)
+		return;
+	for (size_t b = 0; b < nb; b++)
+		if (b % OWN_BATCH != OWN_BATCH - 1)
+			ga->theirs[nw++] = b;
+	ga->worker = ahead_start(nw, 4, batch_bytes(ga->batch, n),
+	    gain_item, ga, NULL);
+}
+
+/* Set up ga for a trace of T >= 2 records (and maybe its worker). 0, or
+ * -1 when out of memory. */
+static int
+gains_start(struct gains_ahead *ga, const lgssm *m, const lgssm_trace *tr,
+	const double *At, kv_err *err)
+{
+	size_t n = m->n;
 
 	memset(ga, 0, sizeof *ga);
-	/* below n = 16 the second thread gave nothing measurable (bench/kf,
-	 * n = 4: 0.58-0.64 s on two threads against 0.59-0.60 on one) */
-	if (tr->threads < 2 || n < 16 || T < 64 ||
-	    4 * n * n > ((size_t)8 << 20))
-		return NULL;
 	ga->m = m;
 	ga->tr = tr;
 	ga->At = At;
+	ga->last = tr->slot[tr->T - 2];
+	ga->count = ga->last + 1;
 	/* about 32 kB of gains a batch */
 	ga->batch = 4096 / (4 * n * n) > 1 ? 4096 / (4 * n * n) : 1;
-	item = batch_bytes(ga->batch, n);
-	ga->order = malloc(T * sizeof *ga->order);
-	ga->theirs = malloc((T / ga->batch + 1) * sizeof *ga->theirs);
-	ga->fac = malloc(n * n * sizeof *ga->fac);
-	ga->own = malloc(item);
-	if (ga->order == NULL || ga->theirs == NULL || ga->fac == NULL ||
-	    ga->own == NULL)
-		goto fail;
-	for (size_t t = T - 1; t-- > 0;)
-		if (ga->count == 0 || ga->order[ga->count - 1] != tr->slot[t])
-			ga->order[ga->count++] = tr->slot[t];
-	nb = (ga->count + ga->batch - 1) / ga->batch;
-	for (size_t b = 0; b < nb; b++)
-		if (!own_batch(b))
-			ga->theirs[nw++] = b;
-	if ((a = ahead_start(nw, 4, item, gain_item, ga, NULL)) != NULL)
-		return a;
-fail:
-	gains_stop(ga, NULL);
-	return NULL;
+	if ((ga->own = malloc(batch_bytes(ga->batch, n))) == NULL)
+		return kv_errf(err, "out of memory");
+	gains_worker_start(ga);
+	return 0;
 }
 
-/* Stop a's worker (NULL: none) and free what gains_start set up. */
+/* Stop ga's worker (if any) and free what gains_start set up. */
 static void
-gains_stop(struct gains_ahead *ga, ahead *a)
+gains_stop(struct gains_ahead *ga)
 {
-	ahead_stop(a);
-	free(ga->order);
+	ahead_stop(ga->worker);
 	free(ga->theirs);
 	free(ga->fac);
 	free(ga->own);
 }
 
-/* Make the k-th gain, record t's, current: from a batch of the worker
- * a's, or of our own (computed here when it is reached), or computed
- * here alone (a NULL). 0, or -1 naming the record. */
+/* Make the k-th gain, record t's, current: from a batch of the worker's
+ * or of our own (computed here when it is reached). 0, or -1 naming the
+ * record. */
 static int
-next_gain(const lgssm *m, const lgssm_trace *tr, struct smoother *s,
-	ahead *a, struct gains_ahead *ga, size_t k, size_t t, kv_err *err)
+next_gain(const lgssm *m, struct smoother *s, struct gains_ahead *ga,
+	size_t k, size_t t, kv_err *err)
 {
-	size_t n = m->n, bad;
+	size_t n = m->n, b = k / ga->batch, i = k % ga->batch;
 
-	if (a == NULL) {
-		s->g = gain_at(s->own, n);
-		bad = gain_compute(m, s->At, tr->slots + tr->slot[t] *
-		    tr->slot_len, &s->g, s->T1);
-	} else {
-		size_t b = k / ga->batch, i = k % ga->batch;
-		if (i == 0) {	/* a new batch */
-			void *buf;
-			int rc;
-			if (own_batch(b)) {
-				gain_batch(ga, b, ga->own, s->T1);
-				buf = ga->own;
-			} else {
-				if (ga->taken > 0)	/* done with */
-					ahead_release(a, ga->taken - 1);
-				buf = ahead_take(a, ga->taken++, &rc);
-			}
-			ga->pivots = buf;
-			ga->gains = (double *)(ga->pivots + ga->batch);
+	if (i == 0) {	/* a new batch */
+		void *buf;
+		int rc;
+		if (own_batch(ga, b)) {
+			gain_batch(ga, b, ga->own, s->T1);
+			buf = ga->own;
+		} else {
+			if (ga->taken > 0)	/* done with */
+				ahead_release(ga->worker, ga->taken - 1);
+			buf = ahead_take(ga->worker, ga->taken++, &rc);
 		}
-		s->g = gain_at(ga->gains + i * 4 * n * n, n);
-		bad = ga->pivots[i];
+		ga->pivots = buf;
+		ga->gains = (double *)(ga->pivots + ga->batch);
 	}
-	if (bad == 0)
+	s->g = gain_at(ga->gains + i * 4 * n * n, n);
+	if (ga->pivots[i] == 0)
 		return 0;
 	kv_errf(err, "predicted covariance is not positive definite "
-	    "(pivot %zu)", bad);
+	    "(pivot %zu)", ga->pivots[i]);
 	return kv_err_prefix(err, "record %zu", t + 2);
 }
 
@@ -990,7 +979,6 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	size_t gain_slot = (size_t)-1;
 	struct smoother s = { 0 };
 	struct gains_ahead ga;
-	ahead *a;
 	int rc = 0, cov_steady = 0;
 
 	if (T == 0)
@@ -1000,7 +988,10 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 		    "cross-covariances") : smooth_means(m, tr, visit, ctx, err);
 	if (smoother_alloc(&s, m, err) != 0)
 		return -1;
-	a = gains_start(&ga, m, tr, s.At);
+	if (T > 1 && gains_start(&ga, m, tr, s.At, err) != 0) {
+		free(s.block);
+		return -1;
+	}
 	memcpy(s.mu_s1, tr->mu_filt + (T - 1) * n, n * sizeof *s.mu_s1);
 	dmat_unpack(s.P_s1, tr->slots + tr->slot[T - 1] * tr->slot_len, n);
 	rc = visit(ctx, T - 1, s.mu_s1, s.P_s1, NULL);
@@ -1008,8 +999,7 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 		/* Steady-state records share P_filt, hence P_pred and L;
 		 * once P_smooth stops changing too, only the means move. */
 		if (tr->slot[t] != gain_slot) {
-			if ((rc = next_gain(m, tr, &s, a, &ga, k++, t, err))
-			    != 0)
+			if ((rc = next_gain(m, &s, &ga, k++, t, err)) != 0)
 				break;
 			gain_slot = tr->slot[t];
 			cov_steady = 0;
@@ -1024,7 +1014,8 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 		/* after the swap, the moments at t are in mu_s1, P_s1 */
 		rc = visit(ctx, t, s.mu_s1, s.P_s1, cross ? s.P_cross : NULL);
 	}
-	gains_stop(&ga, a);
+	if (T > 1)
+		gains_stop(&ga);
 	free(s.block);
 	return rc;
 }

@@ -55,9 +55,11 @@ typedef struct lgssm_work lgssm_work;
 lgssm_work *lgssm_work_alloc(size_t n, size_t p, kv_err *err);
 void lgssm_work_free(lgssm_work *w);
 
-/* Take m's A^T into w, which lgssm_predict uses: call it before the
- * first prediction and whenever m's A changes (lgssm_filter_reset does,
- * so a model may change between sequences, not within one). */
+/* Take m into w: its A^T, which lgssm_predict uses, and no rows of C
+ * and R yet (lgssm_update keeps those from one record to the next while
+ * the same components are observed). Call it before the first update
+ * or prediction and whenever m changes (lgssm_filter_reset does, so a
+ * model may change between sequences, not within one). */
 void lgssm_work_model(lgssm_work *w, const lgssm *m);
 
 /* Measurement update (Algorithm 1, first half) with the observed
