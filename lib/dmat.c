@@ -7,6 +7,7 @@
 #include <gsl/gsl_cblas.h>
 
 #include "clones.h"
+#include "dmat_body.h"
 
 /* -1: by size (see dmat.h), 0: loops, 1: OpenBLAS. */
 static int use_blas = -1;
@@ -20,6 +21,12 @@ dmat_set_blas(int on)
 	return old;
 }
 
+int
+dmat_blas_by_size(void)
+{
+	return use_blas < 0;
+}
+
 /* Whether a product of m k n multiply-adds goes to OpenBLAS. */
 static int
 blas_for(size_t m, size_t k, size_t n)
@@ -29,48 +36,19 @@ blas_for(size_t m, size_t k, size_t n)
 	return m * k * n >= DMAT_BLAS_MIN;
 }
 
-static void
-scale(double *C, size_t mn, double beta)
-{
-	if (beta == 0)
-		memset(C, 0, mn * sizeof *C);
-	else if (beta != 1)
-		for (size_t i = 0; i < mn; i++)
-			C[i] *= beta;
-}
-
-/* C += alpha A B, A (m, k), B (k, n): i-l-j order, inner loop contiguous.
- * Inlined into mul_nn with the row length n a constant for the small
- * sizes of a Kalman filter (2, 4, 8), so that a row is one or two
- * vector registers and the loop disappears. */
-static inline __attribute__((always_inline)) void
-mul_nn_body(double *restrict C, const double *restrict A,
-	const double *restrict B, size_t m, size_t k, size_t n, double alpha)
-{
-	for (size_t i = 0; i < m; i++) {
-		double *c = C + i * n;
-		for (size_t l = 0; l < k; l++) {
-			double a = alpha * A[i * k + l];
-			const double *b = B + l * n;
-#pragma omp simd
-			for (size_t j = 0; j < n; j++)
-				c[j] += a * b[j];
-		}
-	}
-}
-
-/* mul_nn_body with k a constant too where it is 2 or 4, the inner size
- * of a small model's products (a state or an observation of 2 or 4). */
+/* dmat_body_mul_nn with k a constant too where it is 2 or 4, the inner
+ * size of a small model's products (a state or an observation of 2 or
+ * 4). */
 static inline __attribute__((always_inline)) void
 mul_nn_small_k(double *restrict C, const double *restrict A,
 	const double *restrict B, size_t m, size_t k, size_t n, double alpha)
 {
 	if (k == 2)
-		mul_nn_body(C, A, B, m, 2, n, alpha);
+		dmat_body_mul_nn(C, A, B, m, 2, n, alpha);
 	else if (k == 4)
-		mul_nn_body(C, A, B, m, 4, n, alpha);
+		dmat_body_mul_nn(C, A, B, m, 4, n, alpha);
 	else
-		mul_nn_body(C, A, B, m, k, n, alpha);
+		dmat_body_mul_nn(C, A, B, m, k, n, alpha);
 }
 
 KV_CLONES static void
@@ -81,7 +59,7 @@ mul_nn(double *restrict C, const double *restrict A,
 	case 2: mul_nn_small_k(C, A, B, m, k, 2, alpha); break;
 	case 4: mul_nn_small_k(C, A, B, m, k, 4, alpha); break;
 	case 8: mul_nn_small_k(C, A, B, m, k, 8, alpha); break;
-	default: mul_nn_body(C, A, B, m, k, n, alpha); break;
+	default: dmat_body_mul_nn(C, A, B, m, k, n, alpha); break;
 	}
 }
 
@@ -156,7 +134,7 @@ dmat_mul(double *C, const double *A, const double *B, size_t m, size_t k,
 		    beta, C, (int)n);
 		return;
 	}
-	scale(C, m * n, beta);
+	dmat_body_scale(C, m * n, beta);
 	if (tb && k * n <= DMAT_BLAS_MIN) {
 		/* small: transpose B once so that the inner loop runs along
 		 * rows of C (a dot product of a few terms vectorises badly) */
@@ -197,44 +175,6 @@ dmat_mul_ref(double *C, const double *A, const double *B, size_t m,
 		}
 }
 
-/* dmat_mv's loops, inlined with the short dimension constant for the
- * small sizes of a Kalman filter (see mul_nn). */
-static inline __attribute__((always_inline)) void
-mv_body(double *restrict y, const double *restrict A,
-	const double *restrict x, size_t m, size_t n, int ta)
-{
-	if (!ta && n <= 4) {	/* in order: a vector's sum costs more */
-		for (size_t i = 0; i < m; i++) {
-			const double *a = A + i * n;
-			double s = 0;
-			for (size_t j = 0; j < n; j++)
-				s += a[j] * x[j];
-			y[i] = s;
-		}
-		return;
-	}
-	if (!ta) {
-		for (size_t i = 0; i < m; i++) {
-			const double *a = A + i * n;
-			double s = 0;
-#pragma omp simd reduction(+:s)
-			for (size_t j = 0; j < n; j++)
-				s += a[j] * x[j];
-			y[i] = s;
-		}
-		return;
-	}
-	for (size_t i = 0; i < m; i++)
-		y[i] = 0;
-	for (size_t j = 0; j < n; j++) {
-		const double *a = A + j * m;
-		double xj = x[j];
-#pragma omp simd
-		for (size_t i = 0; i < m; i++)
-			y[i] += a[i] * xj;
-	}
-}
-
 KV_CLONES void
 dmat_mv(double *restrict y, const double *restrict A,
 	const double *restrict x, size_t m, size_t n, int ta)
@@ -242,39 +182,11 @@ dmat_mv(double *restrict y, const double *restrict A,
 	size_t inner = ta ? m : n;
 
 	if (inner == 2)
-		mv_body(y, A, x, ta ? 2 : m, ta ? n : 2, ta);
+		dmat_body_mv(y, A, x, ta ? 2 : m, ta ? n : 2, ta);
 	else if (inner == 4)
-		mv_body(y, A, x, ta ? 4 : m, ta ? n : 4, ta);
+		dmat_body_mv(y, A, x, ta ? 4 : m, ta ? n : 4, ta);
 	else
-		mv_body(y, A, x, m, n, ta);
-}
-
-/* Cholesky by dot products (left-looking), for tiny n where vector code
- * only adds overhead. */
-static size_t
-chol_dots(double *A, size_t n)
-{
-	for (size_t j = 0; j < n; j++) {
-		const double *aj = A + j * n;
-		double d = aj[j];
-		for (size_t l = 0; l < j; l++)
-			d -= aj[l] * aj[l];
-		if (!(d > 0) || !isfinite(d))
-			return j + 1;
-		d = sqrt(d);
-		A[j * n + j] = d;
-		d = 1 / d;
-		for (size_t i = j + 1; i < n; i++) {
-			const double *ai = A + i * n;
-			double s = ai[j];
-			for (size_t l = 0; l < j; l++)
-				s -= ai[l] * aj[l];
-			A[i * n + j] = s * d;
-		}
-		for (size_t i = 0; i < j; i++)
-			A[i * n + j] = 0;
-	}
-	return 0;
+		dmat_body_mv(y, A, x, m, n, ta);
 }
 
 /* Cholesky on the upper triangle U = L^T, where in row-major storage
@@ -351,46 +263,7 @@ chol_rows(double *restrict A, size_t n)
 size_t
 dmat_chol(double *A, size_t n)
 {
-	return n < DMAT_CHOL_ROWS_MIN ? chol_dots(A, n) : chol_rows(A, n);
-}
-
-/* dmat_chol_solve's loops, inlined with the row length m a constant for
- * the few right-hand sides of a Kalman filter (and for rows of 32, a
- * gain's): a row being solved is then held in vector registers while
- * the rows above are taken out of it, loaded and stored once. A division
- * per row, then multiplications: the division is the slow instruction. */
-static inline __attribute__((always_inline)) void
-chol_solve_body(const double *restrict L, size_t n, double *restrict B,
-	size_t m)
-{
-	/* L Y = B, row by row; each row of B is m right-hand sides. */
-	for (size_t i = 0; i < n; i++) {
-		double *bi = B + i * m, inv = 1 / L[i * n + i], acc[m];
-		for (size_t j = 0; j < m; j++)
-			acc[j] = bi[j];
-		for (size_t l = 0; l < i; l++) {
-			double a = L[i * n + l];
-			const double *bl = B + l * m;
-			for (size_t j = 0; j < m; j++)
-				acc[j] -= a * bl[j];
-		}
-		for (size_t j = 0; j < m; j++)
-			bi[j] = acc[j] * inv;
-	}
-	/* L^T X = Y, from the bottom. */
-	for (size_t i = n; i-- > 0;) {
-		double *bi = B + i * m, inv = 1 / L[i * n + i], acc[m];
-		for (size_t j = 0; j < m; j++)
-			acc[j] = bi[j];
-		for (size_t l = i + 1; l < n; l++) {
-			double a = L[l * n + i];
-			const double *bl = B + l * m;
-			for (size_t j = 0; j < m; j++)
-				acc[j] -= a * bl[j];
-		}
-		for (size_t j = 0; j < m; j++)
-			bi[j] = acc[j] * inv;
-	}
+	return n < DMAT_CHOL_ROWS_MIN ? dmat_body_chol(A, n) : chol_rows(A, n);
 }
 
 KV_CLONES static void
@@ -398,12 +271,12 @@ chol_solve_loops(const double *restrict L, size_t n, double *restrict B,
 	size_t m)
 {
 	switch (m) {
-	case 1: chol_solve_body(L, n, B, 1); break;
-	case 2: chol_solve_body(L, n, B, 2); break;
-	case 4: chol_solve_body(L, n, B, 4); break;
-	case 8: chol_solve_body(L, n, B, 8); break;
-	case 32: chol_solve_body(L, n, B, 32); break;
-	default: chol_solve_body(L, n, B, m); break;
+	case 1: dmat_body_chol_solve(L, n, B, 1); break;
+	case 2: dmat_body_chol_solve(L, n, B, 2); break;
+	case 4: dmat_body_chol_solve(L, n, B, 4); break;
+	case 8: dmat_body_chol_solve(L, n, B, 8); break;
+	case 32: dmat_body_chol_solve(L, n, B, 32); break;
+	default: dmat_body_chol_solve(L, n, B, m); break;
 	}
 }
 
@@ -428,12 +301,7 @@ dmat_chol_solve(const double *L, size_t n, double *B, size_t m)
 KV_CLONES void
 dmat_trsv_lower(const double *L, size_t n, double *b)
 {
-	for (size_t i = 0; i < n; i++) {
-		double s = b[i];
-		for (size_t l = 0; l < i; l++)
-			s -= L[i * n + l] * b[l];
-		b[i] = s / L[i * n + i];
-	}
+	dmat_body_trsv_lower(L, n, b);
 }
 
 /* dmat_ldl_solve's loops, inlined with n a constant for the smallest.
@@ -497,11 +365,7 @@ dmat_chol_logdet(const double *L, size_t n)
 KV_CLONES void
 dmat_symmetrise(double *A, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < i; j++) {
-			double v = 0.5 * (A[i * n + j] + A[j * n + i]);
-			A[i * n + j] = A[j * n + i] = v;
-		}
+	dmat_body_symmetrise(A, n);
 }
 
 void

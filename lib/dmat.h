@@ -31,6 +31,9 @@ void dmat_mul_ref(double *C, const double *A, const double *B, size_t m,
  * dmat_mul and dmat_chol_solve. Returns the old value. */
 int dmat_set_blas(int on);
 
+/* 1 when the choice is by size (the default), else 0. */
+int dmat_blas_by_size(void);
+
 /* Keep OpenBLAS from using its own threads: at these sizes they cost
  * more than they give, and callers that want threads bring their own
  * (two threads calling a threaded OpenBLAS at once thrash). */

@@ -9,7 +9,9 @@
 #include <gsl/gsl_randist.h>
 
 #include "ahead.h"
+#include "clones.h"
 #include "dmat.h"
+#include "dmat_body.h"
 #include "lgssm_gain.h"
 #include "prefault.h"
 
@@ -233,6 +235,161 @@ gather(const lgssm *m, const double *x, const double *rvar, lgssm_work *w)
 	return k;
 }
 
+/* The kernels of the recursions below: dmat's functions or, where inl
+ * (a constant at each call) says so, their loops inlined (dmat_body.h),
+ * for the small models of update_small and predict_small. */
+static inline __attribute__((always_inline)) void
+mul(int inl, double *C, const double *A, const double *B, size_t m,
+	size_t k, size_t n, double alpha, double beta)
+{
+	if (inl)
+		dmat_body_mul(C, A, B, m, k, n, alpha, beta);
+	else
+		dmat_mul(C, A, B, m, k, n, 0, 0, alpha, beta);
+}
+
+static inline __attribute__((always_inline)) void
+mv(int inl, double *y, const double *A, const double *x, size_t m,
+	size_t n)
+{
+	if (inl)
+		dmat_body_mv(y, A, x, m, n, 0);
+	else
+		dmat_mv(y, A, x, m, n, 0);
+}
+
+static inline __attribute__((always_inline)) void
+symmetrise(int inl, double *A, size_t n)
+{
+	if (inl)
+		dmat_body_symmetrise(A, n);
+	else
+		dmat_symmetrise(A, n);
+}
+
+/* Measurement update for k >= 1 components observed, gathered in w:
+ * mu_filt, P_filt, w's e, S (factored), K, K^T and logdet_S, and *quad
+ * = e^T S^{-1} e. 0, or the pivot at which S is not positive definite. */
+static inline __attribute__((always_inline)) size_t
+update_core(const double *x, const double *mu_pred, const double *P_pred,
+	double *mu_filt, double *P_filt, double *quad, lgssm_work *w,
+	size_t n, size_t k, int inl)
+{
+	size_t bad;
+
+	/* e = x_o - C_o mu_pred */
+	mv(inl, w->e, w->Cp, mu_pred, k, n);
+	for (size_t r = 0; r < k; r++)
+		w->e[r] = x[w->obs[r]] - w->e[r];
+	/* S = C_o P_pred C_o^T + R_oo, factored S = L_S L_S^T */
+	mul(inl, w->CP, w->Cp, P_pred, k, n, n, 1, 0);
+	memcpy(w->S, w->Rp, k * k * sizeof *w->S);
+	mul(inl, w->S, w->CP, w->CpT, k, n, k, 1, 1);
+	symmetrise(inl, w->S, k);
+	if ((bad = inl ? dmat_body_chol(w->S, k) : dmat_chol(w->S, k)) != 0)
+		return bad;
+	/* K^T = S^{-1} C_o P_pred, by Cholesky solve */
+	memcpy(w->Kt, w->CP, k * n * sizeof *w->Kt);
+	if (inl)
+		dmat_body_chol_solve(w->S, k, w->Kt, n);
+	else
+		dmat_chol_solve(w->S, k, w->Kt, n);
+	for (size_t i = 0; i < n; i++)
+		for (size_t r = 0; r < k; r++)
+			w->K[i * k + r] = w->Kt[r * n + i];
+	/* log N(e; 0, S) */
+	memcpy(w->v, w->e, k * sizeof *w->v);
+	if (inl)
+		dmat_body_trsv_lower(w->S, k, w->v);
+	else
+		dmat_trsv_lower(w->S, k, w->v);
+	*quad = 0;
+	for (size_t r = 0; r < k; r++)
+		*quad += w->v[r] * w->v[r];
+	w->logdet_S = dmat_chol_logdet(w->S, k);
+	/* Joseph form: P_filt = (I - K C_o) P_pred (I - K C_o)^T + K R_oo K^T
+	 * = M + (K R_oo - M C_o^T) K^T with M = P_pred - K C_o P_pred.
+	 * (The bracket equals K S - P_pred C_o^T for any K, one product
+	 * cheaper, but that difference of two large terms loses the digits
+	 * a diffuse prior needs: kept as it is.) */
+	if (P_filt != P_pred)	/* M, in P_filt */
+		memcpy(P_filt, P_pred, n * n * sizeof *P_filt);
+	mul(inl, P_filt, w->K, w->CP, n, k, n, -1, 1);
+	mul(inl, w->D, w->K, w->Rp, n, k, k, 1, 0);
+	mul(inl, w->D, P_filt, w->CpT, n, n, k, -1, 1);
+	mul(inl, P_filt, w->D, w->Kt, n, k, n, 1, 1);
+	symmetrise(inl, P_filt, n);
+	/* mu_filt = mu_pred + K e */
+	mv(inl, w->tmp, w->K, w->e, n, k);
+	for (size_t i = 0; i < n; i++)
+		mu_filt[i] = mu_pred[i] + w->tmp[i];
+	return 0;
+}
+
+/* Time update: mu_pred = A mu_filt, P_pred = A P_filt A^T + Q. */
+static inline __attribute__((always_inline)) void
+predict_core(const lgssm *m, const double *mu_filt, const double *P_filt,
+	double *mu_pred, double *P_pred, lgssm_work *w, size_t n, int inl)
+{
+	mv(inl, mu_pred, m->A, mu_filt, n, n);
+	mul(inl, w->tmp, m->A, P_filt, n, n, n, 1, 0);
+	memcpy(P_pred, m->Q, n * n * sizeof *P_pred);
+	mul(inl, P_pred, w->tmp, w->At, n, n, n, 1, 1);
+	symmetrise(inl, P_pred, n);
+}
+
+/* Small models: a state of at most SMALL_N and as many components
+ * observed, where dmat does every product of the recursions by its own
+ * loops (fewer than DMAT_BLAS_MIN multiply-adds). There the cost of a
+ * record is that of a dozen calls, each waiting on the one before; with
+ * the sizes constants and the loops inlined, the compiler keeps rows in
+ * registers and unrolls. The same loops either way, so the same bits:
+ * dmat_set_blas(0) keeps small models to dmat's functions, for the
+ * tests to compare. */
+#define SMALL_N 4
+
+static int
+small(size_t n, size_t k)
+{
+	return n <= SMALL_N && k <= SMALL_N && dmat_blas_by_size();
+}
+
+#define UPDATE_SMALL(N, K) case (N) * (SMALL_N + 1) + (K): \
+	return update_core(x, mu_pred, P_pred, mu_filt, P_filt, quad, w, \
+	    N, K, 1)
+
+KV_CLONES static size_t
+update_small(const double *x, const double *mu_pred, const double *P_pred,
+	double *mu_filt, double *P_filt, double *quad, lgssm_work *w,
+	size_t n, size_t k)
+{
+	switch (n * (SMALL_N + 1) + k) {
+	UPDATE_SMALL(1, 1);
+	UPDATE_SMALL(2, 1); UPDATE_SMALL(2, 2);
+	UPDATE_SMALL(3, 1); UPDATE_SMALL(3, 2); UPDATE_SMALL(3, 3);
+	UPDATE_SMALL(4, 1); UPDATE_SMALL(4, 2); UPDATE_SMALL(4, 3);
+	UPDATE_SMALL(4, 4);
+	default:	/* more components observed than states */
+		return update_core(x, mu_pred, P_pred, mu_filt, P_filt, quad,
+		    w, n, k, 1);
+	}
+}
+
+#define PREDICT_SMALL(N) case N: \
+	predict_core(m, mu_filt, P_filt, mu_pred, P_pred, w, N, 1); break
+
+KV_CLONES static void
+predict_small(const lgssm *m, const double *mu_filt, const double *P_filt,
+	double *mu_pred, double *P_pred, lgssm_work *w)
+{
+	switch (m->n) {
+	PREDICT_SMALL(1);
+	PREDICT_SMALL(2);
+	PREDICT_SMALL(3);
+	PREDICT_SMALL(4);
+	}
+}
+
 int
 lgssm_update(const lgssm *m, const double *x, const double *rvar,
 	const double *mu_pred, const double *P_pred, double *mu_filt,
@@ -240,7 +397,7 @@ lgssm_update(const lgssm *m, const double *x, const double *rvar,
 	kv_err *err)
 {
 	size_t n = m->n, k = gather(m, x, rvar, w), bad;
-	double quad = 0;
+	double quad;
 
 	w->k = k;
 	if (k == 0) {	/* nothing observed: the posterior is the prior */
@@ -250,50 +407,16 @@ lgssm_update(const lgssm *m, const double *x, const double *rvar,
 			memcpy(P_filt, P_pred, n * n * sizeof *P_filt);
 		return 0;
 	}
-	/* e = x_o - C_o mu_pred */
-	dmat_mv(w->e, w->Cp, mu_pred, k, n, 0);
-	for (size_t r = 0; r < k; r++)
-		w->e[r] = x[w->obs[r]] - w->e[r];
-	/* S = C_o P_pred C_o^T + R_oo, factored S = L_S L_S^T */
-	dmat_mul(w->CP, w->Cp, P_pred, k, n, n, 0, 0, 1, 0);
-	memcpy(w->S, w->Rp, k * k * sizeof *w->S);
-	dmat_mul(w->S, w->CP, w->CpT, k, n, k, 0, 0, 1, 1);
-	dmat_symmetrise(w->S, k);
-	if ((bad = dmat_chol(w->S, k)) != 0)
+	bad = small(n, k) ? update_small(x, mu_pred, P_pred, mu_filt, P_filt,
+	    &quad, w, n, k) : update_core(x, mu_pred, P_pred, mu_filt, P_filt,
+	    &quad, w, n, k, 0);
+	if (bad != 0)
 		return kv_errf(err, "innovation covariance is not positive "
 		    "definite (pivot %zu)", bad);
-	/* K^T = S^{-1} C_o P_pred, by Cholesky solve */
-	memcpy(w->Kt, w->CP, k * n * sizeof *w->Kt);
-	dmat_chol_solve(w->S, k, w->Kt, n);
-	for (size_t i = 0; i < n; i++)
-		for (size_t r = 0; r < k; r++)
-			w->K[i * k + r] = w->Kt[r * n + i];
-	/* log N(e; 0, S) */
-	memcpy(w->v, w->e, k * sizeof *w->v);
-	dmat_trsv_lower(w->S, k, w->v);
-	for (size_t r = 0; r < k; r++)
-		quad += w->v[r] * w->v[r];
-	w->logdet_S = dmat_chol_logdet(w->S, k);
 	if (loglik != NULL)
 		*loglik += -0.5 * ((double)k * LOG_2PI + w->logdet_S + quad);
 	if (nobs != NULL)
 		*nobs += k;
-	/* Joseph form: P_filt = (I - K C_o) P_pred (I - K C_o)^T + K R_oo K^T
-	 * = M + (K R_oo - M C_o^T) K^T with M = P_pred - K C_o P_pred.
-	 * (The bracket equals K S - P_pred C_o^T for any K, one product
-	 * cheaper, but that difference of two large terms loses the digits
-	 * a diffuse prior needs: kept as it is.) */
-	if (P_filt != P_pred)	/* M, in P_filt */
-		memcpy(P_filt, P_pred, n * n * sizeof *P_filt);
-	dmat_mul(P_filt, w->K, w->CP, n, k, n, 0, 0, -1, 1);
-	dmat_mul(w->D, w->K, w->Rp, n, k, k, 0, 0, 1, 0);
-	dmat_mul(w->D, P_filt, w->CpT, n, n, k, 0, 0, -1, 1);
-	dmat_mul(P_filt, w->D, w->Kt, n, k, n, 0, 0, 1, 1);
-	dmat_symmetrise(P_filt, n);
-	/* mu_filt = mu_pred + K e */
-	dmat_mv(w->tmp, w->K, w->e, n, k, 0);
-	for (size_t i = 0; i < n; i++)
-		mu_filt[i] = mu_pred[i] + w->tmp[i];
 	for (size_t i = 0; i < n; i++)
 		if (!(P_filt[i * n + i] > 0))
 			return kv_errf(err, "filtered covariance is not "
@@ -306,13 +429,10 @@ void
 lgssm_predict(const lgssm *m, const double *mu_filt, const double *P_filt,
 	double *mu_pred, double *P_pred, lgssm_work *w)
 {
-	size_t n = m->n;
-
-	dmat_mv(mu_pred, m->A, mu_filt, n, n, 0);
-	dmat_mul(w->tmp, m->A, P_filt, n, n, n, 0, 0, 1, 0);
-	memcpy(P_pred, m->Q, n * n * sizeof *P_pred);
-	dmat_mul(P_pred, w->tmp, w->At, n, n, n, 0, 0, 1, 1);
-	dmat_symmetrise(P_pred, n);
+	if (small(m->n, m->n))
+		predict_small(m, mu_filt, P_filt, mu_pred, P_pred, w);
+	else
+		predict_core(m, mu_filt, P_filt, mu_pred, P_pred, w, m->n, 0);
 }
 
 int
@@ -673,32 +793,57 @@ smoother_alloc(struct smoother *s, const lgssm *m, kv_err *err)
 	return 0;
 }
 
-/* One step of Algorithm 2: moments at t from those at t+1. */
-static void
-smoother_step(const lgssm *m, struct smoother *s, const double *mu_f,
-	int cross)
+/* One step of Algorithm 2: moments at t from those at t+1 (sizes and
+ * kernels as in update_core). */
+static inline __attribute__((always_inline)) void
+smoother_core(const lgssm *m, struct smoother *s, const double *mu_f,
+	int cross, size_t n, int inl)
 {
-	size_t n = m->n;
 	double *tmp;
 
-	dmat_mv(s->mu_pred, m->A, mu_f, n, n, 0);
+	mv(inl, s->mu_pred, m->A, mu_f, n, n);
 	for (size_t i = 0; i < n; i++)
 		s->d[i] = s->mu_s1[i] - s->mu_pred[i];
-	dmat_mv(s->mu_s, s->g.L, s->d, n, n, 0);
+	mv(inl, s->mu_s, s->g.L, s->d, n, n);
 	for (size_t i = 0; i < n; i++)
 		s->mu_s[i] += mu_f[i];
 	/* P_s = P_f + L (P_s1 - P_pred) L^T */
 	for (size_t i = 0; i < n * n; i++)
 		s->D[i] = s->P_s1[i] - s->g.P_pred[i];
-	dmat_mul(s->T1, s->g.L, s->D, n, n, n, 0, 0, 1, 0);
+	mul(inl, s->T1, s->g.L, s->D, n, n, n, 1, 0);
 	memcpy(s->P_s, s->g.P_f, n * n * sizeof *s->P_s);
-	dmat_mul(s->P_s, s->T1, s->g.Lt, n, n, n, 0, 0, 1, 1);
-	dmat_symmetrise(s->P_s, n);
+	mul(inl, s->P_s, s->T1, s->g.Lt, n, n, n, 1, 1);
+	symmetrise(inl, s->P_s, n);
 	/* Cov(z_{t+1}, z_t | x) = P_s1 L^T */
 	if (cross)
-		dmat_mul(s->P_cross, s->P_s1, s->g.Lt, n, n, n, 0, 0, 1, 0);
+		mul(inl, s->P_cross, s->P_s1, s->g.Lt, n, n, n, 1, 0);
 	tmp = s->mu_s; s->mu_s = s->mu_s1; s->mu_s1 = tmp;
 	tmp = s->P_s; s->P_s = s->P_s1; s->P_s1 = tmp;
+}
+
+#define SMOOTHER_SMALL(N) case N: \
+	smoother_core(m, s, mu_f, cross, N, 1); break
+
+KV_CLONES static void
+smoother_small(const lgssm *m, struct smoother *s, const double *mu_f,
+	int cross)
+{
+	switch (m->n) {
+	SMOOTHER_SMALL(1);
+	SMOOTHER_SMALL(2);
+	SMOOTHER_SMALL(3);
+	SMOOTHER_SMALL(4);
+	}
+}
+
+static void
+smoother_step(const lgssm *m, struct smoother *s, const double *mu_f,
+	int cross)
+{
+	if (small(m->n, m->n))
+		smoother_small(m, s, mu_f, cross);
+	else
+		smoother_core(m, s, mu_f, cross, m->n, 0);
 }
 
 /* max |a - b| <= tol max |a| */

@@ -681,6 +681,77 @@ test_threaded_smoother(void)
 	}
 }
 
+/* The log-likelihood of x (T, p) under m by the streaming filter. */
+static double
+filter_loglik(const lgssm *m, const double *x, size_t T, int steady)
+{
+	lgssm_filter f;
+	double ll = NAN;
+	kv_err err;
+
+	lgssm_filter_init(&f, m, steady, &err);
+	for (size_t t = 0; t < T; t++)
+		if (lgssm_filter_step(&f, x + t * m->p, NULL, &err) != 0)
+			break;
+	if (f.t == T)
+		ll = f.loglik;
+	lgssm_filter_free(&f);
+	return ll;
+}
+
+/* Small models (n <= 4) run the recursions with their sizes constants
+ * and dmat's loops inlined (lgssm.c, update_small): against the same
+ * recursions through dmat's functions (dmat_set_blas(0)), the same bits,
+ * with records missing in whole and in part, more components observed
+ * than states, and the steady state. */
+static void
+test_small_models(void)
+{
+	size_t dims[][2] = { { 1, 1 }, { 1, 3 }, { 2, 2 }, { 3, 2 }, { 3, 5 },
+	    { 4, 2 }, { 4, 4 } };
+	kv_err e1, e2;
+
+	for (size_t c = 0; c < sizeof dims / sizeof dims[0]; c++)
+	for (int steady = 0; steady < 2; steady++) {
+		size_t n = dims[c][0], p = dims[c][1], T = 200;
+		lgssm m;
+		double *x = sampled(&m, n, p, T, 60 + c), ll1, ll2;
+		struct keep_cross a, b;
+		char name[100];
+
+		for (size_t t = 3; t < T; t += 7)
+			x[t * p + t % p] = NAN;
+		for (size_t i = 0; i < p; i++)
+			x[(T / 2) * p + i] = NAN;
+		keep_cross_alloc(&a, n, T);
+		keep_cross_alloc(&b, n, T);
+		ll1 = filter_loglik(&m, x, T, steady);
+		dmat_set_blas(0);
+		ll2 = filter_loglik(&m, x, T, steady);
+		CHECK(smooth_on(&m, x, T, 1, steady, &b, &e2) == 0,
+		    "n=%zu p=%zu steady %d: smoothed through dmat's functions",
+		    n, p, steady);
+		dmat_set_blas(-1);
+		CHECK(smooth_on(&m, x, T, 1, steady, &a, &e1) == 0,
+		    "n=%zu p=%zu steady %d: smoothed", n, p, steady);
+		CHECK(ll1 == ll2, "n=%zu p=%zu steady %d: log-likelihood %.17g, "
+		    "through dmat's functions %.17g", n, p, steady, ll1, ll2);
+		snprintf(name, sizeof name, "n=%zu p=%zu steady %d: smoothed "
+		    "means", n, p, steady);
+		CHECK_ARRAY(name, a.mu, b.mu, T * n, 0, 0);
+		snprintf(name, sizeof name, "n=%zu p=%zu steady %d: smoothed "
+		    "covariances", n, p, steady);
+		CHECK_ARRAY(name, a.P, b.P, T * n * n, 0, 0);
+		snprintf(name, sizeof name, "n=%zu p=%zu steady %d: "
+		    "cross-covariances", n, p, steady);
+		CHECK_ARRAY(name, a.Pc, b.Pc, T * n * n, 0, 0);
+		keep_cross_free(&a);
+		keep_cross_free(&b);
+		lgssm_free(&m);
+		free(x);
+	}
+}
+
 /* The means-only (fast state) smoother of x (T, p) under m, with rvar
  * (or NULL), against the full RTS recursions: with and without the
  * steady state, the trace filled twice (its memory is reused). */
@@ -945,6 +1016,7 @@ main(void)
 	test_steady_smoother();
 	test_means_only();
 	test_threaded_smoother();
+	test_small_models();
 	test_grad();
 	test_sample();
 	return check_done();
