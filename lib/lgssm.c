@@ -248,14 +248,15 @@ mul(int inl, double *C, const double *A, const double *B, size_t m,
 		dmat_mul(C, A, B, m, k, n, 0, 0, alpha, beta);
 }
 
+/* y (m) = A x, A (m, n), or A^T x when ta, A (n, m) */
 static inline __attribute__((always_inline)) void
 mv(int inl, double *y, const double *A, const double *x, size_t m,
-	size_t n)
+	size_t n, int ta)
 {
 	if (inl)
-		dmat_body_mv(y, A, x, m, n, 0);
+		dmat_body_mv(y, A, x, m, n, ta);
 	else
-		dmat_mv(y, A, x, m, n, 0);
+		dmat_mv(y, A, x, m, n, ta);
 }
 
 static inline __attribute__((always_inline)) void
@@ -278,7 +279,7 @@ update_core(const double *x, const double *mu_pred, const double *P_pred,
 	size_t bad;
 
 	/* e = x_o - C_o mu_pred */
-	mv(inl, w->e, w->Cp, mu_pred, k, n);
+	mv(inl, w->e, w->Cp, mu_pred, k, n, 0);
 	for (size_t r = 0; r < k; r++)
 		w->e[r] = x[w->obs[r]] - w->e[r];
 	/* S = C_o P_pred C_o^T + R_oo, factored S = L_S L_S^T */
@@ -320,7 +321,7 @@ update_core(const double *x, const double *mu_pred, const double *P_pred,
 	mul(inl, P_filt, w->D, w->Kt, n, k, n, 1, 1);
 	symmetrise(inl, P_filt, n);
 	/* mu_filt = mu_pred + K e */
-	mv(inl, w->tmp, w->K, w->e, n, k);
+	mv(inl, w->tmp, w->K, w->e, n, k, 0);
 	for (size_t i = 0; i < n; i++)
 		mu_filt[i] = mu_pred[i] + w->tmp[i];
 	return 0;
@@ -331,7 +332,7 @@ static inline __attribute__((always_inline)) void
 predict_core(const lgssm *m, const double *mu_filt, const double *P_filt,
 	double *mu_pred, double *P_pred, lgssm_work *w, size_t n, int inl)
 {
-	mv(inl, mu_pred, m->A, mu_filt, n, n);
+	mv(inl, mu_pred, m->A, mu_filt, n, n, 0);
 	mul(inl, w->tmp, m->A, P_filt, n, n, n, 1, 0);
 	memcpy(P_pred, m->Q, n * n * sizeof *P_pred);
 	mul(inl, P_pred, w->tmp, w->At, n, n, n, 1, 1);
@@ -801,10 +802,10 @@ smoother_core(const lgssm *m, struct smoother *s, const double *mu_f,
 {
 	double *tmp;
 
-	mv(inl, s->mu_pred, m->A, mu_f, n, n);
+	mv(inl, s->mu_pred, m->A, mu_f, n, n, 0);
 	for (size_t i = 0; i < n; i++)
 		s->d[i] = s->mu_s1[i] - s->mu_pred[i];
-	mv(inl, s->mu_s, s->g.L, s->d, n, n);
+	mv(inl, s->mu_s, s->g.L, s->d, n, n, 0);
 	for (size_t i = 0; i < n; i++)
 		s->mu_s[i] += mu_f[i];
 	/* P_s = P_f + L (P_s1 - P_pred) L^T */
@@ -874,26 +875,18 @@ smoother_mean_step(const lgssm *m, struct smoother *s, const double *mu_f)
 		s->mu_s1[i] += mu_f[i];
 }
 
-/* The fast state smoother over a means_only trace (see lgssm.h): r
- * backwards into tr->r (tr->r + t n holds r_{t-1}), the anchors' means
- * on the way (in place of their mu_filt), then the means forwards. No
- * covariance is needed but the anchors': the gains carry it. */
-static int
-smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
-	void *ctx, kv_err *err)
+/* smooth_means's backward pass: r_{t-1} = C^T (u_t - K_t^T s_t) + s_t
+ * with s_t = A^T r_t, into tr->r (tr->r + t n holds r_{t-1}), and the
+ * anchors' means on the way (in place of their mu_filt). b (2 n + p) is
+ * scratch; sizes and kernels as in update_core. */
+static inline __attribute__((always_inline)) void
+means_backward(const lgssm *m, const lgssm_trace *tr, double *b,
+	size_t n, size_t p, int inl)
 {
-	size_t n = tr->n, p = tr->p, T = tr->T;
-	double *b = malloc((3 * n + p) * sizeof *b), *s, *mu, *mu1, *y;
-	int rc = 0;
+	double *s = b, *mu1 = b + n, *y = b + 2 * n;
 
-	if (b == NULL)
-		return kv_errf(err, "out of memory");
-	s = b;
-	mu = b + n;
-	mu1 = b + 2 * n;
-	y = b + 3 * n;
 	memset(s, 0, n * sizeof *s);	/* A^T r_{T-1} = 0 */
-	for (size_t t = T, k = tr->nanchors; t-- > 0;) {
+	for (size_t t = tr->T, k = tr->nanchors; t-- > 0;) {
 		const double *K = tr->slots + tr->slot[t] * tr->slot_len;
 		const double *u = tr->u + t * p;
 		double *r = tr->r + t * n;
@@ -901,34 +894,101 @@ smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 		if (k > 0 && tr->anchor_t[k - 1] == t) {
 			/* mu_filt += P_filt s */
 			double *a = tr->anchors + --k * (n + n * n);
-			dmat_mv(mu1, a + n, s, n, n, 0);
+			mv(inl, mu1, a + n, s, n, n, 0);
 			for (size_t i = 0; i < n; i++)
 				a[i] += mu1[i];
 		}
-		dmat_mv(y, K, s, p, n, 1);
+		mv(inl, y, K, s, p, n, 1);
 		for (size_t i = 0; i < p; i++)
 			y[i] = u[i] - y[i];
-		dmat_mv(r, m->C, y, n, p, 1);
+		mv(inl, r, m->C, y, n, p, 1);
 		for (size_t i = 0; i < n; i++)
 			r[i] += s[i];
 		if (t > 0)
-			dmat_mv(s, m->A, r, n, n, 1);
+			mv(inl, s, m->A, r, n, n, 1);
 	}
-	for (size_t t = 0, k = 0; rc == 0 && t < T; t++) {
+}
+
+/* smooth_means's forward pass: mu_t = A mu_{t-1} + Q r_{t-1}, restarted
+ * at the anchors, each visited. b (3 n) is scratch. visit's value. */
+static inline __attribute__((always_inline)) int
+means_forward(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
+	void *ctx, double *b, size_t n, int inl)
+{
+	double *mu = b, *mu1 = b + n, *Qr = b + 2 * n;
+	int rc = 0;
+
+	for (size_t t = 0, k = 0; rc == 0 && t < tr->T; t++) {
 		if (k < tr->nanchors && tr->anchor_t[k] == t)
 			memcpy(mu, tr->anchors + k++ * (n + n * n),
 			    n * sizeof *mu);
-		else {	/* mu_t = A mu_{t-1} + Q r_{t-1} */
+		else {
 			double *tmp;
 
-			dmat_mv(mu1, m->A, mu, n, n, 0);
-			dmat_mv(s, m->Q, tr->r + t * n, n, n, 0);
+			mv(inl, mu1, m->A, mu, n, n, 0);
+			mv(inl, Qr, m->Q, tr->r + t * n, n, n, 0);
 			for (size_t i = 0; i < n; i++)
-				mu1[i] += s[i];
+				mu1[i] += Qr[i];
 			tmp = mu; mu = mu1; mu1 = tmp;
 		}
 		rc = visit(ctx, t, mu, NULL, NULL);
 	}
+	return rc;
+}
+
+#define MEANS_BACKWARD_SMALL(N, P) case (N) * (SMALL_N + 1) + (P): \
+	means_backward(m, tr, b, N, P, 1); break
+
+KV_CLONES static void
+means_backward_small(const lgssm *m, const lgssm_trace *tr, double *b)
+{
+	switch (m->n * (SMALL_N + 1) + m->p) {
+	MEANS_BACKWARD_SMALL(1, 1);
+	MEANS_BACKWARD_SMALL(2, 1); MEANS_BACKWARD_SMALL(2, 2);
+	MEANS_BACKWARD_SMALL(3, 1); MEANS_BACKWARD_SMALL(3, 2);
+	MEANS_BACKWARD_SMALL(3, 3);
+	MEANS_BACKWARD_SMALL(4, 1); MEANS_BACKWARD_SMALL(4, 2);
+	MEANS_BACKWARD_SMALL(4, 3); MEANS_BACKWARD_SMALL(4, 4);
+	default:	/* more components than states */
+		means_backward(m, tr, b, m->n, m->p, 1);
+	}
+}
+
+#define MEANS_FORWARD_SMALL(N) case N: \
+	return means_forward(m, tr, visit, ctx, b, N, 1)
+
+KV_CLONES static int
+means_forward_small(const lgssm *m, const lgssm_trace *tr,
+	lgssm_visit visit, void *ctx, double *b)
+{
+	switch (m->n) {
+	MEANS_FORWARD_SMALL(1);
+	MEANS_FORWARD_SMALL(2);
+	MEANS_FORWARD_SMALL(3);
+	default:
+		return means_forward(m, tr, visit, ctx, b, 4, 1);
+	}
+}
+
+/* The fast state smoother over a means_only trace (see lgssm.h): r
+ * backwards, then the means forwards. No covariance is needed but the
+ * anchors': the gains carry it. */
+static int
+smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
+	void *ctx, kv_err *err)
+{
+	size_t n = tr->n, p = tr->p;
+	double *b = malloc((3 * n + p) * sizeof *b);
+	int rc, inl = small(n, p);
+
+	if (b == NULL)
+		return kv_errf(err, "out of memory");
+	if (inl)
+		means_backward_small(m, tr, b);
+	else
+		means_backward(m, tr, b, n, p, 0);
+	rc = inl ? means_forward_small(m, tr, visit, ctx, b) :
+	    means_forward(m, tr, visit, ctx, b, n, 0);
 	free(b);
 	return rc;
 }

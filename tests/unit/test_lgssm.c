@@ -699,11 +699,32 @@ filter_loglik(const lgssm *m, const double *x, size_t T, int steady)
 	return ll;
 }
 
+/* The means-only smoother's means of x (T, p) under m into mu (T, n). */
+static int
+means_only_on(const lgssm *m, const double *x, size_t T, int steady,
+	double *mu)
+{
+	lgssm_filter f;
+	lgssm_trace tr = { .means_only = 1 };
+	struct keep_all k = { .n = m->n, .mu = mu };
+	kv_err err;
+	int rc;
+
+	lgssm_filter_init(&f, m, steady, &err);
+	rc = lgssm_filter_trace(&f, x, NULL, T, &tr, &err);
+	if (rc == 0)
+		rc = lgssm_smooth(m, &tr, keep_means, &k, 0, &err);
+	lgssm_trace_free(&tr);
+	lgssm_filter_free(&f);
+	return rc;
+}
+
 /* Small models (n <= 4) run the recursions with their sizes constants
  * and dmat's loops inlined (lgssm.c, update_small): against the same
  * recursions through dmat's functions (dmat_set_blas(0)), the same bits,
- * with records missing in whole and in part, more components observed
- * than states, and the steady state. */
+ * for the RTS and the means-only smoother, with records missing in whole
+ * and in part, more components observed than states, and the steady
+ * state. */
 static void
 test_small_models(void)
 {
@@ -716,6 +737,8 @@ test_small_models(void)
 		size_t n = dims[c][0], p = dims[c][1], T = 200;
 		lgssm m;
 		double *x = sampled(&m, n, p, T, 60 + c), ll1, ll2;
+		double *mu1 = malloc(T * n * sizeof *mu1);
+		double *mu2 = malloc(T * n * sizeof *mu2);
 		struct keep_cross a, b;
 		char name[100];
 
@@ -726,8 +749,13 @@ test_small_models(void)
 		keep_cross_alloc(&a, n, T);
 		keep_cross_alloc(&b, n, T);
 		ll1 = filter_loglik(&m, x, T, steady);
+		CHECK(means_only_on(&m, x, T, steady, mu1) == 0,
+		    "n=%zu p=%zu steady %d: means-only smoother", n, p, steady);
 		dmat_set_blas(0);
 		ll2 = filter_loglik(&m, x, T, steady);
+		CHECK(means_only_on(&m, x, T, steady, mu2) == 0,
+		    "n=%zu p=%zu steady %d: means-only smoother through dmat's "
+		    "functions", n, p, steady);
 		CHECK(smooth_on(&m, x, T, 1, steady, &b, &e2) == 0,
 		    "n=%zu p=%zu steady %d: smoothed through dmat's functions",
 		    n, p, steady);
@@ -739,6 +767,9 @@ test_small_models(void)
 		snprintf(name, sizeof name, "n=%zu p=%zu steady %d: smoothed "
 		    "means", n, p, steady);
 		CHECK_ARRAY(name, a.mu, b.mu, T * n, 0, 0);
+		snprintf(name, sizeof name, "n=%zu p=%zu steady %d: means-only "
+		    "smoother's means", n, p, steady);
+		CHECK_ARRAY(name, mu1, mu2, T * n, 0, 0);
 		snprintf(name, sizeof name, "n=%zu p=%zu steady %d: smoothed "
 		    "covariances", n, p, steady);
 		CHECK_ARRAY(name, a.P, b.P, T * n * n, 0, 0);
@@ -748,6 +779,8 @@ test_small_models(void)
 		keep_cross_free(&a);
 		keep_cross_free(&b);
 		lgssm_free(&m);
+		free(mu1);
+		free(mu2);
 		free(x);
 	}
 }
