@@ -144,6 +144,10 @@ compare_lanes(const lgssm *m, gsl_rng *rng, size_t count, size_t bad)
 		piv_one[c] = gain_compute(m, At, packed[c], &g1, fac);
 	}
 	gain_compute_lanes(m, Pf, count, g, piv_lanes);
+	if (bad < count)
+		CHECK(piv_one[bad] != 0, "n=%zu, %zu at once: record %zu's "
+		    "prediction is singular (pivot %zu)", n, count, bad,
+		    piv_one[bad]);
 	for (size_t c = 0; c < count; c++) {
 		CHECK(piv_lanes[c] == piv_one[c], "n=%zu, %zu at once, record "
 		    "%zu: pivot %zu, alone %zu", n, count, c, piv_lanes[c],
