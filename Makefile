@@ -23,7 +23,7 @@ PKG_LIBS   := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/n
 LDLIBS     = $(PKG_LIBS) -ldnnl -lopenblas -lm
 
 WARN      = -Wall -Wextra
-CPPFLAGS  = -D_GNU_SOURCE -Ilib -DKVAE_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+CPPFLAGS  = -D_GNU_SOURCE -Ilib -Icmd -DKVAE_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 CFLAGS_release = -O2 -g
 CFLAGS_asan    = -O1 -g -fno-omit-frame-pointer \
                  -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -39,7 +39,8 @@ LDFLAGS   = $(OPENMP) $(filter -fsanitize=%,$(CFLAGS_$(VARIANT)))
 B         = build/$(VARIANT)
 BIN       = $(if $(filter release,$(VARIANT)),bin,$(B)/bin)
 
-LIB_SRC   = $(wildcard lib/*.c)
+LIB_SRC   = $(wildcard lib/*/*.c)
+COMMON_SRC = $(wildcard cmd/common/*.c)
 CMD_SRC   = $(wildcard cmd/*.c)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 TOOL_SRC  = $(wildcard tests/tools/*.c)
@@ -47,10 +48,13 @@ FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 20
 LIB_OBJ   = $(LIB_SRC:%.c=$(B)/%.o)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 PROGRAMS  = $(CMD_SRC:cmd/%.c=$(BIN)/%)
 UNITS     = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TOOLS     = $(TOOL_SRC:tests/tools/%.c=$(B)/tests/%)
 LIBKVAE   = $(B)/libkvae.a
+# The programs' shared glue (diagnostics, exits, shared option sets).
+LIBCMD    = $(B)/libcmd.a
 
 .PHONY: all asan check demo deps install clean bench test-variant fuzz fuzzers
 .DELETE_ON_ERROR:
@@ -66,23 +70,27 @@ $(LIBKVAE): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/%: $(B)/cmd/%.o $(LIBKVAE)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $< $(LIBKVAE) $(LDLIBS) -o $@
+$(LIBCMD): $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(B)/tests/%: $(B)/tests/unit/%.o $(LIBKVAE)
+$(BIN)/%: $(B)/cmd/%.o $(LIBCMD) $(LIBKVAE)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $< $(LIBKVAE) $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $< $(LIBCMD) $(LIBKVAE) $(LDLIBS) -o $@
 
-$(B)/tests/%: $(B)/tests/tools/%.o $(LIBKVAE)
+$(B)/tests/%: $(B)/tests/unit/%.o $(LIBCMD) $(LIBKVAE)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $< $(LIBKVAE) $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $< $(LIBCMD) $(LIBKVAE) $(LDLIBS) -o $@
+
+$(B)/tests/%: $(B)/tests/tools/%.o $(LIBCMD) $(LIBKVAE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $< $(LIBCMD) $(LIBKVAE) $(LDLIBS) -o $@
 
 asan:
 	$(MAKE) VARIANT=asan all
 
-build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(LIBKVAE)
-	$(CC) $(LDFLAGS:fuzzer-no-link=fuzzer) -fsanitize=fuzzer $< $(LIBKVAE) \
+build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(LIBCMD) $(LIBKVAE)
+	$(CC) $(LDFLAGS:fuzzer-no-link=fuzzer) -fsanitize=fuzzer $< $(LIBCMD) $(LIBKVAE) \
 	    $(LDLIBS) -o $@
 
 fuzzers: $(FUZZERS)
@@ -126,5 +134,5 @@ install: all
 clean:
 	rm -rf bin build
 
--include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(B)/%.d) $(UNIT_SRC:%.c=$(B)/%.d) \
+-include $(LIB_OBJ:.o=.d) $(COMMON_OBJ:.o=.d) $(CMD_SRC:%.c=$(B)/%.d) $(UNIT_SRC:%.c=$(B)/%.d) \
 	$(TOOL_SRC:%.c=$(B)/%.d) $(FUZZ_SRC:%.c=$(B)/%.d)

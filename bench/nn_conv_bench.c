@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "nn.h"
+#include "nn/nn.h"
 
 static double
 now(void)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "ssim.h"
+#include "ssim/ssim.h"
 
 static double
 now(clockid_t clock)

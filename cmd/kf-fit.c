@@ -9,14 +9,14 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "cli.h"
-#include "lgssm.h"
-#include "lgssm_em.h"
-#include "lgssm_spec.h"
-#include "lgssm_stats.h"
-#include "outfile.h"
-#include "progress.h"
-#include "seq.h"
+#include "common/cli.h"
+#include "lgssm/lgssm.h"
+#include "lgssm/em.h"
+#include "lgssm/spec.h"
+#include "lgssm/stats.h"
+#include "core/outfile.h"
+#include "core/progress.h"
+#include "stream/seq.h"
 
 static const char usage[] =
 "Usage: kf-fit (--init MODEL | --state-dim N) [OPTION]... -o FILE [DATA]...\n"

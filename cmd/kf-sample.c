@@ -5,11 +5,11 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "cli.h"
-#include "lgssm.h"
-#include "lgssm_spec.h"
-#include "outfile.h"
-#include "seq.h"
+#include "common/cli.h"
+#include "lgssm/lgssm.h"
+#include "lgssm/spec.h"
+#include "core/outfile.h"
+#include "stream/seq.h"
 
 static const char usage[] =
 "Usage: kf-sample -m MODEL -T N [OPTION]...\n"

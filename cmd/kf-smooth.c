@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "kfcli.h"
-#include "lgssm.h"
-#include "outfile.h"
-#include "seq.h"
+#include "common/cli.h"
+#include "common/kf_options.h"
+#include "lgssm/lgssm.h"
+#include "core/outfile.h"
+#include "stream/seq.h"
 
 static const char usage[] =
 "Usage: kf-smooth (-m MODEL | --preset NAME) [OPTION]... [FILE]\n"

@@ -7,11 +7,11 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "cli.h"
-#include "outfile.h"
-#include "seq.h"
-#include "seqsel.h"
-#include "seqstat.h"
+#include "common/cli.h"
+#include "core/outfile.h"
+#include "stream/seq.h"
+#include "stream/select.h"
+#include "stream/stats.h"
 
 static const char usage[] =
 "Usage: kvae-cat [OPTION]... [FILE]...\n"
@@ -127,7 +127,7 @@ parse_options(int argc, char **argv, struct settings *s)
 			    1, 1LL << 62);
 			break;
 		case 'r':
-			if (cli_range_arg("--range", optarg, &s->sel.range,
+			if (optarg_range_parse("--range", optarg, &s->sel.range,
 			    &err) != 0)
 				cli_usage_error("%s", err.msg);
 			break;
@@ -141,7 +141,7 @@ parse_options(int argc, char **argv, struct settings *s)
 			break;
 		case 'c':
 			free(s->cols);
-			if (cli_columns_arg("--columns", optarg, SEQ_MAX_DIM,
+			if (optarg_columns("--columns", optarg, SEQ_MAX_DIM,
 			    &s->cols, &s->ncols, &err) != 0)
 				cli_usage_error("%s", err.msg);
 			break;

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "kvaefit.h"
-#include "outfile.h"
-#include "progress.h"
-#include "seq.h"
+#include "common/cli.h"
+#include "vae/train.h"
+#include "core/outfile.h"
+#include "core/progress.h"
+#include "stream/seq.h"
 
 static const char usage[] =
 "Usage: kvae-train [OPTION]... -o MODEL DATA...\n"

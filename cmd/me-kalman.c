@@ -10,16 +10,16 @@
 
 #include <sndfile.h>
 
-#include "cli.h"
-#include "media.h"
-#include "mek.h"
-#include "mekfrun.h"
-#include "mekio.h"
-#include "outfile.h"
-#include "pnm.h"
-#include "progress.h"
-#include "seq.h"
-#include "slurp.h"
+#include "common/cli.h"
+#include "media/video.h"
+#include "mek/codec.h"
+#include "mefilter/denoise.h"
+#include "media/planes.h"
+#include "core/outfile.h"
+#include "media/pnm.h"
+#include "core/progress.h"
+#include "stream/seq.h"
+#include "core/readall.h"
 
 static const char usage[] =
 "Usage: me-kalman [OPTION]... [INPUT]\n"
@@ -425,7 +425,7 @@ run_audio(const struct settings *s)
 
 /* ---- images ---- */
 static void
-write_image(const char *path, const mek_image *im)
+write_image(const char *path, const media_image *im)
 {
 	kv_err err;
 	outfile *out = outfile_open(path, &err);
@@ -442,7 +442,7 @@ write_image(const char *path, const mek_image *im)
 }
 
 static void
-read_image(const char *path, const uint8_t *buf, size_t len, mek_image *im)
+read_image(const char *path, const uint8_t *buf, size_t len, media_image *im)
 {
 	kv_err err;
 
@@ -453,7 +453,7 @@ read_image(const char *path, const uint8_t *buf, size_t len, mek_image *im)
 static void
 run_image(const struct settings *s, const uint8_t *buf, size_t len)
 {
-	mek_image im;
+	media_image im;
 	kv_err err;
 	const char *name = infile_name(s->input);
 
@@ -494,7 +494,7 @@ pnm_output(const char *path)
 	    strcasecmp(dot, ".ppm") == 0 || strcasecmp(dot, ".pnm") == 0));
 }
 
-/* Images and video through media.h: each plane of each frame on its
+/* Images and video through video.h: each plane of each frame on its
  * own, written in the same layout to the -o file. */
 static void
 run_media(const struct settings *s)
@@ -528,7 +528,7 @@ run_media(const struct settings *s)
 		for (int c = 0; c < f->nplanes; c++) {
 			size_t pw = (size_t)f->plane_w[c], ph = (size_t)f->plane_h[c];
 			uint8_t *dst = out + (size_t)c * n0 * bps;
-			mekio_plane_get(plane, f, &fr, c);
+			media_plane_get(plane, f, &fr, c);
 			rc.index = (size_t)c + 1;
 			rc.warned = 0;
 			if (mekf_denoise_plane(plane, pw, ph, &s->f, report_model,
@@ -537,7 +537,7 @@ run_media(const struct settings *s)
 				    rc.sequence, c + 1);
 				goto fail;
 			}
-			mekio_plane_put(dst, (ptrdiff_t)(pw * bps), plane, f, c);
+			media_plane_put(dst, (ptrdiff_t)(pw * bps), plane, f, c);
 			of.plane[c] = dst;
 			of.stride[c] = (ptrdiff_t)(pw * bps);
 		}
@@ -561,9 +561,9 @@ fail:
 	cli_fail(&err);
 }
 
-/* The first frame of an image file as a mek_image; refuses more. */
+/* The first frame of an image file as a media_image; refuses more. */
 static void
-read_media_image(const char *path, mek_image *im)
+read_media_image(const char *path, media_image *im)
 {
 	kv_err err;
 	media_frame fr;
@@ -572,7 +572,7 @@ read_media_image(const char *path, mek_image *im)
 	if (!r)
 		cli_fail(&err);
 	if (media_read(r, &fr, &err) != 1 ||
-	    mekio_image_from_frame(im, media_reader_format(r), &fr,
+	    media_image_from_frame(im, media_reader_format(r), &fr,
 	    media_reader_name(r), &err) != 0) {
 		media_close(r);
 		cli_fail(&err);
@@ -588,18 +588,18 @@ read_media_image(const char *path, mek_image *im)
 
 /* A decompressed image to a file in the format its suffix names. */
 static void
-write_media_image(const char *path, const mek_image *im)
+write_media_image(const char *path, const media_image *im)
 {
 	kv_err err;
 	media_format f;
 	media_frame fr;
 
-	if (mekio_format_for_image(&f, im, &err) != 0)
+	if (media_format_for_image(&f, im, &err) != 0)
 		cli_die("%s: %s", path, err.msg);
 	void *buf = malloc((size_t)im->width * im->height * im->channels * 2);
 	if (!buf)
 		cli_die("%s: out of memory", path);
-	mekio_frame_for_image(&fr, buf, &f, im);
+	media_frame_for_image(&fr, buf, &f, im);
 	media_writer *w = media_writer_open(path, &f, NULL, NULL, &err);
 	if (!w || media_write(w, &fr, &err) != 0) {
 		media_writer_abort(w);
@@ -630,7 +630,7 @@ write_bytes(const char *path, const uint8_t *buf, size_t len)
 static void
 run_compress(const struct settings *s, const uint8_t *buf, size_t len)
 {
-	mek_image im;
+	media_image im;
 	mek_params par = { (unsigned)s->max_error, (unsigned)s->f.order };
 	uint8_t *mek;
 	size_t mlen;
@@ -653,7 +653,7 @@ run_compress(const struct settings *s, const uint8_t *buf, size_t len)
 static void
 run_decompress(const struct settings *s, const uint8_t *buf, size_t len)
 {
-	mek_image im;
+	media_image im;
 	kv_err err;
 
 	if (mek_decompress(&im, buf, len, &err) != 0)
@@ -726,7 +726,7 @@ main(int argc, char **argv)
 	cli_init("me-kalman");
 	parse_options(argc, argv, &s);
 	if (s.compress || s.decompress) {
-		if (slurp_path(s.input, (size_t)1 << 32, &buf, &len, &err) != 0)
+		if (readall_path(s.input, (size_t)1 << 32, &buf, &len, &err) != 0)
 			cli_fail(&err);
 		if (s.compress)
 			run_compress(&s, buf, len);
@@ -755,7 +755,7 @@ main(int argc, char **argv)
 			run_media(&s);
 			break;
 		}
-		if (slurp_path(s.input, (size_t)1 << 32, &buf, &len, &err) != 0)
+		if (readall_path(s.input, (size_t)1 << 32, &buf, &len, &err) != 0)
 			cli_fail(&err);
 		run_image(&s, buf, len);
 		free(buf);

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "media.h"
-#include "outfile.h"
-#include "progress.h"
-#include "ssim.h"
+#include "common/cli.h"
+#include "media/video.h"
+#include "core/outfile.h"
+#include "core/progress.h"
+#include "ssim/ssim.h"
 
 static const char usage[] =
 "Usage: ssim [OPTION]... REFERENCE DISTORTED\n"

@@ -1,8 +1,8 @@
 /* vae-decode: latent records -> reconstructed records through a VAE
  * model's decoder. */
-#include "cli.h"
-#include "vaecli.h"
-#include "vaestream.h"
+#include "common/cli.h"
+#include "common/vae_tool.h"
+#include "vae/stream_map.h"
 
 static const char usage[] =
 "Usage: vae-decode -m MODEL [OPTION]... [FILE]\n"

@@ -1,8 +1,8 @@
 /* vae-encode: records -> latent means (and variances) through a VAE
  * model's encoder. */
-#include "cli.h"
-#include "vaecli.h"
-#include "vaestream.h"
+#include "common/cli.h"
+#include "common/vae_tool.h"
+#include "vae/stream_map.h"
 
 static const char usage[] =
 "Usage: vae-encode -m MODEL [OPTION]... [FILE]\n"

@@ -6,36 +6,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "common/cli.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *arg = malloc(size + 1);
 	size_t *cols = NULL, ncols = 0, lo, hi;
-	cli_range range;
+	optarg_range range;
 	long long i;
 	double d;
 	kv_err err;
 
 	memcpy(arg, data, size);
 	arg[size] = '\0';
-	if (cli_columns_arg("--columns", arg, 1000, &cols, &ncols, &err) == 0) {
+	if (optarg_columns("--columns", arg, 1000, &cols, &ncols, &err) == 0) {
 		for (size_t k = 0; k < ncols; k++)
 			if (cols[k] >= 1000)
 				abort();
 		free(cols);
 	}
-	if (cli_range_arg("--range", arg, &range, &err) == 0)
+	if (optarg_range_parse("--range", arg, &range, &err) == 0)
 		for (size_t n = 0; n < 40; n += 7) {
-			cli_range_resolve(&range, n, &lo, &hi);
+			optarg_range_resolve(&range, n, &lo, &hi);
 			if (lo > hi || hi > n)
 				abort();
 		}
-	if (cli_int_arg("--head", arg, -5, 1LL << 40, &i, &err) == 0 &&
+	if (optarg_int("--head", arg, -5, 1LL << 40, &i, &err) == 0 &&
 	    (i < -5 || i > 1LL << 40))
 		abort();
-	if (cli_double_arg("--p", arg, 0, 1, &d, &err) == 0 &&
+	if (optarg_double("--p", arg, 0, 1, &d, &err) == 0 &&
 	    !(d >= 0 && d <= 1))
 		abort();
 	free(arg);

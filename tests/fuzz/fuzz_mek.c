@@ -8,13 +8,13 @@
 #include <string.h>
 
 #include "fuzz_init.h"
-#include "mek.h"
-#include "pnm.h"
+#include "mek/codec.h"
+#include "media/pnm.h"
 
 static void
 try_decode(const uint8_t *data, size_t size)
 {
-	mek_image im;
+	media_image im;
 	kv_err err;
 
 	if (mek_decompress(&im, data, size, &err) == 0)
@@ -22,10 +22,10 @@ try_decode(const uint8_t *data, size_t size)
 }
 
 static void
-round_trip(const mek_image *im, unsigned near, unsigned order)
+round_trip(const media_image *im, unsigned near, unsigned order)
 {
 	mek_params par = { near, order };
-	mek_image back;
+	media_image back;
 	uint8_t *buf;
 	size_t len, n = (size_t)im->width * im->height * im->channels;
 	kv_err err;
@@ -46,7 +46,7 @@ round_trip(const mek_image *im, unsigned near, unsigned order)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	mek_image im;
+	media_image im;
 	kv_err err;
 
 	try_decode(data, size);

@@ -16,12 +16,12 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "adam.h"
-#include "ckpt.h"
-#include "kvae.h"
+#include "nn/adam.h"
+#include "nn/checkpoint.h"
+#include "vae/kvae.h"
 #include "lgssm_check.h"
-#include "safetensors.h"
-#include "vae.h"
+#include "core/safetensors.h"
+#include "vae/vae.h"
 
 static char tmpdir[] = "/dev/shm/fuzz_safetensors.XXXXXX";
 static char tmppath[sizeof tmpdir + 32];

@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "seq.h"
+#include "stream/seq.h"
 
 /* The input as a file the reader can open by name. */
 static int

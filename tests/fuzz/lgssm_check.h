@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lgssm.h"
-#include "lgssm_spec.h"
+#include "lgssm/lgssm.h"
+#include "lgssm/spec.h"
 
 /* S (d, d) symmetric to 1e-9 relative and positive definite by an
  * unpivoted Cholesky factorisation of a copy. */

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "seq.h"
+#include "common/cli.h"
+#include "stream/seq.h"
 
 static int
 same(double got, double want, double atol, double rtol)

@@ -12,8 +12,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "dmat.h"
-#include "lgssm.h"
+#include "linalg/dmat.h"
+#include "lgssm/lgssm.h"
 
 static double
 now(void)

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "kvae.h"
+#include "common/cli.h"
+#include "vae/kvae.h"
 
 static const st_tensor *
 need(const st_file *f, const char *name, int ndim)

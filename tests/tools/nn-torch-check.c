@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "../unit/check.h"
-#include "nn.h"
-#include "nnparams.h"
-#include "safetensors.h"
+#include "nn/nn.h"
+#include "nn/params.h"
+#include "core/safetensors.h"
 
 enum { N = 4, C0 = 3, H0 = 6, C1 = 8, C2 = 12, H2 = 3, F = 108, D1 = 16,
 	D2 = 5 };

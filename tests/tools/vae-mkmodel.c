@@ -11,11 +11,11 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "adam.h"
-#include "cli.h"
-#include "seq.h"
-#include "vae.h"
-#include "vaefit.h"
+#include "nn/adam.h"
+#include "common/cli.h"
+#include "stream/seq.h"
+#include "vae/vae.h"
+#include "vae/vae_train.h"
 
 static double *
 read_all(const char *path, size_t dim, size_t *N, kv_err *err)

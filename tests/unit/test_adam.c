@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "adam.h"
+#include "nn/adam.h"
 #include "check.h"
 
 int

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "ahead.h"
+#include "core/ahead_thread.h"
 #include "check.h"
 
 struct ctx {

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "ckpt.h"
-#include "vaefit.h"
+#include "nn/checkpoint.h"
+#include "vae/vae_train.h"
 
 enum { N = 120, D = 4, EPOCHS = 6, STOP_AFTER = 2 };
 

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "cli.h"
-#include "seqsel.h"
+#include "common/cli.h"
+#include "stream/select.h"
 
 static void
 ranges(void)
@@ -21,18 +21,18 @@ ranges(void)
 	kv_err err;
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		cli_range r;
+		optarg_range r;
 		size_t lo, hi;
-		int rc = cli_range_arg("--range", cases[i].arg, &r, &err);
-		cli_range_resolve(&r, cases[i].n, &lo, &hi);
+		int rc = optarg_range_parse("--range", cases[i].arg, &r, &err);
+		optarg_range_resolve(&r, cases[i].n, &lo, &hi);
 		CHECK(rc == 0 && lo == cases[i].lo && hi == cases[i].hi,
 		    "range '%s' of %zu records is [%zu, %zu), want [%zu, %zu)",
 		    cases[i].arg, cases[i].n, lo, hi, cases[i].lo, cases[i].hi);
 	}
 	for (const char **bad = (const char *[]){ "5", "1:2:3", "a:b", "1.5:",
 	    " 1:2", NULL }; *bad; bad++) {
-		cli_range r;
-		CHECK(cli_range_arg("--range", *bad, &r, &err) != 0 &&
+		optarg_range r;
+		CHECK(optarg_range_parse("--range", *bad, &r, &err) != 0 &&
 		    strstr(err.msg, "--range") != NULL, "range '%s' refused: %s",
 		    *bad, err.msg);
 	}
@@ -43,7 +43,7 @@ columns(void)
 {
 	size_t *cols = NULL, n = 0;
 	kv_err err;
-	int rc = cli_columns_arg("--columns", "3,1-2,5", 10, &cols, &n, &err);
+	int rc = optarg_columns("--columns", "3,1-2,5", 10, &cols, &n, &err);
 
 	CHECK(rc == 0 && n == 4 && cols[0] == 2 && cols[1] == 0 &&
 	    cols[2] == 1 && cols[3] == 4, "columns '3,1-2,5' -> 2,0,1,4 "
@@ -51,7 +51,7 @@ columns(void)
 	free(cols);
 	for (const char **bad = (const char *[]){ "", "0", "2-1", "1,,2", "1-",
 	    "11", "x", "1 ,2", NULL }; *bad; bad++)
-		CHECK(cli_columns_arg("--columns", *bad, 10, &cols, &n, &err)
+		CHECK(optarg_columns("--columns", *bad, 10, &cols, &n, &err)
 		    != 0, "columns '%s' refused: %s", *bad, err.msg);
 }
 
@@ -62,19 +62,19 @@ numbers(void)
 	double d;
 	kv_err err;
 
-	CHECK(cli_int_arg("--n", "42", 0, 100, &i, &err) == 0 && i == 42,
+	CHECK(optarg_int("--n", "42", 0, 100, &i, &err) == 0 && i == 42,
 	    "int '42'");
-	CHECK(cli_int_arg("--n", "101", 0, 100, &i, &err) != 0, "int '101' "
+	CHECK(optarg_int("--n", "101", 0, 100, &i, &err) != 0, "int '101' "
 	    "out of [0, 100]: %s", err.msg);
-	CHECK(cli_int_arg("--n", "4x", 0, 100, &i, &err) != 0, "int '4x': %s",
+	CHECK(optarg_int("--n", "4x", 0, 100, &i, &err) != 0, "int '4x': %s",
 	    err.msg);
-	CHECK(cli_int_arg("--n", "99999999999999999999", 0, 1LL << 62, &i,
+	CHECK(optarg_int("--n", "99999999999999999999", 0, 1LL << 62, &i,
 	    &err) != 0, "int overflow refused: %s", err.msg);
-	CHECK(cli_double_arg("--p", "0.25", 0, 1, &d, &err) == 0 && d == 0.25,
+	CHECK(optarg_double("--p", "0.25", 0, 1, &d, &err) == 0 && d == 0.25,
 	    "double '0.25'");
-	CHECK(cli_double_arg("--p", "nan", 0, 1, &d, &err) != 0, "double 'nan' "
+	CHECK(optarg_double("--p", "nan", 0, 1, &d, &err) != 0, "double 'nan' "
 	    "refused: %s", err.msg);
-	CHECK(cli_double_arg("--p", "1.5", 0, 1, &d, &err) != 0, "double '1.5' "
+	CHECK(optarg_double("--p", "1.5", 0, 1, &d, &err) != 0, "double '1.5' "
 	    "out of [0, 1]: %s", err.msg);
 }
 
@@ -95,7 +95,7 @@ chooser(void)
 		got[i] = "sKm"[seqsel_decide(&s, i, n)];
 	CHECK(strcmp(got, "KKKKmmssss") == 0, "head 6, drop-last 2: %s", got);
 	s = (seqsel){ .tail = 4, .keep_every = 2 };
-	cli_range_arg("--range", "1:-1", &s.range, NULL);
+	optarg_range_parse("--range", "1:-1", &s.range, NULL);
 	for (size_t i = 0; i < n; i++)
 		got[i] = "sKm"[seqsel_decide(&s, i, n)];
 	CHECK(strcmp(got, "sssssKmKms") == 0, "range 1:-1, tail 4, keep-every "

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kvae.h"
-#include "kvaefit.h"
-#include "lgssm_spec.h"
+#include "vae/kvae.h"
+#include "vae/train.h"
+#include "lgssm/spec.h"
 
 #define D 3
 #define LAT 2

@@ -12,9 +12,9 @@
 #include <gsl/gsl_randist.h>
 
 #include "check.h"
-#include "dmat.h"
-#include "lgssm.h"
-#include "lgssm_stats.h"
+#include "linalg/dmat.h"
+#include "lgssm/lgssm.h"
+#include "lgssm/stats.h"
 
 /* A random model: stable A, random C, correlated SPD Q, R, P0. */
 static void
@@ -608,7 +608,7 @@ smooth_on(const lgssm *m, const double *x, size_t T, int threads,
 	return rc;
 }
 
-/* The RTS pass with its gains computed on a second thread (ahead.h)
+/* The RTS pass with its gains computed on a second thread (ahead_thread.h)
  * against the same pass on one: the same bits, with missing records,
  * with and without the steady state, for several state sizes; the same
  * error for a prediction that is not positive definite; and a visitor
@@ -657,7 +657,7 @@ test_threaded_smoother(void)
 	}
 	/* z_2 = z_1 without noise: P_pred is singular, while the filter,
 	 * observing z_1 among others, carries on (n = 4: gains computed
-	 * eight at once, lgssm_gain.h) */
+	 * eight at once, gain_lanes.h) */
 	for (size_t n = 4; n <= 16; n += 12) {
 		lgssm m;
 		double *x = sampled(&m, n, 3, 300, 50);

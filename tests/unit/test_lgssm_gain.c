@@ -13,9 +13,9 @@
 #include <gsl/gsl_rng.h>
 
 #include "check.h"
-#include "dmat.h"
-#include "lgssm.h"
-#include "lgssm_gain.h"
+#include "linalg/dmat.h"
+#include "lgssm/lgssm.h"
+#include "lgssm/gain_lanes.h"
 
 #define NMAX (GAIN_LANES_NMAX + 2)	/* sizes tested against GSL */
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "media.h"
+#include "media/video.h"
 
 #define W 34
 #define H 22

@@ -9,14 +9,14 @@
 #include <gsl/gsl_rng.h>
 
 #include "check.h"
-#include "mek.h"
+#include "mek/codec.h"
 
 /* A smooth scene (gradients, a disc, a sine texture) plus noise. */
-static mek_image
+static media_image
 make_image(gsl_rng *rng, uint32_t w, uint32_t h, uint32_t C, uint32_t maxval,
 	double noise)
 {
-	mek_image im = { w, h, C, maxval, malloc((size_t)w * h * C * 2) };
+	media_image im = { w, h, C, maxval, malloc((size_t)w * h * C * 2) };
 	for (uint32_t y = 0; y < h; y++)
 		for (uint32_t x = 0; x < w; x++)
 			for (uint32_t c = 0; c < C; c++) {
@@ -35,7 +35,7 @@ make_image(gsl_rng *rng, uint32_t w, uint32_t h, uint32_t C, uint32_t maxval,
 }
 
 static long
-max_diff(const mek_image *a, const mek_image *b)
+max_diff(const media_image *a, const media_image *b)
 {
 	long worst = 0;
 	size_t n = (size_t)a->width * a->height * a->channels;
@@ -48,7 +48,7 @@ static void
 round_trip(gsl_rng *rng, uint32_t w, uint32_t h, uint32_t C, uint32_t maxval,
 	unsigned near, unsigned order)
 {
-	mek_image im = make_image(rng, w, h, C, maxval, 0.01), back;
+	media_image im = make_image(rng, w, h, C, maxval, 0.01), back;
 	mek_params par = { near, order };
 	uint8_t *buf;
 	size_t len;
@@ -83,7 +83,7 @@ round_trip(gsl_rng *rng, uint32_t w, uint32_t h, uint32_t C, uint32_t maxval,
 static void
 test_compresses(gsl_rng *rng)
 {
-	mek_image im = make_image(rng, 128, 96, 1, 255, 0.004);
+	media_image im = make_image(rng, 128, 96, 1, 255, 0.004);
 	mek_params par = { 0, MEK_DEFAULT_ORDER }, near = { 2, 6 };
 	uint8_t *a, *b;
 	size_t la, lb;
@@ -104,7 +104,7 @@ test_compresses(gsl_rng *rng)
 static void
 test_refused(gsl_rng *rng)
 {
-	mek_image im = make_image(rng, 20, 10, 3, 255, 0.02), back;
+	media_image im = make_image(rng, 20, 10, 3, 255, 0.02), back;
 	mek_params par = { 0, 6 };
 	uint8_t *buf, *cp;
 	size_t len, fails = 0, tried = 0;

@@ -11,7 +11,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "check.h"
-#include "mekf.h"
+#include "mefilter/ar_model.h"
 
 static void
 test_analytic(void)

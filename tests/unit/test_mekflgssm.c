@@ -12,7 +12,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "check.h"
-#include "mekflgssm.h"
+#include "mefilter/lgssm_form.h"
 
 static const double ar3_a[3] = { -1.2, 0.5, -0.1 };
 

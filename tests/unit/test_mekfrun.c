@@ -9,7 +9,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "check.h"
-#include "mekfrun.h"
+#include "mefilter/denoise.h"
 
 struct seen {
 	int n;

@@ -9,7 +9,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "check.h"
-#include "nn.h"
+#include "nn/nn.h"
 
 static gsl_rng *rng;
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "prefault.h"
+#include "core/prefault.h"
 
 #define PAGES 64
 

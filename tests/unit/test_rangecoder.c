@@ -8,7 +8,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "check.h"
-#include "rangecoder.h"
+#include "mek/rangecoder.h"
 
 enum { N = 200000 };
 

@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "nnparams.h"
-#include "safetensors.h"
-#include "slurp.h"
+#include "nn/params.h"
+#include "core/safetensors.h"
+#include "core/readall.h"
 
 static char dir[] = "/tmp/test_st.XXXXXX";
 
@@ -277,7 +277,7 @@ test_parse_buffer(void)
 	nnparams p = { 0 };
 	kv_err err;
 
-	if (slurp_path(path_of("rt.safetensors"), 1 << 20, &buf, &len, &err))
+	if (readall_path(path_of("rt.safetensors"), 1 << 20, &buf, &len, &err))
 		return;
 	f = st_read(path_of("rt.safetensors"), &err);
 	g = st_parse(buf, len, "mem", &err);

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "seq.h"
+#include "stream/seq.h"
 
 #define DIM 3
 #define NSEQ 3

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "ssim.h"
+#include "ssim/ssim.h"
 
 /* A reproducible test pair: a smooth pattern plus noise, and a distorted
  * copy (blur-like shift, more noise), with values in [0, max]. */
@@ -119,7 +119,7 @@ compare_fast_ref(const char *what, const ssim_params *prm, struct pair *p,
 }
 
 /* The windowed kernels run in single precision on centred samples (see
- * ssim.c): the mean score within 2e-7 of the double reference, every
+ * kernels.c): the mean score within 2e-7 of the double reference, every
  * window within 2e-5 (the moments' rounding, about 1e-7 of the local
  * E[(x - c)^2], over the local variance plus C2: largest where a dark or
  * bright window is flat; the map is written with 8 bits). The ffmpeg

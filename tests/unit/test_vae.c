@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "adam.h"
+#include "nn/adam.h"
 #include "check.h"
-#include "safetensors.h"
-#include "vae.h"
+#include "core/safetensors.h"
+#include "vae/vae.h"
 
 #define B 3
 #define D 4

@@ -1,0 +1,149 @@
+/* cli.c: diagnostics, exit codes and option-argument parsing shared by
+ * every program. */
+#include "common/cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "stream/seq.h"
+
+#ifndef KVAE_VERSION
+#define KVAE_VERSION "unknown"
+#endif
+
+static const char *progname = "kvae";
+
+/* Weak: a program that uses GSL links it and gets its handler turned
+ * off here; one that does not (ssim) is not linked with GSL at all, and
+ * so not with OpenBLAS, whose idle thread would otherwise spin on
+ * sched_yield for its first 0.1 s. */
+#pragma weak gsl_set_error_handler_off
+
+void
+cli_init(const char *name)
+{
+	progname = name;
+	if (gsl_set_error_handler_off != NULL)
+		gsl_set_error_handler_off();
+	/* Past a file-size limit, let write(2) fail with EFBIG so the output
+	 * is abandoned with a message, instead of dying silently. */
+	signal(SIGXFSZ, SIG_IGN);
+}
+
+const char *
+cli_progname(void)
+{
+	return progname;
+}
+
+static void
+vwarn_line(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_line(fmt, ap);
+	va_end(ap);
+}
+
+void
+cli_fail(const kv_err *err)
+{
+	fprintf(stderr, "%s: %s\n", progname, err->msg);
+	exit(CLI_FAIL);
+}
+
+void
+cli_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_line(fmt, ap);
+	va_end(ap);
+	exit(CLI_FAIL);
+}
+
+void
+cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_line(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+	exit(CLI_USAGE);
+}
+
+void
+cli_print_version(void)
+{
+	printf("%s (kvae-tools) %s\n", progname, KVAE_VERSION);
+	exit(fflush(stdout) == 0 ? CLI_OK : CLI_FAIL);
+}
+
+void
+cli_print_help(const char *text)
+{
+	fputs(text, stdout);
+	exit(fflush(stdout) == 0 ? CLI_OK : CLI_FAIL);
+}
+
+void
+cli_standard_option(int c, const char *usage)
+{
+	if (c == 'h')
+		cli_print_help(usage);
+	if (c == 'V')
+		cli_print_version();
+	cli_usage_error("unknown option");
+}
+
+int
+cli_parse_format(const char *arg)
+{
+	int format = seq_format_parse(arg);
+
+	if (format == 0)
+		cli_usage_error("--output-format: '%s' is not csv or bin", arg);
+	return format;
+}
+
+long long
+cli_parse_int(const char *opt, const char *arg, long long min, long long max)
+{
+	kv_err err;
+	long long v;
+
+	if (optarg_int(opt, arg, min, max, &v, &err) != 0)
+		cli_usage_error("%s", err.msg);
+	return v;
+}
+
+double
+cli_parse_double(const char *opt, const char *arg, double min, double max)
+{
+	kv_err err;
+	double v;
+
+	if (optarg_double(opt, arg, min, max, &v, &err) != 0)
+		cli_usage_error("%s", err.msg);
+	return v;
+}

@@ -1,0 +1,1334 @@
+/* lgssm.c: Kalman filter, RTS smoother, log-likelihood, gradients and
+ * sampling of a linear Gaussian state-space model, see lgssm.h. */
+#include "lgssm/lgssm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "core/ahead_thread.h"
+#include "core/clones.h"
+#include "linalg/dmat.h"
+#include "linalg/dmat_body.h"
+#include "lgssm/gain_lanes.h"
+#include "core/prefault.h"
+
+#define LOG_2PI 1.8378770664093454835606594728112
+
+const char *const lgssm_param_name[LGSSM_NPARAM] = {
+	"A", "C", "Q", "R", "mu0", "P0"
+};
+
+double *
+lgssm_param(const lgssm *m, int k, size_t *rows, size_t *cols)
+{
+	size_t r[] = { m->n, m->p, m->n, m->p, m->n, m->n };
+	size_t c[] = { m->n, m->n, m->n, m->p, 1, m->n };
+	double *v[] = { m->A, m->C, m->Q, m->R, m->mu0, m->P0 };
+
+	*rows = r[k];
+	*cols = c[k];
+	return v[k];
+}
+
+int
+lgssm_alloc(lgssm *m, size_t n, size_t p, kv_err *err)
+{
+	size_t total = 3 * n * n + p * n + p * p + n;
+	double *b;
+
+	memset(m, 0, sizeof *m);
+	if (n == 0 || p == 0)
+		return kv_errf(err, "model dimensions must be positive "
+		    "(state %zu, observation %zu)", n, p);
+	if ((b = calloc(total, sizeof *b)) == NULL)
+		return kv_errf(err, "out of memory");
+	m->n = n;
+	m->p = p;
+	m->block = b;
+	m->A = b;
+	m->C = m->A + n * n;
+	m->Q = m->C + p * n;
+	m->R = m->Q + n * n;
+	m->mu0 = m->R + p * p;
+	m->P0 = m->mu0 + n;
+	return 0;
+}
+
+void
+lgssm_free(lgssm *m)
+{
+	free(m->block);
+	memset(m, 0, sizeof *m);
+}
+
+int
+lgssm_copy(lgssm *dst, const lgssm *src, kv_err *err)
+{
+	if (lgssm_alloc(dst, src->n, src->p, err) != 0)
+		return -1;
+	memcpy(dst->block, src->block, (3 * src->n * src->n + src->p *
+	    src->n + src->p * src->p + src->n) * sizeof *dst->block);
+	return 0;
+}
+
+/* Symmetric to 1e-9 relative and positive definite. */
+static int
+check_cov(const char *name, const double *S, size_t n, double *scratch,
+	kv_err *err)
+{
+	size_t bad;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++) {
+			double a = S[i * n + j], b = S[j * n + i];
+			if (fabs(a - b) > 1e-9 * fmax(fabs(a), fabs(b)))
+				return kv_errf(err, "%s is not symmetric: "
+				    "[%zu][%zu] = %.17g, [%zu][%zu] = %.17g",
+				    name, i, j, a, j, i, b);
+		}
+	memcpy(scratch, S, n * n * sizeof *S);
+	if ((bad = dmat_chol(scratch, n)) != 0)
+		return kv_errf(err, "%s is not positive definite (pivot %zu)",
+		    name, bad);
+	return 0;
+}
+
+int
+lgssm_validate(const lgssm *m, kv_err *err)
+{
+	size_t big = m->n > m->p ? m->n : m->p, rows, cols;
+	double *scratch;
+	int rc = 0;
+
+	for (int k = 0; k < LGSSM_NPARAM; k++) {
+		const double *v = lgssm_param(m, k, &rows, &cols);
+		for (size_t i = 0; i < rows * cols; i++)
+			if (!isfinite(v[i]))
+				return kv_errf(err, "%s[%zu][%zu] is not a finite "
+				    "number", lgssm_param_name[k], i / cols,
+				    i % cols);
+	}
+	if ((scratch = malloc(big * big * sizeof *scratch)) == NULL)
+		return kv_errf(err, "out of memory");
+	if (check_cov("Q", m->Q, m->n, scratch, err) != 0 ||
+	    check_cov("R", m->R, m->p, scratch, err) != 0 ||
+	    check_cov("P0", m->P0, m->n, scratch, err) != 0)
+		rc = -1;
+	free(scratch);
+	return rc;
+}
+
+/* Every product of the recursions is arranged as A B, never A B^T:
+ * OpenBLAS's kernel for the transposed operand is about half as fast at
+ * these sizes (build/release/tests/dmat-bench), so transposes are kept
+ * alongside (C_o^T, K^T, A^T). */
+struct lgssm_work {
+	size_t n, p;
+	size_t *obs;		/* (p) indices of observed components */
+	double *Cp;		/* (k, n) observed rows of C */
+	double *CpT;		/* (n, k) their transpose */
+	double *Rp;		/* (k, k) observed block of R */
+	double *e;		/* (k) innovation */
+	double *v;		/* (k) */
+	double *CP;		/* (k, n) C_o P_pred */
+	double *S;		/* (k, k) innovation covariance, then its factor */
+	double *Kt;		/* (k, n) K^T = S^{-1} C_o P_pred */
+	double *K;		/* (n, k) gain */
+	double *D;		/* (n, k) */
+	double *tmp;		/* (n, n) */
+	double *At;		/* (n, n) A^T, see lgssm_work_model */
+	double logdet_S;
+	size_t k;		/* observed components of the last update */
+	int gathered;		/* Cp, CpT, Rp hold obs's rows of m's C, R */
+	double *block;
+};
+
+lgssm_work *
+lgssm_work_alloc(size_t n, size_t p, kv_err *err)
+{
+	lgssm_work *w = calloc(1, sizeof *w);
+	size_t total = 3 * p * n + 2 * p * p + 2 * p + 3 * n * p + 2 * n * n;
+	double *b;
+
+	if (w == NULL || (w->obs = malloc(p * sizeof *w->obs)) == NULL ||
+	    (b = w->block = calloc(total, sizeof *b)) == NULL) {
+		lgssm_work_free(w);
+		kv_errf(err, "out of memory");
+		return NULL;
+	}
+	w->n = n;
+	w->p = p;
+	w->Cp = b;	b += p * n;
+	w->CpT = b;	b += n * p;
+	w->Rp = b;	b += p * p;
+	w->e = b;	b += p;
+	w->v = b;	b += p;
+	w->CP = b;	b += p * n;
+	w->S = b;	b += p * p;
+	w->Kt = b;	b += p * n;
+	w->K = b;	b += n * p;
+	w->D = b;	b += n * p;
+	w->tmp = b;	b += n * n;
+	w->At = b;
+	return w;
+}
+
+void
+lgssm_work_model(lgssm_work *w, const lgssm *m)
+{
+	size_t n = m->n;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			w->At[j * n + i] = m->A[i * n + j];
+	w->gathered = 0;
+}
+
+void
+lgssm_work_free(lgssm_work *w)
+{
+	if (w == NULL)
+		return;
+	free(w->obs);
+	free(w->block);
+	free(w);
+}
+
+/* Gather the observed rows of x, C (and their transpose) and R (rvar's
+ * finite entries replace R's row and column): returns k, the number
+ * observed. Rows gathered from R itself stay valid while the same
+ * components are observed (until lgssm_work_model). */
+static size_t
+gather(const lgssm *m, const double *x, const double *rvar, lgssm_work *w)
+{
+	size_t n = m->n, p = m->p, k = 0;
+	int same = w->gathered && rvar == NULL;
+
+	for (size_t i = 0; i < p; i++)
+		if (!isnan(x[i])) {
+			same = same && k < w->k && w->obs[k] == i;
+			w->obs[k++] = i;
+		}
+	if (same && k == w->k)
+		return k;
+	for (size_t r = 0; r < k; r++) {
+		size_t i = w->obs[r];
+		memcpy(w->Cp + r * n, m->C + i * n, n * sizeof *w->Cp);
+		for (size_t s = 0; s < k; s++)
+			w->Rp[r * k + s] = m->R[i * p + w->obs[s]];
+	}
+	for (size_t j = 0; j < n; j++)
+		for (size_t r = 0; r < k; r++)
+			w->CpT[j * k + r] = m->C[w->obs[r] * n + j];
+	for (size_t r = 0; rvar != NULL && r < k; r++) {
+		double v = rvar[w->obs[r]];
+		if (!isfinite(v))
+			continue;
+		for (size_t s = 0; s < k; s++)
+			w->Rp[r * k + s] = w->Rp[s * k + r] = 0;
+		w->Rp[r * k + r] = v;
+	}
+	w->gathered = rvar == NULL;
+	return k;
+}
+
+/* The kernels of the recursions below: dmat's functions or, where inl
+ * (a constant at each call) says so, their loops inlined (dmat_body.h),
+ * for the small models of update_small and predict_small. */
+static inline __attribute__((always_inline)) void
+mul(int inl, double *C, const double *A, const double *B, size_t m,
+	size_t k, size_t n, double alpha, double beta)
+{
+	if (inl)
+		dmat_body_mul(C, A, B, m, k, n, alpha, beta);
+	else
+		dmat_mul(C, A, B, m, k, n, 0, 0, alpha, beta);
+}
+
+/* y (m) = A x, A (m, n), or A^T x when ta, A (n, m) */
+static inline __attribute__((always_inline)) void
+mv(int inl, double *y, const double *A, const double *x, size_t m,
+	size_t n, int ta)
+{
+	if (inl)
+		dmat_body_mv(y, A, x, m, n, ta);
+	else
+		dmat_mv(y, A, x, m, n, ta);
+}
+
+static inline __attribute__((always_inline)) void
+symmetrise(int inl, double *A, size_t n)
+{
+	if (inl)
+		dmat_body_symmetrise(A, n);
+	else
+		dmat_symmetrise(A, n);
+}
+
+/* Measurement update for k >= 1 components observed, gathered in w:
+ * mu_filt, P_filt, w's e, S (factored), K, K^T and logdet_S, and *quad
+ * = e^T S^{-1} e. 0, or the pivot at which S is not positive definite. */
+static inline __attribute__((always_inline)) size_t
+update_core(const double *x, const double *mu_pred, const double *P_pred,
+	double *mu_filt, double *P_filt, double *quad, lgssm_work *w,
+	size_t n, size_t k, int inl)
+{
+	size_t bad;
+
+	/* e = x_o - C_o mu_pred */
+	mv(inl, w->e, w->Cp, mu_pred, k, n, 0);
+	for (size_t r = 0; r < k; r++)
+		w->e[r] = x[w->obs[r]] - w->e[r];
+	/* S = C_o P_pred C_o^T + R_oo, factored S = L_S L_S^T */
+	mul(inl, w->CP, w->Cp, P_pred, k, n, n, 1, 0);
+	memcpy(w->S, w->Rp, k * k * sizeof *w->S);
+	mul(inl, w->S, w->CP, w->CpT, k, n, k, 1, 1);
+	symmetrise(inl, w->S, k);
+	if ((bad = inl ? dmat_body_chol(w->S, k) : dmat_chol(w->S, k)) != 0)
+		return bad;
+	/* K^T = S^{-1} C_o P_pred, by Cholesky solve */
+	memcpy(w->Kt, w->CP, k * n * sizeof *w->Kt);
+	if (inl)
+		dmat_body_chol_solve(w->S, k, w->Kt, n);
+	else
+		dmat_chol_solve(w->S, k, w->Kt, n);
+	for (size_t i = 0; i < n; i++)
+		for (size_t r = 0; r < k; r++)
+			w->K[i * k + r] = w->Kt[r * n + i];
+	/* log N(e; 0, S) */
+	memcpy(w->v, w->e, k * sizeof *w->v);
+	if (inl)
+		dmat_body_trsv_lower(w->S, k, w->v);
+	else
+		dmat_trsv_lower(w->S, k, w->v);
+	*quad = 0;
+	for (size_t r = 0; r < k; r++)
+		*quad += w->v[r] * w->v[r];
+	w->logdet_S = dmat_chol_logdet(w->S, k);
+	/* Joseph form: P_filt = (I - K C_o) P_pred (I - K C_o)^T + K R_oo K^T
+	 * = M + (K R_oo - M C_o^T) K^T with M = P_pred - K C_o P_pred.
+	 * (The bracket equals K S - P_pred C_o^T for any K, one product
+	 * cheaper, but that difference of two large terms loses the digits
+	 * a diffuse prior needs: kept as it is.) */
+	if (P_filt != P_pred)	/* M, in P_filt */
+		memcpy(P_filt, P_pred, n * n * sizeof *P_filt);
+	mul(inl, P_filt, w->K, w->CP, n, k, n, -1, 1);
+	mul(inl, w->D, w->K, w->Rp, n, k, k, 1, 0);
+	mul(inl, w->D, P_filt, w->CpT, n, n, k, -1, 1);
+	mul(inl, P_filt, w->D, w->Kt, n, k, n, 1, 1);
+	symmetrise(inl, P_filt, n);
+	/* mu_filt = mu_pred + K e */
+	mv(inl, w->tmp, w->K, w->e, n, k, 0);
+	for (size_t i = 0; i < n; i++)
+		mu_filt[i] = mu_pred[i] + w->tmp[i];
+	return 0;
+}
+
+/* Time update: mu_pred = A mu_filt, P_pred = A P_filt A^T + Q. */
+static inline __attribute__((always_inline)) void
+predict_core(const lgssm *m, const double *mu_filt, const double *P_filt,
+	double *mu_pred, double *P_pred, lgssm_work *w, size_t n, int inl)
+{
+	mv(inl, mu_pred, m->A, mu_filt, n, n, 0);
+	mul(inl, w->tmp, m->A, P_filt, n, n, n, 1, 0);
+	memcpy(P_pred, m->Q, n * n * sizeof *P_pred);
+	mul(inl, P_pred, w->tmp, w->At, n, n, n, 1, 1);
+	symmetrise(inl, P_pred, n);
+}
+
+/* Small models: a state of at most SMALL_N and as many components
+ * observed, where dmat does every product of the recursions by its own
+ * loops (fewer than DMAT_BLAS_MIN multiply-adds). There the cost of a
+ * record is that of a dozen calls, each waiting on the one before; with
+ * the sizes constants and the loops inlined, the compiler keeps rows in
+ * registers and unrolls. The same loops either way, so the same bits:
+ * dmat_set_blas(0) keeps small models to dmat's functions, for the
+ * tests to compare. */
+#define SMALL_N 4
+
+static int
+small(size_t n, size_t k)
+{
+	return n <= SMALL_N && k <= SMALL_N && dmat_blas_by_size();
+}
+
+#define UPDATE_SMALL(N, K) case (N) * (SMALL_N + 1) + (K): \
+	return update_core(x, mu_pred, P_pred, mu_filt, P_filt, quad, w, \
+	    N, K, 1)
+
+KV_CLONES static size_t
+update_small(const double *x, const double *mu_pred, const double *P_pred,
+	double *mu_filt, double *P_filt, double *quad, lgssm_work *w,
+	size_t n, size_t k)
+{
+	switch (n * (SMALL_N + 1) + k) {
+	UPDATE_SMALL(1, 1);
+	UPDATE_SMALL(2, 1); UPDATE_SMALL(2, 2);
+	UPDATE_SMALL(3, 1); UPDATE_SMALL(3, 2); UPDATE_SMALL(3, 3);
+	UPDATE_SMALL(4, 1); UPDATE_SMALL(4, 2); UPDATE_SMALL(4, 3);
+	UPDATE_SMALL(4, 4);
+	default:	/* more components observed than states */
+		return update_core(x, mu_pred, P_pred, mu_filt, P_filt, quad,
+		    w, n, k, 1);
+	}
+}
+
+#define PREDICT_SMALL(N) case N: \
+	predict_core(m, mu_filt, P_filt, mu_pred, P_pred, w, N, 1); break
+
+KV_CLONES static void
+predict_small(const lgssm *m, const double *mu_filt, const double *P_filt,
+	double *mu_pred, double *P_pred, lgssm_work *w)
+{
+	switch (m->n) {
+	PREDICT_SMALL(1);
+	PREDICT_SMALL(2);
+	PREDICT_SMALL(3);
+	PREDICT_SMALL(4);
+	}
+}
+
+int
+lgssm_update(const lgssm *m, const double *x, const double *rvar,
+	const double *mu_pred, const double *P_pred, double *mu_filt,
+	double *P_filt, double *loglik, size_t *nobs, lgssm_work *w,
+	kv_err *err)
+{
+	size_t n = m->n, k = gather(m, x, rvar, w), bad;
+	double quad;
+
+	w->k = k;
+	if (k == 0) {	/* nothing observed: the posterior is the prior */
+		if (mu_filt != mu_pred)
+			memcpy(mu_filt, mu_pred, n * sizeof *mu_filt);
+		if (P_filt != P_pred)
+			memcpy(P_filt, P_pred, n * n * sizeof *P_filt);
+		return 0;
+	}
+	bad = small(n, k) ? update_small(x, mu_pred, P_pred, mu_filt, P_filt,
+	    &quad, w, n, k) : update_core(x, mu_pred, P_pred, mu_filt, P_filt,
+	    &quad, w, n, k, 0);
+	if (bad != 0)
+		return kv_errf(err, "innovation covariance is not positive "
+		    "definite (pivot %zu)", bad);
+	if (loglik != NULL)
+		*loglik += -0.5 * ((double)k * LOG_2PI + w->logdet_S + quad);
+	if (nobs != NULL)
+		*nobs += k;
+	for (size_t i = 0; i < n; i++)
+		if (!(P_filt[i * n + i] > 0))
+			return kv_errf(err, "filtered covariance is not "
+			    "positive definite (variance %zu is %g)", i + 1,
+			    P_filt[i * n + i]);
+	return 0;
+}
+
+void
+lgssm_predict(const lgssm *m, const double *mu_filt, const double *P_filt,
+	double *mu_pred, double *P_pred, lgssm_work *w)
+{
+	if (small(m->n, m->n))
+		predict_small(m, mu_filt, P_filt, mu_pred, P_pred, w);
+	else
+		predict_core(m, mu_filt, P_filt, mu_pred, P_pred, w, m->n, 0);
+}
+
+int
+lgssm_filter_init(lgssm_filter *f, const lgssm *m, int steady, kv_err *err)
+{
+	size_t n = m->n, p = m->p;
+
+	memset(f, 0, sizeof *f);
+	f->m = m;
+	f->steady = steady;
+	f->steady_tol = 1e-13;
+	f->block = malloc((2 * n + 4 * n * n + n * p + p * p) *
+	    sizeof *f->block);
+	if (f->block == NULL)
+		return kv_errf(err, "out of memory");
+	f->mu_pred = f->block;
+	f->mu_filt = f->mu_pred + n;
+	f->P_pred = f->mu_filt + n;
+	f->P_filt = f->P_pred + n * n;
+	f->P_filt_ss = f->P_filt + n * n;
+	f->P_pred_ss = f->P_filt_ss + n * n;
+	f->K = f->P_pred_ss + n * n;
+	f->LS = f->K + n * p;
+	if ((f->w = lgssm_work_alloc(n, p, err)) == NULL) {
+		lgssm_filter_free(f);
+		return -1;
+	}
+	lgssm_filter_reset(f);
+	return 0;
+}
+
+void
+lgssm_filter_reset(lgssm_filter *f)
+{
+	size_t n = f->m->n;
+
+	lgssm_work_model(f->w, f->m);
+	memcpy(f->mu_pred, f->m->mu0, n * sizeof *f->mu_pred);
+	memcpy(f->P_pred, f->m->P0, n * n * sizeof *f->P_pred);
+	f->loglik = 0;
+	f->t = 0;
+	f->nobs = 0;
+	f->converged = 0;
+	f->steady_steps = 0;
+}
+
+static int
+fully_observed(const double *x, const double *rvar, size_t p)
+{
+	for (size_t i = 0; i < p; i++)
+		if (isnan(x[i]) || (rvar != NULL && !isnan(rvar[i])))
+			return 0;
+	return 1;
+}
+
+/* A step with the stored constant gain: means only. */
+static void
+steady_step(lgssm_filter *f, const double *x)
+{
+	const lgssm *m = f->m;
+	size_t n = m->n, p = m->p;
+	double *e = f->w->e, *v = f->w->v, quad = 0;
+
+	dmat_mv(e, m->C, f->mu_pred, p, n, 0);
+	for (size_t i = 0; i < p; i++)
+		e[i] = x[i] - e[i];
+	dmat_mv(f->mu_filt, f->K, e, n, p, 0);
+	for (size_t i = 0; i < n; i++)
+		f->mu_filt[i] += f->mu_pred[i];
+	memcpy(v, e, p * sizeof *v);
+	dmat_trsv_lower(f->LS, p, v);
+	for (size_t i = 0; i < p; i++)
+		quad += v[i] * v[i];
+	f->loglik += -0.5 * ((double)p * LOG_2PI + f->logdet_S + quad);
+	f->nobs += p;
+	dmat_mv(f->mu_pred, m->A, f->mu_filt, n, n, 0);
+	f->cov_changed = 0;
+	f->steady_steps++;
+}
+
+/* After a full step on a fully observed record: has P_pred converged? */
+static void
+check_converged(lgssm_filter *f)
+{
+	size_t n = f->m->n, p = f->m->p;
+	double diff = 0, scale = 0;
+
+	for (size_t i = 0; i < n * n; i++) {
+		diff = fmax(diff, fabs(f->P_pred[i] - f->P_pred_ss[i]));
+		scale = fmax(scale, fabs(f->P_pred[i]));
+	}
+	if (diff > f->steady_tol * scale)
+		return;
+	/* Keep the gain and S's factor of the step just done. The
+	 * filtered covariance stays in f->P_filt while converged. */
+	f->converged = 1;
+	memcpy(f->K, f->w->K, n * p * sizeof *f->K);
+	memcpy(f->LS, f->w->S, p * p * sizeof *f->LS);
+	f->logdet_S = f->w->logdet_S;
+}
+
+static void full_predict(lgssm_filter *f, int full);
+
+int
+lgssm_filter_step(lgssm_filter *f, const double *x, const double *rvar,
+	kv_err *err)
+{
+	const lgssm *m = f->m;
+	int full = fully_observed(x, rvar, m->p);
+	double loglik = f->loglik;
+	size_t nobs = f->nobs;
+
+	if (f->steady && f->converged && full) {
+		steady_step(f, x);
+	} else {
+		f->converged = 0;
+		if (lgssm_update(m, x, rvar, f->mu_pred, f->P_pred, f->mu_filt,
+		    f->P_filt, &f->loglik, &f->nobs, f->w, err) != 0)
+			return -1;
+		full_predict(f, full);
+	}
+	if (f->t < f->burn) {
+		f->loglik = loglik;
+		f->nobs = nobs;
+	}
+	f->t++;
+	return 0;
+}
+
+/* The time update after a full measurement update, watching for
+ * convergence in steady-state mode. */
+static void
+full_predict(lgssm_filter *f, int full)
+{
+	const lgssm *m = f->m;
+
+	if (f->steady && full)
+		memcpy(f->P_pred_ss, f->P_pred, m->n * m->n * sizeof *f->P_pred);
+	lgssm_predict(m, f->mu_filt, f->P_filt, f->mu_pred, f->P_pred, f->w);
+	f->cov_changed = 1;
+	if (f->steady && full && f->t > 0)
+		check_converged(f);
+}
+
+void
+lgssm_filter_free(lgssm_filter *f)
+{
+	free(f->block);
+	lgssm_work_free(f->w);
+	memset(f, 0, sizeof *f);
+}
+
+void
+lgssm_filter_gain(const lgssm_filter *f, double *K, double *u)
+{
+	const lgssm_work *w = f->w;
+	size_t n = f->m->n, p = f->m->p;
+
+	if (!f->cov_changed) {	/* a steady step: all observed */
+		memcpy(u, w->e, p * sizeof *u);
+		dmat_chol_solve(f->LS, p, u, 1);
+		if (K != NULL)
+			memcpy(K, f->K, n * p * sizeof *K);
+		return;
+	}
+	memcpy(w->v, w->e, w->k * sizeof *w->v);
+	dmat_chol_solve(w->S, w->k, w->v, 1);
+	memset(u, 0, p * sizeof *u);
+	for (size_t r = 0; r < w->k; r++)
+		u[w->obs[r]] = w->v[r];
+	if (K == NULL)
+		return;
+	memset(K, 0, n * p * sizeof *K);
+	for (size_t i = 0; i < n; i++)
+		for (size_t r = 0; r < w->k; r++)
+			K[i * p + w->obs[r]] = w->K[i * w->k + r];
+}
+
+/* Room for T records, and as many slots (pages of slots that the
+ * steady state leaves unused are never touched). Earlier contents are
+ * not kept. 1 when newly allocated, 0 when the old room serves, -1. */
+static int
+trace_reserve(lgssm_trace *tr, size_t T, size_t n, size_t p, kv_err *err)
+{
+	int means_only = tr->means_only, threads = tr->threads;
+	size_t len = means_only ? n * p : n * (n + 1) / 2;
+
+	if (tr->n == n && tr->p == p && tr->slot_len == len && T <= tr->cap)
+		return 0;
+	lgssm_trace_free(tr);
+	tr->means_only = means_only;
+	tr->threads = threads;
+	tr->n = n;
+	tr->p = p;
+	tr->slot_len = len;
+	tr->slot = malloc(T * sizeof *tr->slot);
+	tr->slots = malloc(T * len * sizeof *tr->slots);
+	if (means_only) {
+		tr->u = malloc(T * p * sizeof *tr->u);
+		tr->r = malloc(T * n * sizeof *tr->r);
+	} else
+		tr->mu_filt = malloc(T * n * sizeof *tr->mu_filt);
+	if (tr->slot == NULL || tr->slots == NULL || (means_only ?
+	    tr->u == NULL || tr->r == NULL : tr->mu_filt == NULL)) {
+		lgssm_trace_free(tr);
+		tr->means_only = means_only;
+		tr->threads = threads;
+		return kv_errf(err, "out of memory");
+	}
+	tr->cap = T;
+	return 1;
+}
+
+/* The largest diagonal entry of P (n, n). */
+static double
+max_variance(const double *P, size_t n)
+{
+	double v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = fmax(v, P[i * n + i]);
+	return v;
+}
+
+/* Keep record t of a means-only trace as an anchor if lgssm_smooth's
+ * rule says so (see lgssm.h). 0 or -1 (out of memory). */
+static int
+trace_anchor(lgssm_filter *f, lgssm_trace *tr, size_t t, kv_err *err)
+{
+	size_t n = f->m->n, len = n + n * n;
+	double var = max_variance(f->P_filt, n), *a;
+
+	if (tr->nanchors > 0 && var >= 0.5 * tr->anchor_var &&
+	    t - tr->anchor_t[tr->nanchors - 1] < LGSSM_ANCHOR)
+		return 0;
+	if (tr->nanchors == tr->anchor_cap) {
+		size_t cap = tr->anchor_cap ? 2 * tr->anchor_cap : 64;
+		double *b = realloc(tr->anchors, cap * len * sizeof *b);
+		size_t *at = b == NULL ? NULL :
+		    realloc(tr->anchor_t, cap * sizeof *at);
+		if (b != NULL)
+			tr->anchors = b;
+		if (at == NULL)
+			return kv_errf(err, "out of memory");
+		tr->anchor_t = at;
+		tr->anchor_cap = cap;
+	}
+	a = tr->anchors + tr->nanchors * len;
+	memcpy(a, f->mu_filt, n * sizeof *a);
+	memcpy(a + n, f->P_filt, n * n * sizeof *a);
+	tr->anchor_t[tr->nanchors++] = t;
+	tr->anchor_var = var;
+	return 0;
+}
+
+/* Keep record t: its filtered mean and P_filt packed, or for a
+ * means-only trace its u and gain (and maybe an anchor). A new slot only
+ * where the covariance changed (steady-state records share one). 0 or
+ * -1. */
+static int
+trace_keep(lgssm_filter *f, lgssm_trace *tr, size_t t, kv_err *err)
+{
+	size_t n = f->m->n, p = f->m->p;
+	int fresh = f->cov_changed || tr->nslots == 0;
+	double *slot = tr->slots + tr->nslots * tr->slot_len;
+
+	if (tr->means_only) {
+		lgssm_filter_gain(f, fresh ? slot : NULL, tr->u + t * p);
+		if (trace_anchor(f, tr, t, err) != 0)
+			return -1;
+	} else {
+		memcpy(tr->mu_filt + t * n, f->mu_filt, n * sizeof *f->mu_filt);
+		if (fresh)
+			dmat_pack(slot, f->P_filt, n);
+	}
+	tr->nslots += fresh;
+	tr->slot[t] = tr->nslots - 1;
+	return 0;
+}
+
+int
+lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
+	size_t T, lgssm_trace *tr, kv_err *err)
+{
+	size_t n = f->m->n, p = f->m->p, bytes;
+	prefault *pf = NULL;
+	int fresh, rc = 0;
+
+	if ((fresh = trace_reserve(tr, T, n, p, err)) < 0)
+		return -1;
+	/* New slots the filter will fill, one per record unless the steady
+	 * state shares them: mapped ahead of it (prefault.h) */
+	bytes = T * tr->slot_len * sizeof *tr->slots;
+	if (fresh && !f->steady && bytes >= ((size_t)16 << 20))
+		pf = prefault_start(tr->slots, bytes, tr->threads > 1);
+	tr->T = T;
+	tr->nslots = 0;
+	tr->nanchors = 0;
+	lgssm_filter_reset(f);
+	for (size_t t = 0; rc == 0 && t < T; t++) {
+		if (lgssm_filter_step(f, x + t * p, rvar ? rvar + t * p : NULL,
+		    err) != 0)
+			rc = kv_err_prefix(err, "record %zu", t + 1);
+		else
+			rc = trace_keep(f, tr, t, err);
+	}
+	prefault_finish(pf);
+	tr->loglik = f->loglik;
+	return rc;
+}
+
+void
+lgssm_trace_free(lgssm_trace *tr)
+{
+	free(tr->mu_filt);
+	free(tr->u);
+	free(tr->r);
+	free(tr->anchors);
+	free(tr->anchor_t);
+	free(tr->slot);
+	free(tr->slots);
+	memset(tr, 0, sizeof *tr);
+}
+
+/* The backward pass's buffers. Products are arranged as A B with the
+ * transposes kept (see struct lgssm_work). */
+struct smoother {
+	double *mu_s, *mu_s1;		/* (n) smoothed mean at t, t+1 */
+	double *P_s, *P_s1;		/* (n, n) smoothed covariance at t, t+1 */
+	struct gain g;			/* the gain in use */
+	double *At;			/* (n, n) A^T */
+	double *D, *T1, *P_cross;	/* (n, n) */
+	double *mu_pred, *d;		/* (n) */
+	double *block;
+};
+
+static int
+smoother_alloc(struct smoother *s, const lgssm *m, kv_err *err)
+{
+	size_t n = m->n;
+	double *b = malloc((6 * n * n + 4 * n) * sizeof *b);
+
+	if ((s->block = b) == NULL)
+		return kv_errf(err, "out of memory");
+	s->P_s = b;		b += n * n;
+	s->P_s1 = b;		b += n * n;
+	s->At = b;		b += n * n;
+	s->D = b;		b += n * n;
+	s->T1 = b;		b += n * n;
+	s->P_cross = b;		b += n * n;
+	s->mu_s = b;		b += n;
+	s->mu_s1 = b;		b += n;
+	s->mu_pred = b;		b += n;
+	s->d = b;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			s->At[j * n + i] = m->A[i * n + j];
+	return 0;
+}
+
+/* One step of Algorithm 2: moments at t from those at t+1 (sizes and
+ * kernels as in update_core). */
+static inline __attribute__((always_inline)) void
+smoother_core(const lgssm *m, struct smoother *s, const double *mu_f,
+	int cross, size_t n, int inl)
+{
+	double *tmp;
+
+	mv(inl, s->mu_pred, m->A, mu_f, n, n, 0);
+	for (size_t i = 0; i < n; i++)
+		s->d[i] = s->mu_s1[i] - s->mu_pred[i];
+	mv(inl, s->mu_s, s->g.L, s->d, n, n, 0);
+	for (size_t i = 0; i < n; i++)
+		s->mu_s[i] += mu_f[i];
+	/* P_s = P_f + L (P_s1 - P_pred) L^T */
+	for (size_t i = 0; i < n * n; i++)
+		s->D[i] = s->P_s1[i] - s->g.P_pred[i];
+	mul(inl, s->T1, s->g.L, s->D, n, n, n, 1, 0);
+	memcpy(s->P_s, s->g.P_f, n * n * sizeof *s->P_s);
+	mul(inl, s->P_s, s->T1, s->g.Lt, n, n, n, 1, 1);
+	symmetrise(inl, s->P_s, n);
+	/* Cov(z_{t+1}, z_t | x) = P_s1 L^T */
+	if (cross)
+		mul(inl, s->P_cross, s->P_s1, s->g.Lt, n, n, n, 1, 0);
+	tmp = s->mu_s; s->mu_s = s->mu_s1; s->mu_s1 = tmp;
+	tmp = s->P_s; s->P_s = s->P_s1; s->P_s1 = tmp;
+}
+
+#define SMOOTHER_SMALL(N) case N: \
+	smoother_core(m, s, mu_f, cross, N, 1); break
+
+KV_CLONES static void
+smoother_small(const lgssm *m, struct smoother *s, const double *mu_f,
+	int cross)
+{
+	switch (m->n) {
+	SMOOTHER_SMALL(1);
+	SMOOTHER_SMALL(2);
+	SMOOTHER_SMALL(3);
+	SMOOTHER_SMALL(4);
+	}
+}
+
+static void
+smoother_step(const lgssm *m, struct smoother *s, const double *mu_f,
+	int cross)
+{
+	if (small(m->n, m->n))
+		smoother_small(m, s, mu_f, cross);
+	else
+		smoother_core(m, s, mu_f, cross, m->n, 0);
+}
+
+/* max |a - b| <= tol max |a| */
+static int
+converged(const double *a, const double *b, size_t N, double tol)
+{
+	double diff = 0, scale = 0;
+
+	for (size_t i = 0; i < N; i++) {
+		diff = fmax(diff, fabs(a[i] - b[i]));
+		scale = fmax(scale, fabs(a[i]));
+	}
+	return diff <= tol * scale;
+}
+
+/* A step of Algorithm 2 whose covariances (P_smooth, L, P_cross) equal
+ * the previous step's: the mean only. */
+static void
+smoother_mean_step(const lgssm *m, struct smoother *s, const double *mu_f)
+{
+	size_t n = m->n;
+
+	dmat_mv(s->mu_pred, m->A, mu_f, n, n, 0);
+	for (size_t i = 0; i < n; i++)
+		s->d[i] = s->mu_s1[i] - s->mu_pred[i];
+	dmat_mv(s->mu_s1, s->g.L, s->d, n, n, 0);
+	for (size_t i = 0; i < n; i++)
+		s->mu_s1[i] += mu_f[i];
+}
+
+/* smooth_means's backward pass: r_{t-1} = C^T (u_t - K_t^T s_t) + s_t
+ * with s_t = A^T r_t, into tr->r (tr->r + t n holds r_{t-1}), and the
+ * anchors' means on the way (in place of their mu_filt). b (2 n + p) is
+ * scratch; sizes and kernels as in update_core. */
+static inline __attribute__((always_inline)) void
+means_backward(const lgssm *m, const lgssm_trace *tr, double *b,
+	size_t n, size_t p, int inl)
+{
+	double *s = b, *mu1 = b + n, *y = b + 2 * n;
+
+	memset(s, 0, n * sizeof *s);	/* A^T r_{T-1} = 0 */
+	for (size_t t = tr->T, k = tr->nanchors; t-- > 0;) {
+		const double *K = tr->slots + tr->slot[t] * tr->slot_len;
+		const double *u = tr->u + t * p;
+		double *r = tr->r + t * n;
+
+		if (k > 0 && tr->anchor_t[k - 1] == t) {
+			/* mu_filt += P_filt s */
+			double *a = tr->anchors + --k * (n + n * n);
+			mv(inl, mu1, a + n, s, n, n, 0);
+			for (size_t i = 0; i < n; i++)
+				a[i] += mu1[i];
+		}
+		mv(inl, y, K, s, p, n, 1);
+		for (size_t i = 0; i < p; i++)
+			y[i] = u[i] - y[i];
+		mv(inl, r, m->C, y, n, p, 1);
+		for (size_t i = 0; i < n; i++)
+			r[i] += s[i];
+		if (t > 0)
+			mv(inl, s, m->A, r, n, n, 1);
+	}
+}
+
+/* smooth_means's forward pass: mu_t = A mu_{t-1} + Q r_{t-1}, restarted
+ * at the anchors, each visited. b (3 n) is scratch. visit's value. */
+static inline __attribute__((always_inline)) int
+means_forward(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
+	void *ctx, double *b, size_t n, int inl)
+{
+	double *mu = b, *mu1 = b + n, *Qr = b + 2 * n;
+	int rc = 0;
+
+	for (size_t t = 0, k = 0; rc == 0 && t < tr->T; t++) {
+		if (k < tr->nanchors && tr->anchor_t[k] == t)
+			memcpy(mu, tr->anchors + k++ * (n + n * n),
+			    n * sizeof *mu);
+		else {
+			double *tmp;
+
+			mv(inl, mu1, m->A, mu, n, n, 0);
+			mv(inl, Qr, m->Q, tr->r + t * n, n, n, 0);
+			for (size_t i = 0; i < n; i++)
+				mu1[i] += Qr[i];
+			tmp = mu; mu = mu1; mu1 = tmp;
+		}
+		rc = visit(ctx, t, mu, NULL, NULL);
+	}
+	return rc;
+}
+
+#define MEANS_BACKWARD_SMALL(N, P) case (N) * (SMALL_N + 1) + (P): \
+	means_backward(m, tr, b, N, P, 1); break
+
+KV_CLONES static void
+means_backward_small(const lgssm *m, const lgssm_trace *tr, double *b)
+{
+	switch (m->n * (SMALL_N + 1) + m->p) {
+	MEANS_BACKWARD_SMALL(1, 1);
+	MEANS_BACKWARD_SMALL(2, 1); MEANS_BACKWARD_SMALL(2, 2);
+	MEANS_BACKWARD_SMALL(3, 1); MEANS_BACKWARD_SMALL(3, 2);
+	MEANS_BACKWARD_SMALL(3, 3);
+	MEANS_BACKWARD_SMALL(4, 1); MEANS_BACKWARD_SMALL(4, 2);
+	MEANS_BACKWARD_SMALL(4, 3); MEANS_BACKWARD_SMALL(4, 4);
+	default:	/* more components than states */
+		means_backward(m, tr, b, m->n, m->p, 1);
+	}
+}
+
+#define MEANS_FORWARD_SMALL(N) case N: \
+	return means_forward(m, tr, visit, ctx, b, N, 1)
+
+KV_CLONES static int
+means_forward_small(const lgssm *m, const lgssm_trace *tr,
+	lgssm_visit visit, void *ctx, double *b)
+{
+	switch (m->n) {
+	MEANS_FORWARD_SMALL(1);
+	MEANS_FORWARD_SMALL(2);
+	MEANS_FORWARD_SMALL(3);
+	default:
+		return means_forward(m, tr, visit, ctx, b, 4, 1);
+	}
+}
+
+/* The fast state smoother over a means_only trace (see lgssm.h): r
+ * backwards, then the means forwards. No covariance is needed but the
+ * anchors': the gains carry it. */
+static int
+smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
+	void *ctx, kv_err *err)
+{
+	size_t n = tr->n, p = tr->p;
+	double *b = malloc((3 * n + p) * sizeof *b);
+	int rc, inl = small(n, p);
+
+	if (b == NULL)
+		return kv_errf(err, "out of memory");
+	if (inl)
+		means_backward_small(m, tr, b);
+	else
+		means_backward(m, tr, b, n, p, 0);
+	rc = inl ? means_forward_small(m, tr, visit, ctx, b) :
+	    means_forward(m, tr, visit, ctx, b, n, 0);
+	free(b);
+	return rc;
+}
+
+/* The gains of a trace in the order the backward pass wants them: the
+ * k-th is slot tr->slot[T-2] - k's, since slots number the distinct
+ * covariances in record order. They are computed in batches of `batch`
+ * (enough that handing a batch over costs little next to computing it):
+ * GAIN_LANES at a time where n allows (gain_lanes.h), and from n = 16,
+ * where a second thread is allowed, most of them on that thread
+ * (ahead_thread.h) while the backward pass proper runs on the first. A batch,
+ * as an item: `batch` pivots (0, or where that gain's P_pred is not
+ * positive definite), then `batch` gains of 4 n n doubles. */
+struct gains_ahead {
+	const lgssm *m;
+	const lgssm_trace *tr;
+	const double *At;
+	size_t last;		/* slot of gain 0 */
+	size_t count, batch;
+	ahead *worker;		/* NULL: every batch is the taker's own */
+	size_t *theirs;		/* the worker's batches, in order */
+	double *fac;		/* (n, n) the worker's scratch */
+	/* the taker's side */
+	unsigned char *own;	/* a batch of its own */
+	size_t taken;		/* worker's batches taken */
+	size_t *pivots;		/* of the batch in use */
+	double *gains;
+};
+
+/* With a worker, every OWN_BATCH-th batch is left to the recursion's
+ * thread: a step of the recursion costs about half a gain (two products
+ * against four and a factorisation), so with all the gains on the
+ * worker the recursion would wait a third of the time. */
+#define OWN_BATCH 4
+
+static int
+own_batch(const struct gains_ahead *ga, size_t b)
+{
+	return ga->worker == NULL || b % OWN_BATCH == OWN_BATCH - 1;
+}
+
+static size_t
+batch_bytes(size_t batch, size_t n)
+{
+	return batch * (sizeof(size_t) + 4 * n * n * sizeof(double));
+}
+
+static const double *
+gain_slot(const struct gains_ahead *ga, size_t k)
+{
+	return ga->tr->slots + (ga->last - k) * ga->tr->slot_len;
+}
+
+/* Gains first .. first+count-1 into gains and pivots. */
+static void
+gain_run(const struct gains_ahead *ga, size_t first, size_t count,
+	double *gains, size_t *pivots, double *fac)
+{
+	size_t n = ga->m->n, i = 0;
+
+	while (n <= GAIN_LANES_NMAX && i < count) {
+		const double *Pf[GAIN_LANES];
+		struct gain g[GAIN_LANES];
+		size_t c = count - i < GAIN_LANES ? count - i : GAIN_LANES;
+		for (size_t j = 0; j < c; j++) {
+			Pf[j] = gain_slot(ga, first + i + j);
+			g[j] = gain_at(gains + (i + j) * 4 * n * n, n);
+		}
+		gain_compute_lanes(ga->m, Pf, c, g, pivots + i);
+		i += c;
+	}
+	for (; i < count; i++) {
+		struct gain g = gain_at(gains + i * 4 * n * n, n);
+		pivots[i] = gain_compute(ga->m, ga->At,
+		    gain_slot(ga, first + i), &g, fac);
+	}
+}
+
+/* Compute batch b of ga's gains into buf (laid out as above). */
+static void
+gain_batch(const struct gains_ahead *ga, size_t b, void *buf, double *fac)
+{
+	size_t first = b * ga->batch, *pivots = buf;
+	size_t count = ga->count - first < ga->batch ? ga->count - first :
+	    ga->batch;
+
+	gain_run(ga, first, count, (double *)(pivots + ga->batch), pivots,
+	    fac);
+}
+
+static int
+gain_item(void *ctx, size_t k, void *buf)
+{
+	struct gains_ahead *ga = ctx;
+
+	gain_batch(ga, ga->theirs[k], buf, ga->fac);
+	return 0;
+}
+
+/* Start ga's worker where it pays: a second thread allowed, n >= 16
+ * (below, a gain costs too little next to handing it over: at n = 4 the
+ * worker gave nothing measurable in bench/kf even before the gains went
+ * eight at a time), a sequence long enough and items not too large.
+ * Left NULL otherwise or when a thread cannot be had: the taker then
+ * computes every batch itself. */
+static void
+gains_worker_start(struct gains_ahead *ga)
+{
+	size_t n = ga->m->n, nb, nw = 0;
+
+	if (ga->tr->threads < 2 || n < 16 || ga->tr->T < 64 ||
+	    4 * n * n > ((size_t)8 << 20))
+		return;
+	nb = (ga->count + ga->batch - 1) / ga->batch;
+	ga->theirs = malloc(nb * sizeof *ga->theirs);
+	ga->fac = malloc(n * n * sizeof *ga->fac);
+	if (ga->theirs == NULL || ga->fac == NULL)
+		return;
+	for (size_t b = 0; b < nb; b++)
+		if (b % OWN_BATCH != OWN_BATCH - 1)
+			ga->theirs[nw++] = b;
+	ga->worker = ahead_start(nw, 4, batch_bytes(ga->batch, n),
+	    gain_item, ga, NULL);
+}
+
+/* Set up ga for a trace of T >= 2 records (and maybe its worker). 0, or
+ * -1 when out of memory. */
+static int
+gains_start(struct gains_ahead *ga, const lgssm *m, const lgssm_trace *tr,
+	const double *At, kv_err *err)
+{
+	size_t n = m->n;
+
+	memset(ga, 0, sizeof *ga);
+	ga->m = m;
+	ga->tr = tr;
+	ga->At = At;
+	ga->last = tr->slot[tr->T - 2];
+	ga->count = ga->last + 1;
+	/* about 32 kB of gains a batch */
+	ga->batch = 4096 / (4 * n * n) > 1 ? 4096 / (4 * n * n) : 1;
+	if ((ga->own = malloc(batch_bytes(ga->batch, n))) == NULL)
+		return kv_errf(err, "out of memory");
+	gains_worker_start(ga);
+	return 0;
+}
+
+/* Stop ga's worker (if any) and free what gains_start set up. */
+static void
+gains_stop(struct gains_ahead *ga)
+{
+	ahead_stop(ga->worker);
+	free(ga->theirs);
+	free(ga->fac);
+	free(ga->own);
+}
+
+/* Make the k-th gain, record t's, current: from a batch of the worker's
+ * or of our own (computed here when it is reached). 0, or -1 naming the
+ * record. */
+static int
+next_gain(const lgssm *m, struct smoother *s, struct gains_ahead *ga,
+	size_t k, size_t t, kv_err *err)
+{
+	size_t n = m->n, b = k / ga->batch, i = k % ga->batch;
+
+	if (i == 0) {	/* a new batch */
+		void *buf;
+		int rc;
+		if (own_batch(ga, b)) {
+			gain_batch(ga, b, ga->own, s->T1);
+			buf = ga->own;
+		} else {
+			if (ga->taken > 0)	/* done with */
+				ahead_release(ga->worker, ga->taken - 1);
+			buf = ahead_take(ga->worker, ga->taken++, &rc);
+		}
+		ga->pivots = buf;
+		ga->gains = (double *)(ga->pivots + ga->batch);
+	}
+	s->g = gain_at(ga->gains + i * 4 * n * n, n);
+	if (ga->pivots[i] == 0)
+		return 0;
+	kv_errf(err, "predicted covariance is not positive definite "
+	    "(pivot %zu)", ga->pivots[i]);
+	return kv_err_prefix(err, "record %zu", t + 2);
+}
+
+int
+lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
+	void *ctx, int cross, kv_err *err)
+{
+	size_t n = m->n, T = tr->T, k = 0;
+	size_t gain_slot = (size_t)-1;
+	struct smoother s = { 0 };
+	struct gains_ahead ga;
+	int rc = 0, cov_steady = 0;
+
+	if (T == 0)
+		return 0;
+	if (tr->means_only)
+		return cross ? kv_errf(err, "a means-only trace has no "
+		    "cross-covariances") : smooth_means(m, tr, visit, ctx, err);
+	if (smoother_alloc(&s, m, err) != 0)
+		return -1;
+	if (T > 1 && gains_start(&ga, m, tr, s.At, err) != 0) {
+		free(s.block);
+		return -1;
+	}
+	memcpy(s.mu_s1, tr->mu_filt + (T - 1) * n, n * sizeof *s.mu_s1);
+	dmat_unpack(s.P_s1, tr->slots + tr->slot[T - 1] * tr->slot_len, n);
+	rc = visit(ctx, T - 1, s.mu_s1, s.P_s1, NULL);
+	for (size_t t = T - 1; rc == 0 && t-- > 0;) {
+		/* Steady-state records share P_filt, hence P_pred and L;
+		 * once P_smooth stops changing too, only the means move. */
+		if (tr->slot[t] != gain_slot) {
+			if ((rc = next_gain(m, &s, &ga, k++, t, err)) != 0)
+				break;
+			gain_slot = tr->slot[t];
+			cov_steady = 0;
+			smoother_step(m, &s, tr->mu_filt + t * n, cross);
+		} else if (cov_steady)
+			smoother_mean_step(m, &s, tr->mu_filt + t * n);
+		else {
+			smoother_step(m, &s, tr->mu_filt + t * n, cross);
+			cov_steady = tr->slot[t + 1] == gain_slot &&
+			    converged(s.P_s1, s.P_s, n * n, 1e-13);
+		}
+		/* after the swap, the moments at t are in mu_s1, P_s1 */
+		rc = visit(ctx, t, s.mu_s1, s.P_s1, cross ? s.P_cross : NULL);
+	}
+	if (T > 1)
+		gains_stop(&ga);
+	free(s.block);
+	return rc;
+}
+
+static int
+store_moments(void *ctx, size_t t, const double *mu, const double *P,
+	const double *P_cross)
+{
+	lgssm_moments *mo = ctx;
+	size_t n = mo->n;
+
+	memcpy(mo->mu + t * n, mu, n * sizeof *mu);
+	memcpy(mo->P + t * n * n, P, n * n * sizeof *P);
+	if (P_cross != NULL)
+		memcpy(mo->P_cross + t * n * n, P_cross, n * n * sizeof *P);
+	return 0;
+}
+
+int
+lgssm_smooth_all(const lgssm *m, const double *x, const double *rvar,
+	size_t T, lgssm_moments *mo, kv_err *err)
+{
+	size_t n = m->n;
+	lgssm_filter f;
+	lgssm_trace tr = { 0 };
+	int rc = -1;
+
+	memset(mo, 0, sizeof *mo);
+	mo->T = T;
+	mo->n = n;
+	mo->mu = malloc((T * n + 1) * sizeof *mo->mu);
+	mo->P = malloc((T * n * n + 1) * sizeof *mo->P);
+	mo->P_cross = malloc((T * n * n + 1) * sizeof *mo->P_cross);
+	if (mo->mu == NULL || mo->P == NULL || mo->P_cross == NULL) {
+		lgssm_moments_free(mo);
+		return kv_errf(err, "out of memory");
+	}
+	if (lgssm_filter_init(&f, m, 0, err) != 0)
+		return -1;
+	if (lgssm_filter_trace(&f, x, rvar, T, &tr, err) == 0 &&
+	    lgssm_smooth(m, &tr, store_moments, mo, 1, err) == 0) {
+		mo->loglik = tr.loglik;
+		rc = 0;
+	}
+	lgssm_trace_free(&tr);
+	lgssm_filter_free(&f);
+	return rc;
+}
+
+void
+lgssm_moments_free(lgssm_moments *mo)
+{
+	free(mo->mu);
+	free(mo->P);
+	free(mo->P_cross);
+	memset(mo, 0, sizeof *mo);
+}
+
+/* z = mu + chol(S) eps, eps ~ N(0, I); Sf is S's Cholesky factor. */
+static void
+draw(double *z, const double *mu, const double *Sf, size_t n, gsl_rng *rng,
+	double *eps)
+{
+	for (size_t i = 0; i < n; i++)
+		eps[i] = gsl_ran_gaussian(rng, 1.0);
+	for (size_t i = 0; i < n; i++) {
+		double s = mu[i];
+		for (size_t j = 0; j <= i; j++)
+			s += Sf[i * n + j] * eps[j];
+		z[i] = s;
+	}
+}
+
+int
+lgssm_sample(const lgssm *m, gsl_rng *rng, size_t T, double *z, double *x,
+	kv_err *err)
+{
+	size_t n = m->n, p = m->p;
+	double *b = malloc((2 * n * n + p * p + 4 * n + 2 * p) * sizeof *b);
+	double *Qf, *Rf, *P0f, *z_prev, *z_t, *mean, *eps;
+	int rc = 0;
+
+	if (b == NULL)
+		return kv_errf(err, "out of memory");
+	Qf = b;			P0f = Qf + n * n;	Rf = P0f + n * n;
+	z_prev = Rf + p * p;	z_t = z_prev + n;	mean = z_t + n;
+	eps = mean + n + p;
+	memcpy(Qf, m->Q, n * n * sizeof *b);
+	memcpy(P0f, m->P0, n * n * sizeof *b);
+	memcpy(Rf, m->R, p * p * sizeof *b);
+	if (dmat_chol(Qf, n) || dmat_chol(P0f, n) || dmat_chol(Rf, p)) {
+		free(b);
+		return kv_errf(err, "Q, R or P0 is not positive definite");
+	}
+	for (size_t t = 0; t < T && rc == 0; t++) {
+		if (t == 0)
+			draw(z_t, m->mu0, P0f, n, rng, eps);
+		else {
+			dmat_mv(mean, m->A, z_prev, n, n, 0);
+			draw(z_t, mean, Qf, n, rng, eps);
+		}
+		dmat_mv(mean, m->C, z_t, p, n, 0);
+		draw(x + t * p, mean, Rf, p, rng, eps);
+		if (z != NULL)
+			memcpy(z + t * n, z_t, n * sizeof *z);
+		memcpy(z_prev, z_t, n * sizeof *z);
+	}
+	free(b);
+	return rc;
+}

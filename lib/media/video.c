@@ -1,0 +1,852 @@
+/* video.c: decoding and encoding of video and images through FFmpeg's
+ * libraries, frames handed over with their planes as stored. */
+#include "media/video.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+
+#include "core/outfile.h"
+
+#define HAVE_BIGENDIAN_ (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+
+/* libav* would print its own diagnostics; the library reports through
+ * kv_err only. */
+static void
+quiet_libav(void)
+{
+	av_log_set_level(AV_LOG_QUIET);
+}
+
+static const char *
+av_err(int code, char *buf, size_t n)
+{
+	if (av_strerror(code, buf, n) < 0)
+		snprintf(buf, n, "error %d", code);
+	return buf;
+}
+
+#define AVERR(code) av_err((code), (char[AV_ERROR_MAX_STRING_SIZE]){ 0 }, \
+	AV_ERROR_MAX_STRING_SIZE)
+
+double
+media_sample_max(const media_format *f)
+{
+	if (f->sample == MEDIA_F32)
+		return 1.0;
+	return (double)((1u << f->depth) - 1);
+}
+
+static double
+sample_of(const media_format *f, const media_frame *fr, int c, int x, int y)
+{
+	const char *row = (const char *)fr->plane[c] + (ptrdiff_t)y *
+	    fr->stride[c];
+
+	switch (f->sample) {
+	case MEDIA_U8:
+		return ((const uint8_t *)row)[x];
+	case MEDIA_U16:
+		return ((const uint16_t *)row)[x];
+	default:
+		return ((const float *)row)[x];
+	}
+}
+
+void
+media_luma(const media_format *f, const media_frame *fr, double *out)
+{
+	double kr = f->matrix == MEDIA_BT709 ? 0.2126 : 0.299;
+	double kb = f->matrix == MEDIA_BT709 ? 0.0722 : 0.114;
+	double kg = 1 - kr - kb;
+
+	for (int y = 0; y < f->height; y++) {
+		double *o = out + (size_t)y * f->width;
+		for (int x = 0; x < f->width; x++)
+			o[x] = f->color != MEDIA_RGB ? sample_of(f, fr, 0, x, y) :
+			    kr * sample_of(f, fr, 0, x, y) +
+			    kg * sample_of(f, fr, 1, x, y) +
+			    kb * sample_of(f, fr, 2, x, y);
+	}
+}
+
+/* ---- pixel format analysis ---- */
+
+/* Components that carry picture (alpha dropped). */
+static int
+colour_components(const AVPixFmtDescriptor *d)
+{
+	int n = d->nb_components;
+
+	if (d->flags & AV_PIX_FMT_FLAG_ALPHA)
+		n--;
+	return n >= 3 ? 3 : 1;
+}
+
+static int
+is_float(const AVPixFmtDescriptor *d)
+{
+	return (d->flags & AV_PIX_FMT_FLAG_FLOAT) != 0;
+}
+
+static int
+sample_bytes(const AVPixFmtDescriptor *d)
+{
+	if (is_float(d))
+		return 4;
+	return d->comp[0].depth > 8 ? 2 : 1;
+}
+
+/* Whether the frames can be handed over as they are: one plane per
+ * component, one sample per element, native endian, no shifts. */
+static int
+native_planar(const AVPixFmtDescriptor *d)
+{
+	int n = colour_components(d), bytes = sample_bytes(d);
+	unsigned used = 0;
+
+	if (d->flags & (AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM |
+	    AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BAYER))
+		return 0;
+	if (bytes > 1 && !!(d->flags & AV_PIX_FMT_FLAG_BE) != HAVE_BIGENDIAN_)
+		return 0;
+	if (is_float(d) && d->comp[0].depth != 32)
+		return 0;
+	for (int c = 0; c < n; c++) {
+		const AVComponentDescriptor *k = &d->comp[c];
+		if (k->step != bytes || k->offset != 0 || k->shift != 0 ||
+		    k->depth != d->comp[0].depth || (used & (1u << k->plane)))
+			return 0;
+		used |= 1u << k->plane;
+	}
+	return 1;
+}
+
+/* "gray", "gray10le", "grayf32le"; "gbrp", ... */
+static void
+family_name(char *name, size_t n, const char *base, int fl, int depth,
+	const char *ne)
+{
+	if (fl)
+		snprintf(name, n, "%sf32%s", base, ne);
+	else if (depth <= 8)
+		snprintf(name, n, "%s", base);
+	else
+		snprintf(name, n, "%s%d%s", base, depth, ne);
+}
+
+/* The planar format with the same components, depth and subsampling. */
+static enum AVPixelFormat
+planar_equivalent(const AVPixFmtDescriptor *d)
+{
+	static const struct { int w, h; const char *name; } sub[] = {
+		{ 0, 0, "444" }, { 1, 0, "422" }, { 1, 1, "420" },
+		{ 2, 0, "411" }, { 2, 2, "410" }, { 0, 1, "440" },
+	};
+	const char *ne = HAVE_BIGENDIAN_ ? "be" : "le";
+	int depth = d->comp[0].depth, fl = is_float(d);
+	const char *s = "444";
+	char name[32];
+
+	if (!fl && depth > 8)
+		depth = depth <= 9 ? 9 : depth <= 10 ? 10 : depth <= 12 ? 12 :
+		    depth <= 14 ? 14 : 16;
+	if (colour_components(d) == 1) {
+		family_name(name, sizeof name, "gray", fl, depth, ne);
+	} else if (d->flags & AV_PIX_FMT_FLAG_RGB) {
+		family_name(name, sizeof name, "gbrp", fl, depth, ne);
+	} else {
+		for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
+			if (sub[i].w == d->log2_chroma_w &&
+			    sub[i].h == d->log2_chroma_h)
+				s = sub[i].name;
+		if (depth <= 8)
+			snprintf(name, sizeof name, "yuv%sp", s);
+		else
+			snprintf(name, sizeof name, "yuv%sp%d%s", s, depth, ne);
+		if (av_get_pix_fmt(name) == AV_PIX_FMT_NONE)
+			snprintf(name, sizeof name, depth <= 8 ? "yuv444p" :
+			    "yuv444p16%s", ne);
+	}
+	return av_get_pix_fmt(name);
+}
+
+/* Fill the media_format of planar pixel format `pf`. */
+static int
+describe(media_format *m, enum AVPixelFormat pf, int w, int h, kv_err *err)
+{
+	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(pf);
+
+	if (d == NULL)
+		return kv_errf(err, "unknown pixel format");
+	m->width = w;
+	m->height = h;
+	m->nplanes = colour_components(d);
+	m->log2_chroma_w = m->nplanes > 1 ? d->log2_chroma_w : 0;
+	m->log2_chroma_h = m->nplanes > 1 ? d->log2_chroma_h : 0;
+	for (int c = 0; c < m->nplanes; c++) {
+		int cw = c > 0 && c < 3 ? m->log2_chroma_w : 0;
+		int ch = c > 0 && c < 3 ? m->log2_chroma_h : 0;
+		m->plane_w[c] = AV_CEIL_RSHIFT(w, cw);
+		m->plane_h[c] = AV_CEIL_RSHIFT(h, ch);
+	}
+	m->depth = d->comp[0].depth;
+	m->sample = is_float(d) ? MEDIA_F32 : m->depth > 8 ? MEDIA_U16 :
+	    MEDIA_U8;
+	m->color = m->nplanes == 1 ? MEDIA_GRAY :
+	    (d->flags & AV_PIX_FMT_FLAG_RGB) ? MEDIA_RGB : MEDIA_YUV;
+	snprintf(m->pix_fmt, sizeof m->pix_fmt, "%s", d->name);
+	return 0;
+}
+
+/* ---- input ---- */
+
+enum { PAL_NONE, PAL_GRAY, PAL_RGB };
+
+struct media_reader {
+	char *name;
+	AVFormatContext *fmt;
+	AVCodecContext *dec;
+	int stream;
+	AVPacket *pkt;
+	AVFrame *frame;		/* as decoded */
+	AVFrame *conv;		/* rearranged into planes, when needed */
+	struct SwsContext *sws;
+	enum AVPixelFormat src_fmt, dst_fmt;
+	int src_w, src_h;
+	int pal;		/* PAL8 input: PAL_GRAY or PAL_RGB */
+	int comp_plane[MEDIA_MAX_PLANES];
+	media_format format;
+	int pending;		/* the first frame is decoded, not handed out */
+	int flushing, ended;
+	int64_t count;
+};
+
+const media_format *
+media_reader_format(const media_reader *r)
+{
+	return &r->format;
+}
+
+const char *
+media_reader_name(const media_reader *r)
+{
+	return r->name;
+}
+
+/* Decode into r->frame: 1 a frame, 0 end, -1 error. */
+static int
+decode_next(media_reader *r, kv_err *err)
+{
+	for (;;) {
+		int rc = avcodec_receive_frame(r->dec, r->frame);
+		if (rc == 0)
+			return 1;
+		if (rc == AVERROR_EOF)
+			return 0;
+		if (rc != AVERROR(EAGAIN))
+			return kv_errf(err, "%s: frame %lld: %s", r->name,
+			    (long long)r->count + 1, AVERR(rc));
+		if (r->flushing)
+			return 0;
+		rc = av_read_frame(r->fmt, r->pkt);
+		if (rc == AVERROR_EOF) {
+			r->flushing = 1;
+			rc = avcodec_send_packet(r->dec, NULL);
+		} else if (rc < 0) {
+			return kv_errf(err, "%s: %s", r->name, AVERR(rc));
+		} else if (r->pkt->stream_index != r->stream) {
+			av_packet_unref(r->pkt);
+			continue;
+		} else {
+			rc = avcodec_send_packet(r->dec, r->pkt);
+			av_packet_unref(r->pkt);
+		}
+		if (rc < 0 && rc != AVERROR_EOF)
+			return kv_errf(err, "%s: frame %lld: %s", r->name,
+			    (long long)r->count + 1, AVERR(rc));
+	}
+}
+
+static int
+palette_is_gray(const AVFrame *f)
+{
+	const uint32_t *pal = (const uint32_t *)f->data[1];
+
+	for (int i = 0; i < 256; i++) {
+		uint32_t c = pal[i];
+		if (((c >> 16) & 255) != (c & 255) || ((c >> 8) & 255) != (c & 255))
+			return 0;
+	}
+	return 1;
+}
+
+/* Decide how the decoded frames become planes, from the first frame. */
+static int
+setup_layout(media_reader *r, kv_err *err)
+{
+	const AVFrame *f = r->frame;
+	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+	media_format *m = &r->format;
+	AVStream *st = r->fmt->streams[r->stream];
+	AVRational fr = st->avg_frame_rate.num > 0 ? st->avg_frame_rate :
+	    st->r_frame_rate;
+
+	if (d == NULL || (d->flags & (AV_PIX_FMT_FLAG_HWACCEL |
+	    AV_PIX_FMT_FLAG_BAYER)) || f->format == AV_PIX_FMT_XYZ12LE ||
+	    f->format == AV_PIX_FMT_XYZ12BE)
+		return kv_errf(err, "%s: unsupported pixel format %s", r->name,
+		    d ? d->name : "?");
+	r->src_fmt = f->format;
+	r->src_w = f->width;
+	r->src_h = f->height;
+	if (d->flags & AV_PIX_FMT_FLAG_PAL) {
+		r->pal = palette_is_gray(f) ? PAL_GRAY : PAL_RGB;
+		r->dst_fmt = r->pal == PAL_GRAY ? AV_PIX_FMT_GRAY8 :
+		    AV_PIX_FMT_GBRP;
+	} else if (native_planar(d)) {
+		r->dst_fmt = f->format;
+	} else {
+		r->dst_fmt = planar_equivalent(d);
+		if (r->dst_fmt == AV_PIX_FMT_NONE)
+			return kv_errf(err, "%s: unsupported pixel format %s",
+			    r->name, d->name);
+		r->sws = sws_getContext(f->width, f->height, f->format,
+		    f->width, f->height, r->dst_fmt, SWS_POINT, NULL, NULL,
+		    NULL);
+		if (r->sws == NULL)
+			return kv_errf(err, "%s: cannot rearrange %s into planes",
+			    r->name, d->name);
+	}
+	if (r->dst_fmt != r->src_fmt) {
+		r->conv = av_frame_alloc();
+		if (r->conv == NULL)
+			return kv_errf(err, "out of memory");
+		r->conv->format = r->dst_fmt;
+		r->conv->width = f->width;
+		r->conv->height = f->height;
+		if (av_frame_get_buffer(r->conv, 0) < 0)
+			return kv_errf(err, "out of memory");
+	}
+	if (describe(m, r->dst_fmt, f->width, f->height, err) != 0)
+		return kv_err_prefix(err, "%s", r->name);
+	d = av_pix_fmt_desc_get(r->dst_fmt);
+	for (int c = 0; c < m->nplanes; c++)
+		r->comp_plane[c] = d->comp[c].plane;
+	m->matrix = f->colorspace == AVCOL_SPC_BT709 ? MEDIA_BT709 :
+	    MEDIA_BT601;
+	m->full_range = f->color_range == AVCOL_RANGE_JPEG ||
+	    strncmp(d->name, "yuvj", 4) == 0;
+	m->fps_num = fr.num > 0 && fr.den > 0 ? fr.num : 25;
+	m->fps_den = fr.num > 0 && fr.den > 0 ? fr.den : 1;
+	return 0;
+}
+
+/* PAL8 into grey or planar RGB through the palette. */
+static int
+expand_palette(media_reader *r, kv_err *err)
+{
+	const AVFrame *f = r->frame;
+	const uint32_t *pal = (const uint32_t *)f->data[1];
+	AVFrame *o = r->conv;
+
+	if (r->pal == PAL_GRAY && !palette_is_gray(f))
+		return kv_errf(err, "%s: frame %lld: the palette is no longer "
+		    "grey", r->name, (long long)r->count + 1);
+	for (int y = 0; y < f->height; y++) {
+		const uint8_t *s = f->data[0] + (ptrdiff_t)y * f->linesize[0];
+		uint8_t *p0 = o->data[0] + (ptrdiff_t)y * o->linesize[0];
+		for (int x = 0; x < f->width; x++) {
+			uint32_t c = pal[s[x]];
+			p0[x] = c & 255;	/* grey, or G of GBRP */
+			if (r->pal == PAL_RGB) {
+				o->data[1][(ptrdiff_t)y * o->linesize[1] + x] =
+				    c & 255;
+				o->data[2][(ptrdiff_t)y * o->linesize[2] + x] =
+				    (c >> 16) & 255;
+				p0[x] = (c >> 8) & 255;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Hand r->frame over as planes (rearranged when needed). */
+static int
+deliver(media_reader *r, media_frame *out, kv_err *err)
+{
+	const AVFrame *f = r->frame, *src = f;
+
+	if (f->format != r->src_fmt || f->width != r->src_w ||
+	    f->height != r->src_h)
+		return kv_errf(err, "%s: frame %lld: the frame changes from "
+		    "%dx%d %s to %dx%d %s mid-stream", r->name,
+		    (long long)r->count + 1, r->src_w, r->src_h,
+		    av_get_pix_fmt_name(r->src_fmt), f->width, f->height,
+		    av_get_pix_fmt_name(f->format));
+	if (r->conv != NULL) {
+		if (av_frame_make_writable(r->conv) < 0)
+			return kv_errf(err, "out of memory");
+		if (r->pal != PAL_NONE) {
+			if (expand_palette(r, err) != 0)
+				return -1;
+		} else if (sws_scale(r->sws, (const uint8_t *const *)f->data,
+		    f->linesize, 0, f->height, r->conv->data,
+		    r->conv->linesize) != f->height) {
+			return kv_errf(err, "%s: frame %lld: conversion failed",
+			    r->name, (long long)r->count + 1);
+		}
+		src = r->conv;
+	}
+	for (int c = 0; c < r->format.nplanes; c++) {
+		out->plane[c] = src->data[r->comp_plane[c]];
+		out->stride[c] = src->linesize[r->comp_plane[c]];
+	}
+	out->index = r->count++;
+	return 0;
+}
+
+static int
+open_decoder(media_reader *r, int threads, kv_err *err)
+{
+	const AVCodec *codec = NULL;
+	int rc;
+
+	rc = av_find_best_stream(r->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec,
+	    0);
+	if (rc < 0)
+		return kv_errf(err, "%s: no video or image in the file",
+		    r->name);
+	r->stream = rc;
+	r->dec = avcodec_alloc_context3(codec);
+	if (r->dec == NULL)
+		return kv_errf(err, "out of memory");
+	rc = avcodec_parameters_to_context(r->dec,
+	    r->fmt->streams[r->stream]->codecpar);
+	if (rc < 0)
+		return kv_errf(err, "%s: %s", r->name, AVERR(rc));
+	r->dec->thread_count = threads;
+	rc = avcodec_open2(r->dec, codec, NULL);
+	if (rc < 0)
+		return kv_errf(err, "%s: cannot open the %s decoder: %s",
+		    r->name, codec->name, AVERR(rc));
+	return 0;
+}
+
+media_reader *
+media_open(const char *path, int threads, kv_err *err)
+{
+	media_reader *r = calloc(1, sizeof *r);
+	const char *url = path_is_std(path) ? "pipe:0" : path;
+	int rc;
+
+	quiet_libav();
+	if (r == NULL) {
+		kv_errf(err, "out of memory");
+		return NULL;
+	}
+	r->name = strdup(infile_name(path));
+	r->pkt = av_packet_alloc();
+	r->frame = av_frame_alloc();
+	if (r->name == NULL || r->pkt == NULL || r->frame == NULL) {
+		kv_errf(err, "out of memory");
+		goto fail;
+	}
+	rc = avformat_open_input(&r->fmt, url, NULL, NULL);
+	if (rc < 0) {
+		kv_errf(err, "%s: %s", r->name, AVERR(rc));
+		goto fail;
+	}
+	rc = avformat_find_stream_info(r->fmt, NULL);
+	if (rc < 0) {
+		kv_errf(err, "%s: %s", r->name, AVERR(rc));
+		goto fail;
+	}
+	if (open_decoder(r, threads, err) != 0)
+		goto fail;
+	rc = decode_next(r, err);
+	if (rc == 0)
+		kv_errf(err, "%s: no frames", r->name);
+	if (rc <= 0 || setup_layout(r, err) != 0)
+		goto fail;
+	r->pending = 1;
+	return r;
+fail:
+	media_close(r);
+	return NULL;
+}
+
+int
+media_read(media_reader *r, media_frame *f, kv_err *err)
+{
+	int rc;
+
+	if (r->pending) {
+		r->pending = 0;
+		return deliver(r, f, err) == 0 ? 1 : -1;
+	}
+	if (r->ended)
+		return 0;
+	av_frame_unref(r->frame);
+	rc = decode_next(r, err);
+	if (rc <= 0) {
+		r->ended = rc == 0;
+		return rc;
+	}
+	return deliver(r, f, err) == 0 ? 1 : -1;
+}
+
+/* A reference to the buffers of the frame last handed out (r->conv, if
+ * used, becomes shared: deliver's av_frame_make_writable then gives it a
+ * new buffer before writing). */
+media_kept *
+media_keep(media_reader *r, media_frame *f)
+{
+	AVFrame *k = av_frame_clone(r->conv != NULL ? r->conv : r->frame);
+
+	if (k == NULL)
+		return NULL;
+	for (int c = 0; c < r->format.nplanes; c++) {
+		f->plane[c] = k->data[r->comp_plane[c]];
+		f->stride[c] = k->linesize[r->comp_plane[c]];
+	}
+	return (media_kept *)k;
+}
+
+void
+media_kept_free(media_kept *k)
+{
+	AVFrame *f = (AVFrame *)k;
+
+	av_frame_free(&f);
+}
+
+void
+media_close(media_reader *r)
+{
+	if (r == NULL)
+		return;
+	sws_freeContext(r->sws);
+	av_frame_free(&r->conv);
+	av_frame_free(&r->frame);
+	av_packet_free(&r->pkt);
+	avcodec_free_context(&r->dec);
+	avformat_close_input(&r->fmt);
+	free(r->name);
+	free(r);
+}
+
+/* ---- output ---- */
+
+struct media_writer {
+	char *path;
+	outfile *out;
+	AVFormatContext *fmt;
+	AVIOContext *io;
+	AVCodecContext *enc;
+	AVStream *st;
+	AVPacket *pkt;
+	AVFrame *frame;		/* what the encoder gets */
+	struct SwsContext *sws;
+	enum AVPixelFormat in_fmt;
+	int comp_plane[MEDIA_MAX_PLANES];
+	media_format format;
+	int single_image;
+	int64_t count;
+};
+
+static int
+io_write(void *opaque, uint8_t *buf, int n)
+{
+	FILE *fp = opaque;
+
+	return fwrite(buf, 1, (size_t)n, fp) == (size_t)n ? n : AVERROR(EIO);
+}
+
+static int64_t
+io_seek(void *opaque, int64_t off, int whence)
+{
+	FILE *fp = opaque;
+	struct stat sb;
+
+	if (whence & AVSEEK_SIZE) {
+		if (fflush(fp) != 0 || fstat(fileno(fp), &sb) != 0)
+			return AVERROR(errno);
+		return sb.st_size;
+	}
+	whence &= ~AVSEEK_FORCE;
+	if (fseeko(fp, off, whence) != 0)
+		return AVERROR(errno);
+	return ftello(fp);
+}
+
+/* Container and codec: as given, else from the file name. */
+static int
+guess_output(media_writer *w, const char *container, const char *codec,
+	const AVOutputFormat **of, const AVCodec **enc, kv_err *err)
+{
+	const AVOutputFormat *g;
+	enum AVCodecID id;
+
+	g = container ? av_guess_format(container, NULL, NULL) :
+	    av_guess_format(NULL, w->path, NULL);
+	if (g == NULL)
+		return container ? kv_errf(err, "%s: unknown container '%s'",
+		    w->path, container) : kv_errf(err, "%s: no known format "
+		    "for this file name (try .png or .mp4)", w->path);
+	id = av_guess_codec(g, NULL, w->path, NULL, AVMEDIA_TYPE_VIDEO);
+	if (strcmp(g->name, "image2") == 0) {
+		/* One image, written through our own (atomic) stream. */
+		g = av_guess_format("image2pipe", NULL, NULL);
+		w->single_image = 1;
+	}
+	*enc = codec ? avcodec_find_encoder_by_name(codec) :
+	    avcodec_find_encoder(id);
+	if (g == NULL || *enc == NULL || (*enc)->type != AVMEDIA_TYPE_VIDEO)
+		return kv_errf(err, "%s: no video encoder %s%s", w->path,
+		    codec ? "named " : "for this file name", codec ? codec : "");
+	*of = g;
+	return 0;
+}
+
+static int
+open_encoder(media_writer *w, const AVCodec *codec, kv_err *err)
+{
+	const media_format *m = &w->format;
+	enum AVPixelFormat pf = w->in_fmt;
+	int rc;
+
+	if (codec->pix_fmts != NULL) {
+		int ok = 0;
+		for (const enum AVPixelFormat *p = codec->pix_fmts; *p != -1; p++)
+			ok |= *p == pf;
+		if (!ok)
+			pf = avcodec_find_best_pix_fmt_of_list(codec->pix_fmts,
+			    w->in_fmt, 0, NULL);
+	}
+	w->enc = avcodec_alloc_context3(codec);
+	if (w->enc == NULL)
+		return kv_errf(err, "out of memory");
+	w->enc->width = m->width;
+	w->enc->height = m->height;
+	w->enc->pix_fmt = pf;
+	w->enc->time_base = (AVRational){ m->fps_den, m->fps_num };
+	w->enc->framerate = (AVRational){ m->fps_num, m->fps_den };
+	w->enc->color_range = m->full_range || m->color != MEDIA_YUV ?
+	    AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+	if (w->fmt->oformat->flags & AVFMT_GLOBALHEADER)
+		w->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+	rc = avcodec_open2(w->enc, codec, NULL);
+	if (rc < 0)
+		return kv_errf(err, "%s: cannot open the %s encoder: %s",
+		    w->path, codec->name, AVERR(rc));
+	w->frame = av_frame_alloc();
+	if (w->frame == NULL)
+		return kv_errf(err, "out of memory");
+	w->frame->format = pf;
+	w->frame->width = m->width;
+	w->frame->height = m->height;
+	if (av_frame_get_buffer(w->frame, 0) < 0)
+		return kv_errf(err, "out of memory");
+	if (pf != w->in_fmt) {
+		w->sws = sws_getContext(m->width, m->height, w->in_fmt,
+		    m->width, m->height, pf, SWS_BICUBIC, NULL, NULL, NULL);
+		if (w->sws == NULL)
+			return kv_errf(err, "%s: cannot convert %s to %s",
+			    w->path, m->pix_fmt, av_get_pix_fmt_name(pf));
+	}
+	return 0;
+}
+
+static int
+open_container(media_writer *w, kv_err *err)
+{
+	unsigned char *buf;
+	int rc;
+
+	w->st = avformat_new_stream(w->fmt, NULL);
+	if (w->st == NULL)
+		return kv_errf(err, "out of memory");
+	rc = avcodec_parameters_from_context(w->st->codecpar, w->enc);
+	if (rc < 0)
+		return kv_errf(err, "%s: %s", w->path, AVERR(rc));
+	w->st->time_base = w->enc->time_base;
+	w->st->avg_frame_rate = w->enc->framerate;
+	if ((w->out = outfile_open(w->path, err)) == NULL)
+		return -1;
+	buf = av_malloc(1 << 16);
+	if (buf == NULL)
+		return kv_errf(err, "out of memory");
+	w->io = avio_alloc_context(buf, 1 << 16, 1, outfile_stream(w->out),
+	    NULL, io_write, path_is_std(w->path) ? NULL : io_seek);
+	if (w->io == NULL) {
+		av_free(buf);
+		return kv_errf(err, "out of memory");
+	}
+	w->fmt->pb = w->io;
+	w->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+	rc = avformat_write_header(w->fmt, NULL);
+	if (rc < 0)
+		return kv_errf(err, "%s: %s", w->path, AVERR(rc));
+	return 0;
+}
+
+media_writer *
+media_writer_open(const char *path, const media_format *fmt,
+	const char *container, const char *codec, kv_err *err)
+{
+	media_writer *w = calloc(1, sizeof *w);
+	const AVOutputFormat *of = NULL;
+	const AVPixFmtDescriptor *d;
+	const AVCodec *enc = NULL;
+
+	quiet_libav();
+	if (w == NULL || (w->path = strdup(path ? path : "-")) == NULL ||
+	    (w->pkt = av_packet_alloc()) == NULL) {
+		kv_errf(err, "out of memory");
+		goto fail;
+	}
+	w->format = *fmt;
+	if (w->format.fps_num <= 0 || w->format.fps_den <= 0) {
+		w->format.fps_num = 25;
+		w->format.fps_den = 1;
+	}
+	w->in_fmt = av_get_pix_fmt(fmt->pix_fmt);
+	if (w->in_fmt == AV_PIX_FMT_NONE ||
+	    (d = av_pix_fmt_desc_get(w->in_fmt)) == NULL) {
+		kv_errf(err, "%s: unknown pixel format '%s'", w->path,
+		    fmt->pix_fmt);
+		goto fail;
+	}
+	for (int c = 0; c < fmt->nplanes; c++)
+		w->comp_plane[c] = d->comp[c].plane;
+	if (guess_output(w, container, codec, &of, &enc, err) != 0)
+		goto fail;
+	if (avformat_alloc_output_context2(&w->fmt, of, NULL, NULL) < 0) {
+		kv_errf(err, "out of memory");
+		goto fail;
+	}
+	if (open_encoder(w, enc, err) != 0 || open_container(w, err) != 0)
+		goto fail;
+	return w;
+fail:
+	media_writer_abort(w);
+	return NULL;
+}
+
+/* Move the encoder's packets into the container. */
+static int
+drain(media_writer *w, kv_err *err)
+{
+	int rc;
+
+	while ((rc = avcodec_receive_packet(w->enc, w->pkt)) == 0) {
+		av_packet_rescale_ts(w->pkt, w->enc->time_base,
+		    w->st->time_base);
+		w->pkt->stream_index = w->st->index;
+		rc = av_interleaved_write_frame(w->fmt, w->pkt);
+		if (rc < 0)
+			return kv_errf(err, "%s: %s", w->path, AVERR(rc));
+	}
+	if (rc != AVERROR(EAGAIN) && rc != AVERROR_EOF)
+		return kv_errf(err, "%s: %s", w->path, AVERR(rc));
+	return 0;
+}
+
+int
+media_write(media_writer *w, const media_frame *f, kv_err *err)
+{
+	const media_format *m = &w->format;
+	const uint8_t *src[4] = { 0 };
+	int stride[4] = { 0 };
+	int rc;
+
+	if (w->single_image && w->count > 0)
+		return kv_errf(err, "%s: an image holds one frame; give a "
+		    "video file name (e.g. .mp4) for more", w->path);
+	if (av_frame_make_writable(w->frame) < 0)
+		return kv_errf(err, "out of memory");
+	for (int c = 0; c < m->nplanes; c++) {
+		src[w->comp_plane[c]] = f->plane[c];
+		stride[w->comp_plane[c]] = (int)f->stride[c];
+	}
+	if (w->sws != NULL) {
+		sws_scale(w->sws, src, stride, 0, m->height, w->frame->data,
+		    w->frame->linesize);
+	} else {
+		av_image_copy(w->frame->data, w->frame->linesize, src, stride,
+		    w->in_fmt, m->width, m->height);
+	}
+	w->frame->pts = w->count++;
+	rc = avcodec_send_frame(w->enc, w->frame);
+	if (rc < 0)
+		return kv_errf(err, "%s: frame %lld: %s", w->path,
+		    (long long)w->count, AVERR(rc));
+	return drain(w, err);
+}
+
+static void
+writer_free(media_writer *w)
+{
+	if (w->io != NULL) {
+		av_freep(&w->io->buffer);
+		avio_context_free(&w->io);
+	}
+	if (w->fmt != NULL)
+		w->fmt->pb = NULL;
+	avformat_free_context(w->fmt);
+	sws_freeContext(w->sws);
+	av_frame_free(&w->frame);
+	av_packet_free(&w->pkt);
+	avcodec_free_context(&w->enc);
+	free(w->path);
+	free(w);
+}
+
+int
+media_writer_close(media_writer *w, kv_err *err)
+{
+	int rc;
+
+	if (w->count == 0) {
+		kv_errf(err, "%s: no frames to write", w->path);
+		media_writer_abort(w);
+		return -1;
+	}
+	rc = avcodec_send_frame(w->enc, NULL);
+	if (rc < 0 || drain(w, err) != 0) {
+		if (rc < 0)
+			kv_errf(err, "%s: %s", w->path, AVERR(rc));
+		media_writer_abort(w);
+		return -1;
+	}
+	rc = av_write_trailer(w->fmt);
+	avio_flush(w->io);
+	if (rc < 0 || w->io->error < 0) {
+		kv_errf(err, "%s: %s", w->path, AVERR(rc < 0 ? rc :
+		    w->io->error));
+		media_writer_abort(w);
+		return -1;
+	}
+	rc = outfile_commit(w->out, err);
+	w->out = NULL;
+	writer_free(w);
+	return rc;
+}
+
+void
+media_writer_abort(media_writer *w)
+{
+	if (w == NULL)
+		return;
+	outfile_abort(w->out);
+	writer_free(w);
+}

@@ -1,0 +1,148 @@
+/* video.h: video and image files in and out, through libavformat and
+ * libavcodec (FFmpeg 5.x send/receive API).
+ *
+ * Input is anything ffmpeg reads: a video file, a still image (PNG, BMP,
+ * PGM/PPM, JPEG, TIFF, ...), an image sequence pattern ("frames/%04d.png")
+ * or a stream on stdin ("-", e.g. Y4M). Frames come one at a time, with
+ * their samples as stored: YUV stays YUV at its own range and depth (no
+ * conversion to RGB or grey, no range stretching). Packed layouts (RGB24,
+ * YUYV, NV12, a grey palette) are only rearranged into planes, never
+ * rescaled. Alpha is dropped.
+ *
+ * Output writes frames of one format to a video file or a single image,
+ * atomically (through outfile.h: nothing is left at the path on failure).
+ *
+ * Every failure fills kv_err with a message that names the file. */
+#ifndef KVAE_MEDIA_H
+#define KVAE_MEDIA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+#define MEDIA_MAX_PLANES 3
+
+/* How the samples of a plane are stored. */
+enum media_sample {
+	MEDIA_U8 = 1,	/* uint8_t, depth 1..8 */
+	MEDIA_U16,	/* uint16_t (native endian), depth 9..16 */
+	MEDIA_F32	/* float, nominal range 0..1 */
+};
+
+/* What the planes mean. */
+enum media_color {
+	MEDIA_GRAY = 1,	/* one plane: luma */
+	MEDIA_YUV,	/* Y, U (Cb), V (Cr); chroma may be subsampled */
+	MEDIA_RGB	/* R, G, B */
+};
+
+/* Which matrix relates YUV and RGB (for luma of RGB input, and as the
+ * input says for YUV). */
+enum media_matrix { MEDIA_BT601 = 1, MEDIA_BT709 };
+
+/* The layout of every frame of a stream. */
+typedef struct media_format {
+	int width, height;		/* of plane 0, in pixels */
+	int nplanes;			/* 1 or 3 */
+	int plane_w[MEDIA_MAX_PLANES];	/* plane sizes: chroma may be */
+	int plane_h[MEDIA_MAX_PLANES];	/* smaller (ceil of the shift) */
+	int log2_chroma_w, log2_chroma_h;
+	enum media_sample sample;
+	int depth;			/* significant bits: 1..16, or 32 */
+	enum media_color color;
+	enum media_matrix matrix;
+	int full_range;			/* YUV: 0 limited (16-235), 1 full */
+	int fps_num, fps_den;		/* frame rate; 25/1 when unknown */
+	char pix_fmt[32];		/* ffmpeg's name of the plane layout */
+} media_format;
+
+/* One frame: plane pointers in the order of media_color (Y,U,V or
+ * R,G,B), strides in bytes. */
+typedef struct media_frame {
+	const void *plane[MEDIA_MAX_PLANES];
+	ptrdiff_t stride[MEDIA_MAX_PLANES];
+	int64_t index;			/* 0 for the first frame */
+} media_frame;
+
+/* The largest value a sample can have: 2^depth - 1, or 1.0 for float. */
+double media_sample_max(const media_format *f);
+
+/* The luma of a frame as doubles, width x height row by row, in the
+ * samples' own scale: plane 0 for GRAY and YUV; for RGB, Kr R + Kg G +
+ * Kb B with BT.601 or BT.709 weights as f->matrix says (unrounded). */
+void media_luma(const media_format *f, const media_frame *fr, double *out);
+
+/* ---- input ---- */
+
+typedef struct media_reader media_reader;
+
+/* Open `path` ("-" is stdin) and its first video stream, decode up to
+ * the first frame so the format is known. `threads` is the decoder's
+ * thread count: 0 lets the codec choose (fastest for one stream), 1
+ * decodes in the calling thread (for a caller that runs several readers
+ * in parallel itself). Returns NULL with a message ("PATH: ...") when
+ * the file is missing, unreadable, has no video or no decodable frame
+ * ("PATH: no frames"). Owns everything it opens. */
+media_reader *media_open(const char *path, int threads, kv_err *err);
+
+/* The format of the stream's frames; owned by the reader. */
+const media_format *media_reader_format(const media_reader *r);
+
+/* The name for messages: the path or "stdin". */
+const char *media_reader_name(const media_reader *r);
+
+/* Decode the next frame into *f. Returns 1 with a frame (valid until the
+ * next call or media_close), 0 at the end of the stream, -1 with a
+ * message ("PATH: frame N: ...") on a decoding error or when the frame
+ * size or layout changes mid-stream. */
+int media_read(media_reader *r, media_frame *f, kv_err *err);
+
+/* A frame kept past the next media_read: see media_keep. */
+typedef struct media_kept media_kept;
+
+/* Keep *f, the frame media_read last handed out: its planes (f's plane
+ * pointers, pointed at the kept buffers) stay valid and unchanged through
+ * later media_read calls, until media_kept_free, so a caller can decode
+ * ahead while other threads work on earlier frames. Takes a reference
+ * to the decoder's buffers, not a copy (frames that were rearranged
+ * into planes are copied once, at the next media_read). Returns NULL
+ * when out of memory. The kept frame does not depend on the reader: it
+ * may be freed after media_close, from any thread. */
+media_kept *media_keep(media_reader *r, media_frame *f);
+
+/* Release a kept frame; safe with NULL. */
+void media_kept_free(media_kept *k);
+
+/* Close and free; safe with NULL. */
+void media_close(media_reader *r);
+
+/* ---- output ---- */
+
+typedef struct media_writer media_writer;
+
+/* Open `path` ("-" is stdout, then `container` must be given) for frames
+ * of format `fmt` (the planes given to media_write; fps_num/fps_den set
+ * the frame rate). The container follows `container` (an ffmpeg format
+ * name such as "yuv4mpegpipe") or else the file name's suffix (.png,
+ * .bmp, .pgm, .tiff: one image; .mp4, .mkv, .avi, .y4m, ...: a video);
+ * the codec is `codec` (an encoder name such as "ffv1") or else the
+ * container's default. Frames are converted to a pixel format the
+ * encoder takes when it does not take `fmt` as it is. Returns NULL with
+ * a message naming `path`. */
+media_writer *media_writer_open(const char *path, const media_format *fmt,
+	const char *container, const char *codec, kv_err *err);
+
+/* Encode one frame. An image file takes exactly one frame: a second
+ * one is an error ("PATH: an image holds one frame"). Returns 0 or -1. */
+int media_write(media_writer *w, const media_frame *f, kv_err *err);
+
+/* Flush the encoder, finish the file and move it into place; frees the
+ * writer. Returns 0, or -1 with a message (then nothing is left at the
+ * path). */
+int media_writer_close(media_writer *w, kv_err *err);
+
+/* Throw the output away and free; safe with NULL. */
+void media_writer_abort(media_writer *w);
+
+#endif

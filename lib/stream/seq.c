@@ -1,0 +1,959 @@
+/* seq.c: reading and writing kvae-seq(5) streams.
+ *
+ * Input goes through our own buffer over read(2) rather than stdio so
+ * that we know exactly when the next read would wait (to flush the
+ * output first, see seq_reader_flush_on_wait) and can bound line length
+ * before allocating. */
+#include "stream/seq.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/outfile.h"
+
+#define INBUF_SIZE ((size_t)1 << 16)
+
+/* Events from the encoding-specific readers; SEQ_BREAK there means "a
+ * boundary was seen", which seq_read() reports only after records. */
+struct seq_reader {
+	int fd;
+	int own_fd;
+	char *name;
+	FILE *flush_fp;
+
+	unsigned char *in;	/* input buffer */
+	size_t in_pos, in_len;
+	int in_eof;
+
+	seq_layout layout;
+	size_t ncols;		/* dim, or 2 dim with variances */
+	size_t seq_index;	/* sequence the last event belongs to */
+	size_t seq_records;	/* records returned in the current sequence */
+	size_t record_no;	/* records read in the whole stream */
+	int break_due;		/* a boundary is waiting to be reported */
+
+	double *vals;		/* ncols values: the record being decoded */
+	int have_first;		/* vals holds the first record, read ahead */
+
+	/* CSV */
+	char *line;
+	size_t line_cap;
+	size_t line_no;
+	char **fields;
+	size_t fields_cap;
+
+	/* binary */
+	int scalar_now;		/* scalar size of the current sequence */
+	unsigned char *rec;	/* one encoded record */
+	size_t rec_cap;
+};
+
+/* ---- input buffer ---- */
+
+/* Make at least `want` bytes available (fewer only at end of input).
+ * Returns the number available, or -1 on a read error. */
+static long
+in_fill(seq_reader *r, size_t want, kv_err *err)
+{
+	ssize_t n;
+
+	if (r->in_len - r->in_pos >= want || r->in_eof)
+		return (long)(r->in_len - r->in_pos);
+	memmove(r->in, r->in + r->in_pos, r->in_len - r->in_pos);
+	r->in_len -= r->in_pos;
+	r->in_pos = 0;
+	while (r->in_len < want && !r->in_eof) {
+		if (r->flush_fp != NULL)
+			fflush(r->flush_fp);
+		n = read(r->fd, r->in + r->in_len, INBUF_SIZE - r->in_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return kv_errf(err, "%s: %s", r->name, strerror(errno));
+		if (n == 0)
+			r->in_eof = 1;
+		r->in_len += (size_t)n;
+	}
+	return (long)(r->in_len - r->in_pos);
+}
+
+/* Make 8 bytes available to compare with SEQ_MAGIC, but stop early when
+ * the bytes so far already differ from it: waiting for 8 bytes would
+ * stall a stream whose next record is shorter and not yet written. */
+static long
+in_fill_magic(seq_reader *r, kv_err *err)
+{
+	for (;;) {
+		size_t avail = r->in_len - r->in_pos;
+		if (avail >= 8 || r->in_eof ||
+		    memcmp(r->in + r->in_pos, SEQ_MAGIC, avail) != 0)
+			return (long)avail;
+		if (in_fill(r, avail + 1, err) < 0)
+			return -1;
+	}
+}
+
+static int
+at_magic(const seq_reader *r)
+{
+	return r->in_len - r->in_pos >= 8 &&
+	    memcmp(r->in + r->in_pos, SEQ_MAGIC, 8) == 0;
+}
+
+/* Read one line (without its '\n', and without a '\r' before it) into
+ * r->line. Returns 1, 0 at end of input, or -1. */
+static int
+read_line(seq_reader *r, kv_err *err)
+{
+	size_t len = 0;
+
+	for (;;) {
+		long avail = in_fill(r, 1, err);
+		unsigned char *start, *nl;
+		size_t take;
+
+		if (avail < 0)
+			return -1;
+		if (avail == 0) {
+			if (len == 0)
+				return 0;
+			break;
+		}
+		start = r->in + r->in_pos;
+		nl = memchr(start, '\n', (size_t)avail);
+		take = nl ? (size_t)(nl - start) : (size_t)avail;
+		if (len + take + 1 > SEQ_MAX_LINE)
+			return kv_errf(err, "%s:%zu: line longer than %zu bytes",
+			    r->name, r->line_no + 1, SEQ_MAX_LINE);
+		if (len + take + 1 > r->line_cap) {
+			size_t cap = r->line_cap ? r->line_cap : 256;
+			char *grown;
+			while (cap < len + take + 1)
+				cap *= 2;
+			grown = realloc(r->line, cap);
+			if (grown == NULL)
+				return kv_errf(err, "%s:%zu: out of memory",
+				    r->name, r->line_no + 1);
+			r->line = grown;
+			r->line_cap = cap;
+		}
+		memcpy(r->line + len, start, take);
+		len += take;
+		r->in_pos += take + (nl != NULL);
+		if (nl != NULL)
+			break;
+	}
+	if (len > 0 && r->line[len - 1] == '\r')
+		len--;
+	r->line[len] = '\0';
+	r->line_no++;
+	return 1;
+}
+
+/* Fix the number of columns and allocate the record scratch for it. */
+static int
+set_ncols(seq_reader *r, size_t ncols, kv_err *err)
+{
+	r->ncols = ncols;
+	r->vals = malloc(ncols * sizeof *r->vals);
+	if (r->vals == NULL)
+		return kv_errf(err, "%s: out of memory (%zu columns)", r->name,
+		    ncols);
+	return 0;
+}
+
+/* ---- CSV ---- */
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*end = '\0';
+	return s;
+}
+
+/* Parse a trimmed field: 1 a number (or missing) in *v, 0 not a number. */
+static int
+parse_number(const char *s, double *v)
+{
+	char *end;
+
+	if (*s == '\0' || strcasecmp(s, "nan") == 0 ||
+	    strcasecmp(s, "-nan") == 0 || strcasecmp(s, "+nan") == 0) {
+		*v = NAN;
+		return 1;
+	}
+	errno = 0;
+	*v = strtod(s, &end);
+	if (end == s || *end != '\0')
+		return 0;
+	if (isnan(*v))
+		*v = NAN;	/* one NaN: payloads carry no meaning here */
+	return 1;
+}
+
+/* Split r->line at commas into r->fields (trimmed). Returns the count,
+ * or 0 when out of memory. */
+static size_t
+split_fields(seq_reader *r)
+{
+	size_t n = 0;
+	char *p = r->line;
+
+	for (;;) {
+		char *comma = strchr(p, ',');
+		if (n == r->fields_cap) {
+			size_t cap = r->fields_cap ? 2 * r->fields_cap : 16;
+			char **grown = realloc(r->fields, cap * sizeof *grown);
+			if (grown == NULL)
+				return 0;
+			r->fields = grown;
+			r->fields_cap = cap;
+		}
+		if (comma != NULL)
+			*comma = '\0';
+		r->fields[n++] = trim(p);
+		if (comma == NULL)
+			return n;
+		p = comma + 1;
+	}
+}
+
+static int
+is_blank(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return *s == '\0';
+}
+
+static int
+is_comment(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return *s == '#';
+}
+
+/* A header line: every field is a non-empty name that is not a number. */
+static int
+is_header(char **fields, size_t n)
+{
+	double v;
+
+	for (size_t i = 0; i < n; i++)
+		if (fields[i][0] == '\0' || parse_number(fields[i], &v))
+			return 0;
+	return 1;
+}
+
+/* Take the header's names; variances when the second half of the names
+ * is "var_" followed by the first half's. */
+static int
+take_header(seq_reader *r, char **fields, size_t n, kv_err *err)
+{
+	size_t half = n / 2, dim = n;
+	int has_var = n % 2 == 0;
+
+	for (size_t i = 0; has_var && i < half; i++)
+		has_var = strncmp(fields[half + i], "var_", 4) == 0 &&
+		    strcmp(fields[half + i] + 4, fields[i]) == 0;
+	if (has_var)
+		dim = half;
+	r->layout.names = calloc(dim, sizeof *r->layout.names);
+	if (r->layout.names == NULL)
+		return kv_errf(err, "%s:%zu: out of memory", r->name,
+		    r->line_no);
+	for (size_t i = 0; i < dim; i++)
+		if ((r->layout.names[i] = strdup(fields[i])) == NULL)
+			return kv_errf(err, "%s:%zu: out of memory", r->name,
+			    r->line_no);
+	r->layout.dim = dim;
+	r->layout.has_var = has_var;
+	return set_ncols(r, n, err);
+}
+
+static int
+same_header(const seq_reader *r, char **fields, size_t n)
+{
+	if (r->layout.names == NULL || n != r->ncols)
+		return 0;
+	for (size_t i = 0; i < r->layout.dim; i++)
+		if (strcmp(fields[i], r->layout.names[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* Next CSV event into vals (ncols values). */
+static int
+csv_next(seq_reader *r, kv_err *err)
+{
+	for (;;) {
+		int rc = read_line(r, err);
+		size_t n;
+
+		if (rc <= 0)
+			return rc < 0 ? -1 : SEQ_EOF;
+		if (is_blank(r->line))
+			return SEQ_BREAK;
+		if (is_comment(r->line))
+			continue;
+		n = split_fields(r);
+		if (n == 0)
+			return kv_errf(err, "%s:%zu: out of memory", r->name,
+			    r->line_no);
+		if (n > 2 * (size_t)SEQ_MAX_DIM)
+			return kv_errf(err, "%s:%zu: %zu fields, at most %u "
+			    "allowed", r->name, r->line_no, n,
+			    2 * SEQ_MAX_DIM);
+		if (r->ncols == 0 && is_header(r->fields, n)) {
+			if (take_header(r, r->fields, n, err) != 0)
+				return -1;
+			continue;
+		}
+		if (r->ncols == 0) {
+			r->layout.dim = n;
+			if (set_ncols(r, n, err) != 0)
+				return -1;
+		} else if (is_header(r->fields, n) && same_header(r, r->fields,
+		    n)) {
+			/* A repeated header (cat a.csv b.csv) starts a new
+			 * sequence, as a new binary header does. */
+			return SEQ_BREAK;
+		}
+		if (n != r->ncols)
+			return kv_errf(err, "%s:%zu: %zu fields, expected %zu",
+			    r->name, r->line_no, n, r->ncols);
+		for (size_t i = 0; i < n; i++)
+			if (!parse_number(r->fields[i], &r->vals[i]))
+				return kv_errf(err, "%s:%zu: field %zu: '%.40s' "
+				    "is not a number", r->name, r->line_no,
+				    i + 1, r->fields[i]);
+		return SEQ_RECORD;
+	}
+}
+
+/* ---- binary ---- */
+
+static uint32_t
+get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static uint64_t
+get_le64(const unsigned char *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+static void
+put_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void
+put_le64(unsigned char *p, uint64_t v)
+{
+	put_le32(p, (uint32_t)v);
+	put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Parse and check the header at the input position (16 bytes available)
+ * and consume it. The first header sets the layout; later ones must
+ * agree with it in dim and variances. */
+static int
+bin_header(seq_reader *r, kv_err *err)
+{
+	const unsigned char *h = r->in + r->in_pos;
+	unsigned version = h[8], scalar = h[9];
+	unsigned flags = (unsigned)h[10] | (unsigned)h[11] << 8;
+	uint32_t dim = get_le32(h + 12);
+	int has_var = (flags & SEQ_FLAG_VARIANCES) != 0;
+	size_t seqno = r->seq_index + (r->record_no > 0);
+
+	if (version != SEQ_VERSION)
+		return kv_errf(err, "%s: sequence %zu: binary version %u, this "
+		    "program reads version %d", r->name, seqno + 1, version,
+		    SEQ_VERSION);
+	if (scalar != SEQ_F32 && scalar != SEQ_F64)
+		return kv_errf(err, "%s: sequence %zu: scalar size %u, expected "
+		    "4 or 8", r->name, seqno + 1, scalar);
+	if (flags & ~SEQ_FLAG_VARIANCES)
+		return kv_errf(err, "%s: sequence %zu: unknown flags 0x%04x",
+		    r->name, seqno + 1, flags);
+	if (dim == 0 || dim > SEQ_MAX_DIM)
+		return kv_errf(err, "%s: sequence %zu: dim %lu, expected 1 to "
+		    "%u", r->name, seqno + 1, (unsigned long)dim, SEQ_MAX_DIM);
+	if (r->ncols == 0) {
+		r->layout.dim = dim;
+		r->layout.has_var = has_var;
+		r->layout.scalar = (int)scalar;
+		if (set_ncols(r, has_var ? 2 * (size_t)dim : dim, err) != 0)
+			return -1;
+	} else if (dim != r->layout.dim || has_var != r->layout.has_var) {
+		return kv_errf(err, "%s: sequence %zu: dim %lu%s, the stream "
+		    "began with dim %zu%s", r->name, seqno + 1,
+		    (unsigned long)dim, has_var ? " with variances" : "",
+		    r->layout.dim, r->layout.has_var ? " with variances" : "");
+	}
+	r->scalar_now = (int)scalar;
+	r->in_pos += SEQ_HEADER_SIZE;
+	return 0;
+}
+
+static double
+decode_scalar(const unsigned char *p, int scalar)
+{
+	double v;
+
+	if (scalar == SEQ_F32) {
+		uint32_t bits = get_le32(p);
+		float f;
+		memcpy(&f, &bits, sizeof f);
+		v = f;
+	} else {
+		uint64_t bits = get_le64(p);
+		memcpy(&v, &bits, sizeof v);
+	}
+	return isnan(v) ? NAN : v;
+}
+
+/* Next binary event into vals. */
+static int
+bin_next(seq_reader *r, kv_err *err)
+{
+	size_t bytes = r->ncols * (size_t)r->scalar_now;
+	long avail = in_fill_magic(r, err);
+	size_t got = 0;
+
+	if (avail < 0)
+		return -1;
+	if (avail == 0)
+		return SEQ_EOF;
+	if (at_magic(r)) {
+		if ((avail = in_fill(r, SEQ_HEADER_SIZE, err)) < 0)
+			return -1;
+		if (avail < SEQ_HEADER_SIZE)
+			return kv_errf(err, "%s: truncated header after record "
+			    "%zu", r->name, r->record_no);
+		if (bin_header(r, err) != 0)
+			return -1;
+		return SEQ_BREAK;
+	}
+	if (bytes > r->rec_cap) {
+		unsigned char *grown = realloc(r->rec, bytes);
+		if (grown == NULL)
+			return kv_errf(err, "%s: out of memory", r->name);
+		r->rec = grown;
+		r->rec_cap = bytes;
+	}
+	while (got < bytes) {
+		size_t take;
+		avail = in_fill(r, 1, err);
+		if (avail < 0)
+			return -1;
+		if (avail == 0)
+			return kv_errf(err, "%s: record %zu: truncated (%zu of "
+			    "%zu bytes)", r->name, r->record_no + 1, got, bytes);
+		take = (size_t)avail < bytes - got ? (size_t)avail : bytes - got;
+		memcpy(r->rec + got, r->in + r->in_pos, take);
+		r->in_pos += take;
+		got += take;
+	}
+	for (size_t i = 0; i < r->ncols; i++)
+		r->vals[i] = decode_scalar(r->rec + i * (size_t)r->scalar_now,
+		    r->scalar_now);
+	return SEQ_RECORD;
+}
+
+/* ---- reader ---- */
+
+static int
+next_raw(seq_reader *r, kv_err *err)
+{
+	int rc = r->layout.format == SEQ_CSV ? csv_next(r, err) :
+	    bin_next(r, err);
+
+	if (rc == SEQ_RECORD)
+		r->record_no++;
+	return rc;
+}
+
+static void
+split_record(const seq_reader *r, double *x, double *var)
+{
+	const double *vals = r->vals;
+	size_t dim = r->layout.dim;
+
+	memcpy(x, vals, dim * sizeof *x);
+	if (var == NULL)
+		return;
+	if (r->layout.has_var)
+		memcpy(var, vals + dim, dim * sizeof *var);
+	else
+		for (size_t i = 0; i < dim; i++)
+			var[i] = NAN;
+}
+
+int
+seq_read(seq_reader *r, double *x, double *var, kv_err *err)
+{
+	int rc;
+
+	if (r->have_first) {
+		r->have_first = 0;
+		r->seq_records = 1;
+		split_record(r, x, var);
+		return SEQ_RECORD;
+	}
+	for (;;) {
+		if (r->break_due) {
+			r->break_due = 0;
+			r->seq_records = 0;
+			r->seq_index++;
+			return SEQ_BREAK;
+		}
+		rc = next_raw(r, err);
+		if (rc == SEQ_RECORD) {
+			r->seq_records++;
+			split_record(r, x, var);
+			return SEQ_RECORD;
+		}
+		if (rc < 0)
+			return -1;
+		if (r->seq_records > 0)
+			r->break_due = 1;
+		else if (rc == SEQ_EOF)
+			return SEQ_EOF;
+	}
+}
+
+/* Read up to the first record; an empty stream is an error. */
+static int
+read_first(seq_reader *r, kv_err *err)
+{
+	int rc;
+
+	do
+		rc = next_raw(r, err);
+	while (rc == SEQ_BREAK);
+	if (rc < 0)
+		return -1;
+	if (rc == SEQ_EOF)
+		return kv_errf(err, "%s: %s", r->name, r->ncols > 0 ?
+		    "no records after the header" : "empty stream: no records");
+	r->have_first = 1;
+	return 0;
+}
+
+seq_reader *
+seq_reader_open(const char *path, kv_err *err)
+{
+	seq_reader *r = calloc(1, sizeof *r);
+	long avail;
+
+	if (r == NULL) {
+		kv_errf(err, "out of memory");
+		return NULL;
+	}
+	r->fd = STDIN_FILENO;
+	r->name = strdup(infile_name(path));
+	r->in = malloc(INBUF_SIZE);
+	if (r->name == NULL || r->in == NULL) {
+		kv_errf(err, "%s: out of memory", infile_name(path));
+		goto fail;
+	}
+	if (!path_is_std(path)) {
+		r->fd = open(path, O_RDONLY);
+		if (r->fd < 0) {
+			kv_errf(err, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		r->own_fd = 1;
+	}
+	avail = in_fill_magic(r, err);
+	if (avail < 0)
+		goto fail;
+	if (at_magic(r)) {
+		r->layout.format = SEQ_BIN;
+		if (in_fill(r, SEQ_HEADER_SIZE, err) < SEQ_HEADER_SIZE) {
+			kv_errf(err, "%s: truncated header", r->name);
+			goto fail;
+		}
+		if (bin_header(r, err) != 0)
+			goto fail;
+	} else {
+		r->layout.format = SEQ_CSV;
+		r->layout.scalar = SEQ_F64;
+	}
+	if (read_first(r, err) != 0)
+		goto fail;
+	return r;
+fail:
+	seq_reader_close(r);
+	return NULL;
+}
+
+const seq_layout *
+seq_reader_layout(const seq_reader *r)
+{
+	return &r->layout;
+}
+
+void
+seq_reader_flush_on_wait(seq_reader *r, FILE *fp)
+{
+	r->flush_fp = fp;
+}
+
+const char *
+seq_reader_place(const seq_reader *r, char *buf, size_t size)
+{
+	if (r->layout.format == SEQ_CSV)
+		snprintf(buf, size, "%s:%zu", r->name, r->line_no);
+	else
+		snprintf(buf, size, "%s: record %zu", r->name, r->record_no);
+	return buf;
+}
+
+size_t
+seq_reader_sequence_index(const seq_reader *r)
+{
+	return r->seq_index;
+}
+
+void
+seq_reader_close(seq_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->own_fd)
+		close(r->fd);
+	if (r->layout.names != NULL)
+		for (size_t i = 0; i < r->layout.dim; i++)
+			free(r->layout.names[i]);
+	free(r->layout.names);
+	free(r->name);
+	free(r->in);
+	free(r->vals);
+	free(r->line);
+	free(r->fields);
+	free(r->rec);
+	free(r);
+}
+
+/* ---- whole sequences ---- */
+
+int
+seq_buf_push(seq_buf *b, const double *x, const double *var, kv_err *err)
+{
+	if (b->T == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 64;
+		double *nx = realloc(b->x, cap * b->dim * sizeof *nx);
+		if (nx == NULL)
+			return kv_errf(err, "out of memory (%zu records)", cap);
+		b->x = nx;
+		if (var != NULL || b->var != NULL) {
+			double *nv = realloc(b->var, cap * b->dim * sizeof *nv);
+			if (nv == NULL)
+				return kv_errf(err, "out of memory (%zu records)",
+				    cap);
+			b->var = nv;
+		}
+		b->cap = cap;
+	}
+	memcpy(b->x + b->T * b->dim, x, b->dim * sizeof *x);
+	if (b->var != NULL) {
+		double *dst = b->var + b->T * b->dim;
+		if (var != NULL)
+			memcpy(dst, var, b->dim * sizeof *var);
+		else
+			for (size_t i = 0; i < b->dim; i++)
+				dst[i] = NAN;
+	}
+	b->T++;
+	return 0;
+}
+
+int
+seq_read_sequence(seq_reader *r, seq_buf *b, kv_err *err)
+{
+	size_t dim = r->layout.dim;
+	double *x = malloc(2 * dim * sizeof *x), *var = x + dim;
+	int rc;
+
+	if (x == NULL)
+		return kv_errf(err, "%s: out of memory", r->name);
+	if (b->dim != dim) {
+		seq_buf_free(b);
+		b->dim = dim;
+	}
+	b->T = 0;
+	while ((rc = seq_read(r, x, var, err)) == SEQ_RECORD)
+		if (seq_buf_push(b, x, r->layout.has_var ? var : NULL, err)) {
+			rc = -1;
+			break;
+		}
+	free(x);
+	if (rc < 0)
+		return -1;
+	return b->T > 0;
+}
+
+void
+seq_buf_free(seq_buf *b)
+{
+	free(b->x);
+	free(b->var);
+	b->x = b->var = NULL;
+	b->T = b->cap = 0;
+}
+
+/* ---- writer ---- */
+
+struct seq_writer {
+	FILE *fp;
+	char *name;
+	seq_layout layout;
+	int header_written;	/* CSV */
+	int seq_open;		/* a record was written since the last break */
+	int break_due;		/* a break to write before the next record */
+	unsigned char *rec;	/* binary scratch */
+};
+
+seq_layout
+seq_layout_output(const seq_layout *in, int format, int scalar)
+{
+	seq_layout out = *in;
+
+	if (format != 0)
+		out.format = format;
+	if (scalar != 0)
+		out.scalar = scalar;
+	if (out.scalar == 0)
+		out.scalar = SEQ_F64;
+	return out;
+}
+
+int
+seq_format_parse(const char *s)
+{
+	if (strcmp(s, "csv") == 0)
+		return SEQ_CSV;
+	if (strcmp(s, "bin") == 0 || strcmp(s, "binary") == 0)
+		return SEQ_BIN;
+	return 0;
+}
+
+static int
+copy_names(seq_writer *w, const seq_layout *layout, kv_err *err)
+{
+	w->layout.names = calloc(layout->dim, sizeof *w->layout.names);
+	if (w->layout.names == NULL)
+		return kv_errf(err, "%s: out of memory", w->name);
+	for (size_t i = 0; i < layout->dim; i++)
+		if ((w->layout.names[i] = strdup(layout->names[i])) == NULL)
+			return kv_errf(err, "%s: out of memory", w->name);
+	return 0;
+}
+
+seq_writer *
+seq_writer_open(FILE *fp, const char *name, const seq_layout *layout,
+	kv_err *err)
+{
+	seq_writer *w = calloc(1, sizeof *w);
+	size_t ncols = layout->dim * (layout->has_var ? 2 : 1);
+
+	if (w == NULL || (w->name = strdup(name)) == NULL ||
+	    (w->rec = malloc(ncols * 8)) == NULL) {
+		kv_errf(err, "%s: out of memory", name);
+		if (w != NULL) {
+			free(w->name);
+			free(w);
+		}
+		return NULL;
+	}
+	w->fp = fp;
+	w->layout = *layout;
+	w->layout.names = NULL;
+	if (w->layout.scalar == 0)
+		w->layout.scalar = SEQ_F64;
+	if (layout->names != NULL && copy_names(w, layout, err) != 0) {
+		seq_writer_close(w, NULL);
+		return NULL;
+	}
+	return w;
+}
+
+int
+seq_format_number(char *buf, size_t size, double v, int scalar)
+{
+	int lo = scalar == SEQ_F32 ? 6 : 15, hi = scalar == SEQ_F32 ? 9 : 17;
+	int len = 0;
+
+	if (isnan(v))
+		return snprintf(buf, size, "nan");
+	for (int prec = lo; prec <= hi; prec++) {
+		double back;
+		len = snprintf(buf, size, "%.*g", prec, v);
+		back = strtod(buf, NULL);
+		if (scalar == SEQ_F32 ? (float)back == (float)v : back == v)
+			break;
+	}
+	return len;
+}
+
+static void
+csv_header(seq_writer *w)
+{
+	const seq_layout *l = &w->layout;
+
+	for (int pass = 0; pass < (l->has_var ? 2 : 1); pass++)
+		for (size_t i = 0; i < l->dim; i++) {
+			if (pass + i > 0)
+				fputc(',', w->fp);
+			if (pass == 1)
+				fputs("var_", w->fp);
+			if (l->names != NULL)
+				fputs(l->names[i], w->fp);
+			else
+				fprintf(w->fp, "x%zu", i + 1);
+		}
+	fputc('\n', w->fp);
+}
+
+static void
+csv_record(seq_writer *w, const double *x, const double *var)
+{
+	char num[64];
+	size_t dim = w->layout.dim;
+
+	for (size_t i = 0; i < dim; i++) {
+		seq_format_number(num, sizeof num, x[i], w->layout.scalar);
+		if (i > 0)
+			fputc(',', w->fp);
+		fputs(num, w->fp);
+	}
+	for (size_t i = 0; w->layout.has_var && i < dim; i++) {
+		seq_format_number(num, sizeof num, var ? var[i] : NAN,
+		    w->layout.scalar);
+		fputc(',', w->fp);
+		fputs(num, w->fp);
+	}
+	fputc('\n', w->fp);
+}
+
+static void
+bin_header_write(seq_writer *w)
+{
+	unsigned char h[SEQ_HEADER_SIZE];
+
+	memcpy(h, SEQ_MAGIC, 8);
+	h[8] = SEQ_VERSION;
+	h[9] = (unsigned char)w->layout.scalar;
+	h[10] = w->layout.has_var ? SEQ_FLAG_VARIANCES : 0;
+	h[11] = 0;
+	put_le32(h + 12, (uint32_t)w->layout.dim);
+	fwrite(h, 1, sizeof h, w->fp);
+}
+
+/* Encode one value; NaN always as the quiet NaN with no payload, so a
+ * record can never begin with the magic (see kvae-seq(5)). */
+static void
+encode_scalar(unsigned char *p, double v, int scalar)
+{
+	if (scalar == SEQ_F32) {
+		float f = (float)v;
+		uint32_t bits;
+		memcpy(&bits, &f, sizeof bits);
+		put_le32(p, isnan(v) ? 0x7fc00000u : bits);
+	} else {
+		uint64_t bits;
+		memcpy(&bits, &v, sizeof bits);
+		put_le64(p, isnan(v) ? 0x7ff8000000000000u : bits);
+	}
+}
+
+static void
+bin_record(seq_writer *w, const double *x, const double *var)
+{
+	size_t dim = w->layout.dim, sz = (size_t)w->layout.scalar;
+
+	for (size_t i = 0; i < dim; i++)
+		encode_scalar(w->rec + i * sz, x[i], w->layout.scalar);
+	for (size_t i = 0; w->layout.has_var && i < dim; i++)
+		encode_scalar(w->rec + (dim + i) * sz, var ? var[i] : NAN,
+		    w->layout.scalar);
+	/* a writer's stream is its own: no lock taken per record */
+	fwrite_unlocked(w->rec, sz, dim * (w->layout.has_var ? 2 : 1), w->fp);
+}
+
+int
+seq_write(seq_writer *w, const double *x, const double *var, kv_err *err)
+{
+	if (w->layout.format == SEQ_CSV) {
+		if (w->break_due)
+			fputc('\n', w->fp);
+		w->break_due = 0;
+		if (!w->header_written && (w->layout.names != NULL ||
+		    w->layout.has_var))
+			csv_header(w);
+		w->header_written = 1;
+		csv_record(w, x, var);
+	} else {
+		if (!w->seq_open)
+			bin_header_write(w);
+		bin_record(w, x, var);
+	}
+	w->seq_open = 1;
+	if (ferror(w->fp))
+		return kv_errf(err, "%s: %s", w->name, strerror(errno));
+	return 0;
+}
+
+int
+seq_write_break(seq_writer *w, kv_err *err)
+{
+	if (!w->seq_open)
+		return 0;
+	/* Written lazily, with the next record, so that the stream does not
+	 * end in a blank line or a lone header. */
+	w->seq_open = 0;
+	w->break_due = 1;
+	(void)err;
+	return 0;
+}
+
+int
+seq_writer_close(seq_writer *w, kv_err *err)
+{
+	int rc = 0;
+
+	if (w == NULL)
+		return 0;
+	if (fflush(w->fp) != 0 || ferror(w->fp))
+		rc = kv_errf(err, "%s: %s", w->name, strerror(errno));
+	if (w->layout.names != NULL)
+		for (size_t i = 0; i < w->layout.dim; i++)
+			free(w->layout.names[i]);
+	free(w->layout.names);
+	free(w->name);
+	free(w->rec);
+	free(w);
+	return rc;
+}

@@ -1,0 +1,42 @@
+/* stream_map.h: a VAE applied to a kvae-seq(5) stream record by record
+ * (vae-encode, vae-decode).
+ *
+ * Encoding maps each record (the model's input_dim values, data units)
+ * to its latent mean, optionally followed by the encoder's variances;
+ * decoding maps each latent record to the decoder's mean in data units,
+ * optionally followed by the decoder's variances. A record with every
+ * value missing (encoding) or any value missing (decoding) becomes a
+ * missing record, so gaps survive the round trip for kf-smooth to fill.
+ * Sequence boundaries are kept; output is flushed whenever input would
+ * block, so the tools work behind `tail -f`. */
+#ifndef KVAE_VAESTREAM_H
+#define KVAE_VAESTREAM_H
+
+#include <stdio.h>
+
+#include "core/err.h"
+#include "vae/vae.h"
+
+enum { VAE_ENCODE, VAE_DECODE };
+
+typedef struct vae_stream_opts {
+	int direction;		/* VAE_ENCODE or VAE_DECODE */
+	int variances;		/* append variances to each output record */
+	int format;		/* SEQ_CSV/SEQ_BIN, 0: the input's */
+	int scalar;		/* SEQ_F32/SEQ_F64, 0: the input's */
+	const char *model_name;	/* for messages */
+} vae_stream_opts;
+
+/* Read the stream at inpath ("-": stdin), map every record, write to out
+ * (named outname in messages). 0, or -1 with a message naming the file
+ * and record. */
+int vae_stream_map(vae *v, const char *inpath, FILE *out,
+	const char *outname, const vae_stream_opts *o, kv_err *err);
+
+/* The whole tool: load the model file, map inpath to outpath ("-":
+ * stdout; a file is written atomically and left untouched on failure).
+ * Sets o->model_name. 0 or -1. */
+int vae_stream_run(const char *model, const char *inpath,
+	const char *outpath, vae_stream_opts *o, kv_err *err);
+
+#endif

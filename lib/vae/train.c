@@ -1,0 +1,409 @@
+/* train.c: the KVAE training loop, its data and checkpoints. */
+#include "vae/train.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "nn/checkpoint.h"
+#include "vae/vae_train.h"
+
+/* ---- data ---------------------------------------------------------------- */
+
+static int
+data_take(kvae_data *d, const double *x, const size_t *T,
+	const size_t *first, const size_t *which, size_t n, size_t D,
+	const vae *v, kv_err *err)
+{
+	double *row = malloc(D * sizeof *row);
+	size_t N = 0;
+
+	memset(d, 0, sizeof *d);
+	for (size_t i = 0; i < n; i++)
+		N += T[which[i]];
+	d->nseq = n;
+	d->N = N;
+	d->D = D;
+	d->T = malloc((n + 1) * sizeof *d->T);
+	d->off = malloc((n + 1) * sizeof *d->off);
+	d->y = malloc((N * D + 1) * sizeof *d->y);
+	if (row == NULL || d->T == NULL || d->off == NULL || d->y == NULL) {
+		free(row);
+		kvae_data_free(d);
+		return kv_errf(err, "out of memory");
+	}
+	N = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t s = which[i];
+		d->T[i] = T[s];
+		d->off[i] = N;
+		for (size_t t = 0; t < T[s]; t++, N++) {
+			memcpy(row, x + (first[s] + t) * D, D * sizeof *row);
+			vae_normalise(v, row);
+			for (size_t j = 0; j < D; j++)
+				d->y[N * D + j] = (float)row[j];
+		}
+	}
+	free(row);
+	return 0;
+}
+
+/* Normalisation from the training sequences' records. */
+static int
+fit_norm(vae *v, const double *x, const size_t *T, const size_t *first,
+	const size_t *which, size_t n, size_t D, kv_err *err)
+{
+	size_t N = 0, k = 0;
+	double *buf;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		N += T[which[i]];
+	if ((buf = malloc((N * D + 1) * sizeof *buf)) == NULL)
+		return kv_errf(err, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		size_t s = which[i];
+		memcpy(buf + k * D, x + first[s] * D, T[s] * D * sizeof *buf);
+		k += T[s];
+	}
+	rc = vae_fit_normalisation(v, buf, N, err);
+	free(buf);
+	return rc;
+}
+
+int
+kvae_data_split(const double *x, const size_t *T, size_t nseq, size_t D,
+	double val_fraction, unsigned long seed, vae *v, int fit,
+	kvae_data *train, kvae_data *val, kv_err *err)
+{
+	size_t *idx = malloc((nseq + 1) * sizeof *idx);
+	size_t *first = malloc((nseq + 1) * sizeof *first);
+	size_t nval = (size_t)floor(val_fraction * (double)nseq + 0.5);
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	int rc = -1;
+
+	memset(train, 0, sizeof *train);
+	memset(val, 0, sizeof *val);
+	if (idx == NULL || first == NULL || r == NULL) {
+		kv_errf(err, "out of memory");
+		goto out;
+	}
+	if (nval >= nseq)
+		nval = nseq - 1;
+	for (size_t s = 0, o = 0; s < nseq; o += T[s], s++) {
+		idx[s] = s;
+		first[s] = o;
+	}
+	gsl_rng_set(r, seed);
+	gsl_ran_shuffle(r, idx, nseq, sizeof *idx);
+	if ((fit && fit_norm(v, x, T, first, idx + nval, nseq - nval, D, err)) ||
+	    data_take(train, x, T, first, idx + nval, nseq - nval, D, v, err) ||
+	    data_take(val, x, T, first, idx, nval, D, v, err))
+		goto out;
+	for (size_t i = 0; i < train->N * D; i++)
+		if (!isnan(train->y[i])) {
+			rc = 0;
+			goto out;
+		}
+	kv_errf(err, "the training sequences have no observed values");
+out:
+	free(idx);
+	free(first);
+	if (r != NULL)
+		gsl_rng_free(r);
+	return rc;
+}
+
+void
+kvae_data_free(kvae_data *d)
+{
+	free(d->T);
+	free(d->off);
+	free(d->y);
+	memset(d, 0, sizeof *d);
+}
+
+/* ---- epochs -------------------------------------------------------------- */
+
+int
+kvae_anneal_parse(const char *s)
+{
+	if (strcmp(s, "none") == 0)
+		return KVAE_ANNEAL_NONE;
+	if (strcmp(s, "monotone") == 0)
+		return KVAE_ANNEAL_MONOTONE;
+	if (strcmp(s, "cyclic") == 0)
+		return KVAE_ANNEAL_CYCLIC;
+	return -1;
+}
+
+double
+kvae_fit_beta(const kvae_fit_opts *o, int epoch)
+{
+	int j = epoch - o->vae_epochs, E = o->anneal_epochs > 0 ?
+	    o->anneal_epochs : 1;
+
+	if (j < 0 || o->anneal == KVAE_ANNEAL_NONE)
+		return o->beta;
+	if (o->anneal == KVAE_ANNEAL_MONOTONE)
+		return o->beta * fmin(1.0, (j + 1.0) / E);
+	return o->beta * fmin(1.0, 2.0 * (j % E + 1.0) / E);
+}
+
+double
+kvae_terms_elbo(const kvae_terms *t)
+{
+	return t->records ? -(t->nll + t->prior) / (double)t->records : NAN;
+}
+
+/* Sequences idx[0..n) of d into one batch: y (N, D), T (n). */
+static size_t
+gather(const kvae_data *d, const size_t *idx, size_t n, float *y, size_t *T)
+{
+	size_t N = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t s = idx[i];
+		memcpy(y + N * d->D, d->y + d->off[s] * d->D,
+		    d->T[s] * d->D * sizeof *y);
+		T[i] = d->T[s];
+		N += d->T[s];
+	}
+	return N;
+}
+
+typedef struct batcher {
+	float *y, *eps;
+	size_t *T, *idx;
+} batcher;
+
+/* Records in the n longest sequences of d: a bound for any batch. */
+static size_t
+longest(const kvae_data *d, size_t n, kv_err *err)
+{
+	size_t *len = malloc((d->nseq + 1) * sizeof *len), N = 0;
+
+	if (len == NULL)
+		return kv_errf(err, "out of memory"), (size_t)-1;
+	memcpy(len, d->T, d->nseq * sizeof *len);
+	for (size_t i = 0; i < n && i < d->nseq; i++) {
+		size_t best = i;
+		for (size_t j = i + 1; j < d->nseq; j++)
+			if (len[j] > len[best])
+				best = j;
+		N += len[best];
+		len[best] = len[i];
+	}
+	free(len);
+	return N;
+}
+
+static int
+batcher_init(batcher *b, const kvae_data *train, const kvae_data *val,
+	const kvae *k, int batch, int K, kv_err *err)
+{
+	size_t a = longest(train, (size_t)batch, err);
+	size_t c = longest(val, (size_t)batch, err);
+	size_t maxN = a > c ? a : c;
+	size_t nseq = train->nseq > val->nseq ? train->nseq : val->nseq;
+
+	memset(b, 0, sizeof *b);
+	if (a == (size_t)-1 || c == (size_t)-1)
+		return -1;
+	b->y = malloc((maxN * train->D + 1) * sizeof *b->y);
+	b->eps = malloc(((size_t)K * maxN * k->L + 1) * sizeof *b->eps);
+	b->T = malloc((nseq + 1) * sizeof *b->T);
+	b->idx = malloc((nseq + 1) * sizeof *b->idx);
+	if (b->y == NULL || b->eps == NULL || b->T == NULL || b->idx == NULL)
+		return kv_errf(err, "out of memory");
+	return 0;
+}
+
+static void
+identity(size_t *idx, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+}
+
+static void
+batcher_free(batcher *b)
+{
+	free(b->y);
+	free(b->eps);
+	free(b->T);
+	free(b->idx);
+}
+
+/* The objective on sequences idx[0..n) of d with fresh noise. */
+static int
+batch_loss(kvae *k, const kvae_data *d, batcher *b, const size_t *idx,
+	size_t n, const kvae_loss_opts *lo, gsl_rng *rng, double *loss,
+	kvae_terms *t, kv_err *err)
+{
+	size_t N = gather(d, idx, n, b->y, b->T);
+	size_t ne = (size_t)lo->samples * N * k->L;
+
+	for (size_t i = 0; i < ne; i++)
+		b->eps[i] = (float)gsl_ran_gaussian(rng, 1.0);
+	kvae_zero_grad(k);
+	if (kvae_loss(k, b->y, b->T, n, b->eps, lo, loss, t, err))
+		return -1;
+	if (!isfinite(*loss))
+		return kv_errf(err, "the objective became %g (diverged: lower "
+		    "--lr or set --clip)", *loss);
+	return 0;
+}
+
+int
+kvae_fit_epoch(kvae *k, adam *a, gsl_rng *rng, const kvae_data *train,
+	const kvae_data *val, const kvae_fit_opts *o, int epoch,
+	volatile sig_atomic_t *stop, kvae_epoch *out, kv_err *err)
+{
+	kvae_loss_opts lo = { .dynamics = o->dynamics &&
+	    epoch >= o->vae_epochs, .w_rec = o->w_rec,
+	    .beta = kvae_fit_beta(o, epoch), .samples = o->samples };
+	size_t B = (size_t)o->batch;
+	batcher b;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	out->joint = lo.dynamics;
+	out->beta = lo.beta;
+	out->lr = adam_lr(a, epoch);
+	if (batcher_init(&b, train, val, k, o->batch, o->samples, err))
+		goto out;
+	identity(b.idx, train->nseq);
+	gsl_ran_shuffle(rng, b.idx, train->nseq, sizeof *b.idx);
+	for (size_t s = 0; s < train->nseq; s += B) {
+		size_t n = train->nseq - s < B ? train->nseq - s : B;
+		double loss;
+		if (stop != NULL && *stop) {
+			rc = 1;
+			goto out;
+		}
+		if (batch_loss(k, train, &b, b.idx + s, n, &lo, rng, &loss,
+		    &out->train, err) || kvae_step(k, a, out->lr, err))
+			goto out;
+	}
+	identity(b.idx, val->nseq);
+	for (size_t s = 0; s < val->nseq; s += B) {
+		size_t n = val->nseq - s < B ? val->nseq - s : B;
+		double loss;
+		if (batch_loss(k, val, &b, b.idx + s, n, &lo, rng, &loss,
+		    &out->val, err))
+			goto out;
+	}
+	kvae_zero_grad(k);
+	rc = 0;
+out:
+	batcher_free(&b);
+	return rc;
+}
+
+/* ---- snapshots and checkpoints ------------------------------------------ */
+
+int
+kvae_snapshot_take(kvae_snapshot *s, kvae *k, const adam *a,
+	const gsl_rng *rng, kv_err *err)
+{
+	if (s->theta == NULL) {
+		s->theta = malloc(k->ntrain * sizeof *s->theta);
+		s->m = malloc(a->n * sizeof *s->m);
+		s->v = malloc(a->n * sizeof *s->v);
+		s->rng = gsl_rng_clone(rng);
+		if (s->theta == NULL || s->m == NULL || s->v == NULL ||
+		    s->rng == NULL)
+			return kv_errf(err, "out of memory");
+	}
+	kvae_gather(k);
+	memcpy(s->theta, k->theta, k->ntrain * sizeof *s->theta);
+	memcpy(s->m, a->m, a->n * sizeof *s->m);
+	memcpy(s->v, a->v, a->n * sizeof *s->v);
+	s->step = a->step;
+	gsl_rng_memcpy(s->rng, rng);
+	return 0;
+}
+
+void
+kvae_snapshot_restore(const kvae_snapshot *s, kvae *k, adam *a,
+	gsl_rng *rng)
+{
+	memcpy(k->theta, s->theta, k->ntrain * sizeof *s->theta);
+	kvae_scatter(k);
+	kvae_sync(k, NULL);
+	memcpy(a->m, s->m, a->n * sizeof *s->m);
+	memcpy(a->v, s->v, a->n * sizeof *s->v);
+	a->step = s->step;
+	gsl_rng_memcpy(rng, s->rng);
+}
+
+void
+kvae_snapshot_free(kvae_snapshot *s)
+{
+	free(s->theta);
+	free(s->m);
+	free(s->v);
+	if (s->rng != NULL)
+		gsl_rng_free(s->rng);
+	memset(s, 0, sizeof *s);
+}
+
+int
+kvae_ckpt_save(kvae *k, const adam *a, const gsl_rng *rng, int next_epoch,
+	const char *path, kv_err *err)
+{
+	st_writer *w = st_writer_new(err);
+	char meta[64];
+	int rc;
+
+	if (w == NULL)
+		return -1;
+	snprintf(meta, sizeof meta, "{\"next_epoch\":%d}", next_epoch);
+	rc = kvae_write(k, w, err) || ckpt_write_adam(w, a, err) ||
+	    ckpt_write_rng(w, "rng", rng, err) ||
+	    st_writer_meta(w, "train", meta, err) ||
+	    st_writer_save(w, path, err) ? -1 : 0;
+	st_writer_free(w);
+	return rc;
+}
+
+static int
+read_epoch(const st_file *f, int *next_epoch, kv_err *err)
+{
+	const char *text = st_meta(f, "train");
+	json_t *m = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	json_t *e = json_object_get(m, "next_epoch");
+	int ok = json_is_integer(e) && json_integer_value(e) >= 0 &&
+	    json_integer_value(e) < 1000000000;
+
+	if (ok)
+		*next_epoch = (int)json_integer_value(e);
+	json_decref(m);
+	return ok ? 0 : kv_errf(err, "%s: no \"train\" metadata with "
+	    "\"next_epoch\": not a kvae-train checkpoint", f->path);
+}
+
+int
+kvae_ckpt_load(kvae *k, adam *a, gsl_rng *rng, int *next_epoch,
+	const char *path, kv_err *err)
+{
+	st_file *f = st_read(path, err);
+	int rc = -1;
+
+	memset(k, 0, sizeof *k);
+	if (f == NULL)
+		return -1;
+	if (read_epoch(f, next_epoch, err) == 0 && kvae_from_file(k, f, err) == 0) {
+		if (adam_init(a, k->ntrain, err) == 0 &&
+		    ckpt_read_adam(a, f, err) == 0 &&
+		    ckpt_read_rng(rng, f, "rng", err) == 0)
+			rc = 0;
+	}
+	st_free(f);
+	return rc;
+}
