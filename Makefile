@@ -9,21 +9,33 @@
 #   make deps       install missing Debian packages (no-op when present)
 #   make bench      run the benchmarks in bench/ (not part of check)
 #   make fuzz FUZZ_SECONDS=N   run every libFuzzer harness N seconds
+#   make analyze    the clang static analyser over lib/ and cmd/; fails on
+#                   any finding (report in build/analyze/report)
+#
+# CC, CPPFLAGS, CFLAGS, LDFLAGS and LDLIBS given on the command line or in
+# the environment are added to what the build needs, never instead of it:
+# `make CFLAGS=-march=native` keeps -std=c11 -O2 -fopenmp.
 
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
 PYTHON   ?= /usr/bin/python3
-CC       ?= gcc
+# make's built-in default is cc; ours is gcc unless the user names one.
+ifeq ($(origin CC),default)
+CC        = gcc
+endif
 VARIANT  ?= release
 
 PKGS      = gsl sndfile libavformat libavcodec libswscale libavutil jansson
 # GSL's BLAS interface goes to OpenBLAS's CBLAS, not GSL's reference one.
+# pkg-config's complaints are kept for the pkgconfig target below, which
+# every object waits for: a missing package stops the build with
+# pkg-config's own message instead of a compiler error about a header.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
-LDLIBS     = $(PKG_LIBS) -ldnnl -lopenblas -lm
+KV_LDLIBS  = $(PKG_LIBS) -ldnnl -lopenblas -lm
 
 WARN      = -Wall -Wextra
-CPPFLAGS  = -D_GNU_SOURCE -Ilib -Icmd -DKVAE_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+KV_CPPFLAGS = -D_GNU_SOURCE -Ilib -Icmd -DKVAE_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 CFLAGS_release = -O2 -g
 CFLAGS_asan    = -O1 -g -fno-omit-frame-pointer \
                  -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -32,9 +44,15 @@ CFLAGS_asan    = -O1 -g -fno-omit-frame-pointer \
 CFLAGS_fuzz    = -O1 -g -fno-omit-frame-pointer -Wno-unknown-pragmas \
                  -fsanitize=fuzzer-no-link,address,undefined \
                  -fno-sanitize-recover=undefined
-OPENMP    = $(if $(filter fuzz,$(VARIANT)),,-fopenmp)
-CFLAGS    = -std=c11 $(WARN) $(OPENMP) $(CFLAGS_$(VARIANT))
-LDFLAGS   = $(OPENMP) $(filter -fsanitize=%,$(CFLAGS_$(VARIANT)))
+# The analyze variant only compiles (scan-build, clang): no OpenMP there.
+CFLAGS_analyze = -O0 -g -Wno-unknown-pragmas
+OPENMP    = $(if $(filter fuzz analyze,$(VARIANT)),,-fopenmp)
+KV_CFLAGS = -std=c11 $(WARN) $(OPENMP) $(CFLAGS_$(VARIANT))
+KV_LDFLAGS = $(OPENMP) $(filter -fsanitize=%,$(CFLAGS_$(VARIANT)))
+ALL_CPPFLAGS = $(KV_CPPFLAGS) $(CPPFLAGS)
+ALL_CFLAGS = $(KV_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(KV_LDFLAGS) $(LDFLAGS)
+ALL_LDLIBS = $(KV_LDLIBS) $(LDLIBS)
 
 B         = build/$(VARIANT)
 BIN       = $(if $(filter release,$(VARIANT)),bin,$(B)/bin)
@@ -56,15 +74,21 @@ LIBKVAE   = $(B)/libkvae.a
 # The programs' shared glue (diagnostics, exits, shared option sets).
 LIBCMD    = $(B)/libcmd.a
 
-.PHONY: all asan check demo deps install clean bench test-variant fuzz fuzzers
+.PHONY: all asan check demo deps install clean bench test-variant fuzz fuzzers \
+	analyze objects pkgconfig
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: $(PROGRAMS) $(UNITS) $(TOOLS)
 
-$(B)/%.o: %.c
+pkgconfig:
+	@pkg-config --print-errors --exists $(PKGS) || \
+	    { echo "make: libraries missing; 'make deps' installs them" >&2; \
+	      exit 1; }
+
+$(B)/%.o: %.c | pkgconfig
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBKVAE): $(LIB_OBJ)
 	@rm -f $@
@@ -76,22 +100,22 @@ $(LIBCMD): $(COMMON_OBJ)
 
 $(BIN)/%: $(B)/cmd/%.o $(LIBCMD) $(LIBKVAE)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $< $(LIBCMD) $(LIBKVAE) $(LDLIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $< $(LIBCMD) $(LIBKVAE) $(ALL_LDLIBS) -o $@
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(LIBCMD) $(LIBKVAE)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $< $(LIBCMD) $(LIBKVAE) $(LDLIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $< $(LIBCMD) $(LIBKVAE) $(ALL_LDLIBS) -o $@
 
 $(B)/tests/%: $(B)/tests/tools/%.o $(LIBCMD) $(LIBKVAE)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $< $(LIBCMD) $(LIBKVAE) $(LDLIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $< $(LIBCMD) $(LIBKVAE) $(ALL_LDLIBS) -o $@
 
 asan:
 	$(MAKE) VARIANT=asan all
 
 build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(LIBCMD) $(LIBKVAE)
-	$(CC) $(LDFLAGS:fuzzer-no-link=fuzzer) -fsanitize=fuzzer $< $(LIBCMD) $(LIBKVAE) \
-	    $(LDLIBS) -o $@
+	$(CC) $(ALL_LDFLAGS:fuzzer-no-link=fuzzer) -fsanitize=fuzzer $< \
+	    $(LIBCMD) $(LIBKVAE) $(ALL_LDLIBS) -o $@
 
 fuzzers: $(FUZZERS)
 
@@ -120,9 +144,25 @@ demo: deps
 	$(MAKE) all
 	@KVAE_BIN=$(CURDIR)/bin PYTHON=$(PYTHON) bash tests/demo.sh
 
+# Every executable script in bench/; a benchmark that fails fails the
+# target, after the others have run.
 bench: deps
 	$(MAKE) all
-	@for b in bench/*; do [ -x "$$b" ] && "$$b"; done; true
+	@failed=""; for b in bench/*; do \
+	    [ -f "$$b" ] && [ -x "$$b" ] || continue; \
+	    echo "== $$b"; "$$b" || failed="$$failed $$b"; \
+	done; \
+	[ -z "$$failed" ] || { echo "bench: failed:$$failed" >&2; exit 1; }
+
+# The clang static analyser (scan-build) over every file of lib/ and cmd/,
+# rebuilt from scratch; exit 1 when it reports anything.
+analyze:
+	@rm -rf build/analyze
+	scan-build --status-bugs -o build/analyze/report --use-cc=clang \
+	    $(MAKE) VARIANT=analyze objects
+
+# Every object of the library and the programs, nothing linked.
+objects: $(LIB_OBJ) $(COMMON_OBJ) $(CMD_SRC:%.c=$(B)/%.o)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

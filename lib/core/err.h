@@ -8,6 +8,7 @@
 #ifndef KVAE_ERR_H
 #define KVAE_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define KV_ERR_MSG_MAX 1024
@@ -16,14 +17,36 @@ typedef struct kv_err {
 	char msg[KV_ERR_MSG_MAX];
 } kv_err;
 
+/* The message setters proper (a NULL err drops the message). */
+void kv_err_vset(kv_err *err, const char *fmt, va_list ap);
+void kv_err_vprefix(kv_err *err, const char *fmt, va_list ap);
+
 /* Set the message (printf-style); returns -1 so callers can
- * `return kv_errf(err, ...)`. */
-int kv_errf(kv_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+ * `return kv_errf(err, ...)`. Defined here, not in err.c, so that every
+ * caller's compiler (and the clang static analyser) sees that the value
+ * is always -1 and follows only the failure path after it. */
+static inline __attribute__((format(printf, 2, 3))) int
+kv_errf(kv_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kv_err_vset(err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 /* Put "prefix: " in front of the current message (e.g. a file name the
- * inner function did not know); returns -1. */
-int kv_err_prefix(kv_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+ * inner function did not know); returns -1, as kv_errf. */
+static inline __attribute__((format(printf, 2, 3))) int
+kv_err_prefix(kv_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kv_err_vprefix(err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 #endif
