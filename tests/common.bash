@@ -8,7 +8,7 @@ bats_load_library bats-assert 2>/dev/null || load /usr/lib/bats/bats-assert/load
 : "${KVAE_TESTBIN:=$KVAE_ROOT/build/release/tests}"
 : "${KVAE_VARIANT:=release}"
 : "${PYTHON:=/usr/bin/python3}"
-: "${TESTDATA:=$KVAE_ROOT/../shared/testdata}"
+: "${TESTDATA:=$KVAE_ROOT/tests/data}"
 PATH="$KVAE_BIN:$KVAE_TESTBIN:$PATH"
 export PATH KVAE_ROOT KVAE_BIN KVAE_TESTBIN KVAE_VARIANT PYTHON TESTDATA
 

@@ -127,7 +127,8 @@ two_seqs() {	# a CSV stream of two sequences (5 and 3 records, dim 3)
 	kvae-cat --drop-random 0.3 --seed 7 s.csv >b.csv
 	kvae-cat --drop-random 0.3 --seed 8 s.csv >c.csv
 	cmp a.csv b.csv
-	! cmp -s a.csv c.csv
+	run cmp -s a.csv c.csv
+	assert_failure 1
 	n=$(grep -c nan a.csv)
 	[ "$n" -gt 540 ] && [ "$n" -lt 660 ]
 }
@@ -274,7 +275,8 @@ two_seqs() {	# a CSV stream of two sequences (5 and 3 records, dim 3)
 	# it is writing its temporary file
 	wait_until 60 eval '[ -n "$(ls -A | grep "^\.out\.csv\.")" ]'
 	kill -KILL $pid
-	wait $pid || true
+	run wait $pid
+	assert_equal "$status" 137	# killed by SIGKILL, as intended
 	[ "$(cat out.csv)" = precious ]
 	touch go
 	wait

@@ -257,7 +257,8 @@ size() { stat -c %s "$1"; }
 	helper blocky in.pgm 64 48 1 255 7
 	me-kalman --compress in.pgm -o a.mek
 	read -r mask at < <(helper mek-layout a.mek)
-	[ "$mask" -ne 0 ] && [ "$at" -gt 0 ]
+	[ "$mask" -ne 0 ]
+	[ "$at" -gt 0 ]
 	# a bit of the class mask: the models no longer fit the file
 	cp a.mek b.mek
 	helper flip b.mek 24
