@@ -11,8 +11,10 @@
     !defined(__SANITIZE_THREAD__) && !defined(__clang__)
 #define KV_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", \
 	"arch=x86-64-v4"), optimize("O3")))
-#else
+#elif !defined(__clang__)
 #define KV_CLONES __attribute__((optimize("O3")))
+#else
+#define KV_CLONES	/* clang (fuzzing, analysis) has no per-function -O3 */
 #endif
 
 #endif
