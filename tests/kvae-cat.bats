@@ -275,8 +275,9 @@ two_seqs() {	# a CSV stream of two sequences (5 and 3 records, dim 3)
 	# it is writing its temporary file
 	wait_until 60 eval '[ -n "$(ls -A | grep "^\.out\.csv\.")" ]'
 	kill -KILL $pid
-	run wait $pid
-	assert_equal "$status" 137	# killed by SIGKILL, as intended
+	st=0
+	wait $pid || st=$?
+	assert_equal "$st" 137	# killed by SIGKILL, as intended
 	[ "$(cat out.csv)" = precious ]
 	touch go
 	wait

@@ -25,3 +25,23 @@ kv_err_vprefix(kv_err *err, const char *fmt, va_list ap)
 	snprintf(err->msg, sizeof err->msg, "%.*s: %.*s", 500, prefix, 500,
 	    old);
 }
+
+const char *
+kv_quote(char *buf, size_t size, const char *s, size_t max)
+{
+	size_t o = 0, i;
+
+	for (i = 0; s[i] != '\0' && i < max && o + 8 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\\')
+			o += (size_t)snprintf(buf + o, size - o, "\\\\");
+		else if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+	}
+	if (s[i] != '\0' && o + 4 <= size)
+		o += (size_t)snprintf(buf + o, size - o, "...");
+	buf[o < size ? o : size - 1] = '\0';
+	return buf;
+}

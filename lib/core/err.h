@@ -17,6 +17,15 @@ typedef struct kv_err {
 	char msg[KV_ERR_MSG_MAX];
 } kv_err;
 
+/* Input quoted in a message, safe for a terminal: printable ASCII as
+ * is, a backslash and every other byte (escape sequences, UTF-8 too) as
+ * \\ or \xNN, cut after `max` input bytes with "..." added. Writes
+ * into buf (size bytes, at least 8) and returns it. */
+const char *kv_quote(char *buf, size_t size, const char *s, size_t max);
+
+/* The size of a buffer that holds any quote of at most MAX bytes. */
+#define KV_QUOTE_SIZE(max) (4 * (max) + 4)
+
 /* The message setters proper (a NULL err drops the message). */
 void kv_err_vset(kv_err *err, const char *fmt, va_list ap);
 void kv_err_vprefix(kv_err *err, const char *fmt, va_list ap);

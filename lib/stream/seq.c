@@ -335,11 +335,18 @@ csv_next(seq_reader *r, kv_err *err)
 		if (n != r->ncols)
 			return kv_errf(err, "%s:%zu: %zu fields, expected %zu",
 			    r->name, r->line_no, n, r->ncols);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			char q[KV_QUOTE_SIZE(40)];
 			if (!parse_number(r->fields[i], &r->vals[i]))
-				return kv_errf(err, "%s:%zu: field %zu: '%.40s' "
-				    "is not a number", r->name, r->line_no,
-				    i + 1, r->fields[i]);
+				return kv_errf(err, "%s:%zu: field %zu: '%s' is "
+				    "not a number", r->name, r->line_no, i + 1,
+				    kv_quote(q, sizeof q, r->fields[i], 40));
+			if (isinf(r->vals[i]))
+				return kv_errf(err, "%s:%zu: field %zu: '%s' is "
+				    "not finite (a missing value is nan or an "
+				    "empty field)", r->name, r->line_no, i + 1,
+				    kv_quote(q, sizeof q, r->fields[i], 40));
+		}
 		return SEQ_RECORD;
 	}
 }
@@ -475,9 +482,14 @@ bin_next(seq_reader *r, kv_err *err)
 		r->in_pos += take;
 		got += take;
 	}
-	for (size_t i = 0; i < r->ncols; i++)
+	for (size_t i = 0; i < r->ncols; i++) {
 		r->vals[i] = decode_scalar(r->rec + i * (size_t)r->scalar_now,
 		    r->scalar_now);
+		if (isinf(r->vals[i]))
+			return kv_errf(err, "%s: record %zu: value %zu is "
+			    "infinite (a missing value is NaN)", r->name,
+			    r->record_no + 1, i + 1);
+	}
 	return SEQ_RECORD;
 }
 
@@ -734,6 +746,7 @@ struct seq_writer {
 	int seq_open;		/* a record was written since the last break */
 	int break_due;		/* a break to write before the next record */
 	unsigned char *rec;	/* binary scratch */
+	size_t records;		/* written so far, for messages */
 };
 
 seq_layout
@@ -903,9 +916,41 @@ bin_record(seq_writer *w, const double *x, const double *var)
 	fwrite_unlocked(w->rec, sz, dim * (w->layout.has_var ? 2 : 1), w->fp);
 }
 
+/* A value no reader would take back: infinite, or finite but beyond
+ * float32's range in a float32 stream (it would be stored as inf). */
+static int
+unwritable(double v, int scalar)
+{
+	return isinf(v) || (scalar == SEQ_F32 && isinf((float)v));
+}
+
+static int
+check_writable(const seq_writer *w, const double *x, const double *var,
+	kv_err *err)
+{
+	size_t dim = w->layout.dim;
+	int scalar = w->layout.scalar;
+
+	for (size_t i = 0; i < 2 * dim; i++) {
+		double v = i < dim ? x[i] : var != NULL ? var[i - dim] : NAN;
+		if (i >= dim && !w->layout.has_var)
+			break;
+		if (unwritable(v, scalar))
+			return kv_errf(err, "%s: record %zu: %s %zu is %g, which "
+			    "%s", w->name, w->records + 1, i < dim ? "value" :
+			    "variance", i % dim + 1, v, isinf(v) ? "a stream "
+			    "cannot hold (a missing value is NaN)" :
+			    "is beyond float32's range");
+	}
+	return 0;
+}
+
 int
 seq_write(seq_writer *w, const double *x, const double *var, kv_err *err)
 {
+	if (check_writable(w, x, var, err) != 0)
+		return -1;
+	w->records++;
 	if (w->layout.format == SEQ_CSV) {
 		if (w->break_due)
 			fputc('\n', w->fp);

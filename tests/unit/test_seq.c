@@ -14,6 +14,10 @@
 static const size_t lens[NSEQ] = { 5, 1, 17 };
 
 /* Awkward values: shortest round trip needs 17 digits for some. */
+/* The scalar type of the stream being written and read (the extremes
+ * differ). */
+static int stream_scalar = SEQ_F64;
+
 static double
 value(size_t s, size_t t, size_t i)
 {
@@ -24,7 +28,8 @@ value(size_t s, size_t t, size_t i)
 	if (t == 2 && i == 1)
 		return 1e-300 * (double)(s + 1);
 	if (t == 3 && i == 0)
-		return -1.7976931348623157e308;
+		return stream_scalar == SEQ_F32 ? -3.4028234663852886e38 :
+		    -1.7976931348623157e308;	/* -FLT_MAX, -DBL_MAX */
 	return v;
 }
 
@@ -147,6 +152,7 @@ round_trips(int scalar, int has_var)
 	char csv[64], bin[64];
 	const char *p;
 
+	stream_scalar = scalar;
 	p = write_stream(SEQ_CSV, scalar, has_var);
 	strcpy(csv, p);
 	read_and_compare(csv, "csv", scalar, has_var);
@@ -191,6 +197,44 @@ number_format(void)
 	CHECK(strcmp(buf, "nan") == 0, "NaN prints as '%s'", buf);
 }
 
+/* Values a reader would refuse are refused when written, naming the
+ * record: infinities, and finite doubles past float32's range in a
+ * float32 stream. */
+static void
+unwritable_values(void)
+{
+	static const struct {
+		int scalar, has_var;
+		double x, var;
+		const char *want;
+	} cases[] = {
+		{ SEQ_F64, 0, INFINITY, 0, "value 2 is inf, which a stream "
+		    "cannot hold" },
+		{ SEQ_F32, 0, 1e39, 0, "value 2 is 1e+39, which is beyond "
+		    "float32's range" },
+		{ SEQ_F64, 1, 1, -INFINITY, "variance 2 is -inf" },
+	};
+
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		seq_layout l = { .dim = 2, .has_var = cases[k].has_var,
+		    .format = SEQ_BIN, .scalar = cases[k].scalar };
+		double x[2] = { 1, 1 }, var[2] = { 1, 1 };
+		kv_err err = { "" };
+		FILE *fp = fopen("/dev/null", "wb");
+		seq_writer *w = seq_writer_open(fp, "out", &l, &err);
+		int rc1 = seq_write(w, x, var, &err), rc2;
+
+		x[1] = cases[k].x;
+		var[1] = cases[k].var;
+		rc2 = seq_write(w, x, var, &err);
+		CHECK(rc1 == 0 && rc2 != 0 && strstr(err.msg, "out: record 2: ")
+		    && strstr(err.msg, cases[k].want), "write refused: %s",
+		    err.msg);
+		seq_writer_close(w, &err);
+		fclose(fp);
+	}
+}
+
 /* Whole-sequence reading keeps lengths and variances. */
 static void
 whole_sequences(void)
@@ -222,5 +266,6 @@ main(void)
 		round_trips(SEQ_F32, has_var);
 	}
 	whole_sequences();
+	unwritable_values();
 	return check_done();
 }
