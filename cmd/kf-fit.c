@@ -16,7 +16,7 @@
 #include "lgssm/stats.h"
 #include "core/outfile.h"
 #include "core/progress.h"
-#include "stream/seq.h"
+#include "stream/load.h"
 
 static const char usage[] =
 "Usage: kf-fit (--init MODEL | --state-dim N) [OPTION]... -o FILE [DATA]...\n"
@@ -72,11 +72,6 @@ struct settings {
 	lgssm_em_opts em;
 	unsigned long seed;
 	int quiet;
-};
-
-struct data {
-	seq_buf *seq;
-	size_t nseq, cap, dim;
 };
 
 static void
@@ -135,49 +130,13 @@ parse_options(int argc, char **argv, struct settings *s)
 		cli_usage_error("-o FILE is required");
 }
 
-static int
-read_data(struct data *d, const char *path, kv_err *err)
-{
-	seq_reader *r = seq_reader_open(path, err);
-	int rc;
-
-	if (r == NULL)
-		return -1;
-	if (d->dim == 0)
-		d->dim = seq_reader_layout(r)->dim;
-	else if (seq_reader_layout(r)->dim != d->dim) {
-		kv_errf(err, "%s: dim %zu, the first input has dim %zu",
-		    infile_name(path), seq_reader_layout(r)->dim, d->dim);
-		seq_reader_close(r);
-		return -1;
-	}
-	do {
-		if (d->nseq == d->cap) {
-			size_t cap = d->cap ? 2 * d->cap : 16;
-			seq_buf *s = realloc(d->seq, cap * sizeof *s);
-			if (s == NULL) {
-				seq_reader_close(r);
-				return kv_errf(err, "out of memory");
-			}
-			memset(s + d->cap, 0, (cap - d->cap) * sizeof *s);
-			d->seq = s;
-			d->cap = cap;
-		}
-		rc = seq_read_sequence(r, &d->seq[d->nseq], err);
-		if (rc == 1)
-			d->nseq++;
-	} while (rc == 1);
-	seq_reader_close(r);
-	return rc;
-}
-
 /* A first guess from the data: C from the leading principal components
  * of the observed values, R the variance left over, A = 0.9 I, Q = the
  * component variances times 0.19 (so that the states are stationary
  * with the components' variances), mu0 = 0, P0 the stationary variance.
  * Columns beyond p get small random loadings (seeded). */
 static int
-init_pca(lgssm *m, const struct data *d, size_t n, unsigned long seed,
+init_pca(lgssm *m, const seq_set *d, size_t n, unsigned long seed,
 	kv_err *err)
 {
 	size_t p = d->dim;
@@ -194,28 +153,26 @@ init_pca(lgssm *m, const struct data *d, size_t n, unsigned long seed,
 		goto done;
 	}
 	gsl_rng_set(rng, seed);
-	for (size_t s = 0; s < d->nseq; s++)
-		for (size_t t = 0; t < d->seq[s].T; t++)
-			for (size_t i = 0; i < p; i++) {
-				double v = d->seq[s].x[t * p + i];
-				if (!isnan(v)) {
-					mean[i] += v;
-					cnt[i]++;
-				}
+	for (size_t t = 0; t < d->N; t++)
+		for (size_t i = 0; i < p; i++) {
+			double v = d->x[t * p + i];
+			if (!isnan(v)) {
+				mean[i] += v;
+				cnt[i]++;
 			}
+		}
 	for (size_t i = 0; i < p; i++)
 		mean[i] = cnt[i] > 0 ? mean[i] / cnt[i] : 0;
-	for (size_t s = 0; s < d->nseq; s++)
-		for (size_t t = 0; t < d->seq[s].T; t++) {
-			const double *x = d->seq[s].x + t * p;
-			for (size_t i = 0; i < p; i++)
-				for (size_t j = 0; j < p; j++) {
-					double a = isnan(x[i]) ? 0 : x[i] - mean[i];
-					double b = isnan(x[j]) ? 0 : x[j] - mean[j];
-					*gsl_matrix_ptr(S, i, j) += a * b /
-					    fmax(1, fmin(cnt[i], cnt[j]));
-				}
-		}
+	for (size_t t = 0; t < d->N; t++) {
+		const double *x = d->x + t * p;
+		for (size_t i = 0; i < p; i++)
+			for (size_t j = 0; j < p; j++) {
+				double a = isnan(x[i]) ? 0 : x[i] - mean[i];
+				double b = isnan(x[j]) ? 0 : x[j] - mean[j];
+				*gsl_matrix_ptr(S, i, j) += a * b /
+				    fmax(1, fmin(cnt[i], cnt[j]));
+			}
+	}
 	double total = 0;
 	for (size_t i = 0; i < p; i++)
 		total += gsl_matrix_get(S, i, i);
@@ -254,7 +211,7 @@ done:
 
 /* EM until converged or out of iterations; m holds the result. */
 static int
-fit(lgssm *m, const struct data *d, const struct settings *s, FILE *log,
+fit(lgssm *m, const seq_set *d, const struct settings *s, FILE *log,
 	kv_err *err)
 {
 	lgssm_stats st;
@@ -268,8 +225,8 @@ fit(lgssm *m, const struct data *d, const struct settings *s, FILE *log,
 	for (size_t k = 0; k <= s->iterations && rc == 0; k++) {
 		lgssm_stats_clear(&st);
 		for (size_t i = 0; i < d->nseq && rc == 0; i++)
-			if (lgssm_stats_add(&st, m, d->seq[i].x, d->seq[i].T, NULL,
-			    err) != 0)
+			if (lgssm_stats_add(&st, m, d->x + d->off[i] * d->dim,
+			    d->T[i], NULL, err) != 0)
 				rc = kv_err_prefix(err, "iteration %zu: sequence %zu",
 				    k, i + 1);
 		if (rc != 0)
@@ -295,7 +252,7 @@ int
 main(int argc, char **argv)
 {
 	struct settings s = { .iterations = 100, .tol = 1e-8, .seed = 1 };
-	struct data d = { 0 };
+	seq_set d;
 	outfile *out, *logf = NULL;
 	lgssm m;
 	kv_err err;
@@ -304,9 +261,9 @@ main(int argc, char **argv)
 	cli_init("kf-fit");
 	parse_options(argc, argv, &s);
 	nfiles = argc - optind;
-	for (int i = 0; i < (nfiles > 0 ? nfiles : 1); i++)
-		if (read_data(&d, nfiles > 0 ? argv[optind + i] : "-", &err) != 0)
-			cli_fail(&err);
+	if (seq_load_all(&d, (const char *const *)argv + optind,
+	    (size_t)nfiles, 0, &err) != 0)
+		cli_fail(&err);
 	if (s.init != NULL) {
 		if (lgssm_load_file(&m, s.init, &err) != 0)
 			cli_fail(&err);
@@ -333,9 +290,7 @@ main(int argc, char **argv)
 	if (outfile_commit(out, &err) != 0 ||
 	    (logf != NULL && outfile_commit(logf, &err) != 0))
 		cli_fail(&err);
-	for (size_t i = 0; i < d.nseq; i++)
-		seq_buf_free(&d.seq[i]);
-	free(d.seq);
+	seq_set_free(&d);
 	lgssm_free(&m);
 	return 0;
 }
