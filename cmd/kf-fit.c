@@ -1,22 +1,15 @@
 /* kf-fit: LGSSM parameters by EM from kvae-seq(5) streams. */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <gsl/gsl_eigen.h>
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 
 #include "common/cli.h"
 #include "lgssm/lgssm.h"
 #include "lgssm/em.h"
+#include "lgssm/em_init.h"
 #include "lgssm/spec.h"
-#include "lgssm/stats.h"
 #include "core/outfile.h"
 #include "core/progress.h"
-#include "stream/seq.h"
+#include "stream/load.h"
 
 static const char usage[] =
 "Usage: kf-fit (--init MODEL | --state-dim N) [OPTION]... -o FILE [DATA]...\n"
@@ -67,16 +60,10 @@ static const struct option options[] = {
 
 struct settings {
 	const char *output, *init, *log;
-	size_t state_dim, iterations;
-	double tol;
-	lgssm_em_opts em;
+	size_t state_dim;
+	lgssm_em_fit_opts em;
 	unsigned long seed;
 	int quiet;
-};
-
-struct data {
-	seq_buf *seq;
-	size_t nseq, cap, dim;
 };
 
 static void
@@ -98,20 +85,20 @@ parse_options(int argc, char **argv, struct settings *s)
 			    1, 4096);
 			break;
 		case 'k':
-			s->iterations = (size_t)cli_parse_int("--iterations",
+			s->em.iterations = (size_t)cli_parse_int("--iterations",
 			    optarg, 0, 1LL << 30);
 			break;
 		case OPT_TOL:
-			s->tol = cli_parse_double("--tol", optarg, 0, 1);
+			s->em.tol = cli_parse_double("--tol", optarg, 0, 1);
 			break;
 		case OPT_FIX:
-			if (lgssm_em_parse_params(optarg, 0x3f, &s->em.fixed,
+			if (lgssm_em_parse_params(optarg, 0x3f, &s->em.mstep.fixed,
 			    &err) != 0)
 				cli_usage_error("--fix: %s", err.msg);
 			break;
 		case OPT_DIAGONAL:
 			if (lgssm_em_parse_params(optarg, 1u << LGSSM_Q |
-			    1u << LGSSM_R | 1u << LGSSM_P0, &s->em.diagonal,
+			    1u << LGSSM_R | 1u << LGSSM_P0, &s->em.mstep.diagonal,
 			    &err) != 0)
 				cli_usage_error("--diagonal: %s", err.msg);
 			break;
@@ -135,191 +122,63 @@ parse_options(int argc, char **argv, struct settings *s)
 		cli_usage_error("-o FILE is required");
 }
 
-static int
-read_data(struct data *d, const char *path, kv_err *err)
-{
-	seq_reader *r = seq_reader_open(path, err);
-	int rc;
-
-	if (r == NULL)
-		return -1;
-	if (d->dim == 0)
-		d->dim = seq_reader_layout(r)->dim;
-	else if (seq_reader_layout(r)->dim != d->dim) {
-		kv_errf(err, "%s: dim %zu, the first input has dim %zu",
-		    infile_name(path), seq_reader_layout(r)->dim, d->dim);
-		seq_reader_close(r);
-		return -1;
-	}
-	do {
-		if (d->nseq == d->cap) {
-			size_t cap = d->cap ? 2 * d->cap : 16;
-			seq_buf *s = realloc(d->seq, cap * sizeof *s);
-			if (s == NULL) {
-				seq_reader_close(r);
-				return kv_errf(err, "out of memory");
-			}
-			memset(s + d->cap, 0, (cap - d->cap) * sizeof *s);
-			d->seq = s;
-			d->cap = cap;
-		}
-		rc = seq_read_sequence(r, &d->seq[d->nseq], err);
-		if (rc == 1)
-			d->nseq++;
-	} while (rc == 1);
-	seq_reader_close(r);
-	return rc;
-}
-
-/* A first guess from the data: C from the leading principal components
- * of the observed values, R the variance left over, A = 0.9 I, Q = the
- * component variances times 0.19 (so that the states are stationary
- * with the components' variances), mu0 = 0, P0 the stationary variance.
- * Columns beyond p get small random loadings (seeded). */
-static int
-init_pca(lgssm *m, const struct data *d, size_t n, unsigned long seed,
-	kv_err *err)
-{
-	size_t p = d->dim;
-	double *mean = calloc(p, sizeof *mean), *cnt = calloc(p, sizeof *cnt);
-	gsl_matrix *S = gsl_matrix_calloc(p, p), *V = gsl_matrix_alloc(p, p);
-	gsl_vector *ev = gsl_vector_alloc(p);
-	gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(p);
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	int rc = -1;
-
-	if (!mean || !cnt || !S || !V || !ev || !ws || !rng ||
-	    lgssm_alloc(m, n, p, err) != 0) {
-		kv_errf(err, "out of memory");
-		goto done;
-	}
-	gsl_rng_set(rng, seed);
-	for (size_t s = 0; s < d->nseq; s++)
-		for (size_t t = 0; t < d->seq[s].T; t++)
-			for (size_t i = 0; i < p; i++) {
-				double v = d->seq[s].x[t * p + i];
-				if (!isnan(v)) {
-					mean[i] += v;
-					cnt[i]++;
-				}
-			}
-	for (size_t i = 0; i < p; i++)
-		mean[i] = cnt[i] > 0 ? mean[i] / cnt[i] : 0;
-	for (size_t s = 0; s < d->nseq; s++)
-		for (size_t t = 0; t < d->seq[s].T; t++) {
-			const double *x = d->seq[s].x + t * p;
-			for (size_t i = 0; i < p; i++)
-				for (size_t j = 0; j < p; j++) {
-					double a = isnan(x[i]) ? 0 : x[i] - mean[i];
-					double b = isnan(x[j]) ? 0 : x[j] - mean[j];
-					*gsl_matrix_ptr(S, i, j) += a * b /
-					    fmax(1, fmin(cnt[i], cnt[j]));
-				}
-		}
-	double total = 0;
-	for (size_t i = 0; i < p; i++)
-		total += gsl_matrix_get(S, i, i);
-	if (gsl_eigen_symmv(S, ev, V, ws) != 0 ||
-	    gsl_eigen_symmv_sort(ev, V, GSL_EIGEN_SORT_VAL_DESC) != 0) {
-		kv_errf(err, "eigen-decomposition of the data covariance failed");
-		goto done;
-	}
-	double floor = fmax(1e-6 * total / (double)p, 1e-12), resid = 0;
-	for (size_t k = n < p ? n : p; k < p; k++)
-		resid += fmax(gsl_vector_get(ev, k), 0);
-	for (size_t j = 0; j < n; j++) {
-		double lam = j < p ? fmax(gsl_vector_get(ev, j), floor) : floor;
-		for (size_t i = 0; i < p; i++)
-			m->C[i * n + j] = j < p ? gsl_matrix_get(V, i, j) :
-			    0.1 * gsl_ran_gaussian(rng, 1.0);
-		m->A[j * n + j] = 0.9;
-		m->Q[j * n + j] = 0.19 * lam;
-		m->P0[j * n + j] = lam;
-	}
-	for (size_t i = 0; i < p; i++)
-		m->R[i * p + i] = fmax(resid / (double)p, 0.05 * total /
-		    (double)p);
-	(void)mean;
-	rc = lgssm_validate(m, err);
-done:
-	free(mean);
-	free(cnt);
-	if (S) gsl_matrix_free(S);
-	if (V) gsl_matrix_free(V);
-	if (ev) gsl_vector_free(ev);
-	if (ws) gsl_eigen_symmv_free(ws);
-	if (rng) gsl_rng_free(rng);
-	return rc;
-}
-
-/* EM until converged or out of iterations; m holds the result. */
-static int
-fit(lgssm *m, const struct data *d, const struct settings *s, FILE *log,
-	kv_err *err)
-{
-	lgssm_stats st;
+/* Each E-step's log-likelihood: a log line and the progress. */
+struct report {
+	FILE *log;
 	progress pr;
-	double prev = -INFINITY;
-	int rc = 0;
+};
 
-	if (lgssm_stats_init(&st, m->n, m->p, err) != 0)
-		return -1;
-	progress_start(&pr, "EM iterations", s->iterations, s->quiet);
-	for (size_t k = 0; k <= s->iterations && rc == 0; k++) {
-		lgssm_stats_clear(&st);
-		for (size_t i = 0; i < d->nseq && rc == 0; i++)
-			if (lgssm_stats_add(&st, m, d->seq[i].x, d->seq[i].T, NULL,
-			    err) != 0)
-				rc = kv_err_prefix(err, "iteration %zu: sequence %zu",
-				    k, i + 1);
-		if (rc != 0)
-			break;
-		if (log != NULL)
-			fprintf(log, "%zu,%.17g\n", k, st.loglik);
-		progress_note(&pr, "loglik %.10g", st.loglik);
-		progress_update(&pr, k);
-		if (k == s->iterations || st.loglik - prev <= s->tol *
-		    fabs(st.loglik))
-			break;
-		prev = st.loglik;
-		rc = lgssm_em_mstep(m, &st, &s->em, err);
-		if (rc != 0)
-			kv_err_prefix(err, "iteration %zu", k + 1);
-	}
-	progress_end(&pr);
-	lgssm_stats_free(&st);
-	return rc;
+static int
+report(void *ctx, size_t iteration, double loglik)
+{
+	struct report *r = ctx;
+
+	if (r->log != NULL)
+		fprintf(r->log, "%zu,%.17g\n", iteration, loglik);
+	progress_note(&r->pr, "loglik %.10g", loglik);
+	progress_update(&r->pr, iteration);
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct settings s = { .iterations = 100, .tol = 1e-8, .seed = 1 };
-	struct data d = { 0 };
+	struct settings s = { .em = { .iterations = 100, .tol = 1e-8 },
+	    .seed = 1 };
+	struct report rep = { NULL };
+	seq_set d;
 	outfile *out, *logf = NULL;
 	lgssm m;
 	kv_err err;
-	int nfiles;
+	int nfiles, rc;
 
 	cli_init("kf-fit");
 	parse_options(argc, argv, &s);
+	s.em.report = report;
+	s.em.ctx = &rep;
 	nfiles = argc - optind;
-	for (int i = 0; i < (nfiles > 0 ? nfiles : 1); i++)
-		if (read_data(&d, nfiles > 0 ? argv[optind + i] : "-", &err) != 0)
-			cli_fail(&err);
+	if (seq_load_all(&d, (const char *const *)argv + optind,
+	    (size_t)nfiles, 0, &err) != 0)
+		cli_fail(&err);
 	if (s.init != NULL) {
 		if (lgssm_load_file(&m, s.init, &err) != 0)
 			cli_fail(&err);
 		if (m.p != d.dim)
 			cli_die("%s: the model observes %zu values (C is %zux%zu), "
 			    "the data have %zu", s.init, m.p, m.p, m.n, d.dim);
-	} else if (init_pca(&m, &d, s.state_dim, s.seed, &err) != 0)
+	} else if (lgssm_em_init_pca(&m, d.x, d.N, d.dim, s.state_dim, s.seed,
+	    &err) != 0)
 		cli_fail(&err);
 	if (s.log != NULL && (logf = outfile_open(s.log, &err)) == NULL)
 		cli_fail(&err);
-	if (logf != NULL)
-		fprintf(outfile_stream(logf), "iteration,loglik\n");
-	if (fit(&m, &d, &s, logf ? outfile_stream(logf) : NULL, &err) != 0) {
+	if (logf != NULL) {
+		rep.log = outfile_stream(logf);
+		fprintf(rep.log, "iteration,loglik\n");
+	}
+	progress_start(&rep.pr, "EM iterations", s.em.iterations, s.quiet);
+	rc = lgssm_em_fit(&m, d.x, d.T, d.nseq, &s.em, NULL, &err);
+	progress_end(&rep.pr);
+	if (rc != 0) {
 		outfile_abort(logf);
 		cli_fail(&err);
 	}
@@ -333,9 +192,7 @@ main(int argc, char **argv)
 	if (outfile_commit(out, &err) != 0 ||
 	    (logf != NULL && outfile_commit(logf, &err) != 0))
 		cli_fail(&err);
-	for (size_t i = 0; i < d.nseq; i++)
-		seq_buf_free(&d.seq[i]);
-	free(d.seq);
+	seq_set_free(&d);
 	lgssm_free(&m);
 	return 0;
 }

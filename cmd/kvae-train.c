@@ -13,7 +13,7 @@
 #include "vae/train.h"
 #include "core/outfile.h"
 #include "core/progress.h"
-#include "stream/seq.h"
+#include "stream/load.h"
 
 static const char usage[] =
 "Usage: kvae-train [OPTION]... -o MODEL DATA...\n"
@@ -223,61 +223,6 @@ parse(settings *s, int argc, char **argv)
 	s->ndata = argc - optind;
 }
 
-/* All sequences of all DATA, in order: x (sum T, D), T (nseq). */
-typedef struct dataset {
-	double *x;
-	size_t *T, nseq, N, D, cap, tcap;
-} dataset;
-
-static int
-add_sequence(dataset *d, const seq_buf *b, kv_err *err)
-{
-	if (d->N + b->T > d->cap) {
-		size_t cap = 2 * (d->N + b->T);
-		double *x = realloc(d->x, cap * d->D * sizeof *x);
-		if (x == NULL)
-			return kv_errf(err, "out of memory");
-		d->x = x;
-		d->cap = cap;
-	}
-	if (d->nseq == d->tcap) {
-		size_t *T = realloc(d->T, (2 * d->tcap + 16) * sizeof *T);
-		if (T == NULL)
-			return kv_errf(err, "out of memory");
-		d->T = T;
-		d->tcap = 2 * d->tcap + 16;
-	}
-	memcpy(d->x + d->N * d->D, b->x, b->T * d->D * sizeof *d->x);
-	d->T[d->nseq++] = b->T;
-	d->N += b->T;
-	return 0;
-}
-
-static int
-read_data(dataset *d, char **paths, int n, kv_err *err)
-{
-	seq_buf b = { 0 };
-	int rc = 0;
-
-	for (int i = 0; i < n && rc == 0; i++) {
-		seq_reader *r = seq_reader_open(paths[i], err);
-		const seq_layout *lay;
-		if (r == NULL)
-			return -1;
-		lay = seq_reader_layout(r);
-		if (d->D == 0)
-			d->D = lay->dim;
-		else if (lay->dim != d->D)
-			rc = kv_errf(err, "%s: records have %zu values, %s had %zu",
-			    paths[i], lay->dim, paths[0], d->D);
-		while (rc == 0 && (rc = seq_read_sequence(r, &b, err)) == 1)
-			rc = add_sequence(d, &b, err);
-		seq_reader_close(r);
-	}
-	seq_buf_free(&b);
-	return rc;
-}
-
 static volatile sig_atomic_t stop_signal;
 
 static void
@@ -322,7 +267,7 @@ typedef struct run {
 } run;
 
 static void
-setup(run *r, const dataset *d)
+setup(run *r, const seq_set *d)
 {
 	settings *s = r->s;
 	kv_err err;
@@ -332,12 +277,12 @@ setup(run *r, const dataset *d)
 		if (kvae_ckpt_load(&r->k, &r->a, r->rng, &r->start, s->resume,
 		    &err))
 			cli_fail(&err);
-		if ((size_t)r->k.v.cfg.input_dim != d->D)
+		if ((size_t)r->k.v.cfg.input_dim != d->dim)
 			cli_die("%s: the checkpoint's model takes %d values per "
 			    "record, %s has %zu", s->resume, r->k.v.cfg.input_dim,
-			    s->data[0], d->D);
+			    s->data[0], d->dim);
 	} else {
-		s->cfg.input_dim = (int)d->D;
+		s->cfg.input_dim = (int)d->dim;
 		if (kvae_init(&r->k, &s->cfg, (size_t)s->state_dim, &err) ||
 		    adam_init(&r->a, r->k.ntrain, &err))
 			cli_fail(&err);
@@ -348,7 +293,7 @@ setup(run *r, const dataset *d)
 	r->a.decay = s->lr_decay;
 	r->a.decay_every = s->decay_every;
 	r->a.clip = s->clip;
-	if (kvae_data_split(d->x, d->T, d->nseq, d->D, s->val_fraction,
+	if (kvae_data_split(d->x, d->T, d->nseq, d->dim, s->val_fraction,
 	    s->seed, &r->k.v, s->resume == NULL, &r->train, &r->val, &err))
 		cli_fail(&err);
 }
@@ -427,7 +372,7 @@ main(int argc, char **argv)
 	    .anneal_epochs = 10 }, .epochs = 50, .decay_every = 20,
 	    .lr = 0.007, .lr_decay = 0.85, .clip = 150, .val_fraction = 0.1,
 	    .seed = 1 };
-	dataset d = { 0 };
+	seq_set d;
 	run r = { .s = &s };
 	char *ckpt = NULL;
 	kv_err err;
@@ -442,7 +387,8 @@ main(int argc, char **argv)
 		sprintf(ckpt, "%s.ckpt", s.output);
 		s.ckpt = ckpt;
 	}
-	if (read_data(&d, s.data, s.ndata, &err))
+	if (seq_load_all(&d, (const char *const *)s.data, (size_t)s.ndata, 0,
+	    &err))
 		cli_fail(&err);
 	setup(&r, &d);
 	if (s.log != NULL) {
@@ -464,8 +410,7 @@ main(int argc, char **argv)
 	kvae_free(&r.k);
 	adam_free(&r.a);
 	gsl_rng_free(r.rng);
-	free(d.x);
-	free(d.T);
+	seq_set_free(&d);
 	free(ckpt);
 	return 0;
 }

@@ -1,6 +1,7 @@
-/* em.c: the EM M-step, see em.h. */
+/* em.c: the EM M-step and loop, see em.h. */
 #include "lgssm/em.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,5 +113,48 @@ lgssm_em_mstep(lgssm *m, const lgssm_stats *s, const lgssm_em_opts *o,
 	    kv_err_prefix(err, "M-step");
 done:
 	free(b);
+	return rc;
+}
+
+/* The E-step over every sequence: s from scratch under m. */
+static int
+estep(lgssm_stats *s, const lgssm *m, const double *x, const size_t *T,
+	size_t nseq, kv_err *err)
+{
+	lgssm_stats_clear(s);
+	for (size_t i = 0; i < nseq; x += T[i] * m->p, i++)
+		if (lgssm_stats_add(s, m, x, T[i], NULL, err) != 0)
+			return kv_err_prefix(err, "sequence %zu", i + 1);
+	return 0;
+}
+
+int
+lgssm_em_fit(lgssm *m, const double *x, const size_t *T, size_t nseq,
+	const lgssm_em_fit_opts *o, double *loglik, kv_err *err)
+{
+	lgssm_stats st;
+	double prev = -INFINITY;
+	int rc = 0;
+
+	if (lgssm_stats_init(&st, m->n, m->p, err) != 0)
+		return -1;
+	for (size_t k = 0; rc == 0; k++) {
+		if (estep(&st, m, x, T, nseq, err) != 0) {
+			rc = kv_err_prefix(err, "iteration %zu", k);
+			break;
+		}
+		if (loglik != NULL)
+			*loglik = st.loglik;
+		if (o->report != NULL &&
+		    (rc = o->report(o->ctx, k, st.loglik)) != 0)
+			break;
+		if (k == o->iterations || st.loglik - prev <= o->tol *
+		    fabs(st.loglik))
+			break;
+		prev = st.loglik;
+		if (lgssm_em_mstep(m, &st, &o->mstep, err) != 0)
+			rc = kv_err_prefix(err, "iteration %zu", k + 1);
+	}
+	lgssm_stats_free(&st);
 	return rc;
 }

@@ -4,7 +4,7 @@
  * M-step the closed-form maximiser of the expected complete-data
  * log-likelihood, parameter by parameter in the order A, Q, C, R, mu0,
  * P0 so that each uses the others' newest values. Each iteration cannot
- * lower the log-likelihood. */
+ * lower the log-likelihood. A starting point: em_init.h. */
 #ifndef KVAE_LGSSM_EM_H
 #define KVAE_LGSSM_EM_H
 
@@ -29,5 +29,29 @@ int lgssm_em_parse_params(const char *list, unsigned allowed,
  * a singular statistic). */
 int lgssm_em_mstep(lgssm *m, const lgssm_stats *s, const lgssm_em_opts *o,
 	kv_err *err);
+
+/* The EM loop's settings. */
+typedef struct lgssm_em_fit_opts {
+	lgssm_em_opts mstep;	/* what the M-steps keep */
+	size_t iterations;	/* at most this many M-steps */
+	double tol;		/* stop when the log-likelihood gains no more
+				   than tol times its size */
+	/* Called after each E-step (NULL: none) with the number of M-steps
+	 * done so far (0 for the starting point) and the log-likelihood of
+	 * the current parameters. Non-zero stops the fit, which returns
+	 * that value with m as reported. */
+	int (*report)(void *ctx, size_t iteration, double loglik);
+	void *ctx;
+} lgssm_em_fit_opts;
+
+/* EM from the parameters in m until the log-likelihood gains no more
+ * than o->tol times its size, or after o->iterations M-steps; m holds
+ * the result, whose log-likelihood was the last one reported, and
+ * *loglik (may be NULL) gets it. x (sum T, m->p) holds nseq sequences
+ * laid end to end, sequence i having T[i] records (NaN = missing). 0,
+ * the report's non-zero value, or -1 with a message naming the
+ * iteration (and the sequence, counted from 1) where it failed. */
+int lgssm_em_fit(lgssm *m, const double *x, const size_t *T, size_t nseq,
+	const lgssm_em_fit_opts *o, double *loglik, kv_err *err);
 
 #endif

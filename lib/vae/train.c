@@ -10,7 +10,6 @@
 #include <jansson.h>
 
 #include "nn/checkpoint.h"
-#include "vae/vae_train.h"
 
 /* ---- data ---------------------------------------------------------------- */
 
@@ -52,27 +51,34 @@ data_take(kvae_data *d, const double *x, const size_t *T,
 	return 0;
 }
 
-/* Normalisation from the training sequences' records. */
-static int
+/* v's normalisation from the observed values of the training
+ * sequences which[0 .. n): each column's mean and standard deviation
+ * (std 1 for a column with fewer than two observations or no spread). */
+static void
 fit_norm(vae *v, const double *x, const size_t *T, const size_t *first,
-	const size_t *which, size_t n, size_t D, kv_err *err)
+	const size_t *which, size_t n, size_t D)
 {
-	size_t N = 0, k = 0;
-	double *buf;
-	int rc;
-
-	for (size_t i = 0; i < n; i++)
-		N += T[which[i]];
-	if ((buf = malloc((N * D + 1) * sizeof *buf)) == NULL)
-		return kv_errf(err, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		size_t s = which[i];
-		memcpy(buf + k * D, x + first[s] * D, T[s] * D * sizeof *buf);
-		k += T[s];
+	for (size_t d = 0; d < D; d++) {
+		double s = 0, ss = 0, mean;
+		size_t cnt = 0;
+		for (size_t i = 0; i < n; i++)
+			for (size_t t = 0; t < T[which[i]]; t++) {
+				double y = x[(first[which[i]] + t) * D + d];
+				if (!isnan(y)) {
+					s += y;
+					cnt++;
+				}
+			}
+		mean = cnt ? s / cnt : 0.0;
+		for (size_t i = 0; i < n; i++)
+			for (size_t t = 0; t < T[which[i]]; t++) {
+				double y = x[(first[which[i]] + t) * D + d];
+				if (!isnan(y))
+					ss += (y - mean) * (y - mean);
+			}
+		v->norm_mean[d] = mean;
+		v->norm_std[d] = cnt > 1 && ss > 0 ? sqrt(ss / (cnt - 1)) : 1.0;
 	}
-	rc = vae_fit_normalisation(v, buf, N, err);
-	free(buf);
-	return rc;
 }
 
 int
@@ -100,8 +106,9 @@ kvae_data_split(const double *x, const size_t *T, size_t nseq, size_t D,
 	}
 	gsl_rng_set(r, seed);
 	gsl_ran_shuffle(r, idx, nseq, sizeof *idx);
-	if ((fit && fit_norm(v, x, T, first, idx + nval, nseq - nval, D, err)) ||
-	    data_take(train, x, T, first, idx + nval, nseq - nval, D, v, err) ||
+	if (fit)
+		fit_norm(v, x, T, first, idx + nval, nseq - nval, D);
+	if (data_take(train, x, T, first, idx + nval, nseq - nval, D, v, err) ||
 	    data_take(val, x, T, first, idx, nval, D, v, err))
 		goto out;
 	for (size_t i = 0; i < train->N * D; i++)

@@ -2,9 +2,13 @@
  * seed 001 section 3.2: VAE-only warm-up epochs (N(0, I) prior, LGSSM
  * untouched), then joint training of the VAE and the LGSSM on the full
  * objective; reconstruction weight; KL annealing; Adam with step decay
- * and clipping; minibatches of whole sequences. Also the training data
- * (normalised, split into training and validation sequences) and
- * checkpoints that resume bit-identically. */
+ * and clipping; minibatches of whole sequences. With dynamics off
+ * throughout, the same loop trains a plain VAE (kvae-train
+ * --no-dynamics; a VAE of single records: make each record a sequence
+ * of one): the LGSSM's gradients are zero and its parameters stay as
+ * they are. Also the training data (normalised, split into training
+ * and validation sequences) and checkpoints that resume
+ * bit-identically. */
 #ifndef KVAE_KVAEFIT_H
 #define KVAE_KVAEFIT_H
 
@@ -26,8 +30,11 @@ typedef struct kvae_data {
 /* Split the nseq sequences of x (sum T, D; data units) into training and
  * validation sets: a shuffle by gsl mt19937 seeded with `seed`, the
  * first round(val_fraction nseq) to validation (at least one sequence
- * stays for training). With fit_norm, v's normalisation is set from the
- * training records first. Both sets are normalised with v's. 0 or -1. */
+ * stays for training). With fit_norm, v's normalisation is set first:
+ * each column's mean and standard deviation over the observed values of
+ * the training sequences (std 1 for a column with fewer than two
+ * observed values or no spread). Both sets are normalised with
+ * v's. 0, or -1 (out of memory, or no observed value to train on). */
 int kvae_data_split(const double *x, const size_t *T, size_t nseq, size_t D,
 	double val_fraction, unsigned long seed, vae *v, int fit_norm,
 	kvae_data *train, kvae_data *val, kv_err *err);
