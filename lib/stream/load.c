@@ -44,26 +44,15 @@ grow(seq_set *s, int keep_var, size_t *rcap, size_t *scap, int new_seq,
 	return 0;
 }
 
-/* The first infinite entry of v (n), 1-based, or 0. */
-static size_t
-first_infinite(const double *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (isinf(v[i]))
-			return i + 1;
-	return 0;
-}
-
 /* Append every sequence of the open stream r to s; rec (2 dim) is
  * scratch. 0 or -1. */
 static int
 load_stream(seq_set *s, seq_reader *r, int keep_var, double *rec,
 	size_t *rcap, size_t *scap, kv_err *err)
 {
-	size_t dim = s->dim, bad;
-	int has_var = seq_reader_layout(r)->has_var, in_seq = 0, rc;
+	size_t dim = s->dim;
+	int in_seq = 0, rc;
 	double *x = rec, *var = rec + dim;
-	char place[512];
 
 	while ((rc = seq_read(r, x, var, err)) != SEQ_EOF) {
 		if (rc < 0)
@@ -72,13 +61,6 @@ load_stream(seq_set *s, seq_reader *r, int keep_var, double *rec,
 			in_seq = 0;
 			continue;
 		}
-		bad = first_infinite(x, dim);
-		if (bad == 0 && keep_var && has_var &&
-		    (bad = first_infinite(var, dim)) != 0)
-			bad += dim;	/* the variances follow the values */
-		if (bad != 0)
-			return kv_errf(err, "%s: field %zu is infinite",
-			    seq_reader_place(r, place, sizeof place), bad);
 		if (grow(s, keep_var, rcap, scap, !in_seq, err) != 0)
 			return -1;
 		if (!in_seq) {
