@@ -189,6 +189,7 @@ test_audio(gsl_rng *rng)
 		ar2(rng, a.x + c, N, 2, 0.05);
 	snprintf(path, sizeof path, "%s/in.wav", dir);
 	audio_write(path, &a, &err);
+	audio_free(&a);
 	audio_read_path(&a, path, &err);	/* the samples as stored */
 	for (int c = 0; c < 2; c++)
 		mekf_denoise_signal(a.x + c, N, 2, &opts, NULL, NULL, &err);
