@@ -454,3 +454,33 @@ size() { stat -c %s "$1"; }
 		stream=width,height,nb_read_frames -of csv=p=0 out.y4m
 	assert_output "64,48,3"
 }
+
+@test "me-kalman: stdin holds any kind: PGM, WAV, Y4M, a binary stream, as from the file" {
+	helper gen-image noisy.pgm 40 30 1 255 20 1 clean.pgm
+	me-kalman noisy.pgm >want.pgm
+	me-kalman <noisy.pgm >got.pgm
+	cmp want.pgm got.pgm
+	cat noisy.pgm | me-kalman - >got.pgm
+	cmp want.pgm got.pgm
+	helper gen-wav noisy.wav clean.wav 1 2
+	me-kalman noisy.wav -o want.wav
+	cat noisy.wav | me-kalman -o got.wav
+	cmp want.wav got.wav
+	ffmpeg -nostdin -v error -f lavfi -i testsrc=size=32x24:rate=10 \
+	    -frames:v 2 -pix_fmt yuv420p in.y4m
+	me-kalman -q in.y4m -o want.y4m
+	cat in.y4m | me-kalman -q -o got.y4m
+	cmp want.y4m got.y4m
+	helper gen-ar 2000 1 5 clean.csv noisy.csv
+	kvae-cat -f bin noisy.csv >noisy.bin
+	me-kalman noisy.bin >want.bin
+	cat noisy.bin | me-kalman >got.bin
+	cmp want.bin got.bin
+	# the kind decides what output needs, on stdin as for a file
+	run --separate-stderr me-kalman <noisy.wav
+	assert_equal "$status" 2
+	[[ "$stderr" == "me-kalman: audio output needs -o FILE"* ]]
+	me-kalman --compress noisy.pgm -o a.mek
+	run --separate-stderr me-kalman <a.mek
+	assert_bad_input me-kalman "stdin: a .mek file: use --decompress"
+}

@@ -228,6 +228,9 @@ struct media_reader {
 	int pending;		/* the first frame is decoded, not handed out */
 	int flushing, ended;
 	int64_t count;
+	AVIOContext *io;	/* media_open_io: ours to free */
+	media_read_fn *read;	/* its source */
+	void *read_ctx;
 };
 
 const media_format *
@@ -441,26 +444,36 @@ open_decoder(media_reader *r, int threads, kv_err *err)
 	return 0;
 }
 
-media_reader *
-media_open(const char *path, int threads, kv_err *err)
+/* A reader with its name and buffers, nothing opened. */
+static media_reader *
+reader_new(const char *name, kv_err *err)
 {
 	media_reader *r = calloc(1, sizeof *r);
-	const char *url = path_is_std(path) ? "pipe:0" : path;
-	int rc;
 
 	quiet_libav();
 	if (r == NULL) {
 		kv_errf(err, "out of memory");
 		return NULL;
 	}
-	r->name = strdup(infile_name(path));
+	r->name = strdup(name);
 	r->pkt = av_packet_alloc();
 	r->frame = av_frame_alloc();
 	if (r->name == NULL || r->pkt == NULL || r->frame == NULL) {
 		kv_errf(err, "out of memory");
-		goto fail;
+		media_close(r);
+		return NULL;
 	}
-	rc = avformat_open_input(&r->fmt, url, NULL, NULL);
+	return r;
+}
+
+/* Open the container at `url` (through r->fmt->pb when the caller set
+ * it), its decoder, and decode up to the first frame. Closes r on
+ * failure. */
+static media_reader *
+open_common(media_reader *r, const char *url, int threads, kv_err *err)
+{
+	int rc = avformat_open_input(&r->fmt, url, NULL, NULL);
+
 	if (rc < 0) {
 		kv_errf(err, "%s: %s", r->name, AVERR(rc));
 		goto fail;
@@ -482,6 +495,55 @@ media_open(const char *path, int threads, kv_err *err)
 fail:
 	media_close(r);
 	return NULL;
+}
+
+media_reader *
+media_open(const char *path, int threads, kv_err *err)
+{
+	media_reader *r = reader_new(infile_name(path), err);
+
+	if (r == NULL)
+		return NULL;
+	return open_common(r, path_is_std(path) ? "pipe:0" : path, threads,
+	    err);
+}
+
+/* AVIOContext's read callback over a media_read_fn. */
+static int
+io_read(void *opaque, uint8_t *buf, int size)
+{
+	media_reader *r = opaque;
+	long got = r->read(r->read_ctx, buf, (size_t)size);
+
+	if (got < 0)
+		return AVERROR(EIO);
+	return got == 0 ? AVERROR_EOF : (int)got;
+}
+
+media_reader *
+media_open_io(const char *name, media_read_fn *read, void *ctx, int threads,
+	kv_err *err)
+{
+	media_reader *r = reader_new(name, err);
+	unsigned char *buf;
+
+	if (r == NULL)
+		return NULL;
+	r->read = read;
+	r->read_ctx = ctx;
+	r->fmt = avformat_alloc_context();
+	buf = av_malloc(1 << 16);
+	if (r->fmt == NULL || buf == NULL || (r->io = avio_alloc_context(buf,
+	    1 << 16, 0, r, io_read, NULL, NULL)) == NULL) {
+		av_free(buf);
+		kv_errf(err, "out of memory");
+		media_close(r);
+		return NULL;
+	}
+	r->io->seekable = 0;
+	r->fmt->pb = r->io;
+	r->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+	return open_common(r, name, threads, err);
 }
 
 int
@@ -540,6 +602,10 @@ media_close(media_reader *r)
 	av_packet_free(&r->pkt);
 	avcodec_free_context(&r->dec);
 	avformat_close_input(&r->fmt);
+	if (r->io != NULL) {
+		av_freep(&r->io->buffer);
+		avio_context_free(&r->io);
+	}
 	free(r->name);
 	free(r);
 }

@@ -86,6 +86,19 @@ typedef struct media_reader media_reader;
  * ("PATH: no frames"). Owns everything it opens. */
 media_reader *media_open(const char *path, int threads, kv_err *err);
 
+/* A source of bytes for media_open_io: read up to n bytes into buf and
+ * return how many, 0 at the end, -1 on a read error. */
+typedef long media_read_fn(void *ctx, uint8_t *buf, size_t n);
+
+/* As media_open, with the bytes coming from `read` (called with `ctx`)
+ * instead of a file: an input whose first bytes were already read by a
+ * caller that looked at them (see core/input.h), or one held in memory.
+ * The source is read in order, never seeks, so containers that need to
+ * seek (MP4 with its index at the end) fail as they do on a pipe. `name`
+ * is for messages and, by its suffix, a hint of the format. */
+media_reader *media_open_io(const char *name, media_read_fn *read, void *ctx,
+	int threads, kv_err *err);
+
 /* The format of the stream's frames; owned by the reader. */
 const media_format *media_reader_format(const media_reader *r);
 

@@ -573,32 +573,13 @@ read_first(seq_reader *r, kv_err *err)
 	return 0;
 }
 
-seq_reader *
-seq_reader_open(const char *path, kv_err *err)
+/* Detect the encoding and read up to the first record of a reader whose
+ * fd, name and input buffer are set. Closes r on failure. */
+static seq_reader *
+open_common(seq_reader *r, kv_err *err)
 {
-	seq_reader *r = calloc(1, sizeof *r);
-	long avail;
+	long avail = in_fill_magic(r, err);
 
-	if (r == NULL) {
-		kv_errf(err, "out of memory");
-		return NULL;
-	}
-	r->fd = STDIN_FILENO;
-	r->name = strdup(infile_name(path));
-	r->in = malloc(INBUF_SIZE);
-	if (r->name == NULL || r->in == NULL) {
-		kv_errf(err, "%s: out of memory", infile_name(path));
-		goto fail;
-	}
-	if (!path_is_std(path)) {
-		r->fd = open(path, O_RDONLY);
-		if (r->fd < 0) {
-			kv_errf(err, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		r->own_fd = 1;
-	}
-	avail = in_fill_magic(r, err);
 	if (avail < 0)
 		goto fail;
 	if (at_magic(r)) {
@@ -619,6 +600,66 @@ seq_reader_open(const char *path, kv_err *err)
 fail:
 	seq_reader_close(r);
 	return NULL;
+}
+
+/* A reader with its name and input buffer, reading stdin. */
+static seq_reader *
+reader_new(const char *name, kv_err *err)
+{
+	seq_reader *r = calloc(1, sizeof *r);
+
+	if (r == NULL) {
+		kv_errf(err, "out of memory");
+		return NULL;
+	}
+	r->fd = STDIN_FILENO;
+	r->name = strdup(name);
+	r->in = malloc(INBUF_SIZE);
+	if (r->name == NULL || r->in == NULL) {
+		kv_errf(err, "%s: out of memory", name);
+		seq_reader_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+seq_reader *
+seq_reader_open(const char *path, kv_err *err)
+{
+	seq_reader *r = reader_new(infile_name(path), err);
+
+	if (r == NULL)
+		return NULL;
+	if (!path_is_std(path)) {
+		r->fd = open(path, O_RDONLY);
+		if (r->fd < 0) {
+			kv_errf(err, "%s: %s", path, strerror(errno));
+			seq_reader_close(r);
+			return NULL;
+		}
+		r->own_fd = 1;
+	}
+	return open_common(r, err);
+}
+
+seq_reader *
+seq_reader_open_fd(int fd, const char *name, const void *head, size_t n,
+	kv_err *err)
+{
+	seq_reader *r;
+
+	if (n > INBUF_SIZE) {
+		kv_errf(err, "%s: %zu bytes read ahead exceed the reader's "
+		    "buffer", name, n);
+		return NULL;
+	}
+	if ((r = reader_new(name, err)) == NULL)
+		return NULL;
+	r->fd = fd;
+	if (n > 0)
+		memcpy(r->in, head, n);
+	r->in_len = n;
+	return open_common(r, err);
 }
 
 const seq_layout *

@@ -52,6 +52,13 @@ typedef struct seq_reader seq_reader;
  * records) is an error. Returns NULL on failure. */
 seq_reader *seq_reader_open(const char *path, kv_err *err);
 
+/* The same on an open descriptor (not owned, not closed) of which the
+ * first n bytes were already read (by a caller that looked at them to
+ * see what the input holds): they are given back in `head` and read
+ * first. `name` is for messages. n is at most 64 KiB. */
+seq_reader *seq_reader_open_fd(int fd, const char *name, const void *head,
+	size_t n, kv_err *err);
+
 /* The stream's layout; owned by the reader. */
 const seq_layout *seq_reader_layout(const seq_reader *r);
 
