@@ -10,17 +10,23 @@ int
 readall_stream(FILE *fp, const char *name, size_t max, uint8_t **buf,
 	size_t *len, kv_err *err)
 {
-	size_t n = 0, cap = 65536;
+	size_t n = 0, cap = max < 65536 ? max : 65536;
 	uint8_t *b = malloc(cap + 1);
 
 	if (!b)
 		return kv_errf(err, "%s: out of memory", name);
 	for (;;) {
 		if (n == cap) {
+			/* Full at the limit: only the end of input may follow
+			 * (an input of exactly max bytes is taken). */
+			if (cap >= max && fgetc(fp) == EOF && !ferror(fp))
+				break;
 			if (cap >= max) {
+				int e = ferror(fp) ? errno : 0;
 				free(b);
-				return kv_errf(err, "%s: larger than %zu bytes",
-				    name, max);
+				return e ? kv_errf(err, "%s: %s", name,
+				    strerror(e)) : kv_errf(err, "%s: larger "
+				    "than %zu bytes", name, max);
 			}
 			cap = cap * 2 > max ? max : cap * 2;
 			uint8_t *nb = realloc(b, cap + 1);
