@@ -105,3 +105,18 @@ can_be_nobody() {
 	run --separate-stderr as_nobody "$KVAE_BIN/kvae-cat" -o ro/new s.csv
 	assert_bad_input kvae-cat "ro/new: Permission denied"
 }
+
+@test "outputs: a full stdout fails every program, whichever path wrote (one check at exit)" {
+	seq 1 100 >long.csv
+	for prog in kf-filter kf-smooth kf-fit kf-sample kvae-cat kvae-train \
+	    vae-encode vae-decode ssim me-kalman; do
+		run --separate-stderr bash -c "$prog --version >/dev/full"
+		assert_bad_input "$prog" "stdout: No space left on device"
+	done
+	run --separate-stderr bash -c "me-kalman --print-model long.csv >/dev/full"
+	assert_bad_input me-kalman "stdout: No space left on device"
+	run --separate-stderr bash -c "kvae-cat --info long.csv >/dev/full"
+	assert_bad_input kvae-cat "stdout: No space left on device"
+	# reported once, not again at exit
+	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 1
+}

@@ -20,6 +20,7 @@
 #endif
 
 static const char *progname = "kvae";
+static int failed;	/* a failure was reported: exit status already 1 */
 
 /* Weak: a program that uses GSL links it and gets its handler turned
  * off here; one that does not (ssim) is not linked with GSL at all, and
@@ -27,10 +28,31 @@ static const char *progname = "kvae";
  * sched_yield for its first 0.1 s. */
 #pragma weak gsl_set_error_handler_off
 
+/* At exit: whatever went to stdout must have arrived. One place for
+ * every program, so that `prog > /dev/full` fails whichever path wrote
+ * (a report, --print-model, a stream), as coreutils' close_stdout does.
+ * A stdout the shell closed (EBADF) with nothing written is no error,
+ * and after a reported failure the one message is enough. */
+static void
+close_stdout(void)
+{
+	int had_error = ferror(stdout);
+
+	errno = 0;
+	if (fclose(stdout) != 0 || had_error) {
+		if ((errno == EBADF && !had_error) || failed)
+			return;
+		fprintf(stderr, "%s: stdout: %s\n", progname,
+		    errno ? strerror(errno) : "write error");
+		_exit(CLI_FAIL);
+	}
+}
+
 void
 cli_init(const char *name)
 {
 	progname = name;
+	atexit(close_stdout);
 	if (gsl_set_error_handler_off != NULL)
 		gsl_set_error_handler_off();
 	/* Past a file-size limit, let write(2) fail with EFBIG so the output
@@ -65,6 +87,7 @@ cli_warn(const char *fmt, ...)
 void
 cli_fail(const kv_err *err)
 {
+	failed = 1;
 	fprintf(stderr, "%s: %s\n", progname, err->msg);
 	exit(CLI_FAIL);
 }
@@ -74,6 +97,7 @@ cli_die(const char *fmt, ...)
 {
 	va_list ap;
 
+	failed = 1;
 	va_start(ap, fmt);
 	vwarn_line(fmt, ap);
 	va_end(ap);
@@ -85,6 +109,7 @@ cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	failed = 1;
 	va_start(ap, fmt);
 	vwarn_line(fmt, ap);
 	va_end(ap);
@@ -96,14 +121,14 @@ void
 cli_print_version(void)
 {
 	printf("%s (kvae-tools) %s\n", progname, KVAE_VERSION);
-	exit(fflush(stdout) == 0 ? CLI_OK : CLI_FAIL);
+	exit(CLI_OK);	/* close_stdout reports a failed write */
 }
 
 void
 cli_print_help(const char *text)
 {
 	fputs(text, stdout);
-	exit(fflush(stdout) == 0 ? CLI_OK : CLI_FAIL);
+	exit(CLI_OK);	/* close_stdout reports a failed write */
 }
 
 void
