@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "linalg/dmat.h"
+#include "linalg/dmat_body.h"
 #include "lgssm/lgssm.h"
 
 #define LOG_2PI 1.8378770664093454835606594728112
@@ -36,5 +38,71 @@ struct lgssm_work {
 	int gathered;		/* Cp, CpT, Rp hold obs's rows of m's C, R */
 	double *block;
 };
+
+/* The kernels of the recursions: dmat's functions or, where inl (a
+ * constant at each call) says so, their loops inlined (dmat_body.h),
+ * for the small models below. */
+static inline __attribute__((always_inline)) void
+lgssm_mul(int inl, double *C, const double *A, const double *B, size_t m,
+	size_t k, size_t n, double alpha, double beta)
+{
+	if (inl)
+		dmat_body_mul(C, A, B, m, k, n, alpha, beta);
+	else
+		dmat_mul(C, A, B, m, k, n, 0, 0, alpha, beta);
+}
+
+/* y (m) = A x, A (m, n), or A^T x when ta, A (n, m) */
+static inline __attribute__((always_inline)) void
+lgssm_mv(int inl, double *y, const double *A, const double *x, size_t m,
+	size_t n, int ta)
+{
+	if (inl)
+		dmat_body_mv(y, A, x, m, n, ta);
+	else
+		dmat_mv(y, A, x, m, n, ta);
+}
+
+static inline __attribute__((always_inline)) void
+lgssm_symmetrise(int inl, double *A, size_t n)
+{
+	if (inl)
+		dmat_body_symmetrise(A, n);
+	else
+		dmat_symmetrise(A, n);
+}
+
+/* Small models: a state of at most LGSSM_SMALL_N and as many components
+ * observed, where dmat does every product of the recursions by its own
+ * loops (fewer than DMAT_BLAS_MIN multiply-adds). There the cost of a
+ * record is that of a dozen calls, each waiting on the one before; with
+ * the sizes constants and the loops inlined, the compiler keeps rows in
+ * registers and unrolls (filter_small.c, smoother_small.c,
+ * smoother_means.c). The same loops either way, so the same bits:
+ * dmat_set_blas(0) keeps small models to dmat's functions, for the
+ * tests to compare. */
+#define LGSSM_SMALL_N 4
+
+static inline int
+lgssm_small(size_t n, size_t k)
+{
+	return n <= LGSSM_SMALL_N && k <= LGSSM_SMALL_N && dmat_blas_by_size();
+}
+
+/* filter_small.c: lgssm_update_core and lgssm_predict_core
+ * (filter_core.h) for a small model, sizes constant. The former's value
+ * as the core's. */
+size_t lgssm_update_small(const double *x, const double *mu_pred,
+	const double *P_pred, double *mu_filt, double *P_filt, double *quad,
+	lgssm_work *w, size_t n, size_t k);
+void lgssm_predict_small(const lgssm *m, const double *mu_filt,
+	const double *P_filt, double *mu_pred, double *P_pred, lgssm_work *w);
+
+/* steady.c: the steady-state mode of lgssm_filter. A step of a fully
+ * observed record with the stored constant gain, means only; and, after
+ * a full step on a fully observed record, the test whether P_pred has
+ * stopped changing (taking that step's gain if so). */
+void lgssm_filter_steady_step(lgssm_filter *f, const double *x);
+void lgssm_filter_steady_check(lgssm_filter *f);
 
 #endif

@@ -14,421 +14,6 @@
 #include "lgssm/internal.h"
 #include "core/prefault.h"
 
-/* Gather the observed rows of x, C (and their transpose) and R (rvar's
- * finite entries replace R's row and column): returns k, the number
- * observed. Rows gathered from R itself stay valid while the same
- * components are observed (until lgssm_work_model). */
-static size_t
-gather(const lgssm *m, const double *x, const double *rvar, lgssm_work *w)
-{
-	size_t n = m->n, p = m->p, k = 0;
-	int same = w->gathered && rvar == NULL;
-
-	for (size_t i = 0; i < p; i++)
-		if (!isnan(x[i])) {
-			same = same && k < w->k && w->obs[k] == i;
-			w->obs[k++] = i;
-		}
-	if (same && k == w->k)
-		return k;
-	for (size_t r = 0; r < k; r++) {
-		size_t i = w->obs[r];
-		memcpy(w->Cp + r * n, m->C + i * n, n * sizeof *w->Cp);
-		for (size_t s = 0; s < k; s++)
-			w->Rp[r * k + s] = m->R[i * p + w->obs[s]];
-	}
-	for (size_t j = 0; j < n; j++)
-		for (size_t r = 0; r < k; r++)
-			w->CpT[j * k + r] = m->C[w->obs[r] * n + j];
-	for (size_t r = 0; rvar != NULL && r < k; r++) {
-		double v = rvar[w->obs[r]];
-		if (!isfinite(v))
-			continue;
-		for (size_t s = 0; s < k; s++)
-			w->Rp[r * k + s] = w->Rp[s * k + r] = 0;
-		w->Rp[r * k + r] = v;
-	}
-	w->gathered = rvar == NULL;
-	return k;
-}
-
-/* The kernels of the recursions below: dmat's functions or, where inl
- * (a constant at each call) says so, their loops inlined (dmat_body.h),
- * for the small models of update_small and predict_small. */
-static inline __attribute__((always_inline)) void
-mul(int inl, double *C, const double *A, const double *B, size_t m,
-	size_t k, size_t n, double alpha, double beta)
-{
-	if (inl)
-		dmat_body_mul(C, A, B, m, k, n, alpha, beta);
-	else
-		dmat_mul(C, A, B, m, k, n, 0, 0, alpha, beta);
-}
-
-/* y (m) = A x, A (m, n), or A^T x when ta, A (n, m) */
-static inline __attribute__((always_inline)) void
-mv(int inl, double *y, const double *A, const double *x, size_t m,
-	size_t n, int ta)
-{
-	if (inl)
-		dmat_body_mv(y, A, x, m, n, ta);
-	else
-		dmat_mv(y, A, x, m, n, ta);
-}
-
-static inline __attribute__((always_inline)) void
-symmetrise(int inl, double *A, size_t n)
-{
-	if (inl)
-		dmat_body_symmetrise(A, n);
-	else
-		dmat_symmetrise(A, n);
-}
-
-/* Measurement update for k >= 1 components observed, gathered in w:
- * mu_filt, P_filt, w's e, S (factored), K, K^T and logdet_S, and *quad
- * = e^T S^{-1} e. 0, or the pivot at which S is not positive definite. */
-static inline __attribute__((always_inline)) size_t
-update_core(const double *x, const double *mu_pred, const double *P_pred,
-	double *mu_filt, double *P_filt, double *quad, lgssm_work *w,
-	size_t n, size_t k, int inl)
-{
-	size_t bad;
-
-	/* e = x_o - C_o mu_pred */
-	mv(inl, w->e, w->Cp, mu_pred, k, n, 0);
-	for (size_t r = 0; r < k; r++)
-		w->e[r] = x[w->obs[r]] - w->e[r];
-	/* S = C_o P_pred C_o^T + R_oo, factored S = L_S L_S^T */
-	mul(inl, w->CP, w->Cp, P_pred, k, n, n, 1, 0);
-	memcpy(w->S, w->Rp, k * k * sizeof *w->S);
-	mul(inl, w->S, w->CP, w->CpT, k, n, k, 1, 1);
-	symmetrise(inl, w->S, k);
-	if ((bad = inl ? dmat_body_chol(w->S, k) : dmat_chol(w->S, k)) != 0)
-		return bad;
-	/* K^T = S^{-1} C_o P_pred, by Cholesky solve */
-	memcpy(w->Kt, w->CP, k * n * sizeof *w->Kt);
-	if (inl)
-		dmat_body_chol_solve(w->S, k, w->Kt, n);
-	else
-		dmat_chol_solve(w->S, k, w->Kt, n);
-	for (size_t i = 0; i < n; i++)
-		for (size_t r = 0; r < k; r++)
-			w->K[i * k + r] = w->Kt[r * n + i];
-	/* log N(e; 0, S) */
-	memcpy(w->v, w->e, k * sizeof *w->v);
-	if (inl)
-		dmat_body_trsv_lower(w->S, k, w->v);
-	else
-		dmat_trsv_lower(w->S, k, w->v);
-	*quad = 0;
-	for (size_t r = 0; r < k; r++)
-		*quad += w->v[r] * w->v[r];
-	w->logdet_S = dmat_chol_logdet(w->S, k);
-	/* Joseph form: P_filt = (I - K C_o) P_pred (I - K C_o)^T + K R_oo K^T
-	 * = M + (K R_oo - M C_o^T) K^T with M = P_pred - K C_o P_pred.
-	 * (The bracket equals K S - P_pred C_o^T for any K, one product
-	 * cheaper, but that difference of two large terms loses the digits
-	 * a diffuse prior needs: kept as it is.) */
-	if (P_filt != P_pred)	/* M, in P_filt */
-		memcpy(P_filt, P_pred, n * n * sizeof *P_filt);
-	mul(inl, P_filt, w->K, w->CP, n, k, n, -1, 1);
-	mul(inl, w->D, w->K, w->Rp, n, k, k, 1, 0);
-	mul(inl, w->D, P_filt, w->CpT, n, n, k, -1, 1);
-	mul(inl, P_filt, w->D, w->Kt, n, k, n, 1, 1);
-	symmetrise(inl, P_filt, n);
-	/* mu_filt = mu_pred + K e */
-	mv(inl, w->tmp, w->K, w->e, n, k, 0);
-	for (size_t i = 0; i < n; i++)
-		mu_filt[i] = mu_pred[i] + w->tmp[i];
-	return 0;
-}
-
-/* Time update: mu_pred = A mu_filt, P_pred = A P_filt A^T + Q. */
-static inline __attribute__((always_inline)) void
-predict_core(const lgssm *m, const double *mu_filt, const double *P_filt,
-	double *mu_pred, double *P_pred, lgssm_work *w, size_t n, int inl)
-{
-	mv(inl, mu_pred, m->A, mu_filt, n, n, 0);
-	mul(inl, w->tmp, m->A, P_filt, n, n, n, 1, 0);
-	memcpy(P_pred, m->Q, n * n * sizeof *P_pred);
-	mul(inl, P_pred, w->tmp, w->At, n, n, n, 1, 1);
-	symmetrise(inl, P_pred, n);
-}
-
-/* Small models: a state of at most SMALL_N and as many components
- * observed, where dmat does every product of the recursions by its own
- * loops (fewer than DMAT_BLAS_MIN multiply-adds). There the cost of a
- * record is that of a dozen calls, each waiting on the one before; with
- * the sizes constants and the loops inlined, the compiler keeps rows in
- * registers and unrolls. The same loops either way, so the same bits:
- * dmat_set_blas(0) keeps small models to dmat's functions, for the
- * tests to compare. */
-#define SMALL_N 4
-
-static int
-small(size_t n, size_t k)
-{
-	return n <= SMALL_N && k <= SMALL_N && dmat_blas_by_size();
-}
-
-#define UPDATE_SMALL(N, K) case (N) * (SMALL_N + 1) + (K): \
-	return update_core(x, mu_pred, P_pred, mu_filt, P_filt, quad, w, \
-	    N, K, 1)
-
-KV_CLONES static size_t
-update_small(const double *x, const double *mu_pred, const double *P_pred,
-	double *mu_filt, double *P_filt, double *quad, lgssm_work *w,
-	size_t n, size_t k)
-{
-	switch (n * (SMALL_N + 1) + k) {
-	UPDATE_SMALL(1, 1);
-	UPDATE_SMALL(2, 1); UPDATE_SMALL(2, 2);
-	UPDATE_SMALL(3, 1); UPDATE_SMALL(3, 2); UPDATE_SMALL(3, 3);
-	UPDATE_SMALL(4, 1); UPDATE_SMALL(4, 2); UPDATE_SMALL(4, 3);
-	UPDATE_SMALL(4, 4);
-	default:	/* more components observed than states */
-		return update_core(x, mu_pred, P_pred, mu_filt, P_filt, quad,
-		    w, n, k, 1);
-	}
-}
-
-#define PREDICT_SMALL(N) case N: \
-	predict_core(m, mu_filt, P_filt, mu_pred, P_pred, w, N, 1); break
-
-KV_CLONES static void
-predict_small(const lgssm *m, const double *mu_filt, const double *P_filt,
-	double *mu_pred, double *P_pred, lgssm_work *w)
-{
-	switch (m->n) {
-	PREDICT_SMALL(1);
-	PREDICT_SMALL(2);
-	PREDICT_SMALL(3);
-	PREDICT_SMALL(4);
-	}
-}
-
-int
-lgssm_update(const lgssm *m, const double *x, const double *rvar,
-	const double *mu_pred, const double *P_pred, double *mu_filt,
-	double *P_filt, double *loglik, size_t *nobs, lgssm_work *w,
-	kv_err *err)
-{
-	size_t n = m->n, k = gather(m, x, rvar, w), bad;
-	double quad;
-
-	w->k = k;
-	if (k == 0) {	/* nothing observed: the posterior is the prior */
-		if (mu_filt != mu_pred)
-			memcpy(mu_filt, mu_pred, n * sizeof *mu_filt);
-		if (P_filt != P_pred)
-			memcpy(P_filt, P_pred, n * n * sizeof *P_filt);
-		return 0;
-	}
-	bad = small(n, k) ? update_small(x, mu_pred, P_pred, mu_filt, P_filt,
-	    &quad, w, n, k) : update_core(x, mu_pred, P_pred, mu_filt, P_filt,
-	    &quad, w, n, k, 0);
-	if (bad != 0)
-		return kv_errf(err, "innovation covariance is not positive "
-		    "definite (pivot %zu)", bad);
-	if (loglik != NULL)
-		*loglik += -0.5 * ((double)k * LOG_2PI + w->logdet_S + quad);
-	if (nobs != NULL)
-		*nobs += k;
-	for (size_t i = 0; i < n; i++)
-		if (!(P_filt[i * n + i] > 0))
-			return kv_errf(err, "filtered covariance is not "
-			    "positive definite (variance %zu is %g)", i + 1,
-			    P_filt[i * n + i]);
-	return 0;
-}
-
-void
-lgssm_predict(const lgssm *m, const double *mu_filt, const double *P_filt,
-	double *mu_pred, double *P_pred, lgssm_work *w)
-{
-	if (small(m->n, m->n))
-		predict_small(m, mu_filt, P_filt, mu_pred, P_pred, w);
-	else
-		predict_core(m, mu_filt, P_filt, mu_pred, P_pred, w, m->n, 0);
-}
-
-int
-lgssm_filter_init(lgssm_filter *f, const lgssm *m, int steady, kv_err *err)
-{
-	size_t n = m->n, p = m->p;
-
-	memset(f, 0, sizeof *f);
-	f->m = m;
-	f->steady = steady;
-	f->steady_tol = 1e-13;
-	f->block = malloc((2 * n + 4 * n * n + n * p + p * p) *
-	    sizeof *f->block);
-	if (f->block == NULL)
-		return kv_errf(err, "out of memory");
-	f->mu_pred = f->block;
-	f->mu_filt = f->mu_pred + n;
-	f->P_pred = f->mu_filt + n;
-	f->P_filt = f->P_pred + n * n;
-	f->P_filt_ss = f->P_filt + n * n;
-	f->P_pred_ss = f->P_filt_ss + n * n;
-	f->K = f->P_pred_ss + n * n;
-	f->LS = f->K + n * p;
-	if ((f->w = lgssm_work_alloc(n, p, err)) == NULL) {
-		lgssm_filter_free(f);
-		return -1;
-	}
-	lgssm_filter_reset(f);
-	return 0;
-}
-
-void
-lgssm_filter_reset(lgssm_filter *f)
-{
-	size_t n = f->m->n;
-
-	lgssm_work_model(f->w, f->m);
-	memcpy(f->mu_pred, f->m->mu0, n * sizeof *f->mu_pred);
-	memcpy(f->P_pred, f->m->P0, n * n * sizeof *f->P_pred);
-	f->loglik = 0;
-	f->t = 0;
-	f->nobs = 0;
-	f->converged = 0;
-	f->steady_steps = 0;
-}
-
-static int
-fully_observed(const double *x, const double *rvar, size_t p)
-{
-	for (size_t i = 0; i < p; i++)
-		if (isnan(x[i]) || (rvar != NULL && !isnan(rvar[i])))
-			return 0;
-	return 1;
-}
-
-/* A step with the stored constant gain: means only. */
-static void
-steady_step(lgssm_filter *f, const double *x)
-{
-	const lgssm *m = f->m;
-	size_t n = m->n, p = m->p;
-	double *e = f->w->e, *v = f->w->v, quad = 0;
-
-	dmat_mv(e, m->C, f->mu_pred, p, n, 0);
-	for (size_t i = 0; i < p; i++)
-		e[i] = x[i] - e[i];
-	dmat_mv(f->mu_filt, f->K, e, n, p, 0);
-	for (size_t i = 0; i < n; i++)
-		f->mu_filt[i] += f->mu_pred[i];
-	memcpy(v, e, p * sizeof *v);
-	dmat_trsv_lower(f->LS, p, v);
-	for (size_t i = 0; i < p; i++)
-		quad += v[i] * v[i];
-	f->loglik += -0.5 * ((double)p * LOG_2PI + f->logdet_S + quad);
-	f->nobs += p;
-	dmat_mv(f->mu_pred, m->A, f->mu_filt, n, n, 0);
-	f->cov_changed = 0;
-	f->steady_steps++;
-}
-
-/* After a full step on a fully observed record: has P_pred converged? */
-static void
-check_converged(lgssm_filter *f)
-{
-	size_t n = f->m->n, p = f->m->p;
-	double diff = 0, scale = 0;
-
-	for (size_t i = 0; i < n * n; i++) {
-		diff = fmax(diff, fabs(f->P_pred[i] - f->P_pred_ss[i]));
-		scale = fmax(scale, fabs(f->P_pred[i]));
-	}
-	if (diff > f->steady_tol * scale)
-		return;
-	/* Keep the gain and S's factor of the step just done. The
-	 * filtered covariance stays in f->P_filt while converged. */
-	f->converged = 1;
-	memcpy(f->K, f->w->K, n * p * sizeof *f->K);
-	memcpy(f->LS, f->w->S, p * p * sizeof *f->LS);
-	f->logdet_S = f->w->logdet_S;
-}
-
-static void full_predict(lgssm_filter *f, int full);
-
-int
-lgssm_filter_step(lgssm_filter *f, const double *x, const double *rvar,
-	kv_err *err)
-{
-	const lgssm *m = f->m;
-	int full = fully_observed(x, rvar, m->p);
-	double loglik = f->loglik;
-	size_t nobs = f->nobs;
-
-	if (f->steady && f->converged && full) {
-		steady_step(f, x);
-	} else {
-		f->converged = 0;
-		if (lgssm_update(m, x, rvar, f->mu_pred, f->P_pred, f->mu_filt,
-		    f->P_filt, &f->loglik, &f->nobs, f->w, err) != 0)
-			return -1;
-		full_predict(f, full);
-	}
-	if (f->t < f->burn) {
-		f->loglik = loglik;
-		f->nobs = nobs;
-	}
-	f->t++;
-	return 0;
-}
-
-/* The time update after a full measurement update, watching for
- * convergence in steady-state mode. */
-static void
-full_predict(lgssm_filter *f, int full)
-{
-	const lgssm *m = f->m;
-
-	if (f->steady && full)
-		memcpy(f->P_pred_ss, f->P_pred, m->n * m->n * sizeof *f->P_pred);
-	lgssm_predict(m, f->mu_filt, f->P_filt, f->mu_pred, f->P_pred, f->w);
-	f->cov_changed = 1;
-	if (f->steady && full && f->t > 0)
-		check_converged(f);
-}
-
-void
-lgssm_filter_free(lgssm_filter *f)
-{
-	free(f->block);
-	lgssm_work_free(f->w);
-	memset(f, 0, sizeof *f);
-}
-
-void
-lgssm_filter_gain(const lgssm_filter *f, double *K, double *u)
-{
-	const lgssm_work *w = f->w;
-	size_t n = f->m->n, p = f->m->p;
-
-	if (!f->cov_changed) {	/* a steady step: all observed */
-		memcpy(u, w->e, p * sizeof *u);
-		dmat_chol_solve(f->LS, p, u, 1);
-		if (K != NULL)
-			memcpy(K, f->K, n * p * sizeof *K);
-		return;
-	}
-	memcpy(w->v, w->e, w->k * sizeof *w->v);
-	dmat_chol_solve(w->S, w->k, w->v, 1);
-	memset(u, 0, p * sizeof *u);
-	for (size_t r = 0; r < w->k; r++)
-		u[w->obs[r]] = w->v[r];
-	if (K == NULL)
-		return;
-	memset(K, 0, n * p * sizeof *K);
-	for (size_t i = 0; i < n; i++)
-		for (size_t r = 0; r < w->k; r++)
-			K[i * p + w->obs[r]] = w->K[i * w->k + r];
-}
-
 /* Room for T records, and as many slots (pages of slots that the
  * steady state leaves unused are never touched). Earlier contents are
  * not kept. 1 when newly allocated, 0 when the old room serves, -1. */
@@ -619,22 +204,22 @@ smoother_core(const lgssm *m, struct smoother *s, const double *mu_f,
 {
 	double *tmp;
 
-	mv(inl, s->mu_pred, m->A, mu_f, n, n, 0);
+	lgssm_mv(inl, s->mu_pred, m->A, mu_f, n, n, 0);
 	for (size_t i = 0; i < n; i++)
 		s->d[i] = s->mu_s1[i] - s->mu_pred[i];
-	mv(inl, s->mu_s, s->g.L, s->d, n, n, 0);
+	lgssm_mv(inl, s->mu_s, s->g.L, s->d, n, n, 0);
 	for (size_t i = 0; i < n; i++)
 		s->mu_s[i] += mu_f[i];
 	/* P_s = P_f + L (P_s1 - P_pred) L^T */
 	for (size_t i = 0; i < n * n; i++)
 		s->D[i] = s->P_s1[i] - s->g.P_pred[i];
-	mul(inl, s->T1, s->g.L, s->D, n, n, n, 1, 0);
+	lgssm_mul(inl, s->T1, s->g.L, s->D, n, n, n, 1, 0);
 	memcpy(s->P_s, s->g.P_f, n * n * sizeof *s->P_s);
-	mul(inl, s->P_s, s->T1, s->g.Lt, n, n, n, 1, 1);
-	symmetrise(inl, s->P_s, n);
+	lgssm_mul(inl, s->P_s, s->T1, s->g.Lt, n, n, n, 1, 1);
+	lgssm_symmetrise(inl, s->P_s, n);
 	/* Cov(z_{t+1}, z_t | x) = P_s1 L^T */
 	if (cross)
-		mul(inl, s->P_cross, s->P_s1, s->g.Lt, n, n, n, 1, 0);
+		lgssm_mul(inl, s->P_cross, s->P_s1, s->g.Lt, n, n, n, 1, 0);
 	tmp = s->mu_s; s->mu_s = s->mu_s1; s->mu_s1 = tmp;
 	tmp = s->P_s; s->P_s = s->P_s1; s->P_s1 = tmp;
 }
@@ -658,7 +243,7 @@ static void
 smoother_step(const lgssm *m, struct smoother *s, const double *mu_f,
 	int cross)
 {
-	if (small(m->n, m->n))
+	if (lgssm_small(m->n, m->n))
 		smoother_small(m, s, mu_f, cross);
 	else
 		smoother_core(m, s, mu_f, cross, m->n, 0);
@@ -711,18 +296,18 @@ means_backward(const lgssm *m, const lgssm_trace *tr, double *b,
 		if (k > 0 && tr->anchor_t[k - 1] == t) {
 			/* mu_filt += P_filt s */
 			double *a = tr->anchors + --k * (n + n * n);
-			mv(inl, mu1, a + n, s, n, n, 0);
+			lgssm_mv(inl, mu1, a + n, s, n, n, 0);
 			for (size_t i = 0; i < n; i++)
 				a[i] += mu1[i];
 		}
-		mv(inl, y, K, s, p, n, 1);
+		lgssm_mv(inl, y, K, s, p, n, 1);
 		for (size_t i = 0; i < p; i++)
 			y[i] = u[i] - y[i];
-		mv(inl, r, m->C, y, n, p, 1);
+		lgssm_mv(inl, r, m->C, y, n, p, 1);
 		for (size_t i = 0; i < n; i++)
 			r[i] += s[i];
 		if (t > 0)
-			mv(inl, s, m->A, r, n, n, 1);
+			lgssm_mv(inl, s, m->A, r, n, n, 1);
 	}
 }
 
@@ -742,8 +327,8 @@ means_forward(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 		else {
 			double *tmp;
 
-			mv(inl, mu1, m->A, mu, n, n, 0);
-			mv(inl, Qr, m->Q, tr->r + t * n, n, n, 0);
+			lgssm_mv(inl, mu1, m->A, mu, n, n, 0);
+			lgssm_mv(inl, Qr, m->Q, tr->r + t * n, n, n, 0);
 			for (size_t i = 0; i < n; i++)
 				mu1[i] += Qr[i];
 			tmp = mu; mu = mu1; mu1 = tmp;
@@ -753,13 +338,13 @@ means_forward(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	return rc;
 }
 
-#define MEANS_BACKWARD_SMALL(N, P) case (N) * (SMALL_N + 1) + (P): \
+#define MEANS_BACKWARD_SMALL(N, P) case (N) * (LGSSM_SMALL_N + 1) + (P): \
 	means_backward(m, tr, b, N, P, 1); break
 
 KV_CLONES static void
 means_backward_small(const lgssm *m, const lgssm_trace *tr, double *b)
 {
-	switch (m->n * (SMALL_N + 1) + m->p) {
+	switch (m->n * (LGSSM_SMALL_N + 1) + m->p) {
 	MEANS_BACKWARD_SMALL(1, 1);
 	MEANS_BACKWARD_SMALL(2, 1); MEANS_BACKWARD_SMALL(2, 2);
 	MEANS_BACKWARD_SMALL(3, 1); MEANS_BACKWARD_SMALL(3, 2);
@@ -796,7 +381,7 @@ smooth_means(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 {
 	size_t n = tr->n, p = tr->p;
 	double *b = malloc((3 * n + p) * sizeof *b);
-	int rc, inl = small(n, p);
+	int rc, inl = lgssm_small(n, p);
 
 	if (b == NULL)
 		return kv_errf(err, "out of memory");
