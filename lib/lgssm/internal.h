@@ -8,8 +8,10 @@
 
 #include <stddef.h>
 
+#include "core/ahead_thread.h"
 #include "linalg/dmat.h"
 #include "linalg/dmat_body.h"
+#include "lgssm/gain_lanes.h"
 #include "lgssm/lgssm.h"
 
 #define LOG_2PI 1.8378770664093454835606594728112
@@ -76,7 +78,7 @@ lgssm_symmetrise(int inl, double *A, size_t n)
  * observed, where dmat does every product of the recursions by its own
  * loops (fewer than DMAT_BLAS_MIN multiply-adds). There the cost of a
  * record is that of a dozen calls, each waiting on the one before; with
- * the sizes constants and the loops inlined, the compiler keeps rows in
+ * the sizes constant and the loops inlined, the compiler keeps rows in
  * registers and unrolls (filter_small.c, smoother_small.c,
  * smoother_means.c). The same loops either way, so the same bits:
  * dmat_set_blas(0) keeps small models to dmat's functions, for the
@@ -104,5 +106,58 @@ void lgssm_predict_small(const lgssm *m, const double *mu_filt,
  * stopped changing (taking that step's gain if so). */
 void lgssm_filter_steady_step(lgssm_filter *f, const double *x);
 void lgssm_filter_steady_check(lgssm_filter *f);
+
+/* smoother_small.c: lgssm_smoother_core (smoother_core.h) for a small
+ * model, the size constant. */
+struct lgssm_smoother;
+void lgssm_smoother_small(const lgssm *m, struct lgssm_smoother *s,
+	const double *mu_f, int cross);
+
+/* smoother_gains.c: the gains of a trace in the order the backward pass
+ * wants them: the k-th is slot tr->slot[T-2] - k's, since slots number
+ * the distinct covariances in record order. They are computed in batches
+ * of `batch` (enough that handing a batch over costs little next to
+ * computing it): GAIN_LANES at a time where n allows (gain_lanes.h), and
+ * from n = 16, where a second thread is allowed, most of them on that
+ * thread (ahead_thread.h) while the backward pass proper runs on the
+ * first. A batch, as an item: `batch` pivots (0, or where that gain's
+ * P_pred is not positive definite), then `batch` gains of 4 n n
+ * doubles. */
+struct lgssm_gains {
+	const lgssm *m;
+	const lgssm_trace *tr;
+	const double *At;
+	size_t last;		/* slot of gain 0 */
+	size_t count, batch;
+	ahead *worker;		/* NULL: every batch is the taker's own */
+	size_t *theirs;		/* the worker's batches, in order */
+	double *fac;		/* (n, n) the worker's scratch */
+	/* the taker's side */
+	unsigned char *own;	/* a batch of its own */
+	size_t taken;		/* worker's batches taken */
+	size_t *pivots;		/* of the batch in use */
+	double *gains;
+};
+
+/* Set up ga for a trace of T >= 2 records of m, whose A^T is At (kept
+ * by pointer), and maybe its worker thread. 0, or -1 when out of
+ * memory. */
+int lgssm_gains_start(struct lgssm_gains *ga, const lgssm *m,
+	const lgssm_trace *tr, const double *At, kv_err *err);
+
+/* Make the k-th gain (0, 1, ...), record t's, current in g; fac (n, n)
+ * is scratch. 0, or -1 naming the record whose P_pred is not positive
+ * definite. */
+int lgssm_gains_next(struct lgssm_gains *ga, size_t k, size_t t,
+	struct gain *g, double *fac, kv_err *err);
+
+/* Stop ga's worker (if any) and free what lgssm_gains_start set up. */
+void lgssm_gains_stop(struct lgssm_gains *ga);
+
+/* smoother_means.c: lgssm_smooth for a means-only trace, the fast state
+ * smoother (see lgssm.h). 0, -1 (out of memory) or visit's non-zero
+ * value. */
+int lgssm_smooth_means(const lgssm *m, const lgssm_trace *tr,
+	lgssm_visit visit, void *ctx, kv_err *err);
 
 #endif
