@@ -1,8 +1,4 @@
-/* filter.c: the Kalman filter, Algorithm 1 of the KVAE paper (seed 001),
- * see lgssm.h: the measurement update and the time update of a record
- * (their arithmetic line by line in filter_core.h; small models take
- * filter_small.c's constant-size copies), and the streaming filter that
- * runs them record after record (its steady-state mode in steady.c). */
+/* filter.c: the Kalman filter, Algorithm 1 of the KVAE paper; see lgssm.h. */
 #include "lgssm/lgssm.h"
 
 #include <math.h>
@@ -12,6 +8,11 @@
 #include "linalg/dmat.h"
 #include "lgssm/filter_core.h"
 #include "lgssm/internal.h"
+
+/* The measurement update and the time update of a record (their
+ * arithmetic line by line in filter_core.h; small models take
+ * filter_small.c's constant-size copies), and the streaming filter that
+ * runs them record after record (its steady-state mode in steady.c). */
 
 /* Gather the observed rows of x, C (and their transpose) and R (rvar's
  * finite entries replace R's row and column): returns k, the number

@@ -1,17 +1,18 @@
-/* filter_core.h: the two steps of Algorithm 1 (Kalman filtering, KVAE
- * paper, seed 001) for one record, line by line: the measurement update
- * and the time update. Always inlined, so that filter.c runs them at any
- * size and filter_small.c with the sizes constant; internal to
- * lib/lgssm. Names as the paper's: mu_pred, P_pred = mu_{t|t-1},
- * Sigma_{t|t-1}; mu_filt, P_filt = mu_{t|t}, Sigma_{t|t}. Only the
- * observed components of x_t (the rows C_o of C, the block R_oo of R,
- * gathered in w) take part. */
+/* filter_core.h: Algorithm 1's two steps for one record, line by line. */
 #ifndef KVAE_LGSSM_FILTER_CORE_H
 #define KVAE_LGSSM_FILTER_CORE_H
 
 #include <string.h>
 
 #include "lgssm/internal.h"
+
+/* The measurement update and the time update of Algorithm 1 (Kalman
+ * filtering, KVAE paper, seed 001). Always inlined, so that filter.c
+ * runs them at any size and filter_small.c with the sizes constant;
+ * internal to lib/lgssm. Names as the paper's: mu_pred, P_pred =
+ * mu_{t|t-1}, Sigma_{t|t-1}; mu_filt, P_filt = mu_{t|t}, Sigma_{t|t}.
+ * Only the observed components of x_t (the rows C_o of C, the block R_oo
+ * of R, gathered in w) take part. */
 
 /* Measurement update for k >= 1 components observed, gathered in w:
  * mu_filt, P_filt, w's e, S (factored), K, K^T and logdet_S, and *quad

@@ -1,12 +1,13 @@
-/* filter_small.c: Algorithm 1's measurement and time updates for small
- * models (lgssm_small in internal.h), the sizes constants and the
- * kernels' loops inlined: the same arithmetic as filter.c's, so the same
- * bits, faster. */
+/* filter_small.c: Algorithm 1's updates for small models, sizes constant. */
 #include "lgssm/lgssm.h"
 
 #include "core/clones.h"
 #include "lgssm/filter_core.h"
 #include "lgssm/internal.h"
+
+/* For small models (lgssm_small in internal.h), filter_core.h's steps
+ * with the sizes constant and the kernels' loops inlined: the same
+ * arithmetic as filter.c's, so the same bits, faster. */
 
 #define UPDATE_SMALL(N, K) case (N) * (LGSSM_SMALL_N + 1) + (K): \
 	return lgssm_update_core(x, mu_pred, P_pred, mu_filt, P_filt, quad, \

@@ -1,8 +1,4 @@
-/* internal.h: what the files of lib/lgssm share and the public header
- * does not promise: the filter's workspace, the kernels of the
- * recursions, and the functions one file of the Kalman filter and
- * smoother calls in another. Not a contract; included by lib/lgssm's
- * own files only. */
+/* internal.h: what lib/lgssm's files share; not a contract. */
 #ifndef KVAE_LGSSM_INTERNAL_H
 #define KVAE_LGSSM_INTERNAL_H
 
@@ -13,6 +9,11 @@
 #include "linalg/dmat_body.h"
 #include "lgssm/gain_lanes.h"
 #include "lgssm/lgssm.h"
+
+/* What the public header does not promise: the filter's workspace, the
+ * kernels of the recursions, and the functions one file of the Kalman
+ * filter and smoother calls in another. Included by lib/lgssm's own
+ * files only. */
 
 #define LOG_2PI 1.8378770664093454835606594728112
 

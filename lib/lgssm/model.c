@@ -1,5 +1,4 @@
-/* model.c: the model's memory, its parameter table and its checks, and
- * the filter's workspace, see lgssm.h. */
+/* model.c: the model's memory, parameter table and checks; the workspace. */
 #include "lgssm/lgssm.h"
 
 #include <math.h>

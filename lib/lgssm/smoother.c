@@ -1,9 +1,4 @@
-/* smoother.c: the RTS smoother, Algorithm 2 of the KVAE paper (seed
- * 001), over the trace the filter kept, see lgssm.h (lgssm_smooth): the
- * gains L_t come from smoother_gains.c, the step's arithmetic line by
- * line from smoother_core.h (small models: smoother_small.c); a
- * means-only trace goes to the fast state smoother (smoother_means.c).
- * Also lgssm_smooth_all, all the moments in memory. */
+/* smoother.c: the RTS smoother, Algorithm 2 of the KVAE paper; see lgssm.h. */
 #include "lgssm/lgssm.h"
 
 #include <math.h>
@@ -13,6 +8,12 @@
 #include "linalg/dmat.h"
 #include "lgssm/internal.h"
 #include "lgssm/smoother_core.h"
+
+/* lgssm_smooth over the trace the filter kept: the gains L_t come from
+ * smoother_gains.c, the step's arithmetic line by line from
+ * smoother_core.h (small models: smoother_small.c); a means-only trace
+ * goes to the fast state smoother (smoother_means.c). Also
+ * lgssm_smooth_all, all the moments in memory. */
 
 /* The backward pass's buffers for m, with A^T. 0 or -1. */
 static int

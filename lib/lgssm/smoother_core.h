@@ -1,9 +1,4 @@
-/* smoother_core.h: the step of Algorithm 2 (Kalman smoothing, KVAE
- * paper, seed 001) for one record, line by line, on the backward pass's
- * buffers. Always inlined, so that smoother.c runs it at any size and
- * smoother_small.c with the size constant; internal to lib/lgssm. Names
- * as the paper's: mu_f, P_f = mu_{t|t}, Sigma_{t|t}; mu_s, P_s =
- * mu_{t|T}, Sigma_{t|T}; L the smoother gain. */
+/* smoother_core.h: Algorithm 2's step for one record, line by line. */
 #ifndef KVAE_LGSSM_SMOOTHER_CORE_H
 #define KVAE_LGSSM_SMOOTHER_CORE_H
 
@@ -11,6 +6,12 @@
 
 #include "lgssm/gain_lanes.h"
 #include "lgssm/internal.h"
+
+/* The step of Algorithm 2 (Kalman smoothing, KVAE paper, seed 001) on
+ * the backward pass's buffers. Always inlined, so that smoother.c runs
+ * it at any size and smoother_small.c with the size constant; internal
+ * to lib/lgssm. Names as the paper's: mu_f, P_f = mu_{t|t}, Sigma_{t|t};
+ * mu_s, P_s = mu_{t|T}, Sigma_{t|T}; L the smoother gain. */
 
 /* The backward pass's buffers. Products are arranged as A B with the
  * transposes kept (see struct lgssm_work). */

@@ -1,7 +1,4 @@
-/* smoother_gains.c: the RTS smoother's gains L_t ahead of its backward
- * pass (lgssm_smooth, smoother.c): in batches, several records at once
- * where n allows (gain_lanes.h), and for large models mostly on a second
- * thread (ahead_thread.h). */
+/* smoother_gains.c: the RTS gains L_t, in batches ahead of the smoother. */
 #include "lgssm/lgssm.h"
 
 #include <stdlib.h>
@@ -10,6 +7,10 @@
 #include "core/ahead_thread.h"
 #include "lgssm/gain_lanes.h"
 #include "lgssm/internal.h"
+
+/* For lgssm_smooth's backward pass (smoother.c): several records at
+ * once where n allows (gain_lanes.h), and for large models mostly on a
+ * second thread (ahead_thread.h); see struct lgssm_gains in internal.h. */
 
 /* With a worker, every OWN_BATCH-th batch is left to the recursion's
  * thread: a step of the recursion costs about half a gain (two products

@@ -1,7 +1,4 @@
-/* smoother_means.c: the fast state smoother over a means-only trace
- * (lgssm_smooth, see lgssm.h): r backwards, then the smoothed means
- * forwards from the anchors, at any size or, for small models, with the
- * sizes constant. */
+/* smoother_means.c: the fast state smoother over a means-only trace. */
 #include "lgssm/lgssm.h"
 
 #include <stdlib.h>
@@ -9,6 +6,10 @@
 
 #include "core/clones.h"
 #include "lgssm/internal.h"
+
+/* lgssm_smooth for a means-only trace (see lgssm.h): r backwards, then
+ * the smoothed means forwards from the anchors, at any size or, for
+ * small models, with the sizes constant. */
 
 /* lgssm_smooth_means's backward pass: r_{t-1} = C^T (u_t - K_t^T s_t)
  * + s_t with s_t = A^T r_t, into tr->r (tr->r + t n holds r_{t-1}), and

@@ -1,11 +1,13 @@
-/* smoother_small.c: Algorithm 2's step for small models (lgssm_small in
- * internal.h), the size constant and the kernels' loops inlined: the
- * same arithmetic as smoother.c's, so the same bits, faster. */
+/* smoother_small.c: Algorithm 2's step for small models, size constant. */
 #include "lgssm/lgssm.h"
 
 #include "core/clones.h"
 #include "lgssm/internal.h"
 #include "lgssm/smoother_core.h"
+
+/* For small models (lgssm_small in internal.h), smoother_core.h's step
+ * with the size constant and the kernels' loops inlined: the same
+ * arithmetic as smoother.c's, so the same bits, faster. */
 
 #define SMOOTHER_SMALL(N) case N: \
 	lgssm_smoother_core(m, s, mu_f, cross, N, 1); break

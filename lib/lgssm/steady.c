@@ -1,6 +1,4 @@
-/* steady.c: the steady-state mode of the streaming filter (lgssm.h,
- * lgssm_filter): once P_pred stops changing, Algorithm 1 with the gain
- * and innovation covariance of that step kept, means only. */
+/* steady.c: the streaming filter's steady-state mode (lgssm_filter). */
 #include "lgssm/lgssm.h"
 
 #include <math.h>
@@ -8,6 +6,9 @@
 
 #include "linalg/dmat.h"
 #include "lgssm/internal.h"
+
+/* Once P_pred stops changing, Algorithm 1 with the gain and the
+ * innovation covariance of that step kept, means only. */
 
 /* A step with the stored constant gain: means only. */
 void

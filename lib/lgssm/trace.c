@@ -1,7 +1,4 @@
-/* trace.c: what the filter keeps of a whole sequence for the smoother's
- * backward pass (lgssm_trace, lgssm_filter_trace, see lgssm.h): the
- * filtered moments, or for the means-only smoother the gains, the
- * weighed innovations and the anchors. */
+/* trace.c: what the filter keeps of a sequence for the smoother. */
 #include "lgssm/lgssm.h"
 
 #include <math.h>
@@ -10,6 +7,10 @@
 
 #include "core/prefault.h"
 #include "linalg/dmat.h"
+
+/* lgssm_trace and lgssm_filter_trace (see lgssm.h): the filtered
+ * moments, or for the means-only smoother the gains, the weighed
+ * innovations and the anchors. */
 
 /* Room for T records, and as many slots (pages of slots that the
  * steady state leaves unused are never touched). Earlier contents are
