@@ -10,7 +10,17 @@
  * use the Joseph form with Cholesky solves (never an explicit inverse)
  * and keep covariances symmetric. A missing component of x_t (NaN) drops
  * its row of x, C and R for that step; an all-missing record skips the
- * update. Matrices are row-major (see dmat.h). */
+ * update. Matrices are row-major (see dmat.h).
+ *
+ * Where it is: model.c (the model, its checks, the workspace); filter.c
+ * (Algorithm 1: lgssm_update, lgssm_predict, lgssm_filter; their steps
+ * line by line in filter_core.h, small models in filter_small.c, the
+ * steady state in steady.c); trace.c (lgssm_filter_trace); smoother.c
+ * (Algorithm 2: lgssm_smooth, lgssm_smooth_all; its step in
+ * smoother_core.h, small models in smoother_small.c, the gains in
+ * smoother_gains.c and gain_lanes.c, the means-only smoother in
+ * smoother_means.c); sample.c (lgssm_sample). internal.h holds what
+ * these share. */
 #ifndef KVAE_LGSSM_H
 #define KVAE_LGSSM_H
 

@@ -1,0 +1,164 @@
+/* internal.h: what lib/lgssm's files share; not a contract. */
+#ifndef KVAE_LGSSM_INTERNAL_H
+#define KVAE_LGSSM_INTERNAL_H
+
+#include <stddef.h>
+
+#include "core/ahead_thread.h"
+#include "linalg/dmat.h"
+#include "linalg/dmat_body.h"
+#include "lgssm/gain_lanes.h"
+#include "lgssm/lgssm.h"
+
+/* What the public header does not promise: the filter's workspace, the
+ * kernels of the recursions, and the functions one file of the Kalman
+ * filter and smoother calls in another. Included by lib/lgssm's own
+ * files only. */
+
+#define LOG_2PI 1.8378770664093454835606594728112
+
+/* Every product of the recursions is arranged as A B, never A B^T:
+ * OpenBLAS's kernel for the transposed operand is about half as fast at
+ * these sizes (build/release/tests/dmat-bench), so transposes are kept
+ * alongside (C_o^T, K^T, A^T). */
+struct lgssm_work {
+	size_t n, p;
+	size_t *obs;		/* (p) indices of observed components */
+	double *Cp;		/* (k, n) observed rows of C */
+	double *CpT;		/* (n, k) their transpose */
+	double *Rp;		/* (k, k) observed block of R */
+	double *e;		/* (k) innovation */
+	double *v;		/* (k) */
+	double *CP;		/* (k, n) C_o P_pred */
+	double *S;		/* (k, k) innovation covariance, then its factor */
+	double *Kt;		/* (k, n) K^T = S^{-1} C_o P_pred */
+	double *K;		/* (n, k) gain */
+	double *D;		/* (n, k) */
+	double *tmp;		/* (n, n) */
+	double *At;		/* (n, n) A^T, see lgssm_work_model */
+	double logdet_S;
+	size_t k;		/* observed components of the last update */
+	int gathered;		/* Cp, CpT, Rp hold obs's rows of m's C, R */
+	double *block;
+};
+
+/* The kernels of the recursions: dmat's functions or, where inl (a
+ * constant at each call) says so, their loops inlined (dmat_body.h),
+ * for the small models below. */
+static inline __attribute__((always_inline)) void
+lgssm_mul(int inl, double *C, const double *A, const double *B, size_t m,
+	size_t k, size_t n, double alpha, double beta)
+{
+	if (inl)
+		dmat_body_mul(C, A, B, m, k, n, alpha, beta);
+	else
+		dmat_mul(C, A, B, m, k, n, 0, 0, alpha, beta);
+}
+
+/* y (m) = A x, A (m, n), or A^T x when ta, A (n, m) */
+static inline __attribute__((always_inline)) void
+lgssm_mv(int inl, double *y, const double *A, const double *x, size_t m,
+	size_t n, int ta)
+{
+	if (inl)
+		dmat_body_mv(y, A, x, m, n, ta);
+	else
+		dmat_mv(y, A, x, m, n, ta);
+}
+
+static inline __attribute__((always_inline)) void
+lgssm_symmetrise(int inl, double *A, size_t n)
+{
+	if (inl)
+		dmat_body_symmetrise(A, n);
+	else
+		dmat_symmetrise(A, n);
+}
+
+/* Small models: a state of at most LGSSM_SMALL_N and as many components
+ * observed, where dmat does every product of the recursions by its own
+ * loops (fewer than DMAT_BLAS_MIN multiply-adds). There the cost of a
+ * record is that of a dozen calls, each waiting on the one before; with
+ * the sizes constant and the loops inlined, the compiler keeps rows in
+ * registers and unrolls (filter_small.c, smoother_small.c,
+ * smoother_means.c). The same loops either way, so the same bits:
+ * dmat_set_blas(0) keeps small models to dmat's functions, for the
+ * tests to compare. */
+#define LGSSM_SMALL_N 4
+
+static inline int
+lgssm_small(size_t n, size_t k)
+{
+	return n <= LGSSM_SMALL_N && k <= LGSSM_SMALL_N && dmat_blas_by_size();
+}
+
+/* filter_small.c: lgssm_update_core and lgssm_predict_core
+ * (filter_core.h) for a small model, sizes constant. The former's value
+ * as the core's. */
+size_t lgssm_update_small(const double *x, const double *mu_pred,
+	const double *P_pred, double *mu_filt, double *P_filt, double *quad,
+	lgssm_work *w, size_t n, size_t k);
+void lgssm_predict_small(const lgssm *m, const double *mu_filt,
+	const double *P_filt, double *mu_pred, double *P_pred, lgssm_work *w);
+
+/* steady.c: the steady-state mode of lgssm_filter. A step of a fully
+ * observed record with the stored constant gain, means only; and, after
+ * a full step on a fully observed record, the test whether P_pred has
+ * stopped changing (taking that step's gain if so). */
+void lgssm_filter_steady_step(lgssm_filter *f, const double *x);
+void lgssm_filter_steady_check(lgssm_filter *f);
+
+/* smoother_small.c: lgssm_smoother_core (smoother_core.h) for a small
+ * model, the size constant. */
+struct lgssm_smoother;
+void lgssm_smoother_small(const lgssm *m, struct lgssm_smoother *s,
+	const double *mu_f, int cross);
+
+/* smoother_gains.c: the gains of a trace in the order the backward pass
+ * wants them: the k-th is slot tr->slot[T-2] - k's, since slots number
+ * the distinct covariances in record order. They are computed in batches
+ * of `batch` (enough that handing a batch over costs little next to
+ * computing it): GAIN_LANES at a time where n allows (gain_lanes.h), and
+ * from n = 16, where a second thread is allowed, most of them on that
+ * thread (ahead_thread.h) while the backward pass proper runs on the
+ * first. A batch, as an item: `batch` pivots (0, or where that gain's
+ * P_pred is not positive definite), then `batch` gains of 4 n n
+ * doubles. */
+struct lgssm_gains {
+	const lgssm *m;
+	const lgssm_trace *tr;
+	const double *At;
+	size_t last;		/* slot of gain 0 */
+	size_t count, batch;
+	ahead *worker;		/* NULL: every batch is the taker's own */
+	size_t *theirs;		/* the worker's batches, in order */
+	double *fac;		/* (n, n) the worker's scratch */
+	/* the taker's side */
+	unsigned char *own;	/* a batch of its own */
+	size_t taken;		/* worker's batches taken */
+	size_t *pivots;		/* of the batch in use */
+	double *gains;
+};
+
+/* Set up ga for a trace of T >= 2 records of m, whose A^T is At (kept
+ * by pointer), and maybe its worker thread. 0, or -1 when out of
+ * memory. */
+int lgssm_gains_start(struct lgssm_gains *ga, const lgssm *m,
+	const lgssm_trace *tr, const double *At, kv_err *err);
+
+/* Make the k-th gain (0, 1, ...), record t's, current in g; fac (n, n)
+ * is scratch. 0, or -1 naming the record whose P_pred is not positive
+ * definite. */
+int lgssm_gains_next(struct lgssm_gains *ga, size_t k, size_t t,
+	struct gain *g, double *fac, kv_err *err);
+
+/* Stop ga's worker (if any) and free what lgssm_gains_start set up. */
+void lgssm_gains_stop(struct lgssm_gains *ga);
+
+/* smoother_means.c: lgssm_smooth for a means-only trace, the fast state
+ * smoother (see lgssm.h). 0, -1 (out of memory) or visit's non-zero
+ * value. */
+int lgssm_smooth_means(const lgssm *m, const lgssm_trace *tr,
+	lgssm_visit visit, void *ctx, kv_err *err);
+
+#endif
