@@ -6,7 +6,7 @@
  * is a chain of dependent divisions. The gains of different records do
  * not depend on each other, so below GAIN_LANES_NMAX they are also
  * computed GAIN_LANES at once, record c in vector lane c, at the rate of
- * the arithmetic. Both ways give the same bits. Internal to lgssm.c
+ * the arithmetic. Both ways give the same bits. Internal to lib/lgssm
  * and its tests. */
 #ifndef KVAE_LGSSM_GAIN_H
 #define KVAE_LGSSM_GAIN_H

@@ -226,7 +226,8 @@ typedef struct lgssm_moments {
 	double loglik;	/* log p(x_1:T) */
 } lgssm_moments;
 
-/* Filter and smooth x (T, p) into mo (allocated here). 0 or -1. */
+/* Filter and smooth x (T, p) into mo (allocated here; lgssm_moments_free
+ * it). 0, or -1 with mo freed (freeing it again is harmless). */
 int lgssm_smooth_all(const lgssm *m, const double *x, const double *rvar,
 	size_t T, lgssm_moments *mo, kv_err *err);
 void lgssm_moments_free(lgssm_moments *mo);

@@ -170,8 +170,10 @@ lgssm_smooth_all(const lgssm *m, const double *x, const double *rvar,
 		lgssm_moments_free(mo);
 		return kv_errf(err, "out of memory");
 	}
-	if (lgssm_filter_init(&f, m, 0, err) != 0)
+	if (lgssm_filter_init(&f, m, 0, err) != 0) {
+		lgssm_moments_free(mo);
 		return -1;
+	}
 	if (lgssm_filter_trace(&f, x, rvar, T, &tr, err) == 0 &&
 	    lgssm_smooth(m, &tr, store_moments, mo, 1, err) == 0) {
 		mo->loglik = tr.loglik;
@@ -179,6 +181,8 @@ lgssm_smooth_all(const lgssm *m, const double *x, const double *rvar,
 	}
 	lgssm_trace_free(&tr);
 	lgssm_filter_free(&f);
+	if (rc != 0)
+		lgssm_moments_free(mo);
 	return rc;
 }
 

@@ -1,7 +1,7 @@
 /* dmat_body.h: the loops of dmat.c's kernels for small matrices, as
  * functions always inlined, so that a caller that knows its sizes at
- * compile time (lgssm.c's small-model steps) gets them unrolled, with
- * rows in vector registers, and no call. dmat.c's functions run the
+ * compile time (lib/lgssm's filter_small.c and smoother_small.c) gets
+ * them unrolled, with rows in vector registers, and no call. dmat.c's functions run the
  * same loops whenever they do not hand over to OpenBLAS, so either way
  * gives the same bits. Internal to lib/: the contract is dmat.h. */
 #ifndef KVAE_DMAT_BODY_H

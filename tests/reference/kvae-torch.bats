@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The KVAE objective and all its gradients (lib/kvae.c: Fisher's identity
+# The KVAE objective and all its gradients (lib/vae/kvae.c: Fisher's identity
 # for the LGSSM term) against PyTorch autograd through a plain Kalman
 # filter, in float64, on a model written by kvae-train.
 bats_require_minimum_version 1.5.0

@@ -1,7 +1,7 @@
 /* dmat-bench: time the small dense products of the Kalman recursions
  * with the loop kernels and with OpenBLAS, and one filter + smoother
  * step of an LGSSM with each (bench/kf prints this). At n <= 4 the "by
- * size" step is lgssm.c's small-model path (the loops inlined with the
+ * size" step is lib/lgssm's small-model path (the loops inlined with the
  * sizes constant), the "loops" one the same loops through dmat's
  * functions. Usage: dmat-bench [N...] (state dims; p = N/2). */
 #include <stdio.h>

@@ -720,7 +720,7 @@ means_only_on(const lgssm *m, const double *x, size_t T, int steady,
 }
 
 /* Small models (n <= 4) run the recursions with their sizes constants
- * and dmat's loops inlined (lgssm.c, update_small): against the same
+ * and dmat's loops inlined (lib/lgssm/filter_small.c): against the same
  * recursions through dmat's functions (dmat_set_blas(0)), the same bits,
  * for the RTS and the means-only smoother, with records missing in whole
  * and in part, more components observed than states, and the steady
