@@ -154,6 +154,8 @@ main(int argc, char **argv)
 
 	cli_init("kf-fit");
 	parse_options(argc, argv, &s);
+	cli_check_output(s.output);
+	cli_check_output(s.log);
 	s.em.report = report;
 	s.em.ctx = &rep;
 	nfiles = argc - optind;

@@ -387,6 +387,9 @@ main(int argc, char **argv)
 		sprintf(ckpt, "%s.ckpt", s.output);
 		s.ckpt = ckpt;
 	}
+	cli_check_output(s.output);
+	cli_check_output(s.log);
+	cli_check_output(s.ckpt);
 	if (seq_load_all(&d, (const char *const *)s.data, (size_t)s.ndata, 0,
 	    &err))
 		cli_fail(&err);

@@ -305,6 +305,7 @@ main(int argc, char **argv)
 
 	cli_init("me-kalman");
 	parse_options(argc, argv, &s);
+	cli_check_output(s.output);
 	if (s.compress || s.decompress) {
 		mek_params par = { (unsigned)s.max_error, (unsigned)s.f.order };
 		if ((s.compress ? mek_compress_file(s.input, s.output, &par, &err) :

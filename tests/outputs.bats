@@ -120,3 +120,21 @@ can_be_nobody() {
 	# reported once, not again at exit
 	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 1
 }
+
+@test "outputs: an output that cannot be made is refused before the work starts" {
+	seq 1 200 >long.csv
+	mkdir d
+	# with --log the run would write a log line per epoch: none appears
+	run --separate-stderr kvae-train --epochs 30 --log train.log \
+	    -o missing/m.kvae long.csv
+	assert_bad_input kvae-train "missing/m.kvae: No such file or directory"
+	[ ! -e train.log ]
+	run --separate-stderr kvae-train --epochs 30 --checkpoint d -o m.kvae long.csv
+	assert_bad_input kvae-train "d: is a directory"
+	[ ! -e m.kvae ]
+	run --separate-stderr kf-fit --state-dim 1 --log d -o m.json long.csv
+	assert_bad_input kf-fit "d: is a directory"
+	[ ! -e m.json ]
+	run --separate-stderr me-kalman -o missing/f.csv long.csv
+	assert_bad_input me-kalman "missing/f.csv: No such file or directory"
+}

@@ -13,6 +13,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "core/outfile.h"
 #include "stream/seq.h"
 
 #ifndef KVAE_VERSION
@@ -139,6 +140,15 @@ cli_standard_option(int c, const char *usage)
 	if (c == 'V')
 		cli_print_version();
 	cli_usage_error("unknown option");
+}
+
+void
+cli_check_output(const char *path)
+{
+	kv_err err;
+
+	if (path != NULL && outfile_check(path, &err) != 0)
+		cli_fail(&err);
 }
 
 int

@@ -48,6 +48,12 @@ void cli_print_help(const char *text) __attribute__((noreturn));
  * (exit 2). */
 void cli_standard_option(int c, const char *usage) __attribute__((noreturn));
 
+/* Before long work: exit 1 with the reason unless an output can be
+ * written at `path` (outfile_check: its directory exists and is
+ * writable, it is not a directory). NULL (an output not asked for) and
+ * "-" pass. */
+void cli_check_output(const char *path);
+
 /* An --output-format argument: SEQ_CSV or SEQ_BIN (seq.h); anything else
  * is a usage error naming the value. */
 int cli_parse_format(const char *arg);
