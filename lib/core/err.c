@@ -6,20 +6,28 @@
 #include <string.h>
 
 void
-kv_err_vset(kv_err *err, const char *fmt, va_list ap)
+kv_err_set(kv_err *err, const char *fmt, ...)
 {
-	if (err != NULL)
-		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-}
-
-void
-kv_err_vprefix(kv_err *err, const char *fmt, va_list ap)
-{
-	char prefix[KV_ERR_MSG_MAX], old[KV_ERR_MSG_MAX];
+	va_list ap;
 
 	if (err == NULL)
 		return;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+}
+
+void
+kv_err_set_prefix(kv_err *err, const char *fmt, ...)
+{
+	char prefix[KV_ERR_MSG_MAX], old[KV_ERR_MSG_MAX];
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
 	/* Both halves fit in the message; truncation only cuts the tail. */
 	snprintf(err->msg, sizeof err->msg, "%.*s: %.*s", 500, prefix, 500,

@@ -8,7 +8,6 @@
 #ifndef KVAE_ERR_H
 #define KVAE_ERR_H
 
-#include <stdarg.h>
 #include <stddef.h>
 
 #define KV_ERR_MSG_MAX 1024
@@ -26,36 +25,31 @@ const char *kv_quote(char *buf, size_t size, const char *s, size_t max);
 /* The size of a buffer that holds any quote of at most MAX bytes. */
 #define KV_QUOTE_SIZE(max) (4 * (max) + 4)
 
-/* The message setters proper (a NULL err drops the message). */
-void kv_err_vset(kv_err *err, const char *fmt, va_list ap);
-void kv_err_vprefix(kv_err *err, const char *fmt, va_list ap);
+/* The message setters proper: a NULL err drops the message. */
+void kv_err_set(kv_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void kv_err_set_prefix(kv_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-/* Set the message (printf-style); returns -1 so callers can
- * `return kv_errf(err, ...)`. Defined here, not in err.c, so that every
- * caller's compiler (and the clang static analyser) sees that the value
- * is always -1 and follows only the failure path after it. */
-static inline __attribute__((format(printf, 2, 3))) int
-kv_errf(kv_err *err, const char *fmt, ...)
+/* The failure code every kv_errf returns. A function of its own so that
+ * an unused kv_errf(...) statement is not a comma expression "with no
+ * effect" to the compiler. */
+static inline int
+kv_err_failed(void)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	kv_err_vset(err, fmt, ap);
-	va_end(ap);
 	return -1;
 }
+
+/* Set the message (printf-style) and give -1, so callers can
+ * `return kv_errf(err, ...)`. A macro, not a function, so that every
+ * caller's compiler, and the clang static analyser (which does not
+ * follow calls into variadic functions), sees the value is always -1
+ * and follows only the failure path after it. */
+#define kv_errf(err, ...) (kv_err_set((err), __VA_ARGS__), kv_err_failed())
 
 /* Put "prefix: " in front of the current message (e.g. a file name the
- * inner function did not know); returns -1, as kv_errf. */
-static inline __attribute__((format(printf, 2, 3))) int
-kv_err_prefix(kv_err *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kv_err_vprefix(err, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+ * inner function did not know); gives -1, as kv_errf. */
+#define kv_err_prefix(err, ...) \
+	(kv_err_set_prefix((err), __VA_ARGS__), kv_err_failed())
 
 #endif

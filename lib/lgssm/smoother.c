@@ -88,7 +88,8 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	void *ctx, int cross, kv_err *err)
 {
 	size_t n = m->n, T = tr->T, k = 0;
-	size_t gain_slot = (size_t)-1;
+	size_t gain_slot = 0;	/* the slot of the gain in s.g */
+	int have_gain = 0;
 	struct lgssm_smoother s = { 0 };
 	struct lgssm_gains ga;
 	int rc = 0, cov_steady = 0;
@@ -112,12 +113,13 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	for (size_t t = T - 1; rc == 0 && t-- > 0;) {
 		/* Steady-state records share P_filt, hence P_pred and L;
 		 * once P_smooth stops changing too, only the means move. */
-		if (tr->slot[t] != gain_slot) {
+		if (!have_gain || tr->slot[t] != gain_slot) {
 			/* L_t = Sigma_{t|t} A^T Sigma_{t+1|t}^{-1} */
 			if ((rc = lgssm_gains_next(&ga, k++, t, &s.g, s.T1,
 			    err)) != 0)
 				break;
 			gain_slot = tr->slot[t];
+			have_gain = 1;
 			cov_steady = 0;
 			/* mu_{t|T}, Sigma_{t|T} */
 			smoother_step(m, &s, tr->mu_filt + t * n, cross);

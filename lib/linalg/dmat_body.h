@@ -127,9 +127,13 @@ DMAT_INLINE void
 dmat_body_chol_solve(const double *restrict L, size_t n,
 	double *restrict B, size_t m)
 {
+	if (m == 0)
+		return;	/* and acc below has a size */
+	double acc[m];
+
 	/* L Y = B, row by row; each row of B is m right-hand sides. */
 	for (size_t i = 0; i < n; i++) {
-		double *bi = B + i * m, inv = 1 / L[i * n + i], acc[m];
+		double *bi = B + i * m, inv = 1 / L[i * n + i];
 		for (size_t j = 0; j < m; j++)
 			acc[j] = bi[j];
 		for (size_t l = 0; l < i; l++) {
@@ -143,7 +147,7 @@ dmat_body_chol_solve(const double *restrict L, size_t n,
 	}
 	/* L^T X = Y, from the bottom. */
 	for (size_t i = n; i-- > 0;) {
-		double *bi = B + i * m, inv = 1 / L[i * n + i], acc[m];
+		double *bi = B + i * m, inv = 1 / L[i * n + i];
 		for (size_t j = 0; j < m; j++)
 			acc[j] = bi[j];
 		for (size_t l = i + 1; l < n; l++) {

@@ -966,23 +966,26 @@ unwritable(double v, int scalar)
 }
 
 static int
+refuse_value(const seq_writer *w, const char *what, size_t i, double v,
+	kv_err *err)
+{
+	return kv_errf(err, "%s: record %zu: %s %zu is %g, which %s", w->name,
+	    w->records + 1, what, i + 1, v, isinf(v) ? "a stream cannot "
+	    "hold (a missing value is NaN)" : "is beyond float32's range");
+}
+
+static int
 check_writable(const seq_writer *w, const double *x, const double *var,
 	kv_err *err)
 {
-	size_t dim = w->layout.dim;
 	int scalar = w->layout.scalar;
 
-	for (size_t i = 0; i < 2 * dim; i++) {
-		double v = i < dim ? x[i] : var != NULL ? var[i - dim] : NAN;
-		if (i >= dim && !w->layout.has_var)
-			break;
-		if (unwritable(v, scalar))
-			return kv_errf(err, "%s: record %zu: %s %zu is %g, which "
-			    "%s", w->name, w->records + 1, i < dim ? "value" :
-			    "variance", i % dim + 1, v, isinf(v) ? "a stream "
-			    "cannot hold (a missing value is NaN)" :
-			    "is beyond float32's range");
-	}
+	for (size_t i = 0; i < w->layout.dim; i++)
+		if (unwritable(x[i], scalar))
+			return refuse_value(w, "value", i, x[i], err);
+	for (size_t i = 0; w->layout.has_var && var && i < w->layout.dim; i++)
+		if (unwritable(var[i], scalar))
+			return refuse_value(w, "variance", i, var[i], err);
 	return 0;
 }
 

@@ -43,8 +43,10 @@ data_take(kvae_data *d, const double *x, const size_t *T,
 		for (size_t t = 0; t < T[s]; t++, N++) {
 			memcpy(row, x + (first[s] + t) * D, D * sizeof *row);
 			vae_normalise(v, row);
-			for (size_t j = 0; j < D; j++)
+			for (size_t j = 0; j < D; j++) {
 				d->y[N * D + j] = (float)row[j];
+				d->nobs += !isnan(row[j]);
+			}
 		}
 	}
 	free(row);
@@ -111,12 +113,10 @@ kvae_data_split(const double *x, const size_t *T, size_t nseq, size_t D,
 	if (data_take(train, x, T, first, idx + nval, nseq - nval, D, v, err) ||
 	    data_take(val, x, T, first, idx, nval, D, v, err))
 		goto out;
-	for (size_t i = 0; i < train->N * D; i++)
-		if (!isnan(train->y[i])) {
-			rc = 0;
-			goto out;
-		}
-	kv_errf(err, "the training sequences have no observed values");
+	if (train->nobs > 0)
+		rc = 0;
+	else
+		kv_errf(err, "the training sequences have no observed values");
 out:
 	free(idx);
 	free(first);

@@ -25,6 +25,7 @@ typedef struct kvae_data {
 	size_t nseq, N, D;
 	size_t *T, *off;	/* (nseq) lengths and first records */
 	float *y;		/* (N, D), NaN = missing */
+	size_t nobs;		/* values of y observed (not NaN) */
 } kvae_data;
 
 /* Split the nseq sequences of x (sum T, D; data units) into training and
