@@ -105,6 +105,7 @@ parse_tensor(st_tensor *t, const char *name, json_t *o, kv_err *err)
 	json_t *dt = json_object_get(o, "dtype"), *sh = json_object_get(o, "shape");
 	json_t *off = json_object_get(o, "data_offsets");
 	uint64_t bytes;
+	size_t esize;
 
 	t->name = strdup(name);
 	if (t->name == NULL)
@@ -114,7 +115,8 @@ parse_tensor(st_tensor *t, const char *name, json_t *o, kv_err *err)
 		return kv_errf(err, "tensor \"%s\": needs \"dtype\", \"shape\" and "
 		    "\"data_offsets\"", name);
 	t->dtype = dtype_from_name(json_string_value(dt));
-	if (t->dtype < 0)
+	esize = st_dtype_size(t->dtype);	/* 0 for an unknown dtype */
+	if (esize == 0)
 		return kv_errf(err, "tensor \"%s\": unknown dtype \"%s\"", name,
 		    json_string_value(dt));
 	if (json_array_size(sh) > ST_MAX_DIMS)
@@ -130,9 +132,9 @@ parse_tensor(st_tensor *t, const char *name, json_t *o, kv_err *err)
 			return kv_errf(err, "tensor \"%s\": shape overflows", name);
 		t->nelem *= t->shape[i];
 	}
-	if (t->nelem > UINT64_MAX / st_dtype_size(t->dtype))
+	if (t->nelem > UINT64_MAX / esize)
 		return kv_errf(err, "tensor \"%s\": byte size overflows", name);
-	bytes = t->nelem * st_dtype_size(t->dtype);
+	bytes = t->nelem * esize;
 	if (json_array_size(off) != 2 || get_u64(json_array_get(off, 0),
 	    &t->begin) || get_u64(json_array_get(off, 1), &t->end) ||
 	    t->end < t->begin)

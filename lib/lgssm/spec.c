@@ -88,7 +88,7 @@ static int
 matrix_shape(const lgssm_source *src, const char *key, size_t dims[2],
 	kv_err *err)
 {
-	int rank, rc = src->shape(src->ctx, key, &rank, dims, err);
+	int rank = 0, rc = src->shape(src->ctx, key, &rank, dims, err);
 	char got[64];
 
 	if (rc < 0)
@@ -109,7 +109,7 @@ read_widened(const lgssm_source *src, const char *key, double *dst,
 	size_t d, int cov, kv_err *err)
 {
 	size_t dims[2] = { 0, 0 };
-	int rank, rc = src->shape(src->ctx, key, &rank, dims, err);
+	int rank = 0, rc = src->shape(src->ctx, key, &rank, dims, err);
 	double *tmp;
 	char got[64];
 
@@ -128,7 +128,7 @@ read_widened(const lgssm_source *src, const char *key, double *dst,
 	}
 	if (rank == 2)
 		return src->read(src->ctx, key, dst, err);
-	if ((tmp = malloc(d * sizeof *tmp)) == NULL)
+	if ((tmp = calloc(d, sizeof *tmp)) == NULL)
 		return kv_errf(err, "out of memory");
 	if (src->read(src->ctx, key, tmp, err) != 0) {
 		free(tmp);
@@ -148,7 +148,7 @@ read_widened(const lgssm_source *src, const char *key, double *dst,
 int
 lgssm_load(lgssm *m, const lgssm_source *src, kv_err *err)
 {
-	size_t a[2], c[2];
+	size_t a[2] = { 0, 0 }, c[2] = { 0, 0 };
 
 	memset(m, 0, sizeof *m);
 	if (matrix_shape(src, "A", a, err) != 0 ||

@@ -70,6 +70,8 @@ acc_alloc(struct acc *a, size_t n, size_t p, kv_err *err)
 	if ((a->block = b) == NULL || a->obs == NULL) {
 		free(b);
 		free(a->obs);
+		a->block = NULL;
+		a->obs = NULL;
 		return kv_errf(err, "out of memory");
 	}
 	a->mis = a->obs + p;

@@ -55,7 +55,7 @@ header_number(const uint8_t *buf, size_t len, size_t *pos, const char *what,
 int
 pnm_parse(media_image *img, const uint8_t *buf, size_t len, kv_err *err)
 {
-	unsigned long w, h, maxval;
+	unsigned long w = 0, h = 0, maxval = 0;
 	size_t pos = 2;
 
 	if (!pnm_is_pnm(buf, len))

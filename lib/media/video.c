@@ -654,33 +654,42 @@ io_seek(void *opaque, int64_t off, int whence)
 	return ftello(fp);
 }
 
-/* Container and codec: as given, else from the file name. */
-static int
+/* Container (into *of) and encoder (returned): as given, else from the
+ * file name. NULL, with a message, if either is unknown. */
+static const AVCodec *
 guess_output(media_writer *w, const char *container, const char *codec,
-	const AVOutputFormat **of, const AVCodec **enc, kv_err *err)
+	const AVOutputFormat **of, kv_err *err)
 {
 	const AVOutputFormat *g;
+	const AVCodec *enc;
 	enum AVCodecID id;
 
 	g = container ? av_guess_format(container, NULL, NULL) :
 	    av_guess_format(NULL, w->path, NULL);
-	if (g == NULL)
-		return container ? kv_errf(err, "%s: unknown container '%s'",
-		    w->path, container) : kv_errf(err, "%s: no known format "
-		    "for this file name (try .png or .mp4)", w->path);
+	if (g == NULL) {
+		if (container)
+			kv_errf(err, "%s: unknown container '%s'", w->path,
+			    container);
+		else
+			kv_errf(err, "%s: no known format for this file name "
+			    "(try .png or .mp4)", w->path);
+		return NULL;
+	}
 	id = av_guess_codec(g, NULL, w->path, NULL, AVMEDIA_TYPE_VIDEO);
 	if (strcmp(g->name, "image2") == 0) {
 		/* One image, written through our own (atomic) stream. */
 		g = av_guess_format("image2pipe", NULL, NULL);
 		w->single_image = 1;
 	}
-	*enc = codec ? avcodec_find_encoder_by_name(codec) :
+	enc = codec ? avcodec_find_encoder_by_name(codec) :
 	    avcodec_find_encoder(id);
-	if (g == NULL || *enc == NULL || (*enc)->type != AVMEDIA_TYPE_VIDEO)
-		return kv_errf(err, "%s: no video encoder %s%s", w->path,
+	if (g == NULL || enc == NULL || enc->type != AVMEDIA_TYPE_VIDEO) {
+		kv_errf(err, "%s: no video encoder %s%s", w->path,
 		    codec ? "named " : "for this file name", codec ? codec : "");
+		return NULL;
+	}
 	*of = g;
-	return 0;
+	return enc;
 }
 
 static int
@@ -794,7 +803,7 @@ media_writer_open(const char *path, const media_format *fmt,
 	}
 	for (int c = 0; c < fmt->nplanes; c++)
 		w->comp_plane[c] = d->comp[c].plane;
-	if (guess_output(w, container, codec, &of, &enc, err) != 0)
+	if ((enc = guess_output(w, container, codec, &of, err)) == NULL)
 		goto fail;
 	if (avformat_alloc_output_context2(&w->fmt, of, NULL, NULL) < 0) {
 		kv_errf(err, "out of memory");

@@ -1,5 +1,6 @@
 /* ar_model.c: Levinson-Durbin, the companion-form ME model, its Riccati
  * solution and steady-state filter. See ar_model.h for the conventions. */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,7 @@ mekf_filter(const mekf_model *m, double *x, size_t n, size_t stride,
 	double local[MEKF_MAX_ORDER] = { 0 };
 	double *s = state ? state : local;	/* mean removed */
 
+	assert(p >= 1 && p <= MEKF_MAX_ORDER);	/* a fitted model */
 	for (size_t t = 0; t < n; t++) {
 		/* Predict: shift, and s_k = -sum_i a_i s_{k-i}. */
 		double pred = 0;
@@ -264,6 +266,7 @@ mekf_filter_ref(const mekf_model *m, double *x, size_t n, size_t stride,
 	double local[MEKF_MAX_ORDER] = { 0 }, pred[MEKF_MAX_ORDER];
 	double *s = state ? state : local;
 
+	assert(p >= 1 && p <= MEKF_MAX_ORDER);	/* a fitted model */
 	mekf_companion(A, m->a, p);
 	for (size_t t = 0; t < n; t++) {
 		for (size_t i = 0; i < p; i++) {	/* x_pred = A x_filt */

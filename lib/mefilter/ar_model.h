@@ -95,7 +95,8 @@ int mekf_riccati(mekf_model *m, double *P, kv_err *err);
 /* Run the steady-state filter over n samples (stride apart) in place:
  * x_t becomes E[s_t | y_1..y_t]. `state` (p, may be NULL: start at the
  * mean) carries the filter on from a previous call and is updated.
- * NaN samples are predicted (no measurement update). */
+ * NaN samples are predicted (no measurement update). m has an order
+ * in 1..MEKF_MAX_ORDER, as every fitted model does (asserted). */
 void mekf_filter(const mekf_model *m, double *x, size_t n, size_t stride,
 	double *state);
 

@@ -127,6 +127,9 @@ mekf_denoise_signal(double *x, size_t n, size_t stride, const mekf_opts *o,
 	double state[MEKF_MAX_ORDER] = { 0 };
 	mekf_model m;
 
+	if (p < 1 || p > MEKF_MAX_ORDER)
+		return kv_errf(err, "order %zu is outside 1..%d", p,
+		    MEKF_MAX_ORDER);
 	if (n <= p)
 		return kv_errf(err, "%zu samples are too few for order %zu", n,
 		    p);
@@ -201,8 +204,11 @@ int
 mekf_denoise_plane(double *x, size_t w, size_t h, const mekf_opts *o,
 	mekf_report_fn *report, void *user, kv_err *err)
 {
-	double noise = o->noise_var, ev;
+	double noise = o->noise_var, ev = 0;
 
+	if (o->order < 1 || o->order > MEKF_MAX_ORDER)
+		return kv_errf(err, "order %zu is outside 1..%d", o->order,
+		    MEKF_MAX_ORDER);
 	if (o->direction & MEKF_ROWS) {
 		if (plane_pass(x, h, w, w, 1, o, noise, "rows", &ev, report,
 		    user, err) != 0)

@@ -16,7 +16,8 @@
 enum { MEKF_ROWS = 1, MEKF_COLS = 2, MEKF_BOTH = 3 };
 
 typedef struct mekf_opts {
-	size_t order;		/* AR order p */
+	size_t order;		/* AR order p, 1..MEKF_MAX_ORDER (else the
+				   calls below fail) */
 	double noise_var;	/* < 0: estimate it (the MAD of first
 				   differences). Given or estimated, each
 				   block caps it at 0.95 times the smallest

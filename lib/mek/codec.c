@@ -278,7 +278,10 @@ code_plane(rc_encoder *enc, rc_decoder *dec, models *m, plane *cur,
 	const plane *prev, const int32_t *orig, const chmodel *cm,
 	unsigned order, int32_t maxval, int32_t near, kv_err *err)
 {
-	int32_t v[MAX_COEF], mid = (maxval + 1) / 2, step = 2 * near + 1;
+	/* v: gather fills the first order (+3) entries, as many as cm's
+	 * predictors read; zeroed once so that no entry is ever unset */
+	int32_t v[MAX_COEF] = { 0 }, mid = (maxval + 1) / 2;
+	int32_t step = 2 * near + 1;
 	long w = cur->w;
 	/* (version 2) the reconstruction errors of this row and the row
 	 * above: |error| at W and N joins the activity of the coding context,
@@ -702,7 +705,7 @@ alloc_planes(plane *pl, unsigned c, long w, long h, kv_err *err)
 {
 	memset(pl, 0, c * sizeof *pl);
 	for (unsigned i = 0; i < c; i++) {
-		pl[i] = (plane){ malloc((size_t)(w * h) * sizeof(int32_t)), w, h };
+		pl[i] = (plane){ calloc((size_t)(w * h), sizeof(int32_t)), w, h };
 		if (!pl[i].v) {
 			free_planes(pl, c);
 			return kv_errf(err, "out of memory for a %ldx%ld image",
@@ -775,8 +778,8 @@ mek_compress(uint8_t **out, size_t *len, const media_image *img,
 			orig[c].v[i] = s;
 		}
 	m = malloc(sizeof *m);
-	cm = malloc(C * sizeof *cm);
-	try = malloc(C * sizeof *try);
+	cm = calloc(C, sizeof *cm);
+	try = calloc(C, sizeof *try);
 	if (!m || !cm || !try) {
 		kv_errf(err, "out of memory");
 		goto out;

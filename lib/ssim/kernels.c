@@ -644,7 +644,8 @@ window_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 	if (n > 63)
 		return kv_errf(err, "window size %d: at most 63", n);
 	fast_consts(p, X, Y, L, &fc);
-	row_s = malloc(2 * (size_t)oh * sizeof *row_s);
+	/* zeroed, though the threads' bands cover [0, oh) between them */
+	row_s = calloc(2 * (size_t)oh, sizeof *row_s);
 	if (row_s == NULL)
 		return kv_errf(err, "out of memory");
 	row_cs = mean_cs ? row_s + oh : NULL;
@@ -930,7 +931,8 @@ block8_ssim(const ssim_params *p, const ssim_image *X, const ssim_image *Y,
 {
 	int nbx = X->width / 4, nby = X->height / 4;
 	int nwx = nbx - 1, nwy = nby - 1, failed = 0;
-	double *row = malloc((size_t)nwy * sizeof *row), total = 0;
+	/* zeroed, though the threads' bands cover [0, nwy) between them */
+	double *row = calloc((size_t)nwy, sizeof *row), total = 0;
 	int64_t c1 = (int64_t)(p->k1 * p->k1 * max * max * 64 + .5);
 	int64_t c2 = (int64_t)(p->k2 * p->k2 * max * max * 64 * 63 + .5);
 	int narrow = X->type == SSIM_U8 && max <= 255 && c1 <= 4161600 &&
@@ -1045,7 +1047,7 @@ score_scales(const ssim_params *p, const ssim_image *x, const ssim_image *y,
 	double L, double *score, double *map, kv_err *err)
 {
 	ssim_image cx = *x, cy = *y;
-	double *buf = NULL, s, cs, prod = 1;
+	double *buf = NULL, s = 0, cs = 0, prod = 1;
 	size_t n = (size_t)ceil_div(x->width, 2) * ceil_div(x->height, 2);
 
 	if (!p->ms_ssim) {

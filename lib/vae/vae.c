@@ -2,6 +2,7 @@
  * sampling, loss terms with gradients, the model container. */
 #include "vae/vae.h"
 
+#include <assert.h>
 #include <gsl/gsl_randist.h>
 #include <jansson.h>
 #include <math.h>
@@ -626,6 +627,7 @@ parse_norm(vae *v, json_t *m, kv_err *err)
 	json_t *std = json_object_get(norm, "std");
 	int D = v->cfg.input_dim;
 
+	assert(v->norm_mean != NULL && v->norm_std != NULL);	/* vae_alloc'd */
 	if (!json_is_array(mean) || !json_is_array(std) ||
 	    (int)json_array_size(mean) != D || (int)json_array_size(std) != D)
 		return kv_errf(err, "\"normalization\" needs \"mean\" and "

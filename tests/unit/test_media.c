@@ -173,6 +173,14 @@ test_errors(void)
 	CHECK(media_writer_open(path, &g, NULL, NULL, &err) == NULL &&
 	    strstr(err.msg, "no known format") != NULL, "unknown suffix: %s",
 	    err.msg);
+	snprintf(path, sizeof path, "%s/x.mkv", dir);
+	CHECK(media_writer_open(path, &g, "nosuchcontainer", NULL, &err) ==
+	    NULL && strstr(err.msg, "unknown container 'nosuchcontainer'") !=
+	    NULL, "unknown container: %s", err.msg);
+	CHECK(media_writer_open(path, &g, NULL, "nosuchcodec", &err) == NULL &&
+	    strstr(err.msg, "no video encoder named nosuchcodec") != NULL,
+	    "unknown encoder: %s", err.msg);
+	CHECK(access(path, F_OK) != 0, "a refused writer leaves no file");
 }
 
 int

@@ -2,6 +2,7 @@
  * mekf_fit / mekf_filter: blocks with the state carried over, flat
  * blocks, the noise cap, and rows/columns of a plane. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +152,37 @@ test_plane(gsl_rng *rng)
 	free(y);
 }
 
+/* An order outside 1..MEKF_MAX_ORDER is refused before any model is
+ * built: order 0 on a constant signal (a flat model, no fit to refuse
+ * it), one above the maximum on a signal long enough for it. */
+static void
+test_bad_order(void)
+{
+	enum { N = 500, W = 80, H = 80 };
+	double *x = malloc(W * H * sizeof *x);
+	mekf_opts o = { 0, 0.5, 0, MEKF_BOTH, MEKF_STEADY };
+	kv_err err = { "" };
+	char want[64];
+
+	for (size_t i = 0; i < W * H; i++)
+		x[i] = 3;
+	for (size_t order = 0; order <= MEKF_MAX_ORDER + 1;
+	    order += MEKF_MAX_ORDER + 1) {
+		o.order = order;
+		snprintf(want, sizeof want, "order %zu is outside 1..%d", order,
+		    MEKF_MAX_ORDER);
+		err.msg[0] = '\0';
+		CHECK(mekf_denoise_signal(x, N, 1, &o, NULL, NULL, &err) != 0 &&
+		    strstr(err.msg, want) != NULL, "signal, order %zu refused: "
+		    "%s", order, err.msg);
+		err.msg[0] = '\0';
+		CHECK(mekf_denoise_plane(x, W, H, &o, NULL, NULL, &err) != 0 &&
+		    strstr(err.msg, want) != NULL, "plane, order %zu refused: "
+		    "%s", order, err.msg);
+	}
+	free(x);
+}
+
 int
 main(void)
 {
@@ -161,6 +193,7 @@ main(void)
 	test_blocks(rng);
 	test_flat_and_cap(rng);
 	test_plane(rng);
+	test_bad_order();
 	gsl_rng_free(rng);
 	return check_done();
 }
