@@ -11,6 +11,7 @@
 #include "core/progress.h"
 #include "ssim/pipeline.h"
 
+/* How the per-frame lines look. */
 enum ssim_format {
 	SSIM_FORMAT_CSV = 1,	/* frame,Y[,U,V,All], 8 decimals (dB: 6) */
 	SSIM_FORMAT_FFMPEG	/* n:1 Y:... U:... V:... All:... (dB) */
