@@ -145,7 +145,7 @@ main(int argc, char **argv)
 {
 	struct settings s = { .em = { .iterations = 100, .tol = 1e-8 },
 	    .seed = 1 };
-	struct report rep = { NULL };
+	struct report rep = { 0 };
 	seq_set d;
 	outfile *out, *logf = NULL;
 	lgssm m;

@@ -279,6 +279,8 @@ main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	parse_options(argc, argv, &set);
+	cli_check_output(set.output);
+	cli_check_output(set.map);
 	resolve_params(&set);
 	dthreads = ssim_decoder_threads(omp_get_max_threads());
 	if ((ra = media_open(set.ref, dthreads, &err)) == NULL ||
