@@ -2,7 +2,8 @@
 #
 #   make            build the programs into bin/
 #   make check      install missing packages, build, run every test, then
-#                   again under AddressSanitizer + UBSan; ends "N passed, N failed"
+#                   again under AddressSanitizer + UBSan, the fuzzers, and
+#                   the static analyser; ends "N passed, N failed, N skipped"
 #   make demo       install, build and run the main job on generated data
 #   make asan       build the sanitizer variant in build/asan/
 #   make install PREFIX=/usr/local
@@ -133,12 +134,14 @@ test-variant: all
 	 bash tests/run $(B)/summary
 
 check: deps
-	@rm -f build/release/summary build/asan/summary build/fuzz/summary
+	@rm -f build/release/summary build/asan/summary build/fuzz/summary \
+	    build/analyze/summary
 	$(MAKE) VARIANT=release test-variant
 	$(MAKE) VARIANT=asan test-variant
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	@bash tests/analyze-summary $(MAKE)
 	@bash tests/summarize build/release/summary build/asan/summary \
-	    build/fuzz/summary
+	    build/fuzz/summary build/analyze/summary
 
 demo: deps
 	$(MAKE) all
