@@ -186,15 +186,14 @@ main(int argc, char **argv)
 		outfile_abort(logf);
 		cli_fail(&err);
 	}
-	if (!res.converged) {
+	if (!res.converged && !s.quiet)
 		cli_warn("not converged: --iterations %zu ended the fit at "
 		    "log-likelihood %.10g (the last gain was above --tol %g); "
 		    "raise --iterations", res.iterations, res.loglik,
 		    s.em.tol);
-		if (rep.log != NULL)
-			fprintf(rep.log, "# not converged: stopped by "
-			    "--iterations %zu\n", res.iterations);
-	}
+	if (!res.converged && rep.log != NULL)
+		fprintf(rep.log, "# not converged: stopped by --iterations %zu\n",
+		    res.iterations);
 	if ((out = outfile_open(s.output, &err)) == NULL)
 		cli_fail(&err);
 	if (lgssm_write_json(&m, outfile_stream(out), &err) != 0) {
