@@ -21,7 +21,8 @@ static const char usage[] =
 "  -o, --output=FILE          the fitted model (JSON, written atomically)\n"
 "      --init=MODEL           start from this JSON spec\n"
 "      --state-dim=N          or start from N principal components of the data\n"
-"  -k, --iterations=K         at most K EM iterations (default 100)\n"
+"  -k, --iterations=K         at most K EM iterations (default 10000); a\n"
+"                             fit the cap ends is reported on stderr\n"
 "      --tol=EPS              stop when the log-likelihood gains less than\n"
 "                             EPS times its size (default 1e-8)\n"
 "      --fix=LIST             keep these as given, e.g. C,R (A,C,Q,R,mu0,P0)\n"
@@ -143,12 +144,13 @@ report(void *ctx, size_t iteration, double loglik)
 int
 main(int argc, char **argv)
 {
-	struct settings s = { .em = { .iterations = 100, .tol = 1e-8 },
+	struct settings s = { .em = { .iterations = 10000, .tol = 1e-8 },
 	    .seed = 1 };
 	struct report rep = { 0 };
 	seq_set d;
 	outfile *out, *logf = NULL;
 	lgssm m;
+	lgssm_em_result res;
 	kv_err err;
 	int nfiles, rc;
 
@@ -178,12 +180,20 @@ main(int argc, char **argv)
 		fprintf(rep.log, "iteration,loglik\n");
 	}
 	progress_start(&rep.pr, "EM iterations", s.em.iterations, s.quiet);
-	rc = lgssm_em_fit(&m, d.x, d.T, d.nseq, &s.em, NULL, &err);
+	rc = lgssm_em_fit(&m, d.x, d.T, d.nseq, &s.em, &res, &err);
 	progress_end(&rep.pr);
 	if (rc != 0) {
 		outfile_abort(logf);
 		cli_fail(&err);
 	}
+	if (!res.converged && !s.quiet)
+		cli_warn("not converged: --iterations %zu ended the fit at "
+		    "log-likelihood %.10g (the last gain was above --tol %g); "
+		    "raise --iterations", res.iterations, res.loglik,
+		    s.em.tol);
+	if (!res.converged && rep.log != NULL)
+		fprintf(rep.log, "# not converged: stopped by --iterations %zu\n",
+		    res.iterations);
 	if ((out = outfile_open(s.output, &err)) == NULL)
 		cli_fail(&err);
 	if (lgssm_write_json(&m, outfile_stream(out), &err) != 0) {

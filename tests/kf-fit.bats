@@ -66,3 +66,21 @@ P
 	assert_bad_input kf-fit "bad.csv:2: field 2"
 	[ ! -e x.json ]
 }
+
+@test "kf-fit: a fit the iteration cap ends says so; one that converges says nothing" {
+	"$PYTHON" -c 'import statsmodels.api as sm; sm.datasets.sunspots.load_pandas().data[["SUNACTIVITY"]].to_csv("sun.csv", index=False)'
+	run --separate-stderr kf-fit --state-dim 2 -k 20 --log fit.log -o m.json sun.csv
+	assert_success
+	[[ "$stderr" == *"kf-fit: not converged: --iterations 20 ended the fit"* ]]
+	assert_equal "$(tail -n 1 fit.log)" "# not converged: stopped by --iterations 20"
+	[ -s m.json ]
+	# -q: the log still says it, stderr does not
+	run --separate-stderr kf-fit -q --state-dim 2 -k 20 --log fit.log -o m.json sun.csv
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(tail -n 1 fit.log)" "# not converged: stopped by --iterations 20"
+	# by default the tolerance ends it, well before the cap
+	run --separate-stderr kf-fit -q --state-dim 1 -o m1.json sun.csv
+	assert_success
+	assert_equal "$stderr" ""
+}

@@ -102,3 +102,18 @@ rms() {	# rms difference of two CSV files of numbers (no header)
 	assert_bad_input kf-smooth "x.csv: sequence 1: record [0-9]+: .*positive definite"
 	[ ! -e out.csv ]
 }
+
+@test "kf-smooth: a zero or infinite preset noise is refused at the option, with the reason" {
+	seq 1 20 >s.csv
+	run --separate-stderr kf-smooth --preset local-level --process-noise 0 s.csv
+	assert_equal "$status" 2
+	[[ "$stderr" == "kf-smooth: --process-noise: 0 makes Q singular"* ]]
+	run --separate-stderr kf-smooth --preset local-level --obs-noise 0 s.csv
+	assert_equal "$status" 2
+	[[ "$stderr" == "kf-smooth: --obs-noise: 0 makes R singular"* ]]
+	for v in inf 1e400; do
+		run --separate-stderr kf-filter --preset local-level --obs-noise $v s.csv
+		assert_equal "$status" 2
+		[[ "$stderr" == "kf-filter: --obs-noise: '$v' is not a finite number"* ]]
+	done
+}

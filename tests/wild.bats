@@ -42,3 +42,18 @@ load common
 	[[ "$stderr" != *$'\033'* ]]
 	[[ "$stderr" != *$'\007'* ]]
 }
+
+@test "wild: a video, image or sound file where a stream is expected is named for what it is" {
+	ffmpeg -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -frames:v 3 v.avi
+	ffmpeg -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -frames:v 3 v.mkv
+	ffmpeg -loglevel error -f lavfi -i testsrc=size=64x48 -frames:v 1 i.png
+	ffmpeg -loglevel error -f lavfi -i sine=duration=0.1 s.wav
+	run --separate-stderr kvae-cat v.avi
+	assert_bad_input kvae-cat "v.avi: a video file \(AVI\), not a kvae-seq\(5\) stream"
+	run --separate-stderr kf-smooth --preset local-level v.mkv
+	assert_bad_input kf-smooth "v.mkv: a video file \(Matroska/WebM\), not a kvae-seq"
+	run --separate-stderr kf-filter --preset local-level i.png
+	assert_bad_input kf-filter "i.png: a PNG image, not a kvae-seq"
+	run --separate-stderr bash -c "kvae-cat < s.wav"
+	assert_bad_input kvae-cat "stdin: a sound file \(WAV\), not a kvae-seq"
+}

@@ -1,6 +1,7 @@
 /* kf_options.c: options and output shared by kf-filter and kf-smooth. */
 #include "common/kf_options.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,29 @@ kfcli_init(kfcli *o)
 	o->p0 = 1e6;
 }
 
+/* --process-noise and --obs-noise: finite, and not 0, which would make
+ * Q or R singular (a deterministic state, an exact observation): the
+ * recursions factor Q's and R's presets as they are, so such a model is
+ * refused here, with the reason, rather than by the filter later. */
+static void
+noise_option(kfcli *o, int c, const char *arg)
+{
+	const char *opt = c == KFCLI_PROCESS_NOISE ? "--process-noise" :
+	    "--obs-noise";
+	double v = cli_parse_double(opt, arg, 0, DBL_MAX);
+
+	if (v == 0)
+		cli_usage_error("%s: 0 makes %s singular (%s), which the "
+		    "presets do not take; give a small positive value", opt,
+		    c == KFCLI_PROCESS_NOISE ? "Q" : "R",
+		    c == KFCLI_PROCESS_NOISE ? "a state with no noise of its "
+		    "own" : "exact observations");
+	if (c == KFCLI_PROCESS_NOISE)
+		o->q = v;
+	else
+		o->r = v;
+}
+
 int
 kfcli_option(kfcli *o, int c, const char *arg)
 {
@@ -33,16 +57,14 @@ kfcli_option(kfcli *o, int c, const char *arg)
 			    "constant-velocity or constant-acceleration", arg);
 		break;
 	case KFCLI_PROCESS_NOISE:
-		o->q = cli_parse_double("--process-noise", arg, 0, INFINITY);
-		break;
 	case KFCLI_OBS_NOISE:
-		o->r = cli_parse_double("--obs-noise", arg, 1e-300, INFINITY);
+		noise_option(o, c, arg);
 		break;
 	case KFCLI_DT:
-		o->dt = cli_parse_double("--dt", arg, 1e-300, INFINITY);
+		o->dt = cli_parse_double("--dt", arg, 1e-300, DBL_MAX);
 		break;
 	case KFCLI_INIT_VAR:
-		o->p0 = cli_parse_double("--init-var", arg, 1e-300, INFINITY);
+		o->p0 = cli_parse_double("--init-var", arg, 1e-300, DBL_MAX);
 		break;
 	case KFCLI_STATES:
 		o->states = 1;

@@ -44,6 +44,8 @@ optarg_double(const char *opt, const char *arg, double min, double max,
 	v = strtod(arg, &end);
 	if (*end != '\0' || isnan(v))
 		return kv_errf(err, "%s: '%s' is not a number", opt, arg);
+	if (isinf(v) && !isinf(max) && !isinf(min))
+		return kv_errf(err, "%s: '%s' is not a finite number", opt, arg);
 	if (errno == ERANGE || !(v >= min && v <= max))
 		return kv_errf(err, "%s: %s is out of range [%g, %g]", opt, arg,
 		    min, max);

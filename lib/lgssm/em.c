@@ -130,8 +130,9 @@ estep(lgssm_stats *s, const lgssm *m, const double *x, const size_t *T,
 
 int
 lgssm_em_fit(lgssm *m, const double *x, const size_t *T, size_t nseq,
-	const lgssm_em_fit_opts *o, double *loglik, kv_err *err)
+	const lgssm_em_fit_opts *o, lgssm_em_result *res, kv_err *err)
 {
+	lgssm_em_result r = { .loglik = NAN };
 	lgssm_stats st;
 	double prev = -INFINITY;
 	int rc = 0;
@@ -143,18 +144,23 @@ lgssm_em_fit(lgssm *m, const double *x, const size_t *T, size_t nseq,
 			rc = kv_err_prefix(err, "iteration %zu", k);
 			break;
 		}
-		if (loglik != NULL)
-			*loglik = st.loglik;
+		r.loglik = st.loglik;
+		r.iterations = k;
 		if (o->report != NULL &&
 		    (rc = o->report(o->ctx, k, st.loglik)) != 0)
 			break;
-		if (k == o->iterations || st.loglik - prev <= o->tol *
-		    fabs(st.loglik))
+		if (st.loglik - prev <= o->tol * fabs(st.loglik)) {
+			r.converged = 1;
+			break;
+		}
+		if (k == o->iterations)
 			break;
 		prev = st.loglik;
 		if (lgssm_em_mstep(m, &st, &o->mstep, err) != 0)
 			rc = kv_err_prefix(err, "iteration %zu", k + 1);
 	}
 	lgssm_stats_free(&st);
+	if (res != NULL)
+		*res = r;
 	return rc;
 }

@@ -44,14 +44,22 @@ typedef struct lgssm_em_fit_opts {
 	void *ctx;
 } lgssm_em_fit_opts;
 
+/* How a fit ended. */
+typedef struct lgssm_em_result {
+	double loglik;		/* of the parameters left in m */
+	size_t iterations;	/* M-steps done */
+	int converged;		/* 1: the gain fell to tol; 0: the iteration
+				   cap (or the report) ended it first */
+} lgssm_em_result;
+
 /* EM from the parameters in m until the log-likelihood gains no more
  * than o->tol times its size, or after o->iterations M-steps; m holds
- * the result, whose log-likelihood was the last one reported, and
- * *loglik (may be NULL) gets it. x (sum T, m->p) holds nseq sequences
+ * the result, whose log-likelihood was the last one reported, and *res
+ * (may be NULL) says how it ended. x (sum T, m->p) holds nseq sequences
  * laid end to end, sequence i having T[i] records (NaN = missing). 0,
  * the report's non-zero value, or -1 with a message naming the
  * iteration (and the sequence, counted from 1) where it failed. */
 int lgssm_em_fit(lgssm *m, const double *x, const size_t *T, size_t nseq,
-	const lgssm_em_fit_opts *o, double *loglik, kv_err *err);
+	const lgssm_em_fit_opts *o, lgssm_em_result *res, kv_err *err);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/filekind.h"
 #include "core/outfile.h"
 
 #define INBUF_SIZE ((size_t)1 << 16)
@@ -591,6 +592,13 @@ open_common(seq_reader *r, kv_err *err)
 		if (bin_header(r, err) != 0)
 			goto fail;
 	} else {
+		const char *kind = filekind_describe(r->in + r->in_pos,
+		    r->in_len - r->in_pos);
+		if (kind != NULL) {
+			kv_errf(err, "%s: %s, not a kvae-seq(5) stream",
+			    r->name, kind);
+			goto fail;
+		}
 		r->layout.format = SEQ_CSV;
 		r->layout.scalar = SEQ_F64;
 	}

@@ -1,4 +1,5 @@
 /* test_cli: option-argument parsers and the record chooser. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,14 @@ numbers(void)
 	    "refused: %s", err.msg);
 	CHECK(optarg_double("--p", "1.5", 0, 1, &d, &err) != 0, "double '1.5' "
 	    "out of [0, 1]: %s", err.msg);
+	for (const char **v = (const char *[]){ "inf", "-inf", "1e400",
+	    "-1e999", NULL }; *v; v++)
+		CHECK(optarg_double("--q", *v, -1e308, 1e308, &d, &err) != 0 &&
+		    strstr(err.msg, "is not a finite number") != NULL,
+		    "double '%s' refused where the bounds are finite: %s", *v,
+		    err.msg);
+	CHECK(optarg_double("--q", "inf", 0, INFINITY, &d, &err) == 0 &&
+	    isinf(d), "double 'inf' taken where the bound is inf");
 }
 
 /* --keep-every / --drop-last / --head / --tail on a sequence of 10. */

@@ -77,6 +77,7 @@ test_monotone(void)
 	lgssm_em_fit_opts o = { .iterations = K, .tol = 0, .report = record,
 	    .ctx = &tr };
 	double *x, ll_true = 0, ll, worst = 0;
+	lgssm_em_result res;
 	size_t at = 0;
 	kv_err err;
 	int rc;
@@ -90,10 +91,13 @@ test_monotone(void)
 	    "validates%s%s", rc ? ": " : "", rc ? err.msg : "");
 	if (rc != 0)
 		goto out;
-	rc = lgssm_em_fit(&m, x, lens, NSEQ, &o, &ll, &err);
+	rc = lgssm_em_fit(&m, x, lens, NSEQ, &o, &res, &err);
+	ll = res.loglik;
 	CHECK(rc == 0 && tr.n == K + 1 && tr.iter[0] == 0 && tr.iter[K] == K &&
 	    ll == tr.ll[K], "%d iterations with tol 0: %zu reports, 0 to %d, "
 	    "the last one returned (%s)", K, tr.n, K, rc ? err.msg : "ok");
+	CHECK(res.iterations == K && !res.converged, "the cap ended it: %zu "
+	    "M-steps, converged %d", res.iterations, res.converged);
 	for (size_t k = 1; k < tr.n; k++) {
 		double drop = (tr.ll[k - 1] - tr.ll[k]) / fabs(tr.ll[k - 1]);
 		if (drop > worst) {
@@ -109,7 +113,8 @@ test_monotone(void)
 		struct trace t0 = { .n = 0 };
 		lgssm_em_fit_opts o0 = { .iterations = 0, .report = record,
 		    .ctx = &t0 };
-		lgssm_em_fit(&truth, x, lens, NSEQ, &o0, &ll_true, &err);
+		lgssm_em_fit(&truth, x, lens, NSEQ, &o0, &res, &err);
+		ll_true = res.loglik;
 		CHECK(t0.n == 1 && ll > ll_true - 0.01 * NSEQ * T * 3,
 		    "fitted log-likelihood %.4f within 0.01 nats per value of "
 		    "the true model's %.4f (0 iterations: 1 report, got %zu)",
@@ -121,7 +126,8 @@ test_monotone(void)
 	lgssm_em_init_pca(&m, x, NSEQ * T, 3, 2, 1, &err);
 	tr.n = 0;
 	tr.stop_at = 4;
-	rc = lgssm_em_fit(&m, x, lens, NSEQ, &o, &ll, &err);
+	rc = lgssm_em_fit(&m, x, lens, NSEQ, &o, &res, &err);
+	ll = res.loglik;
 	CHECK(rc == 7 && tr.n == 5 && ll == tr.ll[4], "a report returning 7 "
 	    "after iteration 4 stops the fit with 7 (rc %d, %zu reports)", rc,
 	    tr.n);
@@ -131,12 +137,15 @@ test_monotone(void)
 	tr.stop_at = 0;
 	o.tol = 1e-4;
 	o.iterations = 1000;
-	rc = lgssm_em_fit(&m, x, lens, NSEQ, &o, &ll, &err);
+	rc = lgssm_em_fit(&m, x, lens, NSEQ, &o, &res, &err);
+	ll = res.loglik;
 	CHECK(rc == 0 && tr.n > 2 && tr.n < 1001 &&
 	    tr.ll[tr.n - 1] - tr.ll[tr.n - 2] <= 1e-4 * fabs(tr.ll[tr.n - 1]),
 	    "tol 1e-4: stops after %zu reports when the gain %.3g is at most "
 	    "1e-4 |loglik|", tr.n, tr.n > 1 ? tr.ll[tr.n - 1] -
 	    tr.ll[tr.n - 2] : NAN);
+	CHECK(res.converged && res.iterations == tr.n - 1, "tol ended it: "
+	    "converged %d after %zu M-steps", res.converged, res.iterations);
 
 	/* more states than observed columns: random loadings, still valid */
 	lgssm_free(&m);
@@ -160,7 +169,8 @@ test_local_level(void)
 	lgssm_em_fit_opts o = { .mstep = { .fixed = 1u << LGSSM_A |
 	    1u << LGSSM_C }, .iterations = 1000, .tol = 1e-9,
 	    .report = record, .ctx = &tr };
-	double *x, ll, worst = 0;
+	double *x, worst = 0;
+	lgssm_em_result res;
 	kv_err err;
 	int rc;
 
@@ -173,10 +183,10 @@ test_local_level(void)
 	lgssm_copy(&m, &truth, NULL);
 	m.Q[0] = 10 * q;	/* start far off: Q ten times, R a tenth */
 	m.R[0] = 0.1 * r;
-	rc = lgssm_em_fit(&m, x, &len, 1, &o, &ll, &err);
+	rc = lgssm_em_fit(&m, x, &len, 1, &o, &res, &err);
 	for (size_t k = 1; k < tr.n; k++)
 		worst = fmax(worst, (tr.ll[k - 1] - tr.ll[k]) / fabs(tr.ll[k - 1]));
-	CHECK(rc == 0 && tr.n < 1001 && worst <= 1e-10, "local level, T = %d, "
+	CHECK(rc == 0 && res.converged && worst <= 1e-10, "local level, T = %d, "
 	    "from Q = %g, R = %g: converged (tol 1e-9) after %zu iterations, "
 	    "largest relative drop %.3g (tolerance 1e-10)%s%s", T, 10 * q,
 	    0.1 * r, tr.n - 1, worst, rc ? ": " : "", rc ? err.msg : "");
