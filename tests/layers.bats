@@ -70,3 +70,11 @@ make_tree() {
 	[[ "$stderr" == *'lib/extra: not in the layer order'* ]] || {
 		echo "stderr was: $stderr"; return 1; }
 }
+
+@test "layers: nothing in lib/ exits the process or prints to stderr but the progress reporter" {
+	cd "$KVAE_ROOT"
+	run grep -rnE '\b(_?exit|abort|perror|errx?|warnx?)\(|(printf|puts|putc|fputc|write)\([^;]*\bstderr\b|STDERR_FILENO' \
+	    --include='*.c' --include='*.h' lib
+	hits=$(printf '%s\n' "$output" | grep -v '^lib/core/progress\.c:' || true)
+	assert_equal "$hits" ""
+}
