@@ -158,3 +158,24 @@ macro_csv() {
 	run kvae-cat e.csv
 	assert_output "$(printf 'nan,nan\n1,2')"
 }
+
+@test "csv-dialect: column names travel through binary" {
+	macro_csv
+	kvae-cat -c realgdp,unemp -f bin macro.csv >m.bin
+	run kvae-cat --info m.bin
+	assert_line "names: realgdp,unemp"
+	run kvae-cat -c unemp -f csv m.bin
+	assert_line -n 0 "unemp"
+	assert_line -n 1 "5.8"
+	# without names a binary stream is as before: flags 0
+	kvae-cat -f bin want.csv >w.bin
+	[ "$(od -An -j10 -N1 -tu1 w.bin | tr -d ' ')" = 0 ]
+	run kvae-cat -f csv w.bin
+	refute_line -n 0 "realgdp,unemp"
+	# sections whose names differ are refused
+	printf 'a,b\n1,2\n' | kvae-cat -f bin >ab.bin
+	printf 'a,c\n1,2\n' | kvae-cat -f bin >ac.bin
+	cat ab.bin ac.bin >abc.bin
+	run --separate-stderr kvae-cat abc.bin
+	assert_bad_input kvae-cat "abc.bin: sequence 2: column 2 is named 'c', the stream began with 'b'"
+}

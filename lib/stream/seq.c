@@ -548,6 +548,93 @@ put_le64(unsigned char *p, uint64_t v)
 /* Parse and check the header at the input position (16 bytes available)
  * and consume it. The first header sets the layout; later ones must
  * agree with it in dim and variances. */
+/* Read the names that follow a header with SEQ_FLAG_NAMES (the header
+ * consumed): a uint32 byte count, then dim names each ended by a NUL.
+ * *block gets the bytes and *names dim pointers into it (both malloc'd,
+ * also on failure: free them). */
+static int
+bin_names(seq_reader *r, size_t seqno, uint32_t dim, char **block,
+	char ***names, kv_err *err)
+{
+	long avail = in_fill(r, 4, err);
+	uint32_t len;
+	size_t got = 0, k = 0;
+
+	if (avail < 0)
+		return -1;
+	if (avail < 4)
+		return kv_errf(err, "%s: sequence %zu: truncated column names",
+		    r->name, seqno + 1);
+	len = get_le32(r->in + r->in_pos);
+	r->in_pos += 4;
+	if (len < dim || len > SEQ_MAX_NAMES)
+		return kv_errf(err, "%s: sequence %zu: column names of %lu "
+		    "bytes, expected %lu to %zu", r->name, seqno + 1,
+		    (unsigned long)len, (unsigned long)dim, SEQ_MAX_NAMES);
+	*block = malloc(len);
+	*names = malloc(dim * sizeof **names);
+	if (*block == NULL || *names == NULL)
+		return kv_errf(err, "%s: out of memory", r->name);
+	while (got < len) {
+		size_t take;
+		if ((avail = in_fill(r, 1, err)) < 0)
+			return -1;
+		if (avail == 0)
+			return kv_errf(err, "%s: sequence %zu: truncated column "
+			    "names (%zu of %lu bytes)", r->name, seqno + 1, got,
+			    (unsigned long)len);
+		take = (size_t)avail < len - got ? (size_t)avail : len - got;
+		memcpy(*block + got, r->in + r->in_pos, take);
+		r->in_pos += take;
+		got += take;
+	}
+	if ((*block)[len - 1] != '\0')
+		return kv_errf(err, "%s: sequence %zu: column names do not end "
+		    "in a NUL byte", r->name, seqno + 1);
+	for (char *p = *block; p < *block + len; p += strlen(p) + 1) {
+		if (k == dim)
+			return kv_errf(err, "%s: sequence %zu: more than %lu "
+			    "column names", r->name, seqno + 1,
+			    (unsigned long)dim);
+		(*names)[k++] = p;
+	}
+	if (k != dim)
+		return kv_errf(err, "%s: sequence %zu: %zu column names for dim "
+		    "%lu", r->name, seqno + 1, k, (unsigned long)dim);
+	return 0;
+}
+
+/* Keep a copy of the first header's names, to compare later ones. */
+static int
+keep_names(seq_reader *r, char **names, size_t dim, kv_err *err)
+{
+	if ((r->hdr = calloc(dim, sizeof *r->hdr)) == NULL)
+		return kv_errf(err, "%s: out of memory", r->name);
+	r->hdr_n = dim;
+	for (size_t i = 0; i < dim; i++)
+		if ((r->hdr[i] = strdup(names[i])) == NULL)
+			return kv_errf(err, "%s: out of memory", r->name);
+	return 0;
+}
+
+/* Later sections' names, where both have them, must be the first's. */
+static int
+same_names(const seq_reader *r, size_t seqno, char **names, kv_err *err)
+{
+	for (size_t i = 0; r->hdr != NULL && names != NULL && i < r->hdr_n;
+	    i++)
+		if (strcmp(names[i], r->hdr[i]) != 0) {
+			char a[KV_QUOTE_SIZE(40)], b[KV_QUOTE_SIZE(40)];
+			return kv_errf(err, "%s: sequence %zu: column %zu is "
+			    "named '%s', the stream began with '%s'", r->name,
+			    seqno + 1, i + 1, kv_quote(a, sizeof a, names[i],
+			    40), kv_quote(b, sizeof b, r->hdr[i], 40));
+		}
+	return 0;
+}
+
+/* Parse and consume the header at r->in_pos (16 bytes available) and,
+ * when it has them, the column names after it. */
 static int
 bin_header(seq_reader *r, kv_err *err)
 {
@@ -557,6 +644,8 @@ bin_header(seq_reader *r, kv_err *err)
 	uint32_t dim = get_le32(h + 12);
 	int has_var = (flags & SEQ_FLAG_VARIANCES) != 0;
 	size_t seqno = r->seq_index + (r->record_no > 0);
+	char *block = NULL, **names = NULL;
+	int rc = -1;
 
 	if (version != SEQ_VERSION)
 		return kv_errf(err, "%s: sequence %zu: binary version %u, this "
@@ -565,25 +654,36 @@ bin_header(seq_reader *r, kv_err *err)
 	if (scalar != SEQ_F32 && scalar != SEQ_F64)
 		return kv_errf(err, "%s: sequence %zu: scalar size %u, expected "
 		    "4 or 8", r->name, seqno + 1, scalar);
-	if (flags & ~SEQ_FLAG_VARIANCES)
+	if (flags & ~(SEQ_FLAG_VARIANCES | SEQ_FLAG_NAMES))
 		return kv_errf(err, "%s: sequence %zu: unknown flags 0x%04x",
 		    r->name, seqno + 1, flags);
 	if (dim == 0 || dim > SEQ_MAX_DIM)
 		return kv_errf(err, "%s: sequence %zu: dim %lu, expected 1 to "
 		    "%u", r->name, seqno + 1, (unsigned long)dim, SEQ_MAX_DIM);
+	r->in_pos += SEQ_HEADER_SIZE;
+	if ((flags & SEQ_FLAG_NAMES) && bin_names(r, seqno, dim, &block,
+	    &names, err) != 0)
+		goto done;
 	if (r->ncols == 0) {
 		r->layout.scalar = (int)scalar;
-		if (choose_columns(r, NULL, dim, has_var, err) != 0)
-			return -1;
+		if (choose_columns(r, names, dim, has_var, err) != 0 ||
+		    (names != NULL && keep_names(r, names, dim, err) != 0))
+			goto done;
 	} else if (dim != r->in_dim || has_var != r->in_has_var) {
-		return kv_errf(err, "%s: sequence %zu: dim %lu%s, the stream "
+		kv_errf(err, "%s: sequence %zu: dim %lu%s, the stream "
 		    "began with dim %zu%s", r->name, seqno + 1,
 		    (unsigned long)dim, has_var ? " with variances" : "",
 		    r->in_dim, r->in_has_var ? " with variances" : "");
+		goto done;
+	} else if (same_names(r, seqno, names, err) != 0) {
+		goto done;
 	}
 	r->scalar_now = (int)scalar;
-	r->in_pos += SEQ_HEADER_SIZE;
-	return 0;
+	rc = 0;
+done:
+	free(block);
+	free(names);
+	return rc;
 }
 
 static double
@@ -1126,18 +1226,31 @@ csv_record(seq_writer *w, const double *x, const double *var)
 	fputc('\n', w->fp);
 }
 
+/* The header and, when the layout has them, the column names. */
 static void
 bin_header_write(seq_writer *w)
 {
-	unsigned char h[SEQ_HEADER_SIZE];
+	unsigned char h[SEQ_HEADER_SIZE], n[4];
+	const seq_layout *l = &w->layout;
+	unsigned flags = (l->has_var ? SEQ_FLAG_VARIANCES : 0) |
+	    (l->names != NULL ? SEQ_FLAG_NAMES : 0);
+	size_t len = 0;
 
 	memcpy(h, SEQ_MAGIC, 8);
 	h[8] = SEQ_VERSION;
-	h[9] = (unsigned char)w->layout.scalar;
-	h[10] = w->layout.has_var ? SEQ_FLAG_VARIANCES : 0;
+	h[9] = (unsigned char)l->scalar;
+	h[10] = (unsigned char)flags;
 	h[11] = 0;
-	put_le32(h + 12, (uint32_t)w->layout.dim);
+	put_le32(h + 12, (uint32_t)l->dim);
 	fwrite(h, 1, sizeof h, w->fp);
+	if (l->names == NULL)
+		return;
+	for (size_t i = 0; i < l->dim; i++)
+		len += strlen(l->names[i]) + 1;
+	put_le32(n, (uint32_t)len);
+	fwrite(n, 1, sizeof n, w->fp);
+	for (size_t i = 0; i < l->dim; i++)
+		fwrite(l->names[i], 1, strlen(l->names[i]) + 1, w->fp);
 }
 
 /* Encode one value; NaN always as the quiet NaN with no payload, so a

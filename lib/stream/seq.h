@@ -12,8 +12,10 @@
  *           missing; a blank line ends a sequence; '#' starts a comment
  *           line.
  *   binary  a 16-byte header (SEQ_MAGIC, version, scalar size, flags,
- *           dim), then little-endian records; a new header starts a new
- *           sequence, so `cat a.bin b.bin` is a stream of two sequences.
+ *           dim), with SEQ_FLAG_NAMES the column names (uint32 byte
+ *           count, dim NUL-ended names), then little-endian records;
+ *           a new header starts a new sequence, so `cat a.bin b.bin` is
+ *           a stream of two sequences.
  *
  * Values are doubles in memory whatever the encoding. Readers stream:
  * they hand out one record at a time and keep O(dim) memory. */
@@ -37,8 +39,10 @@ enum { SEQ_EOF = 0, SEQ_RECORD = 1, SEQ_BREAK = 2 };
 #define SEQ_HEADER_SIZE 16
 #define SEQ_VERSION 1
 #define SEQ_FLAG_VARIANCES 0x0001u
+#define SEQ_FLAG_NAMES 0x0002u			/* column names follow */
 #define SEQ_MAX_DIM (1u << 20)			/* columns */
 #define SEQ_MAX_LINE ((size_t)64 << 20)		/* bytes in one CSV line */
+#define SEQ_MAX_NAMES ((size_t)64 << 20)	/* bytes of binary names */
 
 /* What the records of a stream look like. */
 typedef struct seq_layout {

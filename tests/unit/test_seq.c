@@ -507,6 +507,100 @@ writer_names(void)
 	    "the header reads back: %s", err.msg);
 }
 
+/* A binary header with the names flag, dim 2, then `names` (n bytes, the
+ * count given as `count`), then one record (1, 2) when `record`. */
+static const char *
+named_bin(uint32_t count, const char *names, size_t n, int record)
+{
+	static char path[64];
+	unsigned char b[128];
+	size_t len = 0;
+	int fd;
+
+	memcpy(b, SEQ_MAGIC, 8);
+	b[8] = SEQ_VERSION;
+	b[9] = 8;
+	b[10] = SEQ_FLAG_NAMES;
+	b[11] = 0;
+	b[12] = 2;
+	b[13] = b[14] = b[15] = 0;
+	len = 16;
+	for (int i = 0; i < 4; i++)
+		b[len++] = (unsigned char)(count >> (8 * i));
+	memcpy(b + len, names, n);
+	len += n;
+	if (record) {
+		double v[2] = { 1, 2 };
+		memcpy(b + len, v, sizeof v);	/* little-endian host */
+		len += sizeof v;
+	}
+	strcpy(path, "/tmp/test_seq_bin.XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, b, len) != (ssize_t)len)
+		abort();
+	close(fd);
+	return path;
+}
+
+/* Binary column names: read, chosen by name, and each malformed case. */
+static void
+binary_names(void)
+{
+	static const struct {
+		uint32_t count;
+		const char *names;
+		size_t n;
+		int record;
+		const char *want;	/* error, or NULL */
+	} cases[] = {
+		{ 5, "a\0bc", 5, 1, NULL },
+		{ 3, "\0b", 3, 1, NULL },
+		{ 4, "a\0b", 3, 0, "truncated column names (3 of 4 bytes)" },
+		{ 1, "a", 1, 1, "column names of 1 bytes, expected 2" },
+		{ 5, "a\0bc", 5, 1, NULL },
+		{ 3, "abc", 3, 1, "do not end in a NUL byte" },
+		{ 6, "a\0b\0c", 6, 1, "more than 2 column names" },
+		{ 3, "ab", 3, 1, "1 column names for dim 2" },
+		{ 0x7fffffff, "", 0, 0, "column names of 2147483647 bytes" },
+	};
+
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		const char *p = named_bin(cases[k].count, cases[k].names,
+		    cases[k].n, cases[k].record);
+		seqcols cols = { 0 };
+		kv_err err = { "" };
+		seq_reader *r;
+
+		/* case 4 chooses a column by name */
+		if (k == 4)
+			seqcols_parse(&cols, "bc", &err);
+		r = seq_reader_open_columns(p, k == 4 ? &cols : NULL, &err);
+		if (cases[k].want != NULL) {
+			CHECK(r == NULL && strstr(err.msg, cases[k].want),
+			    "binary names case %zu refused (%s): %s", k,
+			    cases[k].want, err.msg);
+		} else {
+			const seq_layout *l = r ? seq_reader_layout(r) : NULL;
+			double x[2] = { 0, 0 };
+			int ok = l != NULL && l->names != NULL &&
+			    seq_read(r, x, NULL, &err) == SEQ_RECORD;
+			if (ok && k == 4)
+				ok = l->dim == 1 && strcmp(l->names[0], "bc") == 0
+				    && x[0] == 2;
+			else if (ok)
+				ok = l->dim == 2 && strcmp(l->names[0],
+				    cases[k].names) == 0 && strcmp(l->names[1],
+				    cases[k].names + strlen(cases[k].names) + 1)
+				    == 0 && x[0] == 1 && x[1] == 2;
+			CHECK(ok, "binary names case %zu read (%s)", k,
+			    r ? "ok" : err.msg);
+		}
+		seq_reader_close(r);
+		seqcols_free(&cols);
+		unlink(p);
+	}
+}
+
 int
 main(void)
 {
@@ -521,5 +615,6 @@ main(void)
 	csv_dialect_errors();
 	binary_columns();
 	writer_names();
+	binary_names();
 	return check_done();
 }
