@@ -5,7 +5,9 @@
  * choice (one of a few, picked by the input's size) must give a clean
  * error or, where the whole stream reads and the choice is positions
  * that fit, exactly the chosen columns of the whole read. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
