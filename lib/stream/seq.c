@@ -572,7 +572,7 @@ bin_names(seq_reader *r, size_t seqno, uint32_t dim, char **block,
 		    "bytes, expected %lu to %zu", r->name, seqno + 1,
 		    (unsigned long)len, (unsigned long)dim, SEQ_MAX_NAMES);
 	*block = malloc(len);
-	*names = malloc(dim * sizeof **names);
+	*names = calloc(dim, sizeof **names);
 	if (*block == NULL || *names == NULL)
 		return kv_errf(err, "%s: out of memory", r->name);
 	while (got < len) {
@@ -623,7 +623,7 @@ same_names(const seq_reader *r, size_t seqno, char **names, kv_err *err)
 {
 	for (size_t i = 0; r->hdr != NULL && names != NULL && i < r->hdr_n;
 	    i++)
-		if (strcmp(names[i], r->hdr[i]) != 0) {
+		if (names[i] != NULL && strcmp(names[i], r->hdr[i]) != 0) {
 			char a[KV_QUOTE_SIZE(40)], b[KV_QUOTE_SIZE(40)];
 			return kv_errf(err, "%s: sequence %zu: column %zu is "
 			    "named '%s', the stream began with '%s'", r->name,
