@@ -24,15 +24,18 @@ static const char usage[] =
 "  -f, --output-format=FMT    csv or bin (default: the input's)\n"
 "      --float32              write 32-bit floats (binary) / float digits (CSV)\n"
 "      --float64              write 64-bit floats (default for CSV input)\n"
-"  -i, --info                 print sequences, lengths, dimension, missing\n"
-"                             values and per-column mean/min/max instead\n"
+"  -i, --info                 print sequences, lengths, dimension, column\n"
+"                             names, missing values and per-column\n"
+"                             mean/min/max instead\n"
 "Choosing (each sequence on its own, in this order):\n"
 "  -s, --sequence=N           only the N-th sequence of the stream (from 1)\n"
 "  -r, --range=A:B            records A to B-1 (from 0; negative counts\n"
 "                             from the end; an end may be empty)\n"
 "      --head=N               the first N records\n"
 "      --tail=N               the last N records\n"
-"  -c, --columns=LIST         columns, e.g. 1,3-5 (from 1; the order given)\n"
+"  -c, --columns=LIST         columns by name or number, in the order given,\n"
+"                             e.g. realgdp,unemp or 1,3-5 or 2- (from 1);\n"
+"                             columns left out are never parsed\n"
 "Marking records missing (NaN), counted within the chosen records:\n"
 "      --keep-every=K         keep records 0, K, 2K, ...; mark the rest\n"
 "      --drop-last=N          mark the last N (for extrapolation)\n"
@@ -77,7 +80,7 @@ struct settings {
 	int format, scalar;
 	int info;
 	size_t sequence;	/* 1-based; 0: all */
-	size_t *cols, ncols;	/* NULL: all */
+	seqcols cols;		/* no items: all */
 	seqsel sel;
 	unsigned long seed;
 };
@@ -87,6 +90,7 @@ struct sink {
 	seq_writer *w;
 	seqstat stat;
 	size_t dim;		/* output columns */
+	char **names;		/* their names (the first input's), or NULL */
 	double *x, *var;	/* dim each: the record after column choice */
 };
 
@@ -140,10 +144,9 @@ parse_options(int argc, char **argv, struct settings *s)
 			    1LL << 62);
 			break;
 		case 'c':
-			free(s->cols);
-			if (optarg_columns("--columns", optarg, SEQ_MAX_DIM,
-			    &s->cols, &s->ncols, &err) != 0)
-				cli_usage_error("%s", err.msg);
+			seqcols_free(&s->cols);
+			if (seqcols_parse(&s->cols, optarg, &err) != 0)
+				cli_usage_error("--columns: %s", err.msg);
 			break;
 		case OPT_KEEP_EVERY:
 			s->sel.keep_every = (size_t)cli_parse_int("--keep-every",
@@ -175,47 +178,38 @@ sink_open(struct job *j, const seq_layout *in, FILE *fp, const char *name,
 	struct settings *s = j->set;
 	struct sink *k = &j->sink;
 	seq_layout out;
-	char **names = NULL;
 
-	for (size_t i = 0; i < s->ncols; i++)
-		if (s->cols[i] >= in->dim)
-			return kv_errf(err, "--columns: column %zu, the stream "
-			    "has %zu", s->cols[i] + 1, in->dim);
-	k->dim = s->cols ? s->ncols : in->dim;
+	k->dim = in->dim;
 	k->x = malloc(k->dim * sizeof *k->x);
 	k->var = malloc(k->dim * sizeof *k->var);
 	if (k->x == NULL || k->var == NULL)
 		return kv_errf(err, "out of memory");
-	if (s->info)
-		return seqstat_init(&k->stat, k->dim, err);
-	if (in->names != NULL && s->cols != NULL) {
-		names = malloc(k->dim * sizeof *names);
-		if (names == NULL)
+	if (in->names != NULL) {
+		k->names = calloc(k->dim, sizeof *k->names);
+		if (k->names == NULL)
 			return kv_errf(err, "out of memory");
 		for (size_t i = 0; i < k->dim; i++)
-			names[i] = in->names[s->cols[i]];
+			if ((k->names[i] = strdup(in->names[i])) == NULL)
+				return kv_errf(err, "out of memory");
 	}
+	if (s->info)
+		return seqstat_init(&k->stat, k->dim, err);
 	out = seq_layout_output(in, s->format, s->scalar);
-	out.dim = k->dim;
-	if (s->cols != NULL)
-		out.names = names;
 	k->w = seq_writer_open(fp, name, &out, err);
-	free(names);
 	return k->w == NULL ? -1 : 0;
 }
 
-/* One record chosen by seqsel: choose columns, mask, pass on. */
+/* One record chosen by seqsel (its columns chosen by the reader): mask,
+ * pass on. */
 static int
 sink_record(struct job *j, const double *x, const double *var, int mask,
 	kv_err *err)
 {
 	struct sink *k = &j->sink;
-	const size_t *cols = j->set->cols;
 
 	for (size_t i = 0; i < k->dim; i++) {
-		size_t c = cols ? cols[i] : i;
-		k->x[i] = mask ? NAN : x[c];
-		k->var[i] = mask || var == NULL ? NAN : var[c];
+		k->x[i] = mask ? NAN : x[i];
+		k->var[i] = mask || var == NULL ? NAN : var[i];
 	}
 	if (j->set->info) {
 		seqstat_record(&k->stat, k->x);
@@ -296,7 +290,8 @@ static int
 copy_file(struct job *j, const char *path, FILE *out, const char *outname,
 	kv_err *err)
 {
-	seq_reader *r = seq_reader_open(path, err);
+	seq_reader *r = seq_reader_open_columns(path, j->set->cols.n > 0 ?
+	    &j->set->cols : NULL, err);
 	const seq_layout *l;
 	double *x = NULL, *var = NULL;
 	int rc = -1;
@@ -344,6 +339,12 @@ print_info(const struct job *j, FILE *fp)
 	fprintf(fp, "dim: %zu\nvariances: %s\nsequences: %zu\nrecords: %zu\n"
 	    "missing values: %zu\n", s->dim, j->in_has_var ? "yes" : "no", s->nseq,
 	    records, missing);
+	if (j->sink.names != NULL) {
+		fputs("names:", fp);
+		for (size_t i = 0; i < s->dim; i++)
+			fprintf(fp, "%s%s", i > 0 ? "," : " ", j->sink.names[i]);
+		fputc('\n', fp);
+	}
 	for (size_t i = 0; i < s->nseq; i++)
 		fprintf(fp, "sequence %zu: %zu records, %zu missing\n", i + 1,
 		    s->len[i], s->missing[i]);
@@ -403,7 +404,10 @@ main(int argc, char **argv)
 		cli_fail(&err);
 	free(job.sink.x);
 	free(job.sink.var);
-	free(set.cols);
+	for (size_t i = 0; job.sink.names != NULL && i < job.sink.dim; i++)
+		free(job.sink.names[i]);
+	free(job.sink.names);
+	seqcols_free(&set.cols);
 	gsl_rng_free(rng);
 	return 0;
 }

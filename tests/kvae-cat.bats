@@ -136,11 +136,17 @@ two_seqs() {	# a CSV stream of two sequences (5 and 3 records, dim 3)
 @test "kvae-cat: variances survive conversion and column choice" {
 	printf 'x,y,var_x,var_y\n1,2,0.5,0.25\n3,nan,1,nan\n' >v.csv
 	kvae-cat -f bin v.csv >v.bin
-	[ "$(od -An -j10 -N1 -tu1 v.bin | tr -d ' ')" = 1 ]
+	# flags: variances (bit 0) and names (bit 1)
+	[ "$(od -An -j10 -N1 -tu1 v.bin | tr -d ' ')" = 3 ]
 	run kvae-cat -c 2 v.csv
 	assert_output "$(printf 'y,var_y\n2,0.25\nnan,nan')"
 	run kvae-cat -f csv v.bin
-	assert_output "$(printf 'x1,x2,var_x1,var_x2\n1,2,0.5,0.25\n3,nan,1,nan')"
+	assert_output "$(printf 'x,y,var_x,var_y\n1,2,0.5,0.25\n3,nan,1,nan')"
+	tail -n +2 v.csv | sed 's/^/  /' >nohdr.csv
+	printf 'x1,x2,var_x1,var_x2\n' | cat - nohdr.csv | kvae-cat -f bin |
+	    kvae-cat -c x2 -f bin >v2.bin
+	run kvae-cat -f csv v2.bin
+	assert_output "$(printf 'x2,var_x2\n2,0.25\nnan,nan')"
 }
 
 @test "kvae-cat: -o writes the file atomically; failure leaves it intact" {

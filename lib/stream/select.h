@@ -13,6 +13,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "core/err.h"
 #include "core/optarg.h"
 
 #define SEQSEL_UNKNOWN ((size_t)-1)	/* sequence length not known yet */
@@ -40,5 +41,38 @@ int seqsel_decide(const seqsel *s, size_t i, size_t T);
 
 /* Whether no record at or after i can be chosen (a reader may stop). */
 int seqsel_done(const seqsel *s, size_t i, size_t T);
+
+/* A choice of columns, as --columns takes it: a comma-separated list of
+ * items, each a column name or 1-based positions: N, N-M, N- (to the
+ * last), -M (from the first). An item is positions when it has that form
+ * unquoted; anything else, or anything in double quotes (a CSV field:
+ * "a,b", "" for a quote), is a name. Positions count columns of values:
+ * a column's variance goes with it. */
+typedef struct seqcols_item {
+	char *name;		/* a name, or NULL for positions lo..hi */
+	size_t lo, hi;		/* 1-based; hi 0: to the last column */
+} seqcols_item;
+
+typedef struct seqcols {
+	seqcols_item *item;
+	size_t n;
+} seqcols;
+
+/* Parse `spec` into c (allocated; free with seqcols_free). 0, or -1 with
+ * a message quoting the spec when its syntax is wrong. */
+int seqcols_parse(seqcols *c, const char *spec, kv_err *err);
+
+/* Whether any item is a name. */
+int seqcols_has_names(const seqcols *c);
+
+/* Resolve c against a stream of `dim` columns named `names` (NULL: no
+ * header): *idx gets *n 0-based column indices in the order given
+ * (malloc'd). -1 with a message beginning with `where` when a position is
+ * past the last column, a name is not among the names, or there are no
+ * names to look it up in. */
+int seqcols_resolve(const seqcols *c, char *const *names, size_t dim,
+	const char *where, size_t **idx, size_t *n, kv_err *err);
+
+void seqcols_free(seqcols *c);
 
 #endif

@@ -31,8 +31,13 @@ struct seq_reader {
 	size_t in_pos, in_len;
 	int in_eof;
 
-	seq_layout layout;
+	seq_layout layout;	/* of the chosen columns */
 	size_t ncols;		/* dim, or 2 dim with variances */
+	const seqcols *cols;	/* the column choice while opening, or NULL */
+	size_t in_dim;		/* columns of the input, before the choice */
+	int in_has_var;
+	size_t in_ncols;	/* fields (values) of an input record */
+	size_t *colmap;		/* ncols input indices, or NULL: all */
 	size_t seq_index;	/* sequence the last event belongs to */
 	size_t seq_records;	/* records returned in the current sequence */
 	size_t record_no;	/* records read in the whole stream */
@@ -47,6 +52,8 @@ struct seq_reader {
 	size_t line_no;
 	char **fields;
 	size_t fields_cap;
+	char **hdr;		/* the header's fields, or NULL */
+	size_t hdr_n;
 
 	/* binary */
 	int scalar_now;		/* scalar size of the current sequence */
@@ -156,16 +163,65 @@ read_line(seq_reader *r, kv_err *err)
 	return 1;
 }
 
-/* Fix the number of columns and allocate the record scratch for it. */
+/* Fix the input's columns (in_dim of them, named by `names` or not, with
+ * variances or not), apply the column choice and allocate the record
+ * scratch. */
 static int
-set_ncols(seq_reader *r, size_t ncols, kv_err *err)
+choose_columns(seq_reader *r, char *const *names, size_t in_dim,
+	int has_var, kv_err *err)
 {
-	r->ncols = ncols;
-	r->vals = malloc(ncols * sizeof *r->vals);
-	if (r->vals == NULL)
-		return kv_errf(err, "%s: out of memory (%zu columns)", r->name,
-		    ncols);
+	size_t dim = in_dim, *idx = NULL;
+	char where[1024];
+
+	r->in_dim = in_dim;
+	r->in_has_var = has_var;
+	r->in_ncols = has_var ? 2 * in_dim : in_dim;
+	if (r->layout.format == SEQ_CSV)
+		snprintf(where, sizeof where, "%s:%zu", r->name, r->line_no);
+	else
+		snprintf(where, sizeof where, "%s", r->name);
+	if (r->cols != NULL) {
+		if (seqcols_resolve(r->cols, names, in_dim, where, &idx, &dim,
+		    err) != 0)
+			return -1;
+		if (dim > SEQ_MAX_DIM) {
+			free(idx);
+			return kv_errf(err, "%s: %zu columns chosen, at most %u "
+			    "allowed", where, dim, SEQ_MAX_DIM);
+		}
+	}
+	r->layout.dim = dim;
+	r->layout.has_var = has_var;
+	r->ncols = has_var ? 2 * dim : dim;
+	r->vals = malloc(r->ncols * sizeof *r->vals);
+	if (idx != NULL)
+		r->colmap = malloc(r->ncols * sizeof *r->colmap);
+	if (names != NULL)
+		r->layout.names = calloc(dim, sizeof *r->layout.names);
+	if (r->vals == NULL || (idx != NULL && r->colmap == NULL) ||
+	    (names != NULL && r->layout.names == NULL))
+		goto oom;
+	for (size_t i = 0; idx != NULL && i < dim; i++) {
+		r->colmap[i] = idx[i];
+		if (has_var)
+			r->colmap[dim + i] = in_dim + idx[i];
+	}
+	for (size_t i = 0; names != NULL && i < dim; i++)
+		if ((r->layout.names[i] = strdup(names[idx ? idx[i] : i])) ==
+		    NULL)
+			goto oom;
+	free(idx);
 	return 0;
+oom:
+	free(idx);
+	return kv_errf(err, "%s: out of memory (%zu columns)", where, dim);
+}
+
+/* The input index of chosen value i. */
+static size_t
+input_index(const seq_reader *r, size_t i)
+{
+	return r->colmap != NULL ? r->colmap[i] : i;
 }
 
 /* ---- CSV ---- */
@@ -204,30 +260,90 @@ parse_number(const char *s, double *v)
 	return 1;
 }
 
-/* Split r->line at commas into r->fields (trimmed). Returns the count,
- * or 0 when out of memory. */
+/* Unquote the field that begins at the opening quote *p, in place, as
+ * RFC 4180 has it ("" inside is one quote); spaces and tabs may follow
+ * the closing quote. Sets *p past the field (at its comma or the end)
+ * and returns the field, or NULL with a message. */
+static char *
+unquote(seq_reader *r, char **p, size_t field, kv_err *err)
+{
+	char *in = *p + 1, *start = in, *out = in;
+
+	for (;;) {
+		if (*in == '\0') {
+			kv_errf(err, "%s:%zu: field %zu: a quoted field has no "
+			    "closing quote (a quoted field cannot span lines)",
+			    r->name, r->line_no, field);
+			return NULL;
+		}
+		if (*in == '"' && in[1] != '"')
+			break;
+		if (*in == '"')
+			in++;
+		*out++ = *in++;
+	}
+	in++;
+	while (*in == ' ' || *in == '\t')
+		in++;
+	if (*in != ',' && *in != '\0') {
+		kv_errf(err, "%s:%zu: field %zu: text after the closing quote of "
+		    "a quoted field", r->name, r->line_no, field);
+		return NULL;
+	}
+	*out = '\0';	/* out < in: the closing quote is behind us */
+	*p = in;
+	return start;
+}
+
+/* Split r->line at commas into r->fields (trimmed; quoted fields
+ * unquoted). Returns the count, or 0 with a message. */
 static size_t
-split_fields(seq_reader *r)
+split_fields(seq_reader *r, kv_err *err)
 {
 	size_t n = 0;
 	char *p = r->line;
 
 	for (;;) {
-		char *comma = strchr(p, ',');
+		char *field, end;
+		int quoted;
 		if (n == r->fields_cap) {
 			size_t cap = r->fields_cap ? 2 * r->fields_cap : 16;
 			char **grown = realloc(r->fields, cap * sizeof *grown);
-			if (grown == NULL)
+			if (grown == NULL) {
+				kv_errf(err, "%s:%zu: out of memory", r->name,
+				    r->line_no);
 				return 0;
+			}
 			r->fields = grown;
 			r->fields_cap = cap;
 		}
-		if (comma != NULL)
-			*comma = '\0';
-		r->fields[n++] = trim(p);
-		if (comma == NULL)
+		while (*p == ' ' || *p == '\t')
+			p++;
+		quoted = *p == '"';
+		if (quoted) {
+			if ((field = unquote(r, &p, n + 1, err)) == NULL)
+				return 0;
+		} else {
+			field = p;
+			p += strcspn(p, ",\"");
+			if (*p == '"') {
+				char q[KV_QUOTE_SIZE(40)];
+				p[strcspn(p, ",")] = '\0';
+				kv_errf(err, "%s:%zu: field %zu: '%s' has a quote "
+				    "inside (quote the whole field: \"a \"\"b\"\"\")",
+				    r->name, r->line_no, n + 1,
+				    kv_quote(q, sizeof q, field, 40));
+				return 0;
+			}
+		}
+		end = *p;
+		*p = '\0';
+		if (!quoted)
+			trim(field);	/* (its start is past the blanks) */
+		r->fields[n++] = field;
+		if (end == '\0')
 			return n;
-		p = comma + 1;
+		p++;
 	}
 }
 
@@ -247,16 +363,22 @@ is_comment(const char *s)
 	return *s == '#';
 }
 
-/* A header line: every field is a non-empty name that is not a number. */
+/* A header line: no field reads as a number, and not every field is
+ * empty (an empty name is allowed: pandas writes one for its index). */
 static int
 is_header(char **fields, size_t n)
 {
 	double v;
+	int named = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if (fields[i][0] == '\0' || parse_number(fields[i], &v))
+	for (size_t i = 0; i < n; i++) {
+		if (fields[i][0] == '\0')
+			continue;
+		if (parse_number(fields[i], &v))
 			return 0;
-	return 1;
+		named = 1;
+	}
+	return named;
 }
 
 /* Take the header's names; variances when the second half of the names
@@ -272,28 +394,71 @@ take_header(seq_reader *r, char **fields, size_t n, kv_err *err)
 		    strcmp(fields[half + i] + 4, fields[i]) == 0;
 	if (has_var)
 		dim = half;
-	r->layout.names = calloc(dim, sizeof *r->layout.names);
-	if (r->layout.names == NULL)
+	r->hdr = calloc(n, sizeof *r->hdr);
+	if (r->hdr == NULL)
 		return kv_errf(err, "%s:%zu: out of memory", r->name,
 		    r->line_no);
-	for (size_t i = 0; i < dim; i++)
-		if ((r->layout.names[i] = strdup(fields[i])) == NULL)
+	r->hdr_n = n;
+	for (size_t i = 0; i < n; i++)
+		if ((r->hdr[i] = strdup(fields[i])) == NULL)
 			return kv_errf(err, "%s:%zu: out of memory", r->name,
 			    r->line_no);
-	r->layout.dim = dim;
-	r->layout.has_var = has_var;
-	return set_ncols(r, n, err);
+	return choose_columns(r, fields, dim, has_var, err);
 }
 
 static int
 same_header(const seq_reader *r, char **fields, size_t n)
 {
-	if (r->layout.names == NULL || n != r->ncols)
+	if (r->hdr == NULL || n != r->hdr_n)
 		return 0;
-	for (size_t i = 0; i < r->layout.dim; i++)
-		if (strcmp(fields[i], r->layout.names[i]) != 0)
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fields[i], r->hdr[i]) != 0)
 			return 0;
 	return 1;
+}
+
+/* For a field that is not a number on the first record after a header:
+ * a hint naming the columns of that record that are numbers, as
+ * positions to choose (kvae-cat --columns), in buf ("" when none). */
+static const char *
+columns_hint(const seq_reader *r, char **fields, size_t n, char *buf,
+	size_t size)
+{
+	size_t len, base, i = 0, j;
+	double v;
+
+	buf[0] = '\0';
+	if (r->hdr == NULL || r->record_no > 0 || r->in_has_var)
+		return buf;
+	len = base = (size_t)snprintf(buf, size, " (to leave out columns "
+	    "that are not numbers: kvae-cat --columns ");
+	while (i < n) {
+		char item[48];
+		if (!parse_number(fields[i], &v)) {
+			i++;
+			continue;
+		}
+		for (j = i; j + 1 < n && parse_number(fields[j + 1], &v); j++)
+			;
+		if (j == i)
+			snprintf(item, sizeof item, "%zu", i + 1);
+		else if (j + 1 == n)
+			snprintf(item, sizeof item, "%zu-", i + 1);
+		else
+			snprintf(item, sizeof item, "%zu-%zu", i + 1, j + 1);
+		if (len + strlen(item) + 3 >= size) {
+			buf[0] = '\0';	/* too long to help */
+			return buf;
+		}
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    len > base ? "," : "", item);
+		i = j + 1;
+	}
+	if (len == base)
+		buf[0] = '\0';
+	else
+		snprintf(buf + len, size - len, ")");
+	return buf;
 }
 
 /* Next CSV event into vals (ncols values). */
@@ -310,10 +475,8 @@ csv_next(seq_reader *r, kv_err *err)
 			return SEQ_BREAK;
 		if (is_comment(r->line))
 			continue;
-		n = split_fields(r);
-		if (n == 0)
-			return kv_errf(err, "%s:%zu: out of memory", r->name,
-			    r->line_no);
+		if ((n = split_fields(r, err)) == 0)
+			return -1;
 		if (n > 2 * (size_t)SEQ_MAX_DIM)
 			return kv_errf(err, "%s:%zu: %zu fields, at most %u "
 			    "allowed", r->name, r->line_no, n,
@@ -324,8 +487,7 @@ csv_next(seq_reader *r, kv_err *err)
 			continue;
 		}
 		if (r->ncols == 0) {
-			r->layout.dim = n;
-			if (set_ncols(r, n, err) != 0)
+			if (choose_columns(r, NULL, n, 0, err) != 0)
 				return -1;
 		} else if (is_header(r->fields, n) && same_header(r, r->fields,
 		    n)) {
@@ -333,20 +495,23 @@ csv_next(seq_reader *r, kv_err *err)
 			 * sequence, as a new binary header does. */
 			return SEQ_BREAK;
 		}
-		if (n != r->ncols)
+		if (n != r->in_ncols)
 			return kv_errf(err, "%s:%zu: %zu fields, expected %zu",
-			    r->name, r->line_no, n, r->ncols);
-		for (size_t i = 0; i < n; i++) {
-			char q[KV_QUOTE_SIZE(40)];
-			if (!parse_number(r->fields[i], &r->vals[i]))
+			    r->name, r->line_no, n, r->in_ncols);
+		for (size_t i = 0; i < r->ncols; i++) {
+			char q[KV_QUOTE_SIZE(40)], hint[200];
+			size_t f = input_index(r, i);
+			if (!parse_number(r->fields[f], &r->vals[i]))
 				return kv_errf(err, "%s:%zu: field %zu: '%s' is "
-				    "not a number", r->name, r->line_no, i + 1,
-				    kv_quote(q, sizeof q, r->fields[i], 40));
+				    "not a number%s", r->name, r->line_no, f + 1,
+				    kv_quote(q, sizeof q, r->fields[f], 40),
+				    columns_hint(r, r->fields, n, hint,
+				    sizeof hint));
 			if (isinf(r->vals[i]))
 				return kv_errf(err, "%s:%zu: field %zu: '%s' is "
 				    "not finite (a missing value is nan or an "
-				    "empty field)", r->name, r->line_no, i + 1,
-				    kv_quote(q, sizeof q, r->fields[i], 40));
+				    "empty field)", r->name, r->line_no, f + 1,
+				    kv_quote(q, sizeof q, r->fields[f], 40));
 		}
 		return SEQ_RECORD;
 	}
@@ -384,6 +549,93 @@ put_le64(unsigned char *p, uint64_t v)
 /* Parse and check the header at the input position (16 bytes available)
  * and consume it. The first header sets the layout; later ones must
  * agree with it in dim and variances. */
+/* Read the names that follow a header with SEQ_FLAG_NAMES (the header
+ * consumed): a uint32 byte count, then dim names each ended by a NUL.
+ * *block gets the bytes and *names dim pointers into it (both malloc'd,
+ * also on failure: free them). */
+static int
+bin_names(seq_reader *r, size_t seqno, uint32_t dim, char **block,
+	char ***names, kv_err *err)
+{
+	long avail = in_fill(r, 4, err);
+	uint32_t len;
+	size_t got = 0, k = 0;
+
+	if (avail < 0)
+		return -1;
+	if (avail < 4)
+		return kv_errf(err, "%s: sequence %zu: truncated column names",
+		    r->name, seqno + 1);
+	len = get_le32(r->in + r->in_pos);
+	r->in_pos += 4;
+	if (len < dim || len > SEQ_MAX_NAMES)
+		return kv_errf(err, "%s: sequence %zu: column names of %lu "
+		    "bytes, expected %lu to %zu", r->name, seqno + 1,
+		    (unsigned long)len, (unsigned long)dim, SEQ_MAX_NAMES);
+	*block = malloc(len);
+	*names = calloc(dim, sizeof **names);
+	if (*block == NULL || *names == NULL)
+		return kv_errf(err, "%s: out of memory", r->name);
+	while (got < len) {
+		size_t take;
+		if ((avail = in_fill(r, 1, err)) < 0)
+			return -1;
+		if (avail == 0)
+			return kv_errf(err, "%s: sequence %zu: truncated column "
+			    "names (%zu of %lu bytes)", r->name, seqno + 1, got,
+			    (unsigned long)len);
+		take = (size_t)avail < len - got ? (size_t)avail : len - got;
+		memcpy(*block + got, r->in + r->in_pos, take);
+		r->in_pos += take;
+		got += take;
+	}
+	if ((*block)[len - 1] != '\0')
+		return kv_errf(err, "%s: sequence %zu: column names do not end "
+		    "in a NUL byte", r->name, seqno + 1);
+	for (char *p = *block; p < *block + len; p += strlen(p) + 1) {
+		if (k == dim)
+			return kv_errf(err, "%s: sequence %zu: more than %lu "
+			    "column names", r->name, seqno + 1,
+			    (unsigned long)dim);
+		(*names)[k++] = p;
+	}
+	if (k != dim)
+		return kv_errf(err, "%s: sequence %zu: %zu column names for dim "
+		    "%lu", r->name, seqno + 1, k, (unsigned long)dim);
+	return 0;
+}
+
+/* Keep a copy of the first header's names, to compare later ones. */
+static int
+keep_names(seq_reader *r, char **names, size_t dim, kv_err *err)
+{
+	if ((r->hdr = calloc(dim, sizeof *r->hdr)) == NULL)
+		return kv_errf(err, "%s: out of memory", r->name);
+	r->hdr_n = dim;
+	for (size_t i = 0; i < dim; i++)
+		if ((r->hdr[i] = strdup(names[i])) == NULL)
+			return kv_errf(err, "%s: out of memory", r->name);
+	return 0;
+}
+
+/* Later sections' names, where both have them, must be the first's. */
+static int
+same_names(const seq_reader *r, size_t seqno, char **names, kv_err *err)
+{
+	for (size_t i = 0; r->hdr != NULL && names != NULL && i < r->hdr_n;
+	    i++)
+		if (names[i] != NULL && strcmp(names[i], r->hdr[i]) != 0) {
+			char a[KV_QUOTE_SIZE(40)], b[KV_QUOTE_SIZE(40)];
+			return kv_errf(err, "%s: sequence %zu: column %zu is "
+			    "named '%s', the stream began with '%s'", r->name,
+			    seqno + 1, i + 1, kv_quote(a, sizeof a, names[i],
+			    40), kv_quote(b, sizeof b, r->hdr[i], 40));
+		}
+	return 0;
+}
+
+/* Parse and consume the header at r->in_pos (16 bytes available) and,
+ * when it has them, the column names after it. */
 static int
 bin_header(seq_reader *r, kv_err *err)
 {
@@ -393,6 +645,8 @@ bin_header(seq_reader *r, kv_err *err)
 	uint32_t dim = get_le32(h + 12);
 	int has_var = (flags & SEQ_FLAG_VARIANCES) != 0;
 	size_t seqno = r->seq_index + (r->record_no > 0);
+	char *block = NULL, **names = NULL;
+	int rc = -1;
 
 	if (version != SEQ_VERSION)
 		return kv_errf(err, "%s: sequence %zu: binary version %u, this "
@@ -401,27 +655,36 @@ bin_header(seq_reader *r, kv_err *err)
 	if (scalar != SEQ_F32 && scalar != SEQ_F64)
 		return kv_errf(err, "%s: sequence %zu: scalar size %u, expected "
 		    "4 or 8", r->name, seqno + 1, scalar);
-	if (flags & ~SEQ_FLAG_VARIANCES)
+	if (flags & ~(SEQ_FLAG_VARIANCES | SEQ_FLAG_NAMES))
 		return kv_errf(err, "%s: sequence %zu: unknown flags 0x%04x",
 		    r->name, seqno + 1, flags);
 	if (dim == 0 || dim > SEQ_MAX_DIM)
 		return kv_errf(err, "%s: sequence %zu: dim %lu, expected 1 to "
 		    "%u", r->name, seqno + 1, (unsigned long)dim, SEQ_MAX_DIM);
+	r->in_pos += SEQ_HEADER_SIZE;
+	if ((flags & SEQ_FLAG_NAMES) && bin_names(r, seqno, dim, &block,
+	    &names, err) != 0)
+		goto done;
 	if (r->ncols == 0) {
-		r->layout.dim = dim;
-		r->layout.has_var = has_var;
 		r->layout.scalar = (int)scalar;
-		if (set_ncols(r, has_var ? 2 * (size_t)dim : dim, err) != 0)
-			return -1;
-	} else if (dim != r->layout.dim || has_var != r->layout.has_var) {
-		return kv_errf(err, "%s: sequence %zu: dim %lu%s, the stream "
+		if (choose_columns(r, names, dim, has_var, err) != 0 ||
+		    (names != NULL && keep_names(r, names, dim, err) != 0))
+			goto done;
+	} else if (dim != r->in_dim || has_var != r->in_has_var) {
+		kv_errf(err, "%s: sequence %zu: dim %lu%s, the stream "
 		    "began with dim %zu%s", r->name, seqno + 1,
 		    (unsigned long)dim, has_var ? " with variances" : "",
-		    r->layout.dim, r->layout.has_var ? " with variances" : "");
+		    r->in_dim, r->in_has_var ? " with variances" : "");
+		goto done;
+	} else if (same_names(r, seqno, names, err) != 0) {
+		goto done;
 	}
 	r->scalar_now = (int)scalar;
-	r->in_pos += SEQ_HEADER_SIZE;
-	return 0;
+	rc = 0;
+done:
+	free(block);
+	free(names);
+	return rc;
 }
 
 static double
@@ -445,7 +708,7 @@ decode_scalar(const unsigned char *p, int scalar)
 static int
 bin_next(seq_reader *r, kv_err *err)
 {
-	size_t bytes = r->ncols * (size_t)r->scalar_now;
+	size_t bytes = r->in_ncols * (size_t)r->scalar_now;
 	long avail = in_fill_magic(r, err);
 	size_t got = 0;
 
@@ -484,12 +747,13 @@ bin_next(seq_reader *r, kv_err *err)
 		got += take;
 	}
 	for (size_t i = 0; i < r->ncols; i++) {
-		r->vals[i] = decode_scalar(r->rec + i * (size_t)r->scalar_now,
+		size_t f = input_index(r, i);
+		r->vals[i] = decode_scalar(r->rec + f * (size_t)r->scalar_now,
 		    r->scalar_now);
 		if (isinf(r->vals[i]))
 			return kv_errf(err, "%s: record %zu: value %zu is "
 			    "infinite (a missing value is NaN)", r->name,
-			    r->record_no + 1, i + 1);
+			    r->record_no + 1, f + 1);
 	}
 	return SEQ_RECORD;
 }
@@ -634,6 +898,12 @@ reader_new(const char *name, kv_err *err)
 seq_reader *
 seq_reader_open(const char *path, kv_err *err)
 {
+	return seq_reader_open_columns(path, NULL, err);
+}
+
+seq_reader *
+seq_reader_open_columns(const char *path, const seqcols *cols, kv_err *err)
+{
 	seq_reader *r = reader_new(infile_name(path), err);
 
 	if (r == NULL)
@@ -647,7 +917,11 @@ seq_reader_open(const char *path, kv_err *err)
 		}
 		r->own_fd = 1;
 	}
-	return open_common(r, err);
+	r->cols = cols;
+	r = open_common(r, err);
+	if (r != NULL)
+		r->cols = NULL;
+	return r;
 }
 
 seq_reader *
@@ -712,6 +986,10 @@ seq_reader_close(seq_reader *r)
 	free(r->name);
 	free(r->in);
 	free(r->vals);
+	free(r->colmap);
+	for (size_t i = 0; r->hdr != NULL && i < r->hdr_n; i++)
+		free(r->hdr[i]);
+	free(r->hdr);
 	free(r->line);
 	free(r->fields);
 	free(r->rec);
@@ -880,6 +1158,43 @@ seq_format_number(char *buf, size_t size, double v, int scalar)
 	return len;
 }
 
+/* Whether a CSV header can carry `name`: it must not be empty, read as
+ * a number or hold a line break. */
+static int
+csv_name_ok(const char *name)
+{
+	double v;
+
+	return name[0] != '\0' && !parse_number(name, &v) &&
+	    strpbrk(name, "\r\n") == NULL;
+}
+
+/* One header field: prefix and name, quoted when a reader would
+ * otherwise split, trim or skip it. */
+static void
+csv_name(FILE *fp, const char *prefix, const char *name, int first)
+{
+	size_t len = strlen(name);
+	int quote = strpbrk(name, ",\"") != NULL || (prefix[0] == '\0' &&
+	    (name[0] == ' ' || name[0] == '\t' || (first && name[0] == '#')))
+	    || name[len - 1] == ' ' || name[len - 1] == '\t';
+
+	if (!quote) {
+		fprintf(fp, "%s%s", prefix, name);
+		return;
+	}
+	fputc('"', fp);
+	fputs(prefix, fp);
+	for (const char *c = name; *c != '\0'; c++) {
+		if (*c == '"')
+			fputc('"', fp);
+		fputc(*c, fp);
+	}
+	fputc('"', fp);
+}
+
+/* The header: the layout's names, or x1, x2, ... where there are none
+ * (or a name the header cannot carry: empty, a number, a line break). */
 static void
 csv_header(seq_writer *w)
 {
@@ -887,14 +1202,13 @@ csv_header(seq_writer *w)
 
 	for (int pass = 0; pass < (l->has_var ? 2 : 1); pass++)
 		for (size_t i = 0; i < l->dim; i++) {
+			const char *prefix = pass == 1 ? "var_" : "";
 			if (pass + i > 0)
 				fputc(',', w->fp);
-			if (pass == 1)
-				fputs("var_", w->fp);
-			if (l->names != NULL)
-				fputs(l->names[i], w->fp);
+			if (l->names != NULL && csv_name_ok(l->names[i]))
+				csv_name(w->fp, prefix, l->names[i], pass + i == 0);
 			else
-				fprintf(w->fp, "x%zu", i + 1);
+				fprintf(w->fp, "%sx%zu", prefix, i + 1);
 		}
 	fputc('\n', w->fp);
 }
@@ -920,18 +1234,31 @@ csv_record(seq_writer *w, const double *x, const double *var)
 	fputc('\n', w->fp);
 }
 
+/* The header and, when the layout has them, the column names. */
 static void
 bin_header_write(seq_writer *w)
 {
-	unsigned char h[SEQ_HEADER_SIZE];
+	unsigned char h[SEQ_HEADER_SIZE], n[4];
+	const seq_layout *l = &w->layout;
+	unsigned flags = (l->has_var ? SEQ_FLAG_VARIANCES : 0) |
+	    (l->names != NULL ? SEQ_FLAG_NAMES : 0);
+	size_t len = 0;
 
 	memcpy(h, SEQ_MAGIC, 8);
 	h[8] = SEQ_VERSION;
-	h[9] = (unsigned char)w->layout.scalar;
-	h[10] = w->layout.has_var ? SEQ_FLAG_VARIANCES : 0;
+	h[9] = (unsigned char)l->scalar;
+	h[10] = (unsigned char)flags;
 	h[11] = 0;
-	put_le32(h + 12, (uint32_t)w->layout.dim);
+	put_le32(h + 12, (uint32_t)l->dim);
 	fwrite(h, 1, sizeof h, w->fp);
+	if (l->names == NULL)
+		return;
+	for (size_t i = 0; i < l->dim; i++)
+		len += strlen(l->names[i]) + 1;
+	put_le32(n, (uint32_t)len);
+	fwrite(n, 1, sizeof n, w->fp);
+	for (size_t i = 0; i < l->dim; i++)
+		fwrite(l->names[i], 1, strlen(l->names[i]) + 1, w->fp);
 }
 
 /* Encode one value; NaN always as the quiet NaN with no payload, so a

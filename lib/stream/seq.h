@@ -4,13 +4,18 @@
  * a record is `dim` numbers, optionally followed by `dim` variances.
  * Missing values are NaN. Two encodings, detected on input:
  *
- *   CSV     one record a line, fields separated by commas; an optional
- *           header line of column names (variance columns named
- *           "var_NAME"); "nan" or an empty field is missing; a blank line
- *           ends a sequence; '#' starts a comment line.
+ *   CSV     one record a line, fields separated by commas and quoted as
+ *           RFC 4180 has it ("a,b", "" for a quote; a quoted field may
+ *           not span lines); an optional header line of column names
+ *           (variance columns named "var_NAME"; a name may be empty, as
+ *           pandas' index column is); "nan" or an empty field is
+ *           missing; a blank line ends a sequence; '#' starts a comment
+ *           line.
  *   binary  a 16-byte header (SEQ_MAGIC, version, scalar size, flags,
- *           dim), then little-endian records; a new header starts a new
- *           sequence, so `cat a.bin b.bin` is a stream of two sequences.
+ *           dim), with SEQ_FLAG_NAMES the column names (uint32 byte
+ *           count, dim NUL-ended names), then little-endian records;
+ *           a new header starts a new sequence, so `cat a.bin b.bin` is
+ *           a stream of two sequences.
  *
  * Values are doubles in memory whatever the encoding. Readers stream:
  * they hand out one record at a time and keep O(dim) memory. */
@@ -22,6 +27,7 @@
 #include <stdio.h>
 
 #include "core/err.h"
+#include "stream/select.h"
 
 enum seq_format { SEQ_CSV = 1, SEQ_BIN = 2 };
 enum seq_scalar { SEQ_F32 = 4, SEQ_F64 = 8 };	/* bytes per scalar */
@@ -33,8 +39,10 @@ enum { SEQ_EOF = 0, SEQ_RECORD = 1, SEQ_BREAK = 2 };
 #define SEQ_HEADER_SIZE 16
 #define SEQ_VERSION 1
 #define SEQ_FLAG_VARIANCES 0x0001u
+#define SEQ_FLAG_NAMES 0x0002u			/* column names follow */
 #define SEQ_MAX_DIM (1u << 20)			/* columns */
 #define SEQ_MAX_LINE ((size_t)64 << 20)		/* bytes in one CSV line */
+#define SEQ_MAX_NAMES ((size_t)64 << 20)	/* bytes of binary names */
 
 /* What the records of a stream look like. */
 typedef struct seq_layout {
@@ -51,6 +59,14 @@ typedef struct seq_reader seq_reader;
  * the first record so that the layout is known. An empty stream (no
  * records) is an error. Returns NULL on failure. */
 seq_reader *seq_reader_open(const char *path, kv_err *err);
+
+/* The same, keeping only the columns `cols` chooses (NULL: all), in its
+ * order, each with its variance and name. The choice is resolved when the
+ * header (or, without one, the first record) is read, so fields of
+ * columns not chosen are never parsed: a date column can be left out.
+ * The layout describes the chosen columns. cols is not kept. */
+seq_reader *seq_reader_open_columns(const char *path, const seqcols *cols,
+	kv_err *err);
 
 /* The same on an open descriptor (not owned, not closed) of which the
  * first n bytes were already read (by a caller that looked at them to

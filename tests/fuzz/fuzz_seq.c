@@ -1,8 +1,13 @@
-/* fuzz_seq: libFuzzer harness for the kvae-seq(5) reader (CSV, binary,
- * detection). Any input must give records or a clean error, never a
- * crash; and what was read must survive a write and a second read in
- * both encodings unchanged (NaN for NaN). */
+/* fuzz_seq: libFuzzer harness for the kvae-seq(5) reader (CSV with its
+ * quoting and headers, binary, detection). Any input must give records or
+ * a clean error, never a crash; what was read must survive a write and a
+ * second read in both encodings unchanged (NaN for NaN); and a column
+ * choice (one of a few, picked by the input's size) must give a clean
+ * error or, where the whole stream reads and the choice is positions
+ * that fit, exactly the chosen columns of the whole read. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,12 +52,13 @@ push(struct events *e, char kind, const double *x, const double *var)
 	e->nval += 2 * e->dim;
 }
 
-/* Read a whole stream; 0 on success, -1 when the reader refused it. */
+/* Read a whole stream, keeping the columns `cols` chooses (NULL: all);
+ * 0 on success, -1 when the reader refused it. */
 static int
-slurp(const char *path, struct events *e)
+slurp_columns(const char *path, const seqcols *cols, struct events *e)
 {
 	kv_err err;
-	seq_reader *r = seq_reader_open(path, &err);
+	seq_reader *r = seq_reader_open_columns(path, cols, &err);
 	double *x;
 	int rc;
 
@@ -67,6 +73,12 @@ slurp(const char *path, struct events *e)
 	free(x);
 	seq_reader_close(r);
 	return rc == 0 ? 0 : -1;
+}
+
+static int
+slurp(const char *path, struct events *e)
+{
+	return slurp_columns(path, NULL, e);
 }
 
 static void
@@ -116,6 +128,55 @@ same_events(const struct events *a, const struct events *b)
 	return 1;
 }
 
+/* Column choices: positions (checked against the whole read) and names
+ * (checked only for a clean result). */
+static const char *const choices[] = {
+	"1", "2-", "-2,1", "2,2", "a", "\"a,b\",x1", "var_x,1", "\"\"",
+};
+
+/* The column choice picked by the input's size, read and checked against
+ * the whole read `all` (ok: it succeeded). */
+static void
+check_columns(const char *path, const struct events *all, int ok,
+	size_t size)
+{
+	const char *spec = choices[size % (sizeof choices / sizeof *choices)];
+	seqcols cols;
+	struct events got;
+	size_t *idx = NULL, n = 0;
+	kv_err err;
+	int got_ok, fits;
+
+	if (seqcols_parse(&cols, spec, &err) != 0)
+		abort();
+	got_ok = slurp_columns(path, &cols, &got) == 0;
+	fits = ok && !seqcols_has_names(&cols) && seqcols_resolve(&cols,
+	    NULL, all->dim, "x", &idx, &n, &err) == 0;
+	if (fits) {
+		const double *a = all->val, *g = got.val;
+		if (!got_ok || got.dim != n || got.has_var != all->has_var ||
+		    got.nev != all->nev || memcmp(got.kind, all->kind,
+		    all->nev) != 0)
+			abort();
+		for (size_t k = 0; k < all->nev; k++) {
+			if (all->kind[k] != 'r')
+				continue;
+			for (size_t i = 0; i < n; i++) {
+				double ax = a[idx[i]], gx = g[i];
+				double av = a[all->dim + idx[i]], gv = g[n + i];
+				if (!(ax == gx || (isnan(ax) && isnan(gx))) ||
+				    !(av == gv || (isnan(av) && isnan(gv))))
+					abort();
+			}
+			a += 2 * all->dim;
+			g += 2 * n;
+		}
+	}
+	free(idx);
+	events_free(&got);
+	seqcols_free(&cols);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -124,6 +185,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fd = as_file(data, size, path, sizeof path);
 	int ok = slurp(path, &in) == 0;
 
+	check_columns(path, &in, ok, size);
 	close(fd);
 	for (int format = SEQ_CSV; ok && format <= SEQ_BIN; format++) {
 		int fd2 = rewrite(&in, format, path, sizeof path);
