@@ -14,24 +14,45 @@ mekf_lag_estimable(size_t npairs, size_t nobs)
 	return npairs > 0 && npairs >= nobs / 8;
 }
 
+/* The lag-k correlation of the AR(2) with a double pole at phi (0 <=
+ * phi < 1): phi^k (1 + k (1 - phi^2) / (1 + phi^2)). */
+static double
+double_pole_rho(double phi, size_t k)
+{
+	return pow(phi, (double)k) *
+	    (1 + (double)k * (1 - phi * phi) / (1 + phi * phi));
+}
+
 void
 mekf_em_start(double *rc, const double *r, const size_t *npairs,
 	size_t maxlag, size_t nobs, double noise_var, size_t p)
 {
-	double r0 = r[0] - noise_var, phi = 0;
+	double r0 = r[0] - noise_var, phi = 0, rho = 0;
+	size_t L = 1;
 
-	for (size_t L = 1; L <= maxlag; L++) {
-		if (!mekf_lag_estimable(npairs[L], nobs))
-			continue;
-		double rho = r[L] / r0;
-		if (rho > 0)
-			phi = pow(fmin(rho, 1), 1.0 / (double)L);
-		else if (L % 2 == 1)
-			phi = -pow(fmin(-rho, 1), 1.0 / (double)L);
-		phi = fmax(-0.999, fmin(0.999, phi));
-		break;
-	}
+	for (; L <= maxlag; L++)
+		if (mekf_lag_estimable(npairs[L], nobs)) {
+			rho = r[L] / r0;
+			break;
+		}
 	rc[0] = r0;
+	if (L <= maxlag && rho > 0) {
+		/* bisect for the double pole whose r(L) matches */
+		double lo = 0, hi = 0.999;
+		rho = fmin(rho, double_pole_rho(hi, L));
+		for (int it = 0; it < 60; it++) {
+			phi = 0.5 * (lo + hi);
+			if (double_pole_rho(phi, L) < rho)
+				lo = phi;
+			else
+				hi = phi;
+		}
+		for (size_t k = 1; k <= p; k++)
+			rc[k] = r0 * double_pole_rho(phi, k);
+		return;
+	}
+	if (L <= maxlag && L % 2 == 1)	/* an odd lag can be negative */
+		phi = -pow(fmin(-rho, 0.999), 1.0 / (double)L);
 	for (size_t k = 1; k <= p; k++)
 		rc[k] = rc[k - 1] * phi;
 }

@@ -16,8 +16,8 @@
  * average of positive semidefinite Toeplitz matrices, so the model stays
  * stationary. Where the data do not tell lags apart (every second
  * sample missing: a spectrum and its mirror image about half the
- * sampling rate fit the same), EM keeps the side of its start, which
- * mekf_em_start makes the smooth one. */
+ * sampling rate fit the same), EM stays near its start, which
+ * mekf_em_start makes a smooth one. */
 #ifndef KVAE_MEKF_EM_H
 #define KVAE_MEKF_EM_H
 
@@ -35,13 +35,15 @@
  * least an eighth of the samples present (`nobs`). */
 int mekf_lag_estimable(size_t npairs, size_t nobs);
 
-/* A starting autocorrelation rc[0..p] for EM, noise removed: the AR(1)
- * r(k) = r(0) phi^k whose r(L) matches the estimate at the smallest
- * estimable lag L >= 1 (phi = rho^(1/L), the positive root: the smooth
- * signal among those that fit; |phi| <= 0.999), phi = 0 when there is
- * none or the fraction cannot be matched. r, npairs as from
- * mekf_autocorr_runs up to lag `maxlag` (>= 1), nobs the samples present,
- * noise_var removed at lag 0 (r[0] > noise_var). */
+/* A starting autocorrelation rc[0..p] for EM, noise removed: with a
+ * positive correlation rho at the smallest estimable lag L >= 1, that
+ * of the AR(2) with a double real pole phi whose r(L)/r(0) is rho,
+ * r(k) = r(0) phi^k (1 + k (1 - phi^2)/(1 + phi^2)) (of the processes
+ * that fit, a smooth one, which has r flat at 0 as a sampled smooth
+ * signal has; phi <= 0.999); with a negative one at an odd L, the AR(1)
+ * r(0) (-|rho|^(1/L))^k; else white (r(k) = 0 for k >= 1). r, npairs as
+ * from mekf_autocorr_runs up to lag `maxlag` (>= 1), nobs the samples
+ * present, noise_var removed at lag 0 (r[0] > noise_var). */
 void mekf_em_start(double *rc, const double *r, const size_t *npairs,
 	size_t maxlag, size_t nobs, double noise_var, size_t p);
 
