@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/cli.h"
@@ -37,7 +38,7 @@ static const char usage[] =
 "  -n, --noise-var=V|auto     observation noise variance, in the input's\n"
 "                             units (audio -1..1, images 0..maxval); auto\n"
 "                             (default): from the median absolute\n"
-"                             deviation of first differences\n"
+"                             deviation of first differences; finite\n"
 "      --noise-sd=S           the same given as a standard deviation\n"
 "      --block=N              one model per N samples (signals) or N\n"
 "                             rows/columns (images); default one model\n"
@@ -104,6 +105,26 @@ struct settings {
 	int quiet;
 };
 
+/* A noise variance (or, with `sd`, its square root): finite and not
+ * negative, its variance finite too; inf and values that overflow are
+ * refused alike. */
+static double
+parse_noise(const char *opt, const char *arg, int sd)
+{
+	char *end;
+	double v = strtod(arg, &end);	/* inf, and 1e400 overflowing */
+
+	if (*arg != '\0' && *end == '\0' && isinf(v))
+		cli_usage_error("%s: '%s' is not finite", opt, arg);
+	v = cli_parse_double(opt, arg, 0, HUGE_VAL);
+	if (sd)
+		v *= v;
+	if (!isfinite(v))
+		cli_usage_error("%s: '%s' is not finite%s", opt, arg,
+		    sd ? " when squared" : "");
+	return v;
+}
+
 static void
 parse_options(int argc, char **argv, struct settings *s)
 {
@@ -123,12 +144,10 @@ parse_options(int argc, char **argv, struct settings *s)
 		case 'n':
 			s->denoise_opt = 1;
 			s->f.noise_var = strcmp(optarg, "auto") == 0 ? -1 :
-			    cli_parse_double("--noise-var", optarg, 0, HUGE_VAL);
+			    parse_noise("--noise-var", optarg, 0);
 			break;
 		case OPT_NOISE_SD: {
-			double sd = cli_parse_double("--noise-sd", optarg, 0,
-			    HUGE_VAL);
-			s->f.noise_var = sd * sd;
+			s->f.noise_var = parse_noise("--noise-sd", optarg, 1);
 			s->denoise_opt = 1;
 			break;
 		}

@@ -545,3 +545,17 @@ gaps_check() {
 	ok "$(value noise_var <(echo "$output")) > 0"
 	ok "$(value err_var <(echo "$output")) > 0"
 }
+
+@test "me-kalman: --noise-var inf, 1e400 and --noise-sd 1e200 are refused alike: not finite" {
+	helper gen-ar 200 1 3 clean.csv noisy.csv
+	for args in "--noise-var inf" "--noise-var 1e400" "--noise-var=-inf" \
+	    "--noise-sd inf" "--noise-sd 1e400" "--noise-sd 1e200"; do
+		run --separate-stderr me-kalman $args noisy.csv
+		[ "$status" -eq 2 ] || { echo "$args: status $status"; return 1; }
+		[[ "$stderr" =~ ^me-kalman:\ --noise-(var|sd):\ \'[-0-9a-z]+\'\ is\ not\ finite ]] ||
+		    { echo "$args: $stderr"; return 1; }
+		[ -z "$output" ]
+	done
+	run me-kalman --noise-var 1e300 noisy.csv
+	assert_success
+}
