@@ -52,7 +52,7 @@ static const char usage[] =
 "                             gain, error variances) on stdout; the data\n"
 "                             are then written only with -o FILE\n"
 "  -f, --output-format=FMT    streams: csv or bin (default: the input's)\n"
-"  -q, --quiet                no progress on stderr (video)\n"
+"  -q, --quiet                no progress (video) nor warnings on stderr\n"
 "Compression:\n"
 "  -c, --compress             IMAGE (grey or RGB, 8 or 16 bit: PGM/PPM,\n"
 "                             PNG, TIFF, ...) to .mek\n"
@@ -225,13 +225,14 @@ parse_options(int argc, char **argv, struct settings *s)
 		cli_usage_error("--print-model writes stdout: give -o a file");
 }
 
-/* Every model fitted comes here: printed for --print-model, and a
- * warning when a given noise variance had to be capped (once per
- * signal). */
+/* Every model fitted comes here: printed for --print-model, and counted
+ * for the warning when a given noise variance had to be capped: one line
+ * at the end (unless -q), naming the model when only one was capped,
+ * else how many of how many. */
 struct report_ctx {
 	const struct settings *set;
-	size_t outer, index;	/* the signal last reported */
-	int warned;		/* for this signal */
+	size_t models, capped;	/* first-pass models, and those capped */
+	char first[512];	/* the warning for the first capped */
 };
 
 static void
@@ -258,18 +259,15 @@ report_model(const mekf_where *wh, const mekf_model *m, const char *pass,
 	    c->set->f.direction == MEKF_COLS;
 	int signal = strcmp(pass, "signal") == 0;
 
-	if (wh->outer_index != c->outer || wh->index != c->index) {
-		c->outer = wh->outer_index;
-		c->index = wh->index;
-		c->warned = 0;
-	}
-	if (want >= 0 && first_pass && m->noise_var < want && !c->warned) {
-		cli_warn("%s: %s %zu, %s block %zu: noise variance %g is more "
-		    "than the data can hold; using %g (0.95 x the smallest "
-		    "eigenvalue of its autocorrelation matrix)", wh->name,
-		    wh->unit, wh->index, pass, block + 1, want, m->noise_var);
-		c->warned = 1;
-	}
+	if (want >= 0 && first_pass)
+		c->models++;
+	if (want >= 0 && first_pass && m->noise_var < want &&
+	    c->capped++ == 0)
+		snprintf(c->first, sizeof c->first, "%s: %s %zu, %s block %zu: "
+		    "noise variance %g is more than the data can hold; using %g "
+		    "(0.95 x the smallest eigenvalue of its autocorrelation "
+		    "matrix)", wh->name, wh->unit, wh->index, pass, block + 1,
+		    want, m->noise_var);
 	if (!c->set->print_model)
 		return;
 	printf("model: %s", wh->name);
@@ -337,12 +335,20 @@ main(int argc, char **argv)
 	if (in == NULL || (kind = sniff_input(in, mek_is_mek, &err)) < 0)
 		cli_fail(&err);
 	check_output(&s, in, kind);
-	struct report_ctx rc = { &s, 0, 0, 0 };
+	struct report_ctx rc = { &s, 0, 0, "" };
 	mekf_job job = { .f = s.f, .output = s.output,
 	    .write = !s.print_model || s.output, .format = s.format,
 	    .quiet = s.quiet, .report = report_model, .user = &rc };
 	if (mekf_run_input(in, kind, &job, &err) != 0)
 		cli_fail(&err);
+	if (rc.capped == 1 && !s.quiet)
+		cli_warn("%s", rc.first);
+	else if (rc.capped > 1 && !s.quiet)
+		cli_warn("%s: noise variance %g is more than the data can hold "
+		    "in %zu of %zu models (blocks, planes, frames); capped at "
+		    "0.95 x the smallest eigenvalue of each autocorrelation "
+		    "matrix", input_name(in), s.f.noise_var, rc.capped,
+		    rc.models);
 	input_close(in);
 	return 0;
 }

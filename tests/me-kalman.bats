@@ -559,3 +559,17 @@ gaps_check() {
 	run me-kalman --noise-var 1e300 noisy.csv
 	assert_success
 }
+
+@test "me-kalman: the capping warning is one line for many models, and -q silences it" {
+	helper gen-ar 2000 1 6 clean.csv noisy.csv
+	run --separate-stderr me-kalman --order 3 --block 500 --noise-var 3.9 noisy.csv
+	assert_success
+	echo "$stderr"
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[[ "$stderr" =~ ^me-kalman:\ noisy.csv:\ noise\ variance\ 3.9\ is\ more\ than\ the\ data\ can\ hold\ in\ 4\ of\ 4\ models ]]
+	run --separate-stderr me-kalman -q --order 3 --block 500 --noise-var 3.9 noisy.csv
+	assert_success
+	assert_equal "$stderr" ""
+	run --separate-stderr me-kalman -q --order 3 --noise-var 3.9 noisy.csv
+	assert_equal "$stderr" ""
+}
