@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/cli.h"
@@ -37,7 +38,7 @@ static const char usage[] =
 "  -n, --noise-var=V|auto     observation noise variance, in the input's\n"
 "                             units (audio -1..1, images 0..maxval); auto\n"
 "                             (default): from the median absolute\n"
-"                             deviation of first differences\n"
+"                             deviation of first differences; finite\n"
 "      --noise-sd=S           the same given as a standard deviation\n"
 "      --block=N              one model per N samples (signals) or N\n"
 "                             rows/columns (images); default one model\n"
@@ -51,7 +52,7 @@ static const char usage[] =
 "                             gain, error variances) on stdout; the data\n"
 "                             are then written only with -o FILE\n"
 "  -f, --output-format=FMT    streams: csv or bin (default: the input's)\n"
-"  -q, --quiet                no progress on stderr (video)\n"
+"  -q, --quiet                no progress (video) nor warnings on stderr\n"
 "Compression:\n"
 "  -c, --compress             IMAGE (grey or RGB, 8 or 16 bit: PGM/PPM,\n"
 "                             PNG, TIFF, ...) to .mek\n"
@@ -104,6 +105,26 @@ struct settings {
 	int quiet;
 };
 
+/* A noise variance (or, with `sd`, its square root): finite and not
+ * negative, its variance finite too; inf and values that overflow are
+ * refused alike. */
+static double
+parse_noise(const char *opt, const char *arg, int sd)
+{
+	char *end;
+	double v = strtod(arg, &end);	/* inf, and 1e400 overflowing */
+
+	if (*arg != '\0' && *end == '\0' && isinf(v))
+		cli_usage_error("%s: '%s' is not finite", opt, arg);
+	v = cli_parse_double(opt, arg, 0, HUGE_VAL);
+	if (sd)
+		v *= v;
+	if (!isfinite(v))
+		cli_usage_error("%s: '%s' is not finite%s", opt, arg,
+		    sd ? " when squared" : "");
+	return v;
+}
+
 static void
 parse_options(int argc, char **argv, struct settings *s)
 {
@@ -123,12 +144,10 @@ parse_options(int argc, char **argv, struct settings *s)
 		case 'n':
 			s->denoise_opt = 1;
 			s->f.noise_var = strcmp(optarg, "auto") == 0 ? -1 :
-			    cli_parse_double("--noise-var", optarg, 0, HUGE_VAL);
+			    parse_noise("--noise-var", optarg, 0);
 			break;
 		case OPT_NOISE_SD: {
-			double sd = cli_parse_double("--noise-sd", optarg, 0,
-			    HUGE_VAL);
-			s->f.noise_var = sd * sd;
+			s->f.noise_var = parse_noise("--noise-sd", optarg, 1);
 			s->denoise_opt = 1;
 			break;
 		}
@@ -206,13 +225,14 @@ parse_options(int argc, char **argv, struct settings *s)
 		cli_usage_error("--print-model writes stdout: give -o a file");
 }
 
-/* Every model fitted comes here: printed for --print-model, and a
- * warning when a given noise variance had to be capped (once per
- * signal). */
+/* Every model fitted comes here: printed for --print-model, and counted
+ * for the warning when a given noise variance had to be capped: one line
+ * at the end (unless -q), naming the model when only one was capped,
+ * else how many of how many. */
 struct report_ctx {
 	const struct settings *set;
-	size_t outer, index;	/* the signal last reported */
-	int warned;		/* for this signal */
+	size_t models, capped;	/* first-pass models, and those capped */
+	char first[512];	/* the warning for the first capped */
 };
 
 static void
@@ -239,18 +259,15 @@ report_model(const mekf_where *wh, const mekf_model *m, const char *pass,
 	    c->set->f.direction == MEKF_COLS;
 	int signal = strcmp(pass, "signal") == 0;
 
-	if (wh->outer_index != c->outer || wh->index != c->index) {
-		c->outer = wh->outer_index;
-		c->index = wh->index;
-		c->warned = 0;
-	}
-	if (want >= 0 && first_pass && m->noise_var < want && !c->warned) {
-		cli_warn("%s: %s %zu, %s block %zu: noise variance %g is more "
-		    "than the data can hold; using %g (0.95 x the smallest "
-		    "eigenvalue of its autocorrelation matrix)", wh->name,
-		    wh->unit, wh->index, pass, block + 1, want, m->noise_var);
-		c->warned = 1;
-	}
+	if (want >= 0 && first_pass)
+		c->models++;
+	if (want >= 0 && first_pass && m->noise_var < want &&
+	    c->capped++ == 0)
+		snprintf(c->first, sizeof c->first, "%s: %s %zu, %s block %zu: "
+		    "noise variance %g is more than the data can hold; using %g "
+		    "(0.95 x the smallest eigenvalue of its autocorrelation "
+		    "matrix)", wh->name, wh->unit, wh->index, pass, block + 1,
+		    want, m->noise_var);
 	if (!c->set->print_model)
 		return;
 	printf("model: %s", wh->name);
@@ -318,12 +335,20 @@ main(int argc, char **argv)
 	if (in == NULL || (kind = sniff_input(in, mek_is_mek, &err)) < 0)
 		cli_fail(&err);
 	check_output(&s, in, kind);
-	struct report_ctx rc = { &s, 0, 0, 0 };
+	struct report_ctx rc = { &s, 0, 0, "" };
 	mekf_job job = { .f = s.f, .output = s.output,
 	    .write = !s.print_model || s.output, .format = s.format,
 	    .quiet = s.quiet, .report = report_model, .user = &rc };
 	if (mekf_run_input(in, kind, &job, &err) != 0)
 		cli_fail(&err);
+	if (rc.capped == 1 && !s.quiet)
+		cli_warn("%s", rc.first);
+	else if (rc.capped > 1 && !s.quiet)
+		cli_warn("%s: noise variance %g is more than the data can hold "
+		    "in %zu of %zu models (blocks, planes, frames); capped at "
+		    "0.95 x the smallest eigenvalue of each autocorrelation "
+		    "matrix", input_name(in), s.f.noise_var, rc.capped,
+		    rc.models);
 	input_close(in);
 	return 0;
 }

@@ -484,3 +484,92 @@ size() { stat -c %s "$1"; }
 	run --separate-stderr me-kalman <a.mek
 	assert_bad_input me-kalman "stdin: a .mek file: use --decompress"
 }
+
+# gaps SIGNAL.csv KEEP: for every 2nd, 3rd and a random 30% of samples
+# missing, run me-kalman (filter, --exact, --smooth, and --smooth with the
+# extra options given) and check: all succeed; --smooth's RMS error on the
+# gaps is at most FACTOR times linear interpolation's (FACTOR per pattern,
+# as measured: see the test) and below a fraction of the column mean's.
+gaps_check() {
+	local sig=$1 f2=$2 f3=$3 fr=$4 mean_frac=$5
+	shift 5
+	local g f li mean sm
+	for g in "--keep-every 2:$f2" "--keep-every 3:$f3" "--drop-random 0.3:$fr"; do
+		f=${g##*:}
+		kvae-cat ${g%:*} "$sig" >gaps.csv
+		me-kalman "$@" gaps.csv >filt.csv
+		me-kalman "$@" --exact gaps.csv >exact.csv
+		me-kalman "$@" --smooth gaps.csv >smooth.csv
+		li=$(helper gap-rms "$sig" gaps.csv interp)
+		mean=$(helper gap-rms "$sig" gaps.csv mean)
+		sm=$(helper gap-rms "$sig" gaps.csv smooth.csv)
+		echo "${g%:*}: filter $(helper gap-rms "$sig" gaps.csv filt.csv)" \
+		    "exact $(helper gap-rms "$sig" gaps.csv exact.csv) smooth $sm" \
+		    "interp $li mean $mean"
+		ok "$sm < $f * $li && $sm < $mean_frac * $mean"
+	done
+}
+
+@test "me-kalman: gaps in a real ECG: --smooth within 1.25x of linear interpolation, below it for 3rd/random" {
+	skip_if_sanitized
+	helper real ecg 4000 ecg.csv
+	# measured (RMS on the gaps, mV): every 2nd 0.0217 vs 0.0194, every
+	# 3rd 0.0281 vs 0.0342, random 30% 0.0161 vs 0.0342; mean 0.36-0.38
+	gaps_check ecg.csv 1.25 1 1 0.1
+}
+
+@test "me-kalman: gaps in a real ECG at --order 4: --smooth beats linear interpolation" {
+	skip_if_sanitized
+	helper real ecg 4000 ecg.csv
+	gaps_check ecg.csv 1 1 1 0.1 --order 4
+}
+
+@test "me-kalman: gaps in the Nile series: --smooth within 1.25x of interpolation, below the mean" {
+	helper real nile 0 nile.csv
+	# measured: every 2nd 155 vs 133, every 3rd 141 vs 142, random 30% 170
+	# vs 147; the mean 161-181 (the series is mostly noise)
+	gaps_check nile.csv 1.25 1.25 1.25 0.97
+	# not the column mean: the gaps get many values
+	kvae-cat --keep-every 2 nile.csv | me-kalman --smooth >out.csv
+	[ "$(sort -u out.csv | wc -l)" -gt 90 ]
+}
+
+@test "me-kalman: every 2nd sample missing: --print-model has odd lags and noise" {
+	helper real ecg 4000 ecg.csv
+	kvae-cat --keep-every 2 ecg.csv >gaps.csv
+	run --separate-stderr me-kalman --print-model gaps.csv
+	assert_success
+	ac=$(awk '$1 == "autocorr:" { print $3, $5, $7, $9 }' <<<"$output")
+	echo "odd lags: $ac"
+	for v in $ac; do ok "$v > 0.1"; done
+	ok "$(value noise_var <(echo "$output")) > 0"
+	ok "$(value err_var <(echo "$output")) > 0"
+}
+
+@test "me-kalman: --noise-var inf, 1e400 and --noise-sd 1e200 are refused alike: not finite" {
+	helper gen-ar 200 1 3 clean.csv noisy.csv
+	for args in "--noise-var inf" "--noise-var 1e400" "--noise-var=-inf" \
+	    "--noise-sd inf" "--noise-sd 1e400" "--noise-sd 1e200"; do
+		run --separate-stderr me-kalman $args noisy.csv
+		[ "$status" -eq 2 ] || { echo "$args: status $status"; return 1; }
+		[[ "$stderr" =~ ^me-kalman:\ --noise-(var|sd):\ \'[-0-9a-z]+\'\ is\ not\ finite ]] ||
+		    { echo "$args: $stderr"; return 1; }
+		[ -z "$output" ]
+	done
+	run me-kalman --noise-var 1e300 noisy.csv
+	assert_success
+}
+
+@test "me-kalman: the capping warning is one line for many models, and -q silences it" {
+	helper gen-ar 2000 1 6 clean.csv noisy.csv
+	run --separate-stderr me-kalman --order 3 --block 500 --noise-var 3.9 noisy.csv
+	assert_success
+	echo "$stderr"
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[[ "$stderr" =~ ^me-kalman:\ noisy.csv:\ noise\ variance\ 3.9\ is\ more\ than\ the\ data\ can\ hold\ in\ 4\ of\ 4\ models ]]
+	run --separate-stderr me-kalman -q --order 3 --block 500 --noise-var 3.9 noisy.csv
+	assert_success
+	assert_equal "$stderr" ""
+	run --separate-stderr me-kalman -q --order 3 --noise-var 3.9 noisy.csv
+	assert_equal "$stderr" ""
+}

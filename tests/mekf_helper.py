@@ -182,5 +182,43 @@ def cmd_mek_layout(args):
     print(mask, 28 + 8 + 4 * order if mask else -1)
 
 
+def cmd_real(args):
+    """real NAME N OUT: a real signal as one CSV column: ecg (scipy's
+    electrocardiogram, its first N samples, in mV) or nile (statsmodels'
+    Nile volumes, all 100; N ignored)."""
+    if args[0] == "ecg":
+        try:
+            from scipy.datasets import electrocardiogram
+            x = electrocardiogram()
+        except Exception:  # Debian's scipy 1.10: scipy.misc, no pooch
+            import warnings
+            warnings.simplefilter("ignore")
+            from scipy.misc import electrocardiogram
+            x = electrocardiogram()
+        x = x[:int(args[1])]
+    else:
+        import statsmodels.api as sm
+        x = sm.datasets.nile.load_pandas().data["volume"].values
+    np.savetxt(args[2], x, fmt="%.6f")
+
+
+def cmd_gap_rms(args):
+    """gap-rms CLEAN GAPS OUT|interp|mean: RMS error on the gaps (NaN in
+    GAPS) of OUT, of linear interpolation (numpy.interp) between the
+    samples present, or of their mean."""
+    c = np.loadtxt(args[0])
+    y = np.genfromtxt(args[1], delimiter=",")
+    g = np.isnan(y)
+    t = np.arange(len(y))
+    if args[2] == "interp":
+        o = np.interp(t, t[~g], y[~g])
+    elif args[2] == "mean":
+        o = np.full(len(y), np.mean(y[~g]))
+    else:
+        o = np.loadtxt(args[2], delimiter=",")
+        assert len(o) == len(y), "lengths differ"
+    print("%.6g" % np.sqrt(np.mean((o[g] - c[g]) ** 2)))
+
+
 if __name__ == "__main__":
     globals()["cmd_" + sys.argv[1].replace("-", "_")](sys.argv[2:])

@@ -8,22 +8,45 @@
 #include "mefilter/ar_model.h"
 
 void
-mekf_autocorr(double *r, const double *x, size_t n, size_t stride,
-	double mean, size_t maxlag)
+mekf_autocorr_runs(double *r, size_t *npairs, const double *x, size_t nrun,
+	size_t run_stride, size_t n, size_t stride, double mean,
+	size_t maxlag)
 {
 	size_t count = 0;
 
-	for (size_t t = 0; t < n; t++)
-		count += !isnan(x[t * stride]);
+	for (size_t j = 0; j < nrun; j++)
+		for (size_t t = 0; t < n; t++)
+			count += !isnan(x[j * run_stride + t * stride]);
+	int missing = count < nrun * n;
 	for (size_t k = 0; k <= maxlag; k++) {
 		double s = 0;
-		for (size_t t = 0; t + k < n; t++) {
-			double u = x[t * stride], v = x[(t + k) * stride];
-			if (!isnan(u) && !isnan(v))
-				s += (u - mean) * (v - mean);
+		size_t pairs = 0;
+		for (size_t j = 0; j < nrun; j++) {
+			const double *row = x + j * run_stride;
+			for (size_t t = 0; t + k < n; t++) {
+				double u = row[t * stride], v = row[(t + k) * stride];
+				if (!isnan(u) && !isnan(v)) {
+					s += (u - mean) * (v - mean);
+					pairs++;
+				}
+			}
 		}
-		r[k] = count ? s / (double)count : 0;
+		/* complete: the biased estimate, as ever; with gaps, each
+		 * lag over its own pairs */
+		if (!missing)
+			r[k] = count ? s / (double)count : 0;
+		else
+			r[k] = pairs ? s / (double)pairs : 0;
+		if (npairs)
+			npairs[k] = pairs;
 	}
+}
+
+void
+mekf_autocorr(double *r, const double *x, size_t n, size_t stride,
+	double mean, size_t maxlag)
+{
+	mekf_autocorr_runs(r, NULL, x, 1, 0, n, stride, mean, maxlag);
 }
 
 int
@@ -289,22 +312,43 @@ cmp_double(const void *a, const void *b)
 	return (u > v) - (u < v);
 }
 
+/* The absolute differences x_{t+lag} - x_t of the runs into d; their
+ * number. */
+static size_t
+abs_diffs(double *d, const double *x, size_t nrun, size_t run_stride,
+	size_t n, size_t stride, size_t lag)
+{
+	size_t count = 0;
+
+	for (size_t j = 0; j < nrun; j++) {
+		const double *row = x + j * run_stride;
+		for (size_t t = 0; t + lag < n; t++) {
+			double v = row[(t + lag) * stride] - row[t * stride];
+			if (!isnan(v))
+				d[count++] = fabs(v);
+		}
+	}
+	return count;
+}
+
 double
 mekf_noise_var_mad_runs(const double *x, size_t nrun, size_t run_stride,
 	size_t n, size_t stride)
 {
-	size_t cap = nrun * (n > 0 ? n - 1 : 0), count = 0;
+	size_t cap = nrun * (n > 0 ? n - 1 : 0), count = 0, nobs = 0;
 	double *d = cap ? malloc(cap * sizeof *d) : NULL;
 
 	if (!d)
 		return 0;
-	for (size_t j = 0; j < nrun; j++) {
-		const double *row = x + j * run_stride;
-		for (size_t t = 0; t + 1 < n; t++) {
-			double v = row[(t + 1) * stride] - row[t * stride];
-			if (!isnan(v))
-				d[count++] = fabs(v);
-		}
+	for (size_t j = 0; j < nrun; j++)
+		for (size_t t = 0; t < n; t++)
+			nobs += !isnan(x[j * run_stride + t * stride]);
+	/* the smallest lag with differences from a tenth of the samples:
+	 * lag 1 unless samples are missing regularly */
+	for (size_t lag = 1; lag < n && lag <= MEKF_MAD_MAX_LAG; lag++) {
+		count = abs_diffs(d, x, nrun, run_stride, n, stride, lag);
+		if (count > 0 && count >= nobs / 10)
+			break;
 	}
 	double var = 0;
 	if (count > 0) {

@@ -33,12 +33,22 @@
 
 #define MEKF_MAX_ORDER 64
 
-/* Biased autocorrelation of x (n samples) about `mean`:
- * r[k] = (1/n) sum_{t} (x_t - mean)(x_{t+k} - mean), k = 0..maxlag.
- * Lags >= n give 0. Samples that are NaN are skipped in the sums (and
- * not counted in n). */
+/* Autocorrelation of x (n samples) about `mean`, k = 0..maxlag. With
+ * every sample present, the biased estimate
+ * r[k] = (1/n) sum_{t} (x_t - mean)(x_{t+k} - mean), lags >= n giving 0.
+ * With NaN (missing) samples, each lag's sum runs over the pairs where
+ * both samples are present and is divided by their number (0 where a
+ * lag has no pair): dividing by the samples present would shrink every
+ * lag whose pairs are fewer, and give 0 to lags never both observed. */
 void mekf_autocorr(double *r, const double *x, size_t n, size_t stride,
 	double mean, size_t maxlag);
+
+/* The same over `nrun` runs of n samples (run j at x + j * run_stride),
+ * the sums taken over all runs; npairs[0..maxlag] (or NULL) receives the
+ * number of pairs behind each lag. */
+void mekf_autocorr_runs(double *r, size_t *npairs, const double *x,
+	size_t nrun, size_t run_stride, size_t n, size_t stride, double mean,
+	size_t maxlag);
 
 /* Levinson-Durbin on r[0..p]: a[0..p-1] receives a_1..a_p, k[0..p-1] the
  * reflection coefficients (k may be NULL), *err_var the order-p
@@ -109,7 +119,11 @@ void mekf_filter_ref(const mekf_model *m, double *x, size_t n,
  * first differences d_t = x_{t+1} - x_t (the median absolute deviation
  * of the differences, whose noise part has variance 2 sigma^2; the
  * signal part of a smooth signal barely moves the median). Returns
- * sigma^2, 0 with fewer than 2 samples. NaNs are skipped. */
+ * sigma^2, 0 with fewer than 2 samples. NaNs are skipped; when fewer
+ * than a tenth of the samples present have a present neighbour (every
+ * second sample missing, say), the differences are taken at the
+ * smallest lag up to MEKF_MAD_MAX_LAG that has that many. */
+#define MEKF_MAD_MAX_LAG 64
 double mekf_noise_var_mad(const double *x, size_t n, size_t stride);
 
 /* The same over many runs: `nrun` runs of n samples, run j starting at

@@ -5,6 +5,7 @@
 
 #include <gsl/gsl_eigen.h>
 
+#include "mefilter/ar_em.h"
 #include "mefilter/denoise.h"
 
 /* A model that sees no signal: predicts and outputs the mean. */
@@ -17,38 +18,27 @@ flat_model(mekf_model *m, double mean, size_t p, double noise_var)
 	m->noise_var = noise_var;
 }
 
-/* Sums over `nrun` runs (run j at x + j*run_stride, n samples stride
- * apart) for the mean and autocorrelation of a block. */
+/* The mean of a block of `nrun` runs (run j at x + j*run_stride, n
+ * samples stride apart) and the number of samples present; -1 when
+ * none is. */
 static int
-block_autocorr(double *r, double *mean, const double *x, size_t nrun,
-	size_t run_stride, size_t n, size_t stride, size_t p)
+block_mean(double *mean, size_t *count, const double *x, size_t nrun,
+	size_t run_stride, size_t n, size_t stride)
 {
 	double sum = 0;
-	size_t count = 0;
 
+	*count = 0;
 	for (size_t j = 0; j < nrun; j++)
 		for (size_t t = 0; t < n; t++) {
 			double v = x[j * run_stride + t * stride];
 			if (!isnan(v)) {
 				sum += v;
-				count++;
+				(*count)++;
 			}
 		}
-	if (count == 0)
+	if (*count == 0)
 		return -1;
-	*mean = sum / (double)count;
-	for (size_t k = 0; k <= p; k++) {
-		double s = 0;
-		for (size_t j = 0; j < nrun; j++) {
-			const double *row = x + j * run_stride;
-			for (size_t t = 0; t + k < n; t++) {
-				double u = row[t * stride], v = row[(t + k) * stride];
-				if (!isnan(u) && !isnan(v))
-					s += (u - *mean) * (v - *mean);
-			}
-		}
-		r[k] = s / (double)count;
-	}
+	*mean = sum / (double)*count;
 	return 0;
 }
 
@@ -79,22 +69,39 @@ toeplitz_min_eigenvalue(const double *r, size_t p)
  * capped at 0.95 times the smallest eigenvalue of the block's (p+1)-lag
  * autocorrelation matrix: white noise adds its variance to every
  * eigenvalue, so it cannot exceed the smallest, and below it the signal's
- * autocorrelation stays positive definite. */
+ * autocorrelation stays positive definite. With samples missing, a lag
+ * that few pairs of present samples estimate, or an estimate that is not
+ * positive definite, hands the block to EM (ar_em.h), which also
+ * re-estimates an estimated noise variance (`fit_noise`). */
 static int
 block_model(mekf_model *m, const double *x, size_t nrun, size_t run_stride,
-	size_t n, size_t stride, size_t p, double noise_var, kv_err *err)
+	size_t n, size_t stride, size_t p, double noise_var, int fit_noise,
+	kv_err *err)
 {
-	double r[MEKF_MAX_ORDER + 1], mean;
+	double r[MEKF_EM_START_LAG + 1], mean;
+	size_t npairs[MEKF_EM_START_LAG + 1], nobs;
+	size_t maxlag = p;
 
-	if (block_autocorr(r, &mean, x, nrun, run_stride, n, stride, p) != 0) {
+	if (block_mean(&mean, &nobs, x, nrun, run_stride, n, stride) != 0) {
 		flat_model(m, 0, p, noise_var);	/* all missing */
 		return 0;
 	}
+	if (nobs < nrun * n)	/* lags past p for EM's start */
+		maxlag = p > MEKF_EM_START_LAG ? p : MEKF_EM_START_LAG;
+	mekf_autocorr_runs(r, npairs, x, nrun, run_stride, n, stride, mean,
+	    maxlag);
 	if (!(r[0] > noise_var)) {
 		flat_model(m, mean, p, noise_var);
 		return 0;
 	}
-	double lo = toeplitz_min_eigenvalue(r, p);
+	int estimable = 1;
+	for (size_t k = 1; k <= p; k++)
+		estimable &= mekf_lag_estimable(npairs[k], nobs);
+	double lo = estimable ? toeplitz_min_eigenvalue(r, p) : -1;
+	if (nobs < nrun * n && !(lo > 0)) {
+		return mekf_fit_gaps(m, r, npairs, maxlag, nobs, x, nrun,
+		    run_stride, n, stride, mean, p, noise_var, fit_noise, err);
+	}
 	if (lo >= 0 && noise_var > 0.95 * lo)
 		noise_var = 0.95 * lo;
 	return mekf_fit_autocorr(m, r, mean, p, noise_var, err);
@@ -143,7 +150,7 @@ mekf_denoise_signal(double *x, size_t n, size_t stride, const mekf_opts *o,
 			continue;
 		}
 		if (block_model(&m, x + first * stride, 1, 0, count, stride, p,
-		    noise, err) != 0)
+		    noise, o->noise_var < 0, err) != 0)
 			return kv_err_prefix(err, "block %zu (samples %zu-%zu)",
 			    b + 1, first, first + count - 1);
 		if (report)
@@ -170,6 +177,7 @@ plane_pass(double *x, size_t nline, size_t line_stride, size_t len,
 	if (len <= p)
 		return kv_errf(err, "%s of %zu samples are too short for order "
 		    "%zu", pass, len, p);
+	int fit_noise = noise_var < 0;
 	if (noise_var < 0)
 		noise_var = mekf_noise_var_mad_runs(x, nline, line_stride, len,
 		    stride);
@@ -177,7 +185,7 @@ plane_pass(double *x, size_t nline, size_t line_stride, size_t len,
 		size_t count = nline - first < block ? nline - first : block;
 		double *bx = x + first * line_stride;
 		if (block_model(&m, bx, count, line_stride, len, stride, p,
-		    noise_var, err) != 0)
+		    noise_var, fit_noise, err) != 0)
 			return kv_err_prefix(err, "%s %zu-%zu", pass, first + 1,
 			    first + count);
 		if (report)

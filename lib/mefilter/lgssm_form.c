@@ -15,7 +15,9 @@ mekf_lgssm_build(lgssm *out, const mekf_model *m, kv_err *err)
 	mekf_companion(out->A, m->a, p);
 	out->C[p - 1] = 1;
 	out->Q[p * p - 1] = m->err_var;
-	out->R[0] = m->noise_var;
+	/* R = 0 would make the filtered variance of an observed sample 0,
+	 * which lgssm.h refuses as not positive definite */
+	out->R[0] = fmax(m->noise_var, MEKF_LGSSM_MIN_NOISE * m->r[0]);
 	for (size_t i = 0; i < p; i++)
 		for (size_t j = 0; j < p; j++)
 			out->P0[i * p + j] = m->r[i > j ? i - j : j - i];

@@ -4,7 +4,8 @@
  * The companion-form model of ar_model.h becomes an LGSSM with state
  * dimension p and one observation: A the companion matrix, C = e_p',
  * Q = err_var e_p e_p' (the AR innovation enters the newest sample only),
- * R = noise_var, mu0 = 0 (the mean is removed) and P0 = Toeplitz(r(0),
+ * R = noise_var (at least MEKF_LGSSM_MIN_NOISE times r(0): lgssm.h
+ * needs every filtered variance positive), mu0 = 0 (the mean is removed) and P0 = Toeplitz(r(0),
  * ..., r(p-1)), the stationary covariance of p consecutive samples, so
  * the filter starts from the process's own prior instead of settling in
  * from the steady-state gain. No second Kalman filter lives here: every
@@ -17,6 +18,8 @@
 #include "core/err.h"
 #include "lgssm/lgssm.h"
 #include "mefilter/ar_model.h"
+
+#define MEKF_LGSSM_MIN_NOISE 1e-9
 
 enum { MEKF_STEADY = 0, MEKF_EXACT = 1, MEKF_SMOOTH = 2 };
 
