@@ -54,6 +54,10 @@ typedef struct media_format {
 	enum media_matrix matrix;
 	int full_range;			/* YUV: 0 limited (16-235), 1 full */
 	int fps_num, fps_den;		/* frame rate; 25/1 when unknown */
+	int tb_num, tb_den;		/* unit of media_frame pts and
+					   duration (the input stream's time
+					   base); 0/0 when frames carry no
+					   times */
 	char pix_fmt[32];		/* ffmpeg's name of the plane layout */
 } media_format;
 
@@ -63,6 +67,10 @@ typedef struct media_frame {
 	const void *plane[MEDIA_MAX_PLANES];
 	ptrdiff_t stride[MEDIA_MAX_PLANES];
 	int64_t index;			/* 0 for the first frame */
+	int timed;			/* pts and duration are set */
+	int64_t pts;			/* presentation time, in the format's
+					   tb_num/tb_den (as the input has it) */
+	int64_t duration;		/* in the same unit; 0 unknown */
 } media_frame;
 
 /* The largest value a sample can have: 2^depth - 1, or 1.0 for float. */
