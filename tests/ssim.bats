@@ -225,6 +225,26 @@ pair() {	# a.y4m, b.y4m: 64x48, 4 frames, b noisy
 	[ "${#lines[@]}" -eq 3 ]
 }
 
+@test "ssim: a file cut short: a warning naming it and the last frame; --strict fails" {
+	ffmpeg -nostdin -v error -f lavfi -i testsrc=size=96x64:rate=25 \
+	    -frames:v 40 -c:v mpeg4 full.mkv
+	head -c $(($(stat -c %s full.mkv) * 6 / 10)) full.mkv >cut.mkv
+	run --separate-stderr ssim -q --shortest full.mkv full.mkv
+	assert_success
+	[ -z "$stderr" ]
+	run --separate-stderr ssim -q --shortest full.mkv cut.mkv
+	assert_success
+	[[ "$stderr" =~ ^ssim:\ warning:\ cut\.mkv:\ the\ input\ ends\ early,\ after\ frame\ [0-9]+ ]]
+	n=${#lines[@]}
+	echo "$n lines; $stderr"
+	[ "$n" -gt 2 ]
+	[ "$n" -lt 41 ]
+	run --separate-stderr ssim -q --shortest --strict -o out.csv \
+	    full.mkv cut.mkv
+	assert_bad_input ssim "cut\\.mkv: the input ends early"
+	[ ! -e out.csv ]
+}
+
 @test "ssim: --ms-ssim on a large enough image; identical gives 1" {
 	gen a.png 176x168 1 gray
 	gen b.png 176x168 1 gray "noise=alls=20:allf=u"

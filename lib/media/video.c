@@ -3,6 +3,7 @@
 #include "media/video.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,14 @@ struct media_reader {
 	int flushing, ended;
 	int64_t count;
 	int64_t last_pts, last_duration;	/* of the last frame out */
+	int64_t bad;		/* packets or frames the decoder reported */
+	int64_t first_bad;	/* the frame (1-based) near the first */
+	char bad_msg[96];	/* and its error */
+	int last_short;		/* the last packet was cut short */
+	int64_t last_end;	/* the byte after the last packet */
+	int cut;		/* the container could not be read on */
+	int64_t cut_at;		/* frames out when it stopped */
+	char cut_msg[96];
 	AVIOContext *io;	/* media_open_io: ours to free */
 	media_read_fn *read;	/* its source */
 	void *read_ctx;
@@ -246,22 +255,80 @@ media_reader_name(const media_reader *r)
 	return r->name;
 }
 
-/* Decode into r->frame: 1 a frame, 0 end, -1 error. */
+/* A decoding error the stream goes on after: counted for
+ * media_reader_damage. */
+static void
+note_bad(media_reader *r, int code)
+{
+	if (r->bad++ == 0) {
+		r->first_bad = r->count + 1;
+		if (code != 0)
+			av_err(code, r->bad_msg, sizeof r->bad_msg);
+		else
+			snprintf(r->bad_msg, sizeof r->bad_msg, "concealed "
+			    "errors");
+	}
+}
+
+/* Whether a read error is the file's own (damaged or cut short: the
+ * frames so far are kept) rather than the system's. */
+static int
+damaged_input(int code)
+{
+	return code != AVERROR(EIO) && code != AVERROR(ENOMEM) &&
+	    code != AVERROR(EINTR) && code != AVERROR_EXIT;
+}
+
+/* Whether a raw container (Y4M, raw video: no index, no duration) has
+ * bytes after the last whole frame, which its demuxer drops silently. */
+static int
+raw_tail(media_reader *r)
+{
+	const char *n = r->fmt->iformat->name;
+
+	if (strcmp(n, "yuv4mpegpipe") != 0 && strcmp(n, "rawvideo") != 0)
+		return 0;
+	return r->last_end > 0 && avio_tell(r->fmt->pb) > r->last_end;
+}
+
+/* Decode into r->frame: 1 a frame, 0 end, -1 error. Damaged packets
+ * and frames are counted (note_bad) and skipped; a container that
+ * cannot be read on ends the stream (r->cut). */
 static int
 decode_next(media_reader *r, kv_err *err)
 {
 	for (;;) {
 		int rc = avcodec_receive_frame(r->dec, r->frame);
-		if (rc == 0)
+		if (rc == 0) {
+			if ((r->frame->flags & AV_FRAME_FLAG_CORRUPT) ||
+			    r->frame->decode_error_flags != 0)
+				note_bad(r, 0);
 			return 1;
+		}
 		if (rc == AVERROR_EOF)
 			return 0;
-		if (rc != AVERROR(EAGAIN))
-			return kv_errf(err, "%s: frame %lld: %s", r->name,
-			    (long long)r->count + 1, AVERR(rc));
+		if (rc != AVERROR(EAGAIN)) {
+			if (rc == AVERROR(ENOMEM))
+				return kv_errf(err, "out of memory");
+			note_bad(r, rc);
+			continue;
+		}
 		if (r->flushing)
 			return 0;
 		rc = av_read_frame(r->fmt, r->pkt);
+		if (rc < 0 && rc != AVERROR_EOF && damaged_input(rc)) {
+			r->cut = 1;
+			r->cut_at = r->count;
+			av_err(rc, r->cut_msg, sizeof r->cut_msg);
+			rc = AVERROR_EOF;
+		}
+		if (rc == AVERROR_EOF && !r->cut && (r->last_short ||
+		    raw_tail(r))) {
+			r->cut = 1;
+			r->cut_at = r->count;
+			snprintf(r->cut_msg, sizeof r->cut_msg, "its last "
+			    "frame is cut short");
+		}
 		if (rc == AVERROR_EOF) {
 			r->flushing = 1;
 			rc = avcodec_send_packet(r->dec, NULL);
@@ -271,13 +338,89 @@ decode_next(media_reader *r, kv_err *err)
 			av_packet_unref(r->pkt);
 			continue;
 		} else {
+			/* a packet the demuxer got fewer bytes for than it
+			 * announced: the file is cut there, or damaged */
+			r->last_short = (r->pkt->flags & AV_PKT_FLAG_CORRUPT) != 0;
+			if (r->pkt->pos >= 0)
+				r->last_end = r->pkt->pos + r->pkt->size;
+			if (r->last_short)
+				note_bad(r, AVERROR_INVALIDDATA);
 			rc = avcodec_send_packet(r->dec, r->pkt);
 			av_packet_unref(r->pkt);
 		}
-		if (rc < 0 && rc != AVERROR_EOF)
-			return kv_errf(err, "%s: frame %lld: %s", r->name,
-			    (long long)r->count + 1, AVERR(rc));
+		if (rc == AVERROR(ENOMEM))
+			return kv_errf(err, "out of memory");
+		if (rc < 0 && rc != AVERROR_EOF && rc != AVERROR(EAGAIN))
+			note_bad(r, rc);
 	}
+}
+
+/* The end the container announces and the end of the frames read, in
+ * seconds from the stream's start; 0 when nothing is announced. */
+static int
+announced_end(const media_reader *r, double *announced, double *read)
+{
+	const AVStream *st = r->fmt->streams[r->stream];
+	const media_format *m = &r->format;
+	double tb = av_q2d(st->time_base), start = 0, fps;
+	int64_t ticks = st->duration > 0 && st->duration != AV_NOPTS_VALUE ?
+	    st->duration : 0;
+
+	if (st->nb_frames > ticks)
+		ticks = st->nb_frames;
+
+	if (m->tb_num <= 0 || r->count == 0)
+		return 0;
+	if (st->start_time != AV_NOPTS_VALUE)
+		start = st->start_time * tb;
+	/* Frames are at least one tick apart, so the frame count (AVI's
+	 * header has it; cut short, its index and duration are gone) in
+	 * ticks is a lower bound of the duration. */
+	if (ticks > 0)
+		*announced = ticks * tb;
+	else if (r->fmt->nb_streams == 1 && r->fmt->duration > 0 &&
+	    r->fmt->duration != AV_NOPTS_VALUE)
+		*announced = (double)r->fmt->duration / AV_TIME_BASE;
+	else
+		return 0;
+	fps = (double)m->fps_num / m->fps_den;
+	*read = (r->last_pts + r->last_duration) * tb - start;
+	if (r->last_duration <= 0)
+		*read += 1 / fps;
+	return 1;
+}
+
+int
+media_reader_damage(const media_reader *r, kv_err *why)
+{
+	const media_format *m = &r->format;
+	double announced = 0, read = 0;
+	char cut[256] = "", bad[256] = "";
+	int late;
+
+	/* two frames' slack, at the nominal rate or the rate read (an AVI
+	 * of variable rate declares its fine time base as its rate) */
+	late = r->ended && !r->cut && announced_end(r, &announced, &read) &&
+	    read < announced - 2.0 * fmax((double)m->fps_den / m->fps_num,
+	    read / (double)r->count) - 0.001;
+	if (r->cut)
+		snprintf(cut, sizeof cut, "the input ends early, after frame "
+		    "%lld (%s)", (long long)(r->ended ? r->count : r->cut_at),
+		    r->cut_msg);
+	else if (late)
+		snprintf(cut, sizeof cut, "the input ends early, after frame "
+		    "%lld at %.3f s of the %.3f s it announces",
+		    (long long)r->count, read, announced);
+	if (r->bad > 0)
+		snprintf(bad, sizeof bad, "%lld damaged frame%s, the first "
+		    "near frame %lld (%s)", (long long)r->bad,
+		    r->bad == 1 ? "" : "s", (long long)r->first_bad,
+		    r->bad_msg);
+	if (cut[0] == '\0' && bad[0] == '\0')
+		return 0;
+	kv_errf(why, "%s: %s%s%s", r->name, cut, cut[0] && bad[0] ? "; " : "",
+	    bad);
+	return 1;
 }
 
 static int

@@ -220,6 +220,74 @@ test_times(void)
 	unlink(in);
 }
 
+/* Read `path` to its end: the frames, and whether media_reader_damage
+ * reports (its message into msg). -1 when it cannot be read. */
+static int
+read_all(const char *path, int *frames, char *msg, size_t n)
+{
+	media_reader *r = media_open(path, 0, NULL);
+	media_frame fr;
+	kv_err err, why;
+	int rc, damaged;
+
+	*frames = 0;
+	msg[0] = '\0';
+	if ((r = media_open(path, 0, &err)) == NULL) {
+		snprintf(msg, n, "%s", err.msg);
+		return -1;
+	}
+	while ((rc = media_read(r, &fr, &err)) == 1)
+		(*frames)++;
+	if (rc < 0) {
+		snprintf(msg, n, "%s", err.msg);
+		media_close(r);
+		return -1;
+	}
+	damaged = media_reader_damage(r, &why);
+	if (damaged)
+		snprintf(msg, n, "%s", why.msg);
+	media_close(r);
+	return damaged;
+}
+
+/* Files of 40 frames, whole and cut to 60% of their bytes: the whole
+ * ones read without a word, the cut ones end early (no error) with the
+ * damage reported. */
+static void
+test_damage(void)
+{
+	static const struct { const char *suffix, *args; } kinds[] = {
+		{ "mkv", "-c:v mpeg4" }, { "avi", "-c:v mpeg4" },
+		{ "mp4", "-c:v mpeg4 -movflags +faststart" },
+		{ "y4m", "-pix_fmt yuv420p" },
+	};
+	char full[256], cut[256], cmd[2048], msg[2048];
+
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		int n_full, n_cut, d;
+		snprintf(full, sizeof full, "%s/full.%s", dir, kinds[k].suffix);
+		snprintf(cut, sizeof cut, "%s/cut.%s", dir, kinds[k].suffix);
+		snprintf(cmd, sizeof cmd, "ffmpeg -nostdin -v error -y -f lavfi "
+		    "-i testsrc=size=96x64:rate=25 -frames:v 40 %s %s && "
+		    "head -c $(($(stat -c %%s %s) * 6 / 10)) %s > %s",
+		    kinds[k].args, full, full, full, cut);
+		if (system(cmd) != 0) {
+			CHECK(0, "%s: ffmpeg made no input: %s", kinds[k].suffix,
+			    cmd);
+			continue;
+		}
+		d = read_all(full, &n_full, msg, sizeof msg);
+		CHECK(d == 0 && n_full == 40, "whole %s: %d frames, damage "
+		    "%d (expected 40, 0) %s", kinds[k].suffix, n_full, d, msg);
+		d = read_all(cut, &n_cut, msg, sizeof msg);
+		CHECK(d == 1 && n_cut > 0 && n_cut < 40 && strstr(msg, cut) &&
+		    strstr(msg, "ends early"), "cut %s: %d frames, damage %d "
+		    "(expected 1..39, 1): %s", kinds[k].suffix, n_cut, d, msg);
+		unlink(full);
+		unlink(cut);
+	}
+}
+
 static void
 test_errors(void)
 {
@@ -277,6 +345,7 @@ main(void)
 	round_trip("rgb.png", NULL, format_of("gbrp", 3, MEDIA_RGB, 8, 0));
 	test_errors();
 	test_times();
+	test_damage();
 	rmdir(dir);
 	return check_done();
 }
