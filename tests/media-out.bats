@@ -96,3 +96,20 @@ EOF
 	run --separate-stderr me-kalman -q in.mkv -o noext
 	assert_bad_input me-kalman "noext: .*suffix"
 }
+
+@test "media-out: ssim --map to video: white is white in every container" {
+	ffmpeg -nostdin -v error -f lavfi -i testsrc=size=64x48:rate=10 \
+	    -frames:v 3 -pix_fmt yuv420p a.y4m
+	for s in avi mkv y4m; do
+		ssim -q --map map.$s a.y4m a.y4m >/dev/null
+		mean=$("$PYTHON" -c '
+import subprocess, sys
+import numpy as np
+raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", sys.argv[1],
+    "-f", "rawvideo", "-pix_fmt", "gray", "-"], capture_output=True,
+    check=True).stdout
+print("%.2f" % np.frombuffer(raw, np.uint8).mean())' map.$s)
+		echo "$s: mean grey of an all-1 map $mean (white 255)"
+		ok "$mean > 253.5"
+	done
+}
