@@ -225,7 +225,7 @@ test_times(void)
 static int
 read_all(const char *path, int *frames, char *msg, size_t n)
 {
-	media_reader *r = media_open(path, 0, NULL);
+	media_reader *r;
 	media_frame fr;
 	kv_err err, why;
 	int rc, damaged;
