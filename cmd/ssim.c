@@ -38,9 +38,11 @@ static const char usage[] =
 "                           factor; box filter, then every F-th pixel\n"
 "      --ms-ssim            multi-scale SSIM (5 scales, Wang 2003 weights)\n"
 "Channels and output:\n"
-"  -c, --channels=SET       y (default: luma; for RGB BT.601/709 luma),\n"
-"                           rgb, yuv, or all (every plane as stored), with\n"
-"                           an All score weighted by plane size\n"
+"  -c, --channels=SET       y (default: luma; for RGB BT.601/709 luma; RGB\n"
+"                           against YUV or grey: the RGB luma in the\n"
+"                           other's range and matrix), rgb, yuv, or all\n"
+"                           (every plane as stored), with an All score\n"
+"                           weighted by plane size\n"
 "  -f, --format=FMT         csv (default): frame,Y[,U,V,All]; ffmpeg: the\n"
 "                           lines of ffmpeg's ssim stats_file (implies\n"
 "                           --channels all unless given)\n"
@@ -52,6 +54,9 @@ static const char usage[] =
 "                           .mkv, .y4m) for many; white is 1, black <= 0\n"
 "      --shortest           stop at the end of the shorter input instead\n"
 "                           of failing when the frame counts differ\n"
+"      --strict             fail (exit 1, no -o or --map file) when an\n"
+"                           input is damaged or ends before the end its\n"
+"                           file announces, instead of warning\n"
 "  -j, --threads=N          scoring threads (default: one per core): N\n"
 "                           frames at a time, or one image pair's rows\n"
 "  -q, --quiet              no summary or progress on stderr\n"
@@ -71,7 +76,7 @@ enum { CH_DEFAULT = 0 };
 
 enum {
 	OPT_WINDOW = 256, OPT_WIN_SIZE, OPT_SIGMA, OPT_K1, OPT_K2,
-	OPT_DATA_RANGE, OPT_DOWNSAMPLE, OPT_MS_SSIM, OPT_DB, OPT_SHORTEST
+	OPT_DATA_RANGE, OPT_DOWNSAMPLE, OPT_MS_SSIM, OPT_DB, OPT_SHORTEST, OPT_STRICT
 };
 
 static const struct option options[] = {
@@ -91,6 +96,7 @@ static const struct option options[] = {
 	{ "db", no_argument, NULL, OPT_DB },
 	{ "map", required_argument, NULL, 'm' },
 	{ "shortest", no_argument, NULL, OPT_SHORTEST },
+	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -103,7 +109,7 @@ struct settings {
 	ssim_params p;		/* the result */
 	int channels;		/* enum ssim_channels, or CH_DEFAULT */
 	int format;		/* enum ssim_format */
-	int summary_only, db, shortest, quiet;
+	int summary_only, db, shortest, quiet, strict;
 	double data_range;	/* NaN: from the pixel format */
 	const char *output, *map;
 	const char *ref, *dist;
@@ -193,6 +199,9 @@ parse_options(int argc, char **argv, struct settings *s)
 		case 'm':
 			s->map = optarg;
 			break;
+		case OPT_STRICT:
+			s->strict = 1;
+			break;
 		case OPT_SHORTEST:
 			s->shortest = 1;
 			break;
@@ -258,6 +267,24 @@ run(const struct settings *s, media_reader *ra, media_reader *rb,
 	return 0;
 }
 
+/* An input that was damaged or ended before its announced end: a
+ * warning, or with --strict a failure (-1 with the message in err). */
+static int
+check_damage(const struct settings *s, media_reader *ra, media_reader *rb,
+	kv_err *err)
+{
+	media_reader *r[2] = { ra, rb };
+
+	for (int i = 0; i < 2; i++) {
+		if (!media_reader_damage(r[i], err))
+			continue;
+		if (s->strict)
+			return -1;
+		cli_warn("warning: %s", err->msg);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -296,6 +323,8 @@ main(int argc, char **argv)
 		rc = -1;
 	if (rc == 0)
 		rc = run(&set, ra, rb, &plan, map, outfile_stream(out), &err);
+	if (rc == 0)
+		rc = check_damage(&set, ra, rb, &err);
 	if (map != NULL) {
 		if (rc == 0)
 			rc = ssim_map_close(map, &err);

@@ -225,6 +225,46 @@ pair() {	# a.y4m, b.y4m: 64x48, 4 frames, b noisy
 	[ "${#lines[@]}" -eq 3 ]
 }
 
+@test "ssim: a file cut short: a warning naming it and the last frame; --strict fails" {
+	ffmpeg -nostdin -v error -f lavfi -i testsrc=size=96x64:rate=25 \
+	    -frames:v 40 -c:v mpeg4 full.mkv
+	head -c $(($(stat -c %s full.mkv) * 6 / 10)) full.mkv >cut.mkv
+	run --separate-stderr ssim -q --shortest full.mkv full.mkv
+	assert_success
+	[ -z "$stderr" ]
+	run --separate-stderr ssim -q --shortest full.mkv cut.mkv
+	assert_success
+	[[ "$stderr" =~ ^ssim:\ warning:\ cut\.mkv:\ the\ input\ ends\ early,\ after\ frame\ [0-9]+ ]]
+	n=${#lines[@]}
+	echo "$n lines; $stderr"
+	[ "$n" -gt 2 ]
+	[ "$n" -lt 41 ]
+	run --separate-stderr ssim -q --shortest --strict -o out.csv \
+	    full.mkv cut.mkv
+	assert_bad_input ssim "cut\\.mkv: the input ends early"
+	[ ! -e out.csv ]
+}
+
+@test "ssim: RGB against its YUV copy on luma (BT.601 or BT.709 as the file says) = scikit-image" {
+	"$PYTHON" -c 'import skimage.data, skimage.io
+skimage.io.imsave("astro.png", skimage.data.astronaut()[::2, ::2], check_contrast=False)'
+	ffmpeg -nostdin -v error -i astro.png -pix_fmt yuv420p a601.y4m
+	ffmpeg -nostdin -v error -i astro.png -vf scale=out_color_matrix=bt709 \
+	    -colorspace bt709 -pix_fmt yuv420p -c:v ffv1 a709.mkv
+	ffmpeg -nostdin -v error -i a709.mkv -f yuv4mpegpipe a709.y4m
+	for m in 601 709; do
+		f=a$m.y4m
+		if [ $m = 709 ]; then f=a709.mkv; fi
+		got=$(ssim -s --downsample 1 astro.png $f)
+		back=$(ssim -s --downsample 1 $f astro.png)
+		want=$("$PYTHON" "$BATS_TEST_DIRNAME/reference/rgb_luma_ssim.py" \
+		    astro.png a$m.y4m $m)
+		echo "BT.$m: ssim $got (reversed $back), scikit-image $want"
+		awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }'
+		[ "$got" = "$back" ]
+	done
+}
+
 @test "ssim: --ms-ssim on a large enough image; identical gives 1" {
 	gen a.png 176x168 1 gray
 	gen b.png 176x168 1 gray "noise=alls=20:allf=u"

@@ -3,6 +3,7 @@
 #include "media/video.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,15 @@ struct media_reader {
 	int pending;		/* the first frame is decoded, not handed out */
 	int flushing, ended;
 	int64_t count;
+	int64_t last_pts, last_duration;	/* of the last frame out */
+	int64_t bad;		/* packets or frames the decoder reported */
+	int64_t first_bad;	/* the frame (1-based) near the first */
+	char bad_msg[96];	/* and its error */
+	int last_short;		/* the last packet was cut short */
+	int64_t last_end;	/* the byte after the last packet */
+	int cut;		/* the container could not be read on */
+	int64_t cut_at;		/* frames out when it stopped */
+	char cut_msg[96];
 	AVIOContext *io;	/* media_open_io: ours to free */
 	media_read_fn *read;	/* its source */
 	void *read_ctx;
@@ -245,22 +255,80 @@ media_reader_name(const media_reader *r)
 	return r->name;
 }
 
-/* Decode into r->frame: 1 a frame, 0 end, -1 error. */
+/* A decoding error the stream goes on after: counted for
+ * media_reader_damage. */
+static void
+note_bad(media_reader *r, int code)
+{
+	if (r->bad++ == 0) {
+		r->first_bad = r->count + 1;
+		if (code != 0)
+			av_err(code, r->bad_msg, sizeof r->bad_msg);
+		else
+			snprintf(r->bad_msg, sizeof r->bad_msg, "concealed "
+			    "errors");
+	}
+}
+
+/* Whether a read error is the file's own (damaged or cut short: the
+ * frames so far are kept) rather than the system's. */
+static int
+damaged_input(int code)
+{
+	return code != AVERROR(EIO) && code != AVERROR(ENOMEM) &&
+	    code != AVERROR(EINTR) && code != AVERROR_EXIT;
+}
+
+/* Whether a raw container (Y4M, raw video: no index, no duration) has
+ * bytes after the last whole frame, which its demuxer drops silently. */
+static int
+raw_tail(media_reader *r)
+{
+	const char *n = r->fmt->iformat->name;
+
+	if (strcmp(n, "yuv4mpegpipe") != 0 && strcmp(n, "rawvideo") != 0)
+		return 0;
+	return r->last_end > 0 && avio_tell(r->fmt->pb) > r->last_end;
+}
+
+/* Decode into r->frame: 1 a frame, 0 end, -1 error. Damaged packets
+ * and frames are counted (note_bad) and skipped; a container that
+ * cannot be read on ends the stream (r->cut). */
 static int
 decode_next(media_reader *r, kv_err *err)
 {
 	for (;;) {
 		int rc = avcodec_receive_frame(r->dec, r->frame);
-		if (rc == 0)
+		if (rc == 0) {
+			if ((r->frame->flags & AV_FRAME_FLAG_CORRUPT) ||
+			    r->frame->decode_error_flags != 0)
+				note_bad(r, 0);
 			return 1;
+		}
 		if (rc == AVERROR_EOF)
 			return 0;
-		if (rc != AVERROR(EAGAIN))
-			return kv_errf(err, "%s: frame %lld: %s", r->name,
-			    (long long)r->count + 1, AVERR(rc));
+		if (rc != AVERROR(EAGAIN)) {
+			if (rc == AVERROR(ENOMEM))
+				return kv_errf(err, "out of memory");
+			note_bad(r, rc);
+			continue;
+		}
 		if (r->flushing)
 			return 0;
 		rc = av_read_frame(r->fmt, r->pkt);
+		if (rc < 0 && rc != AVERROR_EOF && damaged_input(rc)) {
+			r->cut = 1;
+			r->cut_at = r->count;
+			av_err(rc, r->cut_msg, sizeof r->cut_msg);
+			rc = AVERROR_EOF;
+		}
+		if (rc == AVERROR_EOF && !r->cut && (r->last_short ||
+		    raw_tail(r))) {
+			r->cut = 1;
+			r->cut_at = r->count;
+			snprintf(r->cut_msg, sizeof r->cut_msg, "its last "
+			    "frame is cut short");
+		}
 		if (rc == AVERROR_EOF) {
 			r->flushing = 1;
 			rc = avcodec_send_packet(r->dec, NULL);
@@ -270,13 +338,89 @@ decode_next(media_reader *r, kv_err *err)
 			av_packet_unref(r->pkt);
 			continue;
 		} else {
+			/* a packet the demuxer got fewer bytes for than it
+			 * announced: the file is cut there, or damaged */
+			r->last_short = (r->pkt->flags & AV_PKT_FLAG_CORRUPT) != 0;
+			if (r->pkt->pos >= 0)
+				r->last_end = r->pkt->pos + r->pkt->size;
+			if (r->last_short)
+				note_bad(r, AVERROR_INVALIDDATA);
 			rc = avcodec_send_packet(r->dec, r->pkt);
 			av_packet_unref(r->pkt);
 		}
-		if (rc < 0 && rc != AVERROR_EOF)
-			return kv_errf(err, "%s: frame %lld: %s", r->name,
-			    (long long)r->count + 1, AVERR(rc));
+		if (rc == AVERROR(ENOMEM))
+			return kv_errf(err, "out of memory");
+		if (rc < 0 && rc != AVERROR_EOF && rc != AVERROR(EAGAIN))
+			note_bad(r, rc);
 	}
+}
+
+/* The end the container announces and the end of the frames read, in
+ * seconds from the stream's start; 0 when nothing is announced. */
+static int
+announced_end(const media_reader *r, double *announced, double *read)
+{
+	const AVStream *st = r->fmt->streams[r->stream];
+	const media_format *m = &r->format;
+	double tb = av_q2d(st->time_base), start = 0, fps;
+	int64_t ticks = st->duration > 0 && st->duration != AV_NOPTS_VALUE ?
+	    st->duration : 0;
+
+	if (st->nb_frames > ticks)
+		ticks = st->nb_frames;
+
+	if (m->tb_num <= 0 || r->count == 0)
+		return 0;
+	if (st->start_time != AV_NOPTS_VALUE)
+		start = st->start_time * tb;
+	/* Frames are at least one tick apart, so the frame count (AVI's
+	 * header has it; cut short, its index and duration are gone) in
+	 * ticks is a lower bound of the duration. */
+	if (ticks > 0)
+		*announced = ticks * tb;
+	else if (r->fmt->nb_streams == 1 && r->fmt->duration > 0 &&
+	    r->fmt->duration != AV_NOPTS_VALUE)
+		*announced = (double)r->fmt->duration / AV_TIME_BASE;
+	else
+		return 0;
+	fps = (double)m->fps_num / m->fps_den;
+	*read = (r->last_pts + r->last_duration) * tb - start;
+	if (r->last_duration <= 0)
+		*read += 1 / fps;
+	return 1;
+}
+
+int
+media_reader_damage(const media_reader *r, kv_err *why)
+{
+	const media_format *m = &r->format;
+	double announced = 0, read = 0;
+	char cut[256] = "", bad[256] = "";
+	int late;
+
+	/* two frames' slack, at the nominal rate or the rate read (an AVI
+	 * of variable rate declares its fine time base as its rate) */
+	late = r->ended && !r->cut && announced_end(r, &announced, &read) &&
+	    read < announced - 2.0 * fmax((double)m->fps_den / m->fps_num,
+	    read / (double)r->count) - 0.001;
+	if (r->cut)
+		snprintf(cut, sizeof cut, "the input ends early, after frame "
+		    "%lld (%s)", (long long)(r->ended ? r->count : r->cut_at),
+		    r->cut_msg);
+	else if (late)
+		snprintf(cut, sizeof cut, "the input ends early, after frame "
+		    "%lld at %.3f s of the %.3f s it announces",
+		    (long long)r->count, read, announced);
+	if (r->bad > 0)
+		snprintf(bad, sizeof bad, "%lld damaged frame%s, the first "
+		    "near frame %lld (%s)", (long long)r->bad,
+		    r->bad == 1 ? "" : "s", (long long)r->first_bad,
+		    r->bad_msg);
+	if (cut[0] == '\0' && bad[0] == '\0')
+		return 0;
+	kv_errf(why, "%s: %s%s%s", r->name, cut, cut[0] && bad[0] ? "; " : "",
+	    bad);
+	return 1;
 }
 
 static int
@@ -350,7 +494,36 @@ setup_layout(media_reader *r, kv_err *err)
 	    strncmp(d->name, "yuvj", 4) == 0;
 	m->fps_num = fr.num > 0 && fr.den > 0 ? fr.num : 25;
 	m->fps_den = fr.num > 0 && fr.den > 0 ? fr.den : 1;
+	m->tb_num = st->time_base.num;
+	m->tb_den = st->time_base.den;
+	if (m->tb_num <= 0 || m->tb_den <= 0)
+		m->tb_num = m->tb_den = 0;
 	return 0;
+}
+
+/* The frame's time: as decoded, else one frame after the last. */
+static void
+stamp(media_reader *r, media_frame *out)
+{
+	const AVFrame *f = r->frame;
+	const media_format *m = &r->format;
+	int64_t pts = f->best_effort_timestamp;
+
+	out->timed = m->tb_num > 0;
+	if (!out->timed) {
+		out->pts = out->duration = 0;
+		return;
+	}
+	out->duration = f->pkt_duration > 0 ? f->pkt_duration : 0;
+	if (pts == AV_NOPTS_VALUE) {
+		int64_t step = av_rescale_q(1, (AVRational){ m->fps_den,
+		    m->fps_num }, (AVRational){ m->tb_num, m->tb_den });
+		pts = r->count == 0 ? 0 : r->last_pts + (r->last_duration > 0 ?
+		    r->last_duration : step > 0 ? step : 1);
+	}
+	out->pts = pts;
+	r->last_pts = pts;
+	r->last_duration = out->duration;
 }
 
 /* PAL8 into grey or planar RGB through the palette. */
@@ -413,6 +586,7 @@ deliver(media_reader *r, media_frame *out, kv_err *err)
 		out->plane[c] = src->data[r->comp_plane[c]];
 		out->stride[c] = src->linesize[r->comp_plane[c]];
 	}
+	stamp(r, out);
 	out->index = r->count++;
 	return 0;
 }
@@ -626,7 +800,9 @@ struct media_writer {
 	int comp_plane[MEDIA_MAX_PLANES];
 	media_format format;
 	int single_image;
+	int timed;		/* frames' own pts in the encoder's time base */
 	int64_t count;
+	int64_t last_pts;	/* the last pts given to the encoder */
 };
 
 static int
@@ -654,6 +830,16 @@ io_seek(void *opaque, int64_t off, int whence)
 	return ftello(fp);
 }
 
+/* The suffix of w->path for messages: ".xyz", or "(none)". */
+static const char *
+suffix_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(slash ? slash + 1 : path, '.');
+
+	return dot != NULL && dot[1] != '\0' ? dot : "(none)";
+}
+
 /* Container (into *of) and encoder (returned): as given, else from the
  * file name. NULL, with a message, if either is unknown. */
 static const AVCodec *
@@ -671,8 +857,8 @@ guess_output(media_writer *w, const char *container, const char *codec,
 			kv_errf(err, "%s: unknown container '%s'", w->path,
 			    container);
 		else
-			kv_errf(err, "%s: no known format for this file name "
-			    "(try .png or .mp4)", w->path);
+			kv_errf(err, "%s: no known format for the suffix %s "
+			    "(try .png or .mp4)", w->path, suffix_of(w->path));
 		return NULL;
 	}
 	id = av_guess_codec(g, NULL, w->path, NULL, AVMEDIA_TYPE_VIDEO);
@@ -682,62 +868,222 @@ guess_output(media_writer *w, const char *container, const char *codec,
 		w->single_image = 1;
 	}
 	enc = codec ? avcodec_find_encoder_by_name(codec) :
-	    avcodec_find_encoder(id);
+	    id == AV_CODEC_ID_NONE ? NULL : avcodec_find_encoder(id);
 	if (g == NULL || enc == NULL || enc->type != AVMEDIA_TYPE_VIDEO) {
-		kv_errf(err, "%s: no video encoder %s%s", w->path,
-		    codec ? "named " : "for this file name", codec ? codec : "");
+		if (codec)
+			kv_errf(err, "%s: no video encoder named %s", w->path,
+			    codec);
+		else
+			kv_errf(err, "%s: no video encoder for the suffix %s "
+			    "(%s)", w->path, suffix_of(w->path),
+			    id == AV_CODEC_ID_NONE ? "the format holds no "
+			    "video" : "ffmpeg was built without it");
 		return NULL;
 	}
 	*of = g;
 	return enc;
 }
 
+/* The pixel formats a container takes from an encoder that would take
+ * any (wrapped_avframe, rawvideo), or NULL when it takes any. */
+static const enum AVPixelFormat *
+container_pix_fmts(const AVOutputFormat *of)
+{
+	static const enum AVPixelFormat y4m[] = {
+		AV_PIX_FMT_YUV444P, AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUV420P,
+		AV_PIX_FMT_YUV411P, AV_PIX_FMT_GRAY8,
+		AV_PIX_FMT_YUV444P9, AV_PIX_FMT_YUV422P9, AV_PIX_FMT_YUV420P9,
+		AV_PIX_FMT_YUV444P10, AV_PIX_FMT_YUV422P10, AV_PIX_FMT_YUV420P10,
+		AV_PIX_FMT_YUV444P12, AV_PIX_FMT_YUV422P12, AV_PIX_FMT_YUV420P12,
+		AV_PIX_FMT_YUV444P14, AV_PIX_FMT_YUV422P14, AV_PIX_FMT_YUV420P14,
+		AV_PIX_FMT_YUV444P16, AV_PIX_FMT_YUV422P16, AV_PIX_FMT_YUV420P16,
+		AV_PIX_FMT_GRAY9, AV_PIX_FMT_GRAY10, AV_PIX_FMT_GRAY12,
+		AV_PIX_FMT_GRAY16, AV_PIX_FMT_NONE
+	};
+
+	if (strcmp(of->name, "yuv4mpegpipe") == 0)
+		return y4m;
+	return NULL;
+}
+
+static int
+is_yuvj(enum AVPixelFormat pf)
+{
+	const char *name = av_get_pix_fmt_name(pf);
+
+	return name != NULL && strncmp(name, "yuvj", 4) == 0;
+}
+
+static int
+is_yuv(enum AVPixelFormat pf)
+{
+	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(pf);
+
+	return d != NULL && colour_components(d) == 3 &&
+	    !(d->flags & AV_PIX_FMT_FLAG_RGB);
+}
+
+/* The pixel format to encode frames of `in` in: `in` itself when the
+ * encoder and the container take it, else ffmpeg's pick of the closest
+ * of those they take. Full-range YUV ("yuvj") only when the input is
+ * full-range YUV or the encoder takes nothing else. */
+static enum AVPixelFormat
+choose_pix_fmt(const AVCodec *codec, const AVOutputFormat *of,
+	enum AVPixelFormat in, int full_range)
+{
+	const enum AVPixelFormat *cl = codec->pix_fmts;
+	const enum AVPixelFormat *ml = container_pix_fmts(of);
+	enum AVPixelFormat cand[AV_PIX_FMT_NB + 1], best;
+	int n = 0, nj = 0;
+
+	if (cl == NULL && ml == NULL)
+		return in;
+	for (const enum AVPixelFormat *p = cl ? cl : ml; *p != AV_PIX_FMT_NONE;
+	    p++) {
+		int ok = 1;
+		if (cl != NULL && ml != NULL) {
+			ok = 0;
+			for (const enum AVPixelFormat *q = ml;
+			    *q != AV_PIX_FMT_NONE; q++)
+				ok |= *q == *p;
+		}
+		if (ok && *p == in)
+			return in;
+		if (ok && n < AV_PIX_FMT_NB)
+			cand[n++] = *p;
+	}
+	/* Limited-range formats first, unless the input is full-range YUV
+	 * or the codec is JPEG (whose yuvj formats are its own). */
+	if (!(full_range && is_yuv(in)) && codec->id != AV_CODEC_ID_MJPEG) {
+		for (int i = 0; i < n; i++)
+			if (!is_yuvj(cand[i]))
+				cand[nj++] = cand[i];
+		if (nj > 0)
+			n = nj;
+	}
+	cand[n] = AV_PIX_FMT_NONE;
+	if (n == 0)
+		return AV_PIX_FMT_NONE;
+	best = avcodec_find_best_pix_fmt_of_list(cand, in, 0, NULL);
+	return best == AV_PIX_FMT_NONE ? cand[0] : best;
+}
+
+/* Whether samples of format pf (with the caller's flag for YUV) are
+ * full range: RGB and grey always, yuvj always. */
+static int
+range_full(enum AVPixelFormat pf, int yuv_full)
+{
+	return !is_yuv(pf) || is_yuvj(pf) || yuv_full;
+}
+
+/* The converter from the caller's frames to the encoder's, told the
+ * ranges and matrix so that the samples are what the tags say. */
+static int
+open_converter(media_writer *w, enum AVPixelFormat pf, int dst_full,
+	kv_err *err)
+{
+	const media_format *m = &w->format;
+	int cs = m->matrix == MEDIA_BT709 ? SWS_CS_ITU709 : SWS_CS_ITU601;
+	const int *table = sws_getCoefficients(cs);
+
+	w->sws = sws_getContext(m->width, m->height, w->in_fmt, m->width,
+	    m->height, pf, SWS_BICUBIC | SWS_ACCURATE_RND |
+	    SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP, NULL, NULL, NULL);
+	if (w->sws == NULL)
+		return kv_errf(err, "%s: cannot convert %s to %s", w->path,
+		    m->pix_fmt, av_get_pix_fmt_name(pf));
+	sws_setColorspaceDetails(w->sws, table,
+	    range_full(w->in_fmt, m->full_range), table, dst_full, 0, 1 << 16,
+	    1 << 16);
+	return 0;
+}
+
+/* The encoder's time base: the frames' own (their pts are kept) when the
+ * container stores times, else one tick per frame. Encoders of the
+ * MPEG-4 part 2 family take denominators up to 65535 only. */
+static void
+choose_time_base(media_writer *w, const AVCodec *codec)
+{
+	const media_format *m = &w->format;
+	AVRational tb = { m->fps_den, m->fps_num };
+
+	if (codec->supported_framerates != NULL) {
+		/* MPEG-1/2: the nearest of the rates the standard has */
+		AVRational fps = codec->supported_framerates[
+		    av_find_nearest_q_idx((AVRational){ m->fps_num,
+		    m->fps_den }, codec->supported_framerates)];
+		tb = av_inv_q(fps);
+		w->enc->framerate = fps;
+		w->timed = m->tb_num > 0 && m->tb_den > 0 && !w->single_image &&
+		    !(w->fmt->oformat->flags & AVFMT_NOTIMESTAMPS);
+		w->enc->time_base = tb;
+		return;
+	}
+	w->timed = 0;
+	if (m->tb_num > 0 && m->tb_den > 0 && !w->single_image &&
+	    !(w->fmt->oformat->flags & AVFMT_NOTIMESTAMPS)) {
+		tb = (AVRational){ m->tb_num, m->tb_den };
+		if (tb.den > 65535 && (codec->id == AV_CODEC_ID_MPEG4 ||
+		    codec->id == AV_CODEC_ID_H263 ||
+		    codec->id == AV_CODEC_ID_MSMPEG4V3 ||
+		    codec->id == AV_CODEC_ID_MSMPEG4V2)) {
+			tb = (AVRational){ 1, 1000 };
+		}
+		w->timed = 1;
+	}
+	w->enc->time_base = tb;
+}
+
 static int
 open_encoder(media_writer *w, const AVCodec *codec, kv_err *err)
 {
 	const media_format *m = &w->format;
-	enum AVPixelFormat pf = w->in_fmt;
-	int rc;
+	int in_full = range_full(w->in_fmt, m->full_range), out_full, rc;
+	enum AVPixelFormat pf = choose_pix_fmt(codec, w->fmt->oformat,
+	    w->in_fmt, in_full);
 
-	if (codec->pix_fmts != NULL) {
-		int ok = 0;
-		for (const enum AVPixelFormat *p = codec->pix_fmts; *p != -1; p++)
-			ok |= *p == pf;
-		if (!ok)
-			pf = avcodec_find_best_pix_fmt_of_list(codec->pix_fmts,
-			    w->in_fmt, 0, NULL);
-	}
+	if (pf == AV_PIX_FMT_NONE)
+		return kv_errf(err, "%s: the %s encoder has no pixel format "
+		    "the suffix %s takes", w->path, codec->name,
+		    suffix_of(w->path));
+	/* YUV keeps its range; RGB and grey become limited-range YUV, as
+	 * ffmpeg makes them, unless only full range is on offer. */
+	out_full = is_yuvj(pf) || !is_yuv(pf) ||
+	    (is_yuv(w->in_fmt) && in_full);
 	w->enc = avcodec_alloc_context3(codec);
 	if (w->enc == NULL)
 		return kv_errf(err, "out of memory");
 	w->enc->width = m->width;
 	w->enc->height = m->height;
 	w->enc->pix_fmt = pf;
-	w->enc->time_base = (AVRational){ m->fps_den, m->fps_num };
 	w->enc->framerate = (AVRational){ m->fps_num, m->fps_den };
-	w->enc->color_range = m->full_range || m->color != MEDIA_YUV ?
-	    AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+	choose_time_base(w, codec);
+	w->enc->color_range = out_full ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+	if (is_yuv(pf) && (!is_yuv(w->in_fmt) || m->matrix == MEDIA_BT709))
+		w->enc->colorspace = m->matrix == MEDIA_BT709 ?
+		    AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M;
 	if (w->fmt->oformat->flags & AVFMT_GLOBALHEADER)
 		w->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
 	rc = avcodec_open2(w->enc, codec, NULL);
 	if (rc < 0)
-		return kv_errf(err, "%s: cannot open the %s encoder: %s",
-		    w->path, codec->name, AVERR(rc));
+		return kv_errf(err, "%s: the suffix %s takes no %dx%d %s at "
+		    "%d/%d fps from the %s encoder: %s", w->path,
+		    suffix_of(w->path), m->width, m->height,
+		    av_get_pix_fmt_name(pf), w->enc->framerate.num,
+		    w->enc->framerate.den, codec->name, AVERR(rc));
 	w->frame = av_frame_alloc();
 	if (w->frame == NULL)
 		return kv_errf(err, "out of memory");
 	w->frame->format = pf;
 	w->frame->width = m->width;
 	w->frame->height = m->height;
+	w->frame->color_range = w->enc->color_range;
+	w->frame->colorspace = w->enc->colorspace;
 	if (av_frame_get_buffer(w->frame, 0) < 0)
 		return kv_errf(err, "out of memory");
-	if (pf != w->in_fmt) {
-		w->sws = sws_getContext(m->width, m->height, w->in_fmt,
-		    m->width, m->height, pf, SWS_BICUBIC, NULL, NULL, NULL);
-		if (w->sws == NULL)
-			return kv_errf(err, "%s: cannot convert %s to %s",
-			    w->path, m->pix_fmt, av_get_pix_fmt_name(pf));
-	}
+	if ((pf != w->in_fmt || in_full != out_full) &&
+	    open_converter(w, pf, out_full, err) != 0)
+		return -1;
 	return 0;
 }
 
@@ -768,9 +1114,14 @@ open_container(media_writer *w, kv_err *err)
 	}
 	w->fmt->pb = w->io;
 	w->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+	if (container_pix_fmts(w->fmt->oformat) != NULL)
+		w->fmt->strict_std_compliance = FF_COMPLIANCE_UNOFFICIAL;
 	rc = avformat_write_header(w->fmt, NULL);
 	if (rc < 0)
-		return kv_errf(err, "%s: %s", w->path, AVERR(rc));
+		return kv_errf(err, "%s: the suffix %s takes no %s video from "
+		    "the %s encoder: %s", w->path, suffix_of(w->path),
+		    av_get_pix_fmt_name(w->enc->pix_fmt), w->enc->codec->name,
+		    AVERR(rc));
 	return 0;
 }
 
@@ -860,7 +1211,21 @@ media_write(media_writer *w, const media_frame *f, kv_err *err)
 		av_image_copy(w->frame->data, w->frame->linesize, src, stride,
 		    w->in_fmt, m->width, m->height);
 	}
-	w->frame->pts = w->count++;
+	w->frame->pts = w->count;
+	w->frame->pkt_duration = 0;
+	if (w->timed && f->timed) {
+		AVRational in = { m->tb_num, m->tb_den };
+		w->frame->pts = av_rescale_q(f->pts, in, w->enc->time_base);
+		w->frame->pkt_duration = av_rescale_q(f->duration, in,
+		    w->enc->time_base);
+	} else if (w->timed) {
+		w->frame->pts = av_rescale_q(w->count, (AVRational){
+		    m->fps_den, m->fps_num }, w->enc->time_base);
+	}
+	if (w->count > 0 && w->frame->pts <= w->last_pts)
+		w->frame->pts = w->last_pts + 1;
+	w->last_pts = w->frame->pts;
+	w->count++;
 	rc = avcodec_send_frame(w->enc, w->frame);
 	if (rc < 0)
 		return kv_errf(err, "%s: frame %lld: %s", w->path,

@@ -54,6 +54,10 @@ typedef struct media_format {
 	enum media_matrix matrix;
 	int full_range;			/* YUV: 0 limited (16-235), 1 full */
 	int fps_num, fps_den;		/* frame rate; 25/1 when unknown */
+	int tb_num, tb_den;		/* unit of media_frame pts and
+					   duration (the input stream's time
+					   base); 0/0 when frames carry no
+					   times */
 	char pix_fmt[32];		/* ffmpeg's name of the plane layout */
 } media_format;
 
@@ -63,6 +67,10 @@ typedef struct media_frame {
 	const void *plane[MEDIA_MAX_PLANES];
 	ptrdiff_t stride[MEDIA_MAX_PLANES];
 	int64_t index;			/* 0 for the first frame */
+	int timed;			/* pts and duration are set */
+	int64_t pts;			/* presentation time, in the format's
+					   tb_num/tb_den (as the input has it) */
+	int64_t duration;		/* in the same unit; 0 unknown */
 } media_frame;
 
 /* The largest value a sample can have: 2^depth - 1, or 1.0 for float. */
@@ -106,10 +114,21 @@ const media_format *media_reader_format(const media_reader *r);
 const char *media_reader_name(const media_reader *r);
 
 /* Decode the next frame into *f. Returns 1 with a frame (valid until the
- * next call or media_close), 0 at the end of the stream, -1 with a
- * message ("PATH: frame N: ...") on a decoding error or when the frame
- * size or layout changes mid-stream. */
+ * next call or media_close), 0 at the end of the stream (also an early
+ * one, of a file cut short or damaged: see media_reader_damage), -1 with
+ * a message ("PATH: frame N: ...") on a read error of the system's, or
+ * when the frame size or layout changes mid-stream. */
 int media_read(media_reader *r, media_frame *f, kv_err *err);
+
+/* Whether the input, as far as it has been read, was damaged: frames
+ * the decoder could not decode or concealed errors in (skipped or
+ * handed out as decoded), a container that could not be read on (then
+ * media_read ended the stream there, not with an error), or, once
+ * media_read returned 0, an end before the one the container announces
+ * (by more than two frames). Returns 1 with the facts in `why` ("PATH:
+ * the input ends early, after frame N ...; K damaged frames, the first
+ * near frame M (...)"), or 0. For the caller to warn, or to fail. */
+int media_reader_damage(const media_reader *r, kv_err *why);
 
 /* A frame kept past the next media_read: see media_keep. */
 typedef struct media_kept media_kept;

@@ -9,6 +9,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "media/planes.h"
+
 int
 ssim_params_resolve(ssim_params *p, const ssim_overrides *o, kv_err *err)
 {
@@ -46,6 +48,40 @@ color_name(enum media_color c)
 	return c == MEDIA_RGB ? "RGB" : c == MEDIA_YUV ? "YUV" : "grey";
 }
 
+/* The plan for RGB against YUV or grey on luma: the RGB side's luma
+ * mapped into the other side's representation. */
+static int
+mixed_luma_plan(ssim_plan *pl, const ssim_params *p, double data_range,
+	const char *na, const char *nb, kv_err *err)
+{
+	int t = pl->side[0].color == MEDIA_RGB ? 1 : 0;	/* not RGB */
+	const media_format *to = &pl->side[t], *rgb = &pl->side[1 - t];
+	double rmax = media_sample_max(rgb), scale;
+
+	if (p->window == SSIM_BLOCK8)
+		return kv_errf(err, "%s is RGB: the ffmpeg preset scores the "
+		    "stored planes (--channels rgb or all), not a computed "
+		    "luma", t ? na : nb);
+	pl->matrix = to->color == MEDIA_YUV ? to->matrix : rgb->matrix;
+	if (to->color == MEDIA_YUV && !to->full_range &&
+	    to->sample != MEDIA_F32) {
+		scale = (double)(1u << to->depth) / 256;
+		pl->gain[1 - t] = 219 * scale / rmax;
+		pl->offset[1 - t] = 16 * scale;
+	} else {
+		pl->gain[1 - t] = media_sample_max(to) / rmax;
+	}
+	pl->nch = 1;
+	pl->name[0] = 'Y';
+	pl->plane[0] = -1;
+	pl->weight[0] = 1;
+	pl->L = isnan(data_range) ? media_sample_max(to) : data_range;
+	pl->type = SSIM_F64;
+	if (ssim_check(p, to->width, to->height, err) != 0)
+		return kv_err_prefix(err, "%s: plane Y", t ? nb : na);
+	return 0;
+}
+
 int
 ssim_plan_make(ssim_plan *pl, const ssim_params *p,
 	enum ssim_channels channels, double data_range,
@@ -57,10 +93,20 @@ ssim_plan_make(ssim_plan *pl, const ssim_params *p,
 	static const char yuv[] = "YUV", rgb[] = "RGB";
 	double total = 0;
 
+	int mixed;
+
 	*pl = (ssim_plan){ 0 };
 	if (a->width != b->width || a->height != b->height)
 		return kv_errf(err, "sizes differ: %s is %dx%d, %s is %dx%d",
 		    na, a->width, a->height, nb, b->width, b->height);
+	pl->side[0] = *a;
+	pl->side[1] = *b;
+	pl->matrix = a->matrix;
+	pl->gain[0] = pl->gain[1] = 1;
+	mixed = channels == SSIM_CH_Y && a->color != b->color &&
+	    (a->color == MEDIA_RGB || b->color == MEDIA_RGB);
+	if (mixed)
+		return mixed_luma_plan(pl, p, data_range, na, nb, err);
 	if (a->color != b->color || a->nplanes != b->nplanes ||
 	    a->log2_chroma_w != b->log2_chroma_w ||
 	    a->log2_chroma_h != b->log2_chroma_h || a->sample != b->sample ||
@@ -290,6 +336,24 @@ plane_image(const ssim_plan *pl, const media_format *f,
 	    .type = pl->type };
 }
 
+/* The luma of side s's frame as doubles (see ssim_plan). */
+static void
+side_luma(const ssim_plan *pl, int s, const media_frame *fr, double *out)
+{
+	media_format f = pl->side[s];
+	size_t n = (size_t)f.width * f.height;
+
+	if (f.color != MEDIA_RGB) {
+		media_plane_get(out, &f, fr, 0);
+		return;
+	}
+	f.matrix = pl->matrix;
+	media_luma(&f, fr, out);
+	if (pl->gain[s] != 1 || pl->offset[s] != 0)
+		for (size_t i = 0; i < n; i++)
+			out[i] = pl->gain[s] * out[i] + pl->offset[s];
+}
+
 /* Score the slot's pair: per channel, then All (last), into sl->score;
  * the first channel's map into sl->map when there is one. */
 static int
@@ -300,8 +364,8 @@ score_frame(const ssim_params *p, const ssim_plan *pl,
 
 	score[pl->nch] = 0;
 	if (pl->plane[0] < 0) {
-		media_luma(f, &sl->fa, sl->luma[0]);
-		media_luma(f, &sl->fb, sl->luma[1]);
+		side_luma(pl, 0, &sl->fa, sl->luma[0]);
+		side_luma(pl, 1, &sl->fb, sl->luma[1]);
 	}
 	for (int c = 0; c < pl->nch; c++) {
 		ssim_image x = plane_image(pl, f, &sl->fa, c, sl->luma[0]);

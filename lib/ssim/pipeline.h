@@ -57,10 +57,21 @@ typedef struct ssim_plan {
 	double weight[SSIM_MAX_CH];	/* for All: share of the samples */
 	double L;			/* dynamic range */
 	enum ssim_type type;		/* of the stored samples */
+	/* Computed luma (plane -1), per side (reference, distorted): the
+	 * side's format; for an RGB side, Kr R + Kg G + Kb B by `matrix`,
+	 * times gain plus offset (the other side's luma representation:
+	 * 16..235 scaled to its depth for limited-range YUV); a YUV or
+	 * grey side gives its plane 0. */
+	media_format side[2];
+	enum media_matrix matrix;
+	double gain[2], offset[2];
 } ssim_plan;
 
 /* Decide the plan for readers ra (reference) and rb (distorted): both
- * must have the same size and plane layout; `channels` picks the planes;
+ * must have the same size and plane layout, except that with SSIM_CH_Y
+ * an RGB side is compared with a YUV or grey one through its luma in
+ * the other's representation (BT.709 weights when the YUV side says
+ * so, else BT.601; limited or full range as it is); `channels` picks the planes;
  * `data_range` is L, or NaN for the pixel format's largest sample.
  * Checks that every scored plane is large enough for p. Returns 0, or -1
  * with a message naming the input ("sizes differ: a.y4m is 64x48, b.y4m

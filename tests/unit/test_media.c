@@ -2,6 +2,7 @@
  * media_open/media_read sample for sample (lossless formats), with the
  * format fields the contract promises, also when kept (media_keep) past
  * later reads and past media_close; errors name the file. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,153 @@ format_of(const char *pix_fmt, int nplanes, enum media_color color,
 	return f;
 }
 
+/* Copy `in` frame by frame into `name` (with `codec`), then read both:
+ * every frame's time in seconds must be the input's. */
+static void
+copy_keeps_times(const char *in, const char *name, const char *codec)
+{
+	char out[256];
+	media_reader *r = NULL, *b = NULL;
+	media_writer *w = NULL;
+	media_frame fr, fb;
+	kv_err err;
+	int n = 0, nb = 0, bad = 0, rc;
+	double worst = 0;
+
+	snprintf(out, sizeof out, "%s/%s", dir, name);
+	if ((r = media_open(in, 0, &err)) == NULL ||
+	    (w = media_writer_open(out, media_reader_format(r), NULL, codec,
+	    &err)) == NULL) {
+		CHECK(0, "%s: open: %s", name, err.msg);
+		media_close(r);
+		return;
+	}
+	while ((rc = media_read(r, &fr, &err)) == 1 &&
+	    media_write(w, &fr, &err) == 0)
+		n++;
+	if (rc != 0 || media_writer_close(w, &err) != 0) {
+		CHECK(0, "%s: copy: %s", name, err.msg);
+		media_close(r);
+		return;
+	}
+	media_close(r);
+	r = media_open(in, 0, &err);
+	b = media_open(out, 0, &err);
+	if (r == NULL || b == NULL) {
+		CHECK(0, "%s: reopen: %s", name, err.msg);
+		media_close(r);
+		media_close(b);
+		return;
+	}
+	const media_format *fa = media_reader_format(r);
+	const media_format *fo = media_reader_format(b);
+	while (media_read(r, &fr, &err) == 1) {
+		if (media_read(b, &fb, &err) != 1)
+			break;
+		nb++;
+		double ta = (double)fr.pts * fa->tb_num / fa->tb_den;
+		double tb = (double)fb.pts * fo->tb_num / fo->tb_den;
+		bad += !fr.timed || !fb.timed || fabs(ta - tb) > 1e-3;
+		if (fabs(ta - tb) > worst)
+			worst = fabs(ta - tb);
+	}
+	CHECK(nb == n && bad == 0, "%s: %d of %d frames back, %d at another "
+	    "time than the input's (worst %.4f s, tolerance 0.001 s)", name,
+	    nb, n, bad, worst);
+	media_close(r);
+	media_close(b);
+	unlink(out);
+}
+
+/* A variable-frame-rate input (ten frames 40 ms apart, then 100 ms
+ * apart) keeps its times through the writer. */
+static void
+test_times(void)
+{
+	char in[256], cmd[512];
+
+	snprintf(in, sizeof in, "%s/vfr.mkv", dir);
+	snprintf(cmd, sizeof cmd, "ffmpeg -nostdin -v error -y -f lavfi -i "
+	    "testsrc=size=64x48:rate=25:duration=1 -vf \"setpts='if(lt(N,10),"
+	    "N*0.04/TB,(0.4+(N-10)*0.1)/TB)'\" -c:v ffv1 %s", in);
+	if (system(cmd) != 0) {
+		CHECK(0, "ffmpeg made no variable-rate input: %s", cmd);
+		return;
+	}
+	copy_keeps_times(in, "vfr-ffv1.mkv", "ffv1");
+	copy_keeps_times(in, "vfr-mpeg4.avi", NULL);
+	copy_keeps_times(in, "vfr-mpeg4.mp4", "mpeg4");
+	unlink(in);
+}
+
+/* Read `path` to its end: the frames, and whether media_reader_damage
+ * reports (its message into msg). -1 when it cannot be read. */
+static int
+read_all(const char *path, int *frames, char *msg, size_t n)
+{
+	media_reader *r;
+	media_frame fr;
+	kv_err err, why;
+	int rc, damaged;
+
+	*frames = 0;
+	msg[0] = '\0';
+	if ((r = media_open(path, 0, &err)) == NULL) {
+		snprintf(msg, n, "%s", err.msg);
+		return -1;
+	}
+	while ((rc = media_read(r, &fr, &err)) == 1)
+		(*frames)++;
+	if (rc < 0) {
+		snprintf(msg, n, "%s", err.msg);
+		media_close(r);
+		return -1;
+	}
+	damaged = media_reader_damage(r, &why);
+	if (damaged)
+		snprintf(msg, n, "%s", why.msg);
+	media_close(r);
+	return damaged;
+}
+
+/* Files of 40 frames, whole and cut to 60% of their bytes: the whole
+ * ones read without a word, the cut ones end early (no error) with the
+ * damage reported. */
+static void
+test_damage(void)
+{
+	static const struct { const char *suffix, *args; } kinds[] = {
+		{ "mkv", "-c:v mpeg4" }, { "avi", "-c:v mpeg4" },
+		{ "mp4", "-c:v mpeg4 -movflags +faststart" },
+		{ "y4m", "-pix_fmt yuv420p" },
+	};
+	char full[256], cut[256], cmd[2048], msg[2048];
+
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		int n_full, n_cut, d;
+		snprintf(full, sizeof full, "%s/full.%s", dir, kinds[k].suffix);
+		snprintf(cut, sizeof cut, "%s/cut.%s", dir, kinds[k].suffix);
+		snprintf(cmd, sizeof cmd, "ffmpeg -nostdin -v error -y -f lavfi "
+		    "-i testsrc=size=96x64:rate=25 -frames:v 40 %s %s && "
+		    "head -c $(($(stat -c %%s %s) * 6 / 10)) %s > %s",
+		    kinds[k].args, full, full, full, cut);
+		if (system(cmd) != 0) {
+			CHECK(0, "%s: ffmpeg made no input: %s", kinds[k].suffix,
+			    cmd);
+			continue;
+		}
+		d = read_all(full, &n_full, msg, sizeof msg);
+		CHECK(d == 0 && n_full == 40, "whole %s: %d frames, damage "
+		    "%d (expected 40, 0) %s", kinds[k].suffix, n_full, d, msg);
+		d = read_all(cut, &n_cut, msg, sizeof msg);
+		CHECK(d == 1 && n_cut > 0 && n_cut < 40 && strstr(msg, cut) &&
+		    strstr(msg, "ends early"), "cut %s: %d frames, damage %d "
+		    "(expected 1..39, 1): %s", kinds[k].suffix, n_cut, d, msg);
+		unlink(full);
+		unlink(cut);
+	}
+}
+
 static void
 test_errors(void)
 {
@@ -196,6 +344,8 @@ main(void)
 	round_trip("gray16.png", NULL, format_of("gray16le", 1, MEDIA_GRAY, 16, 0));
 	round_trip("rgb.png", NULL, format_of("gbrp", 3, MEDIA_RGB, 8, 0));
 	test_errors();
+	test_times();
+	test_damage();
 	rmdir(dir);
 	return check_done();
 }
