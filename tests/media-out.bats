@@ -113,3 +113,12 @@ print("%.2f" % np.frombuffer(raw, np.uint8).mean())' map.$s)
 		ok "$mean > 253.5"
 	done
 }
+
+@test "media out: me-kalman keeps a variable-frame-rate input's timestamps" {
+	ffmpeg -nostdin -v error -f lavfi -i testsrc=size=64x48:rate=10 -frames:v 6 \
+	    -vf "setpts='if(lt(N,3),N*0.1,N*0.5)/TB'" -fps_mode vfr vfr.mkv
+	me-kalman -q -o out.mkv vfr.mkv
+	times() { ffprobe -v error -select_streams v -show_entries frame=pts_time -of csv=p=0 "$1" | cut -d, -f1; }
+	assert_equal "$(times out.mkv)" "$(times vfr.mkv)"
+	assert_equal "$(times out.mkv | tail -n 1)" "2.500000"
+}

@@ -209,6 +209,9 @@ run_media(kv_input *in, const mekf_job *j, kv_err *err)
 			of.stride[c] = (ptrdiff_t)(pw * bps);
 		}
 		of.index = fr.index;
+		of.timed = fr.timed;	/* the input's timestamps, kept */
+		of.pts = fr.pts;
+		of.duration = fr.duration;
 		if (w && media_write(w, &of, err) != 0)
 			goto fail;
 		progress_update(&pr, pl.where.outer_index);
