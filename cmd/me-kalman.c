@@ -52,6 +52,9 @@ static const char usage[] =
 "                             gain, error variances) on stdout; the data\n"
 "                             are then written only with -o FILE\n"
 "  -f, --output-format=FMT    streams: csv or bin (default: the input's)\n"
+"      --strict               video: fail (exit 1, nothing written) when the\n"
+"                             input is damaged or ends before the end its\n"
+"                             file announces, instead of warning\n"
 "  -q, --quiet                no progress (video) nor warnings on stderr\n"
 "Compression:\n"
 "  -c, --compress             IMAGE (grey or RGB, 8 or 16 bit: PGM/PPM,\n"
@@ -73,7 +76,7 @@ static const char usage[] =
 "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
 
 enum { OPT_NOISE_SD = 256, OPT_BLOCK, OPT_PRINT_MODEL, OPT_EXACT,
-	OPT_SMOOTH };
+	OPT_SMOOTH, OPT_STRICT };
 
 static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -90,6 +93,7 @@ static const struct option options[] = {
 	{ "decompress", no_argument, NULL, 'x' },
 	{ "max-error", required_argument, NULL, 'e' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -102,7 +106,7 @@ struct settings {
 	int print_model, format;
 	int compress, decompress;
 	long long max_error;
-	int quiet;
+	int quiet, strict;
 };
 
 /* A noise variance (or, with `sd`, its square root): finite and not
@@ -195,6 +199,9 @@ parse_options(int argc, char **argv, struct settings *s)
 			break;
 		case 'q':
 			s->quiet = 1;
+			break;
+		case OPT_STRICT:
+			s->strict = 1;
 			break;
 		default:
 			cli_standard_option(c, usage);
@@ -312,6 +319,13 @@ check_output(const struct settings *s, const kv_input *in, int kind)
 	}
 }
 
+static void
+warn_damage(void *user, const char *msg)
+{
+	(void)user;
+	cli_warn("warning: %s", msg);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -338,7 +352,8 @@ main(int argc, char **argv)
 	struct report_ctx rc = { &s, 0, 0, "" };
 	mekf_job job = { .f = s.f, .output = s.output,
 	    .write = !s.print_model || s.output, .format = s.format,
-	    .quiet = s.quiet, .report = report_model, .user = &rc };
+	    .quiet = s.quiet, .report = report_model, .user = &rc,
+	    .strict = s.strict, .warn = s.quiet ? NULL : warn_damage };
 	if (mekf_run_input(in, kind, &job, &err) != 0)
 		cli_fail(&err);
 	if (rc.capped == 1 && !s.quiet)

@@ -122,3 +122,23 @@ print("%.2f" % np.frombuffer(raw, np.uint8).mean())' map.$s)
 	assert_equal "$(times out.mkv)" "$(times vfr.mkv)"
 	assert_equal "$(times out.mkv | tail -n 1)" "2.500000"
 }
+
+@test "media out: me-kalman warns of a cut video, and --strict makes it an error with nothing written" {
+	ffmpeg -nostdin -v error -f lavfi -i testsrc=size=160x120:rate=10 -frames:v 40 \
+	    -c:v mpeg4 -q:v 2 whole.mkv
+	head -c $(($(stat -c %s whole.mkv) / 2)) whole.mkv >cut.mkv
+	run --separate-stderr me-kalman -o out.mkv cut.mkv
+	assert_success
+	[[ "$stderr" == *"me-kalman: warning: cut.mkv: "* ]] || { echo "stderr: $stderr"; return 1; }
+	[ -s out.mkv ]
+	run --separate-stderr me-kalman -q -o out2.mkv cut.mkv
+	assert_success
+	assert_equal "$stderr" ""
+	run --separate-stderr me-kalman --strict -o out3.mkv cut.mkv
+	assert_bad_input me-kalman "cut.mkv: "
+	[ ! -e out3.mkv ]
+	# a whole file: no warning (the progress line may be there)
+	run --separate-stderr me-kalman -o out4.mkv whole.mkv
+	assert_success
+	[[ "$stderr" != *warning* ]] || { echo "stderr: $stderr"; return 1; }
+}

@@ -219,6 +219,12 @@ run_media(kv_input *in, const mekf_job *j, kv_err *err)
 	if (got < 0)
 		goto fail;
 	progress_end(&pr);
+	if (media_reader_damage(r, err)) {
+		if (j->strict)
+			goto fail;
+		if (j->warn != NULL)
+			j->warn(j->user, err->msg);
+	}
 	media_close(r);
 	free(plane);
 	free(out);

@@ -43,7 +43,12 @@ typedef struct mekf_job {
 	int format;		/* streams: SEQ_CSV, SEQ_BIN, or 0: the input's */
 	int quiet;		/* video: no progress on stderr */
 	mekf_run_report_fn *report;	/* may be NULL */
-	void *user;		/* for report */
+	void *user;		/* for report and warn */
+	int strict;		/* video: a damaged or cut input fails */
+	/* Video: told, once, that the input was damaged or ended before its
+	 * announced end (media_reader_damage's message), when not strict.
+	 * May be NULL. */
+	void (*warn)(void *user, const char *msg);
 } mekf_job;
 
 /* Denoise `in` as a stream of `kind` (a sniff.h SNIFF_* kind): streams

@@ -130,7 +130,7 @@ test_stream(gsl_rng *rng)
 	for (int how = 0; how < 3; how++) {
 		struct log lg = { 0 };
 		mekf_job job = { opts, out, 1, how == 1 ? SEQ_BIN : 0, 1,
-		    remember, &lg };
+		    remember, &lg, 0, NULL };
 		CHECK(run(path, how, &job, &err) == 0, "stream through a %s: %s",
 		    how_name[how], err.msg);
 		seq_reader *r = seq_reader_open(out, &err);
@@ -158,7 +158,7 @@ test_stream(gsl_rng *rng)
 	}
 	/* write 0: reports, nothing written even with an output named */
 	struct log lg = { 0 };
-	mekf_job job = { opts, out, 0, 0, 1, remember, &lg };
+	mekf_job job = { opts, out, 0, 0, 1, remember, &lg, 0, NULL };
 	unlink(out);
 	CHECK(run(path, 0, &job, &err) == 0 && lg.n == 4 &&
 	    access(out, F_OK) != 0, "write 0: 4 models reported, nothing "
@@ -170,7 +170,7 @@ test_stream(gsl_rng *rng)
 	fp = fopen(path, "w");
 	fputs("1,2\n3,4\n5,6\n7,8\n9,10\n11,12\n\n1,2\n3,4\n", fp);
 	fclose(fp);
-	job = (mekf_job){ opts, out, 1, 0, 1, NULL, NULL };
+	job = (mekf_job){ opts, out, 1, 0, 1, NULL, NULL, 0, NULL };
 	CHECK(run(path, 0, &job, &err) != 0 && strstr(err.msg, "short.csv: "
 	    "sequence 2, column 1: ") != NULL && access(out, F_OK) != 0,
 	    "short sequence: %s; no output", err.msg);
@@ -196,7 +196,7 @@ test_audio(gsl_rng *rng)
 	snprintf(out, sizeof out, "%s/out.wav", dir);
 	for (int how = 0; how < 3; how++) {
 		struct log lg = { 0 };
-		mekf_job job = { opts, out, 1, 0, 1, remember, &lg };
+		mekf_job job = { opts, out, 1, 0, 1, remember, &lg, 0, NULL };
 		CHECK(run(path, how, &job, &err) == 0, "WAV through a %s: %s",
 		    how_name[how], err.msg);
 		double worst = INFINITY;
@@ -259,7 +259,7 @@ test_images(gsl_rng *rng)
 	snprintf(out, sizeof out, "%s/out.ppm", dir);
 	for (int how = 0; how < 3; how++) {
 		struct log lg = { 0 };
-		mekf_job job = { opts, out, 1, 0, 1, remember, &lg };
+		mekf_job job = { opts, out, 1, 0, 1, remember, &lg, 0, NULL };
 		CHECK(run(path, how, &job, &err) == 0, "PPM through a %s: %s",
 		    how_name[how], err.msg);
 		kv_input *in = input_open(out, &err);
@@ -278,7 +278,7 @@ test_images(gsl_rng *rng)
 	snprintf(outpng, sizeof outpng, "%s/out.png", dir);
 	image_file_write(png, &im, &err);
 	for (int how = 0; how < 3; how++) {
-		mekf_job job = { opts, outpng, 1, 0, 1, NULL, NULL };
+		mekf_job job = { opts, outpng, 1, 0, 1, NULL, NULL, 0, NULL };
 		CHECK(run(png, how, &job, &err) == 0, "PNG through a %s: %s",
 		    how_name[how], err.msg);
 		kv_input *in = input_open(outpng, &err);
@@ -289,7 +289,7 @@ test_images(gsl_rng *rng)
 		free(back.pix);
 	}
 	/* PPM in, PNG out: libav*'s route too */
-	mekf_job job = { opts, outpng, 1, 0, 1, NULL, NULL };
+	mekf_job job = { opts, outpng, 1, 0, 1, NULL, NULL, 0, NULL };
 	CHECK(run(path, 1, &job, &err) == 0, "PPM to PNG through a pipe: %s",
 	    err.msg);
 	kv_input *in = input_open(outpng, &err);
@@ -323,7 +323,7 @@ test_images(gsl_rng *rng)
 	size_t flen = 0;
 	for (int how = 0; how < 3; how++) {
 		struct log lg = { 0 };
-		mekf_job vj = { opts, outy4m, 1, 0, 1, remember, &lg };
+		mekf_job vj = { opts, outy4m, 1, 0, 1, remember, &lg, 0, NULL };
 		CHECK(run(y4m, how, &vj, &err) == 0, "Y4M through a %s: %s",
 		    how_name[how], err.msg);
 		size_t len = 0;
@@ -351,7 +351,7 @@ test_images(gsl_rng *rng)
 	snprintf(path, sizeof path, "%s/tiny.pgm", dir);
 	image_file_write(path, &t, &err);
 	unlink(out);
-	job = (mekf_job){ opts, out, 1, 0, 1, NULL, NULL };
+	job = (mekf_job){ opts, out, 1, 0, 1, NULL, NULL, 0, NULL };
 	CHECK(run(path, 1, &job, &err) != 0 && strstr(err.msg, ": channel 1: ")
 	    != NULL && access(out, F_OK) != 0, "tiny image: %s", err.msg);
 	unlink(path);
@@ -380,7 +380,7 @@ main(void)
 	FILE *fp = fopen(path, "wb");
 	fwrite(MEK_MAGIC "\x02\x01\xff\x00\x01\x00\x00\x00", 1, 16, fp);
 	fclose(fp);
-	mekf_job job = { opts, out, 1, 0, 1, NULL, NULL };
+	mekf_job job = { opts, out, 1, 0, 1, NULL, NULL, 0, NULL };
 	CHECK(run(path, 0, &job, &err) != 0 && strstr(err.msg, "a.mek: not a "
 	    "stream") != NULL, ".mek: %s", err.msg);
 	unlink(path);
