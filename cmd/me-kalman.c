@@ -239,6 +239,7 @@ parse_options(int argc, char **argv, struct settings *s)
 struct report_ctx {
 	const struct settings *set;
 	size_t models, capped;	/* first-pass models, and those capped */
+	size_t all, flat;	/* every model, and those that saw no signal */
 	char first[512];	/* the warning for the first capped */
 };
 
@@ -266,6 +267,8 @@ report_model(const mekf_where *wh, const mekf_model *m, const char *pass,
 	    c->set->f.direction == MEKF_COLS;
 	int signal = strcmp(pass, "signal") == 0;
 
+	c->all++;
+	c->flat += flat;
 	if (want >= 0 && first_pass)
 		c->models++;
 	if (want >= 0 && first_pass && m->noise_var < want &&
@@ -349,7 +352,7 @@ main(int argc, char **argv)
 	if (in == NULL || (kind = sniff_input(in, mek_is_mek, &err)) < 0)
 		cli_fail(&err);
 	check_output(&s, in, kind);
-	struct report_ctx rc = { &s, 0, 0, "" };
+	struct report_ctx rc = { .set = &s };
 	mekf_job job = { .f = s.f, .output = s.output,
 	    .write = !s.print_model || s.output, .format = s.format,
 	    .quiet = s.quiet, .report = report_model, .user = &rc,
@@ -364,6 +367,12 @@ main(int argc, char **argv)
 		    "0.95 x the smallest eigenvalue of each autocorrelation "
 		    "matrix", input_name(in), s.f.noise_var, rc.capped,
 		    rc.models);
+	if (rc.flat > 0 && !s.quiet)
+		cli_warn("warning: %s: %zu of %zu models (blocks, planes, frames, "
+		    "passes) see no signal above the noise variance: their "
+		    "output is flat, the mean%s", input_name(in), rc.flat,
+		    rc.all, s.f.noise_var >= 0 ? "; is --noise-var too large?" :
+		    "");
 	input_close(in);
 	return 0;
 }

@@ -573,3 +573,17 @@ gaps_check() {
 	run --separate-stderr me-kalman -q --order 3 --noise-var 3.9 noisy.csv
 	assert_equal "$stderr" ""
 }
+
+@test "me-kalman: a noise variance above the signal's gives a flat output, and says so once" {
+	ffmpeg -nostdin -v error -f lavfi -i sine=frequency=440:duration=0.5 sine.wav
+	run --separate-stderr me-kalman --noise-sd 1000 -o flat.wav sine.wav
+	assert_success
+	[[ "$stderr" == "me-kalman: warning: sine.wav: 1 of 1 models"*"output is flat, the mean; is --noise-var too large?" ]] ||
+	    { echo "stderr: $stderr"; return 1; }
+	run --separate-stderr me-kalman -q --noise-sd 1000 -o flat.wav sine.wav
+	assert_equal "$stderr" ""
+	# the default noise estimate sees the tone: no warning
+	run --separate-stderr me-kalman -o ok.wav sine.wav
+	assert_success
+	[[ "$stderr" != *warning* ]] || { echo "stderr: $stderr"; return 1; }
+}
