@@ -19,7 +19,7 @@
 set -euo pipefail
 shopt -s nullglob globstar
 
-order=(core stream linalg lgssm nn vae media ssim mefilter mek cmd/common cmd)
+order=(core stream linalg lgssm nn media vae ssim mefilter mek cmd/common cmd)
 
 if [ $# -gt 1 ] || [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
 	echo "usage: layers.sh [ROOT]" >&2

@@ -1,0 +1,58 @@
+/* frame_sink.h: frames a model made, written as a video or images
+ * chosen by the output name, as ffmpeg chooses by suffix.
+ *
+ * Frames come as planar (C, H, W) floats with C 1 (grey) or 3 (RGB) in
+ * [-1, 1] (values outside are clipped), and are stored as 8-bit values
+ * round((v + 1) * 127.5), the inverse of frame_source.h's scaling, so
+ * that frames -> FFV1 -> frames is exact. The output follows the name:
+ *
+ *   .mkv       FFV1 in Matroska (lossless), gray or rgb (bgr0/gbrp as
+ *              FFV1 takes it, still lossless)
+ *   .mp4       H.264 (libx264) in MP4, yuv420p; when this FFmpeg has no
+ *              H.264 encoder: an error saying so, naming .mkv instead
+ *   .gif       GIF (palette from the frames)
+ *   .y4m, "-"  YUV4MPEG2 (gray, or yuv444p for RGB), for `| ffplay -`
+ *   %04d.png   one PNG per frame (any printf pattern with .png, .pgm,
+ *              .ppm, .bmp, .tif)
+ *   .png etc.  a single image: only for a single frame
+ *   .avi, .mov, .webm, ...: what media_writer_open chooses by suffix
+ *
+ * An unknown suffix is an error before anything is written. The frame
+ * rate is fps_num/fps_den. With out_width/out_height larger than the
+ * frames, each frame is scaled up with libswscale (bicubic) for viewing.
+ * Output is atomic (core/outfile.h through media/video.h): on failure,
+ * or frame_sink_abort, nothing is left at the path; an image pattern's
+ * files appear only at frame_sink_close. */
+#ifndef KVAE_FRAME_SINK_H
+#define KVAE_FRAME_SINK_H
+
+#include "core/err.h"
+
+typedef struct frame_sink frame_sink;
+
+typedef struct frame_sink_opts {
+	int width, height, channels;	/* of the frames given */
+	int out_width, out_height;	/* 0: as the frames */
+	int fps_num, fps_den;		/* 0/0: 25/1 */
+} frame_sink_opts;
+
+/* Whether frame_sink_open would accept `path`'s name (suffix or
+ * pattern): 1, or 0 with a message saying which names are known. For
+ * checking before long work. */
+int frame_sink_name_ok(const char *path, kv_err *err);
+
+/* Open `path` ("-": Y4M on stdout). NULL with a message naming it. */
+frame_sink *frame_sink_open(const char *path, const frame_sink_opts *o,
+	kv_err *err);
+
+/* Write one frame (channels x height x width floats). 0 or -1. */
+int frame_sink_write(frame_sink *s, const float *frame, kv_err *err);
+
+/* Finish and move the output into place; frees. 0 or -1 (then nothing
+ * is left at the path). */
+int frame_sink_close(frame_sink *s, kv_err *err);
+
+/* Throw the output away and free; safe with NULL. */
+void frame_sink_abort(frame_sink *s);
+
+#endif
