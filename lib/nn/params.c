@@ -16,7 +16,7 @@ nnparams_add(nnparams *p, const char *name, int trainable, kv_err *err,
 	if (p->data != NULL)
 		return kv_errf(err, "parameter \"%s\": table already allocated",
 		    name);
-	if (ndim < 1 || ndim > NNP_MAX_DIMS || strlen(name) >= NNP_MAX_NAME)
+	if (ndim < 0 || ndim > NNP_MAX_DIMS || strlen(name) >= NNP_MAX_NAME)
 		return kv_errf(err, "parameter \"%s\": bad rank or name", name);
 	if (nnparams_find(p, name) >= 0)
 		return kv_errf(err, "parameter \"%s\" declared twice", name);

@@ -38,8 +38,9 @@ typedef struct nnparams {
 	float *grad;		/* (total); the buffers' part stays zero */
 } nnparams;
 
-/* Declare a tensor of ndim dims (shape given as ndim size_t values).
- * Returns its index, or -1 (duplicate name, bad rank, out of memory,
+/* Declare a tensor of ndim dims (shape given as ndim size_t values;
+ * ndim 0 is a scalar of one element, such as batch norm's
+ * num_batches_tracked, saved with shape []). Returns its index, or -1 (duplicate name, bad rank, out of memory,
  * or already allocated). */
 int nnparams_add(nnparams *p, const char *name, int trainable, kv_err *err,
 	int ndim, ...);

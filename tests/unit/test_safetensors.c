@@ -264,6 +264,40 @@ test_params(void)
 	nnparams_free(&r);
 }
 
+/* A 0-dim tensor (batch norm's num_batches_tracked): one element,
+ * saved with shape [] and read back as a scalar. */
+static void
+test_scalar_param(void)
+{
+	nnparams p = { 0 }, q = { 0 };
+	st_writer *w;
+	st_file *f;
+	const st_tensor *t;
+	kv_err err;
+	int i;
+
+	i = nnparams_add(&p, "bn.num_batches_tracked", 0, &err, 0);
+	CHECK(i >= 0 && nnparams_alloc(&p, &err) == 0 && p.t[i].size == 1 &&
+	    p.total == 1, "a 0-dim parameter has one element");
+	nnparams_data(&p, i)[0] = 7.0f;
+	w = st_writer_new(&err);
+	nnparams_write(&p, w, &err);
+	st_writer_save(w, path_of("scalar.st"), &err);
+	st_writer_free(w);
+	f = st_read(path_of("scalar.st"), &err);
+	t = f ? st_find(f, "bn.num_batches_tracked") : NULL;
+	CHECK(t != NULL && t->ndim == 0 && t->nelem == 1,
+	    "saved with shape [] (%d dims)", t ? t->ndim : -1);
+	nnparams_add(&q, "bn.num_batches_tracked", 0, &err, 0);
+	nnparams_alloc(&q, &err);
+	i = f != NULL ? nnparams_read(&q, f, NULL, &err) : -1;
+	CHECK(i == 0 && nnparams_data(&q, 0)[0] == 7.0f, "read back: %g",
+	    (double)nnparams_data(&q, 0)[0]);
+	st_free(f);
+	nnparams_free(&p);
+	nnparams_free(&q);
+}
+
 /* st_parse on the bytes of a file gives what st_read gives; the
  * metadata-before-allocation check works on an unallocated table. */
 static void
@@ -315,6 +349,7 @@ main(void)
 	test_half_types();
 	test_refusals();
 	test_params();
+	test_scalar_param();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return 1;
