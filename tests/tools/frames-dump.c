@@ -5,7 +5,7 @@
  *
  *   frames-dump W H C INPUT      (INPUT "-" is stdin)
  *
- * On stderr at the end: "N frames, RATE fps, source WxH". An input
+ * On stderr at a successful end: "N frames, RATE fps, source WxH". An input
  * that is not pictures (a kvae-seq stream) is an error. */
 #include <math.h>
 #include <stdio.h>
@@ -66,13 +66,15 @@ main(int argc, char **argv)
 	}
 	free(frame);
 	free(row);
+	if (rc < 0) {
+		frame_source_close(s);
+		goto fail;
+	}
 	frame_source_rate(s, &num, &den);
 	frame_source_size(s, &sw, &sh);
 	fprintf(stderr, "%ld frames, %d/%d fps, source %dx%d\n",
 	    frame_source_count(s), num, den, sw, sh);
 	frame_source_close(s);
-	if (rc < 0)
-		goto fail;
 	return fflush(stdout) == 0 ? 0 : 1;
 fail:
 	fprintf(stderr, "frames-dump: %s\n", err.msg);
