@@ -10,7 +10,7 @@
 /* Tries per ball to find a start clear of the others. */
 #define BALLS_START_TRIES 10000
 /* Collisions allowed in one step, per ball. */
-#define BALLS_MAX_EVENTS 100000
+#define BALLS_MAX_EVENTS 10000
 
 void
 balls_params_default(balls_params *p, int size)
@@ -210,8 +210,8 @@ balls_step(balls_ball *b, const balls_params *p, double dt, kv_err *err)
 		}
 		if (++events > max_events)
 			return kv_errf(err, "more than %ld collisions in one "
-			    "step of %g: the balls are jammed", max_events,
-			    dt);
+			    "step of %g: the balls are jammed, or the step is "
+			    "far too long for their speed", max_events, dt);
 	}
 	return 0;
 }

@@ -67,7 +67,8 @@ int balls_start(balls_ball *b, const balls_params *p, gsl_rng *rng,
  * equal masses, perfectly elastic, the velocities' components along the
  * line of centres swap). Speeds, and the total kinetic energy, are kept
  * up to rounding. -1 with a message when a step holds an absurd number
- * of collisions (balls jammed together). */
+ * of collisions (over 10000 per ball: balls jammed together, or a step
+ * many thousand box widths long). */
 int balls_step(balls_ball *b, const balls_params *p, double dt, kv_err *err);
 
 /* The area of the disc of centre (cx, cy) and radius r inside the
