@@ -740,6 +740,12 @@ media_read(media_reader *r, media_frame *f, kv_err *err)
 	return deliver(r, f, err) == 0 ? 1 : -1;
 }
 
+const struct AVFrame *
+media_reader_avframe(const media_reader *r)
+{
+	return r->count > 0 && !r->pending ? r->frame : NULL;
+}
+
 /* A reference to the buffers of the frame last handed out (r->conv, if
  * used, becomes shared: deliver's av_frame_make_writable then gives it a
  * new buffer before writing). */

@@ -120,6 +120,15 @@ const char *media_reader_name(const media_reader *r);
  * when the frame size or layout changes mid-stream. */
 int media_read(media_reader *r, media_frame *f, kv_err *err);
 
+/* The frame media_read last handed out as the decoder made it: an
+ * AVFrame of libavutil in the decoder's own pixel format, with its
+ * colour range and matrix, before any rearranging into planes; for a
+ * caller that converts with libswscale itself (frame_scale.h). Owned
+ * by the reader, valid as the media_frame is. NULL before the first
+ * media_read that returned 1. */
+struct AVFrame;
+const struct AVFrame *media_reader_avframe(const media_reader *r);
+
 /* Whether the input, as far as it has been read, was damaged: frames
  * the decoder could not decode or concealed errors in (skipped or
  * handed out as decoded), a container that could not be read on (then
