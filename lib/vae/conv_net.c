@@ -323,10 +323,10 @@ reserve(struct convnet_side *sd, int B, kv_err *err)
 		return 0;
 	side_buffers_free(sd);
 	sd->in = malloc(b * sd->in_n);
-	sd->top = malloc(b * (sd->top_n ? sd->top_n : 1));
+	sd->top = sd->top_n ? malloc(b * sd->top_n) : NULL;
 	sd->g0 = malloc(b * sd->max_n);
 	sd->g1 = malloc(b * sd->max_n);
-	ok = sd->in && sd->top && sd->g0 && sd->g1;
+	ok = sd->in && (sd->top || !sd->top_n) && sd->g0 && sd->g1;
 	for (int i = 0; i < sd->k; i++) {
 		struct stage *s = &sd->st[i];
 		size_t n = b * s->cout * s->hout * s->hout;
@@ -434,6 +434,7 @@ bn_eval_backward(float *dinp, float *dweight, float *dbias,
 	const float *dout, const float *inp, const float *weight,
 	const float *rm, const float *rv, float eps, int N, int C, int HW)
 {
+	#pragma omp parallel for if ((size_t)N * C * HW > 65536)
 	for (int ch = 0; ch < C; ch++) {
 		double istd = 1.0 / sqrt((double)rv[ch] + eps), sdy = 0, sdyx = 0;
 		float g = (float)(weight[ch] * istd);

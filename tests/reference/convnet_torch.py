@@ -1,10 +1,12 @@
 """PyTorch reference for the convolutional encoder/decoder (conv_net.h).
 
-  convnet_torch.py make REF C S L F0,F1,..  build the module with random
-        weights and perturbed batch-norm statistics, run a training-mode
+  convnet_torch.py make REF C S L F0,F1,.. [REF C S L F0,F1,.. ...]
+        for each configuration: build the module with random weights and
+        perturbed batch-norm statistics, run a training-mode
         encode/decode forward and backward for fixed upstream gradients,
         then the same in evaluation mode, and save parameters, inputs,
-        outputs, gradients and the updated running statistics
+        outputs, gradients and the updated running statistics (several
+        configurations in one run: torch's import is the slow part)
   convnet_torch.py verify REF OURS INIT    compare the C side's results
         (OURS, written by convnet-check) with PyTorch's (REF), and load
         the C side's initialisation (INIT) with strict=True
@@ -178,7 +180,8 @@ def verify(ref_path, ours_path, init_path):
 
 if __name__ == "__main__":
     if sys.argv[1] == "make":
-        make(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
-             int(sys.argv[5]), sys.argv[6])
+        a = sys.argv[2:]
+        for i in range(0, len(a) - 4, 5):
+            make(a[i], int(a[i + 1]), int(a[i + 2]), int(a[i + 3]), a[i + 4])
     else:
         sys.exit(verify(sys.argv[2], sys.argv[3], sys.argv[4]))
