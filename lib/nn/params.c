@@ -161,7 +161,8 @@ nnparams_match(const nnparams *p, const st_file *f, const char *prefix,
 			shape_str(want, sizeof want, t->ndim, t->shape);
 			shape_str(got, sizeof got, s->ndim, s->shape);
 			return kv_errf(err, "%s: tensor \"%s\" is %s, expected %s",
-			    f->path, t->name, got[0] ? got : "a scalar", want);
+			    f->path, t->name, got[0] ? got : "a scalar",
+			    want[0] ? want : "a scalar");
 		}
 	}
 	return 0;

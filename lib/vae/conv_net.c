@@ -323,10 +323,10 @@ reserve(struct convnet_side *sd, int B, kv_err *err)
 		return 0;
 	side_buffers_free(sd);
 	sd->in = malloc(b * sd->in_n);
-	sd->top = malloc(b * (sd->top_n ? sd->top_n : 1));
+	sd->top = sd->top_n ? malloc(b * sd->top_n) : NULL;
 	sd->g0 = malloc(b * sd->max_n);
 	sd->g1 = malloc(b * sd->max_n);
-	ok = sd->in && sd->top && sd->g0 && sd->g1;
+	ok = sd->in && (sd->top || !sd->top_n) && sd->g0 && sd->g1;
 	for (int i = 0; i < sd->k; i++) {
 		struct stage *s = &sd->st[i];
 		size_t n = b * s->cout * s->hout * s->hout;
@@ -377,13 +377,13 @@ convnet_encode(convnet *c, nnparams *p, float *mean, float *logvar,
 	size_t n = (size_t)B * e->in_n;
 	const float *x;
 
+	e->B = 0;		/* no backward after a failed forward */
 	if (B < 1)
 		return kv_errf(err, "encoder: batch of %d frames", B);
 	if (reserve(e, B, err))
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		e->in[i] = isnan(y[i]) ? 0.0f : y[i];
-	e->B = B;
 	e->training = c->training;
 	x = e->in;
 	for (int i = 0; i < e->k; i++) {
@@ -391,10 +391,13 @@ convnet_encode(convnet *c, nnparams *p, float *mean, float *logvar,
 			return kv_err_prefix(err, "encoder stage %d", i);
 		x = e->st[i].h;
 	}
-	return nn_dense_forward(mean, x, W(e->w1), W(e->b1), B, F,
+	if (nn_dense_forward(mean, x, W(e->w1), W(e->b1), B, F,
 	    c->cfg.latent_dim, err) ||
 	    nn_dense_forward(logvar, x, W(e->w2), W(e->b2), B, F,
-	    c->cfg.latent_dim, err) ? -1 : 0;
+	    c->cfg.latent_dim, err))
+		return -1;
+	e->B = B;
+	return 0;
 }
 
 int
@@ -404,12 +407,12 @@ convnet_decode(convnet *c, nnparams *p, float *ymean, const float *x,
 	struct convnet_side *d = c->dec;
 	const float *u;
 
+	d->B = 0;		/* no backward after a failed forward */
 	if (B < 1)
 		return kv_errf(err, "decoder: batch of %d frames", B);
 	if (reserve(d, B, err))
 		return -1;
 	memcpy(d->in, x, (size_t)B * d->in_n * sizeof(float));
-	d->B = B;
 	d->training = c->training;
 	if (nn_dense_forward(d->top, d->in, W(d->w1), W(d->b1), B,
 	    c->cfg.latent_dim, (int)d->top_n, err))
@@ -420,8 +423,11 @@ convnet_decode(convnet *c, nnparams *p, float *ymean, const float *x,
 			return kv_err_prefix(err, "decoder stage %d", j);
 		u = d->st[j].h;
 	}
-	return nn_conv2d_forward(&d->out, ymean, u, W(d->w2), W(d->b2), B,
-	    c->cfg.size, c->cfg.size, err);
+	if (nn_conv2d_forward(&d->out, ymean, u, W(d->w2), W(d->b2), B,
+	    c->cfg.size, c->cfg.size, err))
+		return -1;
+	d->B = B;
+	return 0;
 }
 
 /* ---- backward ------------------------------------------------------------ */
@@ -434,6 +440,7 @@ bn_eval_backward(float *dinp, float *dweight, float *dbias,
 	const float *dout, const float *inp, const float *weight,
 	const float *rm, const float *rv, float eps, int N, int C, int HW)
 {
+	#pragma omp parallel for if ((size_t)N * C * HW > 65536)
 	for (int ch = 0; ch < C; ch++) {
 		double istd = 1.0 / sqrt((double)rv[ch] + eps), sdy = 0, sdyx = 0;
 		float g = (float)(weight[ch] * istd);
@@ -508,7 +515,7 @@ convnet_decoder_backward(convnet *c, nnparams *p, float *dx,
 	float *g = d->g0, *t = d->g1;
 
 	if (B < 1)
-		return kv_errf(err, "decoder backward before a forward");
+		return kv_errf(err, "decoder backward without a successful forward");
 	memset(g, 0, (size_t)B * last->cout * last->hout * last->hout *
 	    sizeof(float));
 	if (nn_conv2d_backward(&d->out, g, G(d->w2), G(d->b2), dymean, last->h,
@@ -535,7 +542,7 @@ convnet_encoder_backward(convnet *c, nnparams *p, const float *dmean,
 	float *g = e->g0, *t = e->g1;
 
 	if (B < 1)
-		return kv_errf(err, "encoder backward before a forward");
+		return kv_errf(err, "encoder backward without a successful forward");
 	memset(g, 0, (size_t)B * F * sizeof(float));
 	if (nn_dense_backward(g, G(e->w1), G(e->b1), dmean, last->h, W(e->w1),
 	    B, F, L, err) ||

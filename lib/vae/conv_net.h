@@ -62,7 +62,9 @@ struct convnet_side;		/* one side's layers and activations */
 
 typedef struct convnet {
 	convnet_config cfg;
-	int training;		/* 1: batch statistics; 0: running ones */
+	int training;		/* 1: batch statistics; 0: running ones
+				 * (convnet_declare sets 1, as PyTorch's
+				 * modules start in train()) */
 	struct convnet_side *enc, *dec;
 } convnet;
 

@@ -18,10 +18,11 @@ def save(path, tensors, metadata=None):
     if metadata:
         header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
     for name, arr in tensors.items():
-        arr = np.ascontiguousarray(arr)
+        shape = list(np.shape(arr))    # () for a scalar, which
+        arr = np.ascontiguousarray(arr)  # ascontiguousarray makes (1,)
         code = {np.dtype("<f8"): "F64", np.dtype("<f4"): "F32"}[arr.dtype]
         raw = arr.tobytes()
-        header[name] = {"dtype": code, "shape": list(arr.shape),
+        header[name] = {"dtype": code, "shape": shape,
                         "data_offsets": [pos, pos + len(raw)]}
         blobs.append(raw)
         pos += len(raw)

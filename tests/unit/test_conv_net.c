@@ -265,8 +265,14 @@ test_nan_and_batches(void)
 	rc = convnet_encode(&net, &p, m2, v2, y, B, &err);
 	CHECK(rc == 0 && memcmp(m1, m2, sizeof m1) == 0,
 	    "the batch again after a smaller one gives the same");
-	CHECK(convnet_encode(&net, &p, m1, v1, y, 0, &err) != 0,
-	    "a batch of 0 refused: %s", err.msg);
+	rc = convnet_encode(&net, &p, m1, v1, y, 0, &err);
+	CHECK(rc != 0, "a batch of 0 refused: %s", err.msg);
+	rc = convnet_encoder_backward(&net, &p, Rm, Rv, &err);
+	CHECK(rc != 0, "no backward after a failed forward: %s", err.msg);
+	net.training = 1;
+	rc = convnet_decode(&net, &p, y2, x, 1, &err);	/* 1 x 2x2 is fine */
+	CHECK(rc == 0, "training decode of 1 frame (4 values per channel)");
+	restore_buffers();
 }
 
 static void
