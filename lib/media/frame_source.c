@@ -199,16 +199,16 @@ list_glob(frame_source *s, const char *pattern, kv_err *err)
 	return 0;
 }
 
-/* Whether a file for the image2 demuxer's first numbers (0 to 4, or 1
- * to 5: it looks at five) exists, so that a pattern naming nothing gets
- * a message that says so. */
+/* Whether a file for one of the image2 demuxer's first numbers exists
+ * (it looks for the first one from 0 to 4), so that a pattern naming
+ * nothing gets a message that says so. */
 static int
 pattern_matches(const char *pattern)
 {
 	char name[4096];
 	struct stat st;
 
-	for (int i = 0; i <= 5; i++) {
+	for (int i = 0; i <= 4; i++) {
 		int n = snprintf(name, sizeof name, pattern, i);
 		if (n > 0 && (size_t)n < sizeof name && stat(name, &st) == 0)
 			return 1;
@@ -247,7 +247,7 @@ open_single(frame_source *s, const char *path, kv_err *err)
 	else if (has_printf_pattern(path) && access(path, F_OK) != 0 &&
 	    !pattern_matches(path))
 		return kv_errf(err, "%s: no files match the pattern (the "
-		    "first number tried: 0 to 5)", path);
+		    "first number tried: 0 to 4)", path);
 	else
 		s->r = media_open(path, 0, err);
 	if (s->r == NULL)
@@ -284,8 +284,11 @@ frame_source_open(const char *path, kv_input *in, int width, int height,
 		kv_err_prefix(err, "%s", s->name);
 		goto fail;
 	}
-	if (in != NULL && input_reopenable(in)) {
-		input_close(in);	/* a regular file: opened again by path */
+	/* a regular file is opened again by its path (libavformat may seek
+	 * in it), a directory is listed */
+	if (in != NULL && (input_reopenable(in) || (!path_is_std(path) &&
+	    stat(path, &st) == 0 && S_ISDIR(st.st_mode)))) {
+		input_close(in);
 		in = NULL;
 	}
 	if (in == NULL && path_is_std(path) &&

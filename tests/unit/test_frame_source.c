@@ -185,6 +185,18 @@ test_images(void)
 		CHECK(n == 4, "directory: %ld frames, want 4", n);
 		frame_source_close(s);
 	}
+	/* the directory opened as an input first, as a tool that peeks
+	 * every input does */
+	kv_input *in = input_open(at("seq"), &err);
+	int m = in ? frame_input_is_media(at("seq"), in, &err) : -2;
+	s = in ? frame_source_open(at("seq"), in, 4, 2, 1, &err) : NULL;
+	CHECK(s != NULL && m == 1, "a directory opened as an input: %d, %s",
+	    m, s ? "ok" : err.msg);
+	if (s != NULL) {
+		long n = read_all(s, 4, 2, 1, seeds, 4, "directory as input");
+		CHECK(n == 4, "directory as input: %ld frames, want 4", n);
+		frame_source_close(s);
+	}
 	s = frame_source_open(at("seq/img1*.pgm"), NULL, 4, 2, 1, &err);
 	CHECK(s != NULL, "open a glob: %s", s ? "ok" : err.msg);
 	if (s != NULL) {
