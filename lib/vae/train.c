@@ -13,6 +13,8 @@
 
 /* ---- data ---------------------------------------------------------------- */
 
+static void identity(size_t *idx, size_t n);
+
 static int
 data_take(kvae_data *d, const double *x, const size_t *T,
 	const size_t *first, const size_t *which, size_t n, size_t D,
@@ -122,6 +124,125 @@ out:
 	free(first);
 	if (r != NULL)
 		gsl_rng_free(r);
+	return rc;
+}
+
+/* One window: frames first, first + period, ... of a clip. */
+typedef struct window {
+	const float *first;
+	size_t T;
+} window;
+
+/* The windows of one clip into w (NULL: only count them). */
+static size_t
+clip_windows(const kvae_clip *c, size_t D, size_t length, size_t period,
+	gsl_rng *r, window *w)
+{
+	size_t start = gsl_rng_uniform_int(r, period), span, n, spare, at;
+
+	if (c->n <= start)
+		return 0;
+	span = (c->n - start + period - 1) / period;	/* frames on the grid */
+	if (span < 2)
+		return 0;
+	if (span < length) {
+		if (w != NULL)
+			*w = (window){ c->frames + start * D, span };
+		return 1;
+	}
+	n = span / length;
+	spare = span - n * length;
+	at = start + period * (spare ? gsl_rng_uniform_int(r, spare + 1) : 0);
+	for (size_t i = 0; w != NULL && i < n; i++)
+		w[i] = (window){ c->frames + (at + i * length * period) * D,
+		    length };
+	return n;
+}
+
+/* Windows idx[0 .. n) of w, subsampled every period, into d. */
+static int
+windows_take(kvae_data *d, const window *w, const size_t *idx, size_t n,
+	size_t D, size_t period, kv_err *err)
+{
+	size_t N = 0;
+
+	memset(d, 0, sizeof *d);
+	for (size_t i = 0; i < n; i++)
+		N += w[idx[i]].T;
+	d->nseq = n;
+	d->N = N;
+	d->D = D;
+	d->T = malloc((n + 1) * sizeof *d->T);
+	d->off = malloc((n + 1) * sizeof *d->off);
+	d->y = malloc((N * D + 1) * sizeof *d->y);
+	if (d->T == NULL || d->off == NULL || d->y == NULL) {
+		kvae_data_free(d);
+		return kv_errf(err, "out of memory");
+	}
+	N = 0;
+	for (size_t i = 0; i < n; i++) {
+		const window *x = &w[idx[i]];
+		d->T[i] = x->T;
+		d->off[i] = N;
+		for (size_t t = 0; t < x->T; t++, N++) {
+			const float *f = x->first + t * period * D;
+			memcpy(d->y + N * D, f, D * sizeof *f);
+			for (size_t j = 0; j < D; j++)
+				d->nobs += !isnan(f[j]);
+		}
+	}
+	return 0;
+}
+
+int
+kvae_data_windows(const kvae_clip *clips, size_t nclips, size_t D,
+	size_t length, size_t period, double val_fraction,
+	unsigned long seed, kvae_data *train, kvae_data *val, kv_err *err)
+{
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	window *w = NULL;
+	size_t *idx = NULL, nw = 0, nval;
+	int rc = -1;
+
+	memset(train, 0, sizeof *train);
+	memset(val, 0, sizeof *val);
+	if (r == NULL)
+		return kv_errf(err, "out of memory");
+	if (length < 2 || period < 1) {
+		kv_errf(err, "windows need a length of at least 2 and a period "
+		    "of at least 1");
+		goto out;
+	}
+	/* count with one generator state, cut with the same again */
+	gsl_rng_set(r, seed);
+	for (size_t c = 0; c < nclips; c++)
+		nw += clip_windows(&clips[c], D, length, period, r, NULL);
+	if (nw == 0) {
+		kv_errf(err, "no clip has two frames %zu apart to train on",
+		    period);
+		goto out;
+	}
+	w = malloc(nw * sizeof *w);
+	idx = malloc(nw * sizeof *idx);
+	if (w == NULL || idx == NULL) {
+		kv_errf(err, "out of memory");
+		goto out;
+	}
+	gsl_rng_set(r, seed);
+	for (size_t c = 0, k = 0; c < nclips; c++)
+		k += clip_windows(&clips[c], D, length, period, r, w + k);
+	identity(idx, nw);
+	gsl_ran_shuffle(r, idx, nw, sizeof *idx);
+	nval = (size_t)floor(val_fraction * (double)nw + 0.5);
+	if (nval >= nw)
+		nval = nw - 1;
+	if (windows_take(train, w, idx + nval, nw - nval, D, period, err) == 0 &&
+	    windows_take(val, w, idx, nval, D, period, err) == 0)
+		rc = 0;
+out:
+	free(w);
+	free(idx);
+	gsl_rng_free(r);
 	return rc;
 }
 
@@ -286,6 +407,7 @@ kvae_fit_epoch(kvae *k, adam *a, gsl_rng *rng, const kvae_data *train,
 		goto out;
 	identity(b.idx, train->nseq);
 	gsl_ran_shuffle(rng, b.idx, train->nseq, sizeof *b.idx);
+	vae_set_training(&k->v, 1);
 	for (size_t s = 0; s < train->nseq; s += B) {
 		size_t n = train->nseq - s < B ? train->nseq - s : B;
 		double loss;
@@ -297,6 +419,7 @@ kvae_fit_epoch(kvae *k, adam *a, gsl_rng *rng, const kvae_data *train,
 		    &out->train, err) || kvae_step(k, a, out->lr, err))
 			goto out;
 	}
+	vae_set_training(&k->v, 0);
 	identity(b.idx, val->nseq);
 	for (size_t s = 0; s < val->nseq; s += B) {
 		size_t n = val->nseq - s < B ? val->nseq - s : B;
@@ -308,6 +431,7 @@ kvae_fit_epoch(kvae *k, adam *a, gsl_rng *rng, const kvae_data *train,
 	kvae_zero_grad(k);
 	rc = 0;
 out:
+	vae_set_training(&k->v, 0);
 	batcher_free(&b);
 	return rc;
 }
@@ -318,17 +442,22 @@ int
 kvae_snapshot_take(kvae_snapshot *s, kvae *k, const adam *a,
 	const gsl_rng *rng, kv_err *err)
 {
+	size_t nbuf = k->v.p.total - k->v.p.n_trainable;
+
 	if (s->theta == NULL) {
 		s->theta = malloc(k->ntrain * sizeof *s->theta);
+		s->buffers = malloc((nbuf + 1) * sizeof *s->buffers);
 		s->m = malloc(a->n * sizeof *s->m);
 		s->v = malloc(a->n * sizeof *s->v);
 		s->rng = gsl_rng_clone(rng);
 		if (s->theta == NULL || s->m == NULL || s->v == NULL ||
-		    s->rng == NULL)
+		    s->rng == NULL || s->buffers == NULL)
 			return kv_errf(err, "out of memory");
 	}
 	kvae_gather(k);
 	memcpy(s->theta, k->theta, k->ntrain * sizeof *s->theta);
+	memcpy(s->buffers, k->v.p.data + k->v.p.n_trainable,
+	    nbuf * sizeof *s->buffers);
 	memcpy(s->m, a->m, a->n * sizeof *s->m);
 	memcpy(s->v, a->v, a->n * sizeof *s->v);
 	s->step = a->step;
@@ -341,6 +470,8 @@ kvae_snapshot_restore(const kvae_snapshot *s, kvae *k, adam *a,
 	gsl_rng *rng)
 {
 	memcpy(k->theta, s->theta, k->ntrain * sizeof *s->theta);
+	memcpy(k->v.p.data + k->v.p.n_trainable, s->buffers,
+	    (k->v.p.total - k->v.p.n_trainable) * sizeof *s->buffers);
 	kvae_scatter(k);
 	kvae_sync(k, NULL);
 	memcpy(a->m, s->m, a->n * sizeof *s->m);
@@ -353,6 +484,7 @@ void
 kvae_snapshot_free(kvae_snapshot *s)
 {
 	free(s->theta);
+	free(s->buffers);
 	free(s->m);
 	free(s->v);
 	if (s->rng != NULL)

@@ -39,6 +39,27 @@ typedef struct kvae_data {
 int kvae_data_split(const double *x, const size_t *T, size_t nseq, size_t D,
 	double val_fraction, unsigned long seed, vae *v, int fit_norm,
 	kvae_data *train, kvae_data *val, kv_err *err);
+
+/* A clip of frames in model units (an image VAE's inputs in [-1, 1]):
+ * n frames of D floats, in order. */
+typedef struct kvae_clip {
+	const float *frames;
+	size_t n;
+} kvae_clip;
+
+/* Training and validation sequences from clips, as seed 001 trains on
+ * video: each clip is subsampled every `period` frames from a start in
+ * [0, period) and cut into consecutive windows of `length` frames,
+ * the windows placed at a random offset in the clip (the frames left
+ * over, fewer than length * period, are split between the ends); a
+ * clip too short for one window gives one shorter sequence (of at least
+ * two frames; shorter clips are skipped). The windows are shuffled
+ * (mt19937 seeded with `seed`) and round(val_fraction * windows) go to
+ * validation (at least one stays for training), so the two sets never
+ * share a frame. 0, or -1 (out of memory, no window). */
+int kvae_data_windows(const kvae_clip *clips, size_t nclips, size_t D,
+	size_t length, size_t period, double val_fraction,
+	unsigned long seed, kvae_data *train, kvae_data *val, kv_err *err);
 void kvae_data_free(kvae_data *d);
 
 enum kvae_anneal { KVAE_ANNEAL_NONE, KVAE_ANNEAL_MONOTONE,
@@ -86,6 +107,8 @@ double kvae_terms_elbo(const kvae_terms *t);
  * the generator's state. */
 typedef struct kvae_snapshot {
 	float *theta;
+	float *buffers;		/* the VAE's non-trained tensors (batch
+				   norm's running statistics) */
 	double *m, *v;
 	long step;
 	gsl_rng *rng;

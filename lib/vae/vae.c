@@ -1,5 +1,6 @@
-/* vae.c: Gaussian encoder/decoder on dense layers, reparameterised
- * sampling, loss terms with gradients, the model container. */
+/* vae.c: Gaussian encoder/decoder on dense layers (or the convolutional
+ * net of conv_net.c), reparameterised sampling, loss terms with
+ * gradients, the model container. */
 #include "vae/vae.h"
 
 #include <assert.h>
@@ -30,8 +31,19 @@ vae_act_from_name(const char *name)
 }
 
 int
-vae_config_check(const vae_config *c, kv_err *err)
+vae_config_check(vae_config *c, kv_err *err)
 {
+	if (c->input == VAE_IMAGE) {
+		c->conv.latent_dim = c->latent_dim;
+		if (c->latent_dim < 1)
+			return kv_errf(err, "the latent dimension must be positive");
+		if (convnet_config_check(&c->conv, err))
+			return -1;
+		c->input_dim = c->conv.channels * c->conv.size * c->conv.size;
+		return 0;
+	}
+	if (c->input != VAE_VECTOR)
+		return kv_errf(err, "unknown input kind");
 	if (c->input_dim < 1 || c->latent_dim < 1)
 		return kv_errf(err, "input and latent dimensions must be positive");
 	if (c->n_hidden < 0 || c->n_hidden > VAE_MAX_HIDDEN)
@@ -111,16 +123,32 @@ declare(vae *v, kv_err *err)
 	return ok ? 0 : -1;
 }
 
+/* The image kind's tensors: conv_net's, then the output log-variance
+ * (C, S, S). */
+static int
+declare_image(vae *v, kv_err *err)
+{
+	const convnet_config *c = &v->cfg.conv;
+
+	if (convnet_declare(&v->conv, c, &v->p, err))
+		return -1;
+	v->conv.training = 0;	/* a model applied, until training says */
+	v->out_lv = nnparams_add(&v->p, "decoder.logvar", 1, err, 3,
+	    (size_t)c->channels, (size_t)c->size, (size_t)c->size);
+	return v->out_lv < 0 ? -1 : 0;
+}
+
 /* Configuration and parameter table without allocating the
  * parameters (vae_init's first half). */
 static int
 vae_declare(vae *v, const vae_config *cfg, kv_err *err)
 {
 	memset(v, 0, sizeof *v);
-	if (vae_config_check(cfg, err))
-		return -1;
 	v->cfg = *cfg;
-	if (declare(v, err)) {
+	if (vae_config_check(&v->cfg, err))
+		return -1;
+	if (v->cfg.input == VAE_IMAGE ? declare_image(v, err) :
+	    declare(v, err)) {
 		vae_free(v);
 		return -1;
 	}
@@ -176,6 +204,7 @@ void
 vae_free(vae *v)
 {
 	free_buffers(v);
+	convnet_free(&v->conv);
 	nnparams_free(&v->p);
 	free(v->norm_mean);
 	free(v->norm_std);
@@ -216,10 +245,21 @@ reserve(vae *v, int B, kv_err *err)
 }
 
 void
+vae_set_training(vae *v, int training)
+{
+	v->conv.training = training;
+}
+
+void
 vae_init_random(vae *v, gsl_rng *rng)
 {
 	nnparams *p = &v->p;
 
+	if (v->cfg.input == VAE_IMAGE) {
+		convnet_init_random(&v->conv, p, rng);
+		nnparams_fill(p, v->out_lv, 0.0f);
+		return;
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		const nnp_tensor *t = &p->t[i];
 		/* A bias's fan-in is its layer's: the weight declared before. */
@@ -286,6 +326,8 @@ vae_encode(vae *v, float *mean, float *logvar, const float *y, int B,
 	const float *h;
 	size_t nin = (size_t)B * c->input_dim;
 
+	if (c->input == VAE_IMAGE)
+		return convnet_encode(&v->conv, &v->p, mean, logvar, y, B, err);
 	if (reserve(v, B, err))
 		return -1;
 	for (size_t i = 0; i < nin; i++)
@@ -312,6 +354,8 @@ vae_decode(vae *v, float *ymean, const float *x, int B, kv_err *err)
 	const vae_config *c = &v->cfg;
 	const float *h;
 
+	if (c->input == VAE_IMAGE)
+		return convnet_decode(&v->conv, &v->p, ymean, x, B, err);
 	if (reserve(v, B, err))
 		return -1;
 	memcpy(v->dec_in, x, (size_t)B * c->latent_dim * sizeof(float));
@@ -372,6 +416,8 @@ vae_decoder_backward(vae *v, float *dx, const float *dymean, kv_err *err)
 	const float *htop = H ? v->dec_h[H - 1] : v->dec_in;
 	float *dtop = H ? v->scratch_a : dx;
 
+	if (c->input == VAE_IMAGE)
+		return convnet_decoder_backward(&v->conv, &v->p, dx, dymean, err);
 	if (H)
 		memset(dtop, 0, (size_t)B * w * sizeof(float));
 	if (nn_dense_backward(dtop, G(v->out_w), G(v->out_b), dymean, htop,
@@ -389,6 +435,9 @@ vae_encoder_backward(vae *v, const float *dmean, const float *dlogvar,
 	const float *htop = H ? v->enc_h[H - 1] : v->enc_in;
 	float *dtop = H ? v->scratch_a : NULL;
 
+	if (c->input == VAE_IMAGE)
+		return convnet_encoder_backward(&v->conv, &v->p, dmean, dlogvar,
+		    err);
 	if (H)
 		memset(dtop, 0, (size_t)B * w * sizeof(float));
 	if (nn_dense_backward(dtop, G(v->mu_w), G(v->mu_b), dmean, htop,
@@ -525,22 +574,54 @@ double_array(const double *x, int n)
 	return a;
 }
 
+static json_t *
+int_array(const int *x, int n)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < n && a != NULL; i++)
+		json_array_append_new(a, json_integer(x[i]));
+	return a;
+}
+
+/* The image kind's metadata: the architecture, and the frame rate of
+ * the training video when known (vae-decode's default rate). */
+static json_t *
+image_meta(const vae *v)
+{
+	const convnet_config *c = &v->cfg.conv;
+	json_t *m = json_pack("{s:s, s:i, s:s, s:i, s:i, s:o, s:i, s:s, s:s}",
+	    "format", "kvae-model", "version", 1, "input", "image",
+	    "channels", c->channels, "frame_size", c->size,
+	    "filters", int_array(c->filters, c->nstages),
+	    "latent_dim", v->cfg.latent_dim, "activation", "leaky_relu",
+	    "scale", "v / 127.5 - 1");
+
+	if (m != NULL && v->fps_num > 0 && v->fps_den > 0)
+		json_object_set_new(m, "frame_rate", json_pack("[i, i]",
+		    v->fps_num, v->fps_den));
+	return m;
+}
+
 int
 vae_write(const vae *v, st_writer *w, kv_err *err)
 {
 	const vae_config *c = &v->cfg;
-	json_t *hidden = json_array(), *meta;
+	json_t *meta;
 	char *text;
 	int rc;
 
-	for (int i = 0; i < c->n_hidden; i++)
-		json_array_append_new(hidden, json_integer(c->hidden[i]));
-	meta = json_pack("{s:s, s:i, s:s, s:i, s:i, s:o, s:s, s:{s:o, s:o}}",
-	    "format", "kvae-model", "version", 1, "input", "vector",
-	    "input_dim", c->input_dim, "latent_dim", c->latent_dim,
-	    "hidden", hidden, "activation", vae_act_name(c->act),
-	    "normalization", "mean", double_array(v->norm_mean, c->input_dim),
-	    "std", double_array(v->norm_std, c->input_dim));
+	if (c->input == VAE_IMAGE)
+		meta = image_meta(v);
+	else
+		meta = json_pack("{s:s, s:i, s:s, s:i, s:i, s:o, s:s, "
+		    "s:{s:o, s:o}}", "format", "kvae-model", "version", 1,
+		    "input", "vector", "input_dim", c->input_dim,
+		    "latent_dim", c->latent_dim,
+		    "hidden", int_array(c->hidden, c->n_hidden),
+		    "activation", vae_act_name(c->act), "normalization",
+		    "mean", double_array(v->norm_mean, c->input_dim),
+		    "std", double_array(v->norm_std, c->input_dim));
 	if (meta == NULL)
 		return kv_errf(err, "out of memory");
 	text = json_dumps(meta, JSON_COMPACT | JSON_PRESERVE_ORDER |
@@ -579,6 +660,59 @@ get_dim(json_t *o, const char *key)
 	return (int)json_integer_value(j);
 }
 
+/* The image kind's configuration from the metadata object. */
+static int
+parse_image_config(json_t *m, vae_config *c, kv_err *err)
+{
+	json_t *filters = json_object_get(m, "filters");
+
+	c->input = VAE_IMAGE;
+	c->conv.channels = get_dim(m, "channels");
+	c->conv.size = get_dim(m, "frame_size");
+	c->latent_dim = get_dim(m, "latent_dim");
+	if (c->conv.channels < 0 || c->conv.size < 0 || c->latent_dim < 0)
+		return kv_errf(err, "\"channels\", \"frame_size\" and "
+		    "\"latent_dim\" must be positive integers");
+	if (!json_is_array(filters) || json_array_size(filters) < 1 ||
+	    json_array_size(filters) > CONVNET_MAX_STAGES)
+		return kv_errf(err, "\"filters\" must be a list of 1 to %d "
+		    "sizes", CONVNET_MAX_STAGES);
+	c->conv.nstages = (int)json_array_size(filters);
+	for (int i = 0; i < c->conv.nstages; i++) {
+		json_t *f = json_array_get(filters, i);
+		if (!json_is_integer(f) || json_integer_value(f) < 1 ||
+		    json_integer_value(f) > 65536)
+			return kv_errf(err, "\"filters\"[%d] is not a positive "
+			    "integer", i);
+		c->conv.filters[i] = (int)json_integer_value(f);
+	}
+	return vae_config_check(c, err);
+}
+
+/* The frame rate [num, den] of an image model's metadata, when given. */
+static int
+parse_frame_rate(vae *v, json_t *m, kv_err *err)
+{
+	json_t *r = json_object_get(m, "frame_rate");
+	json_int_t num, den;
+
+	if (r == NULL)
+		return 0;
+	if (!json_is_array(r) || json_array_size(r) != 2 ||
+	    !json_is_integer(json_array_get(r, 0)) ||
+	    !json_is_integer(json_array_get(r, 1)))
+		return kv_errf(err, "\"frame_rate\" must be [numerator, "
+		    "denominator]");
+	num = json_integer_value(json_array_get(r, 0));
+	den = json_integer_value(json_array_get(r, 1));
+	if (num < 1 || den < 1 || num > 1000000 || den > 1000000)
+		return kv_errf(err, "\"frame_rate\" must be two positive "
+		    "integers up to 1000000");
+	v->fps_num = (int)num;
+	v->fps_den = (int)den;
+	return 0;
+}
+
 /* The configuration from the metadata object. */
 static int
 parse_config(json_t *m, vae_config *c, kv_err *err)
@@ -588,10 +722,13 @@ parse_config(json_t *m, vae_config *c, kv_err *err)
 	json_t *act = json_object_get(m, "activation");
 
 	memset(c, 0, sizeof *c);
+	if (json_is_string(input) && strcmp(json_string_value(input),
+	    "image") == 0)
+		return parse_image_config(m, c, err);
 	if (!json_is_string(input) || strcmp(json_string_value(input),
 	    "vector") != 0)
 		return kv_errf(err, "input kind %s%s%s is not supported here "
-		    "(expected \"vector\")", input ? "\"" : "",
+		    "(expected \"vector\" or \"image\")", input ? "\"" : "",
 		    json_is_string(input) ? json_string_value(input) : "missing",
 		    input ? "\"" : "");
 	c->input_dim = get_dim(m, "input_dim");
@@ -676,7 +813,8 @@ vae_from_file(vae *v, const st_file *f, kv_err *err)
 		vae_free(v);
 		return -1;
 	}
-	if (rc == 0 && (vae_alloc(v, err) || parse_norm(v, m, err)))
+	if (rc == 0 && (vae_alloc(v, err) || (c.input == VAE_IMAGE ?
+	    parse_frame_rate(v, m, err) : parse_norm(v, m, err))))
 		rc = -1;
 	json_decref(m);
 	if (rc != 0) {

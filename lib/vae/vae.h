@@ -1,13 +1,20 @@
-/* vae.h: a Gaussian VAE for vector records, built from nn.h's dense
- * layers (the KVAE's encoder q(x|y) and decoder p(y|x); Kingma & Welling
- * 2014, reparameterisation; seed 001 section 3.2 for its role in the
- * KVAE).
+/* vae.h: a Gaussian VAE (the KVAE's encoder q(x|y) and decoder p(y|x);
+ * Kingma & Welling 2014, reparameterisation; seed 001 section 3.2 for
+ * its role in the KVAE), of one of two kinds:
  *
+ * - vector records, built from nn.h's dense layers:
  *   encoder  y (B, D) -> [dense, act] per hidden size -> mean (B, L) and
  *            log-variance (B, L) heads
- *   sample   x = mean + exp(logvar / 2) eps, eps ~ N(0, I) (GSL mt19937)
  *   decoder  x (B, L) -> [dense, act] per hidden size, reversed -> mean
- *            (B, D); a learned per-dimension log-variance (D)
+ *            (B, D)
+ * - image frames (C, S, S), D = C S S: the paper's convolutional encoder
+ *   and decoder (conv_net.h). Frames are in [-1, 1] already (the frame
+ *   source's scaling), so the normalisation below is the identity.
+ *
+ * Both kinds share the rest:
+ *   sample   x = mean + exp(logvar / 2) eps, eps ~ N(0, I) (GSL mt19937)
+ *   output   a learned per-dimension log-variance (D) beside the
+ *            decoder's mean: a Gaussian p(y|x)
  *
  * Records are normalised before the encoder ((y - mean) / std, from the
  * model's metadata) and the decoder's output is in normalised units; the
@@ -15,9 +22,10 @@
  * (NaN) enter the encoder as 0 (the normalised mean) and are left out
  * of the reconstruction term.
  *
- * Tensor names (safetensors, PyTorch layouts, (out, in) weights):
- * encoder.fc{i}.weight/bias, encoder.mean.*, encoder.logvar.*,
- * decoder.fc{i}.weight/bias, decoder.mean.*, decoder.logvar (D). The
+ * Tensor names (safetensors, PyTorch layouts, (out, in) weights): for
+ * vectors encoder.fc{i}.weight/bias, encoder.mean.*, encoder.logvar.*,
+ * decoder.fc{i}.weight/bias, decoder.mean.*, decoder.logvar (D); for
+ * images conv_net.h's names and decoder.logvar (C, S, S). The
  * architecture and normalisation are JSON under the metadata key "kvae"
  * (see kvae-model(5)).
  *
@@ -34,23 +42,31 @@
 #include "core/err.h"
 #include "nn/params.h"
 #include "core/safetensors.h"
+#include "vae/conv_net.h"
 
 #define VAE_MAX_HIDDEN 8
 #define VAE_META_KEY "kvae"
 
 enum vae_act { VAE_TANH, VAE_RELU, VAE_LEAKY_RELU };
+enum vae_input { VAE_VECTOR, VAE_IMAGE };
 
 typedef struct vae_config {
-	int input_dim;			/* D */
+	int input;			/* enum vae_input */
+	int input_dim;			/* D (images: set from conv) */
 	int latent_dim;			/* L */
-	int n_hidden;
+	int n_hidden;			/* vectors: */
 	int hidden[VAE_MAX_HIDDEN];	/* encoder sizes; decoder reversed */
 	int act;			/* enum vae_act */
+	convnet_config conv;		/* images: channels, size, filters
+					   (its latent_dim is L) */
 } vae_config;
 
 typedef struct vae {
 	vae_config cfg;
 	nnparams p;
+	convnet conv;			/* images */
+	int fps_num, fps_den;		/* images: the frame rate of one
+					   model step (0/0: not known) */
 	double *norm_mean, *norm_std;	/* (D) record normalisation */
 	/* parameter indices */
 	int enc_w[VAE_MAX_HIDDEN], enc_b[VAE_MAX_HIDDEN];
@@ -66,8 +82,13 @@ typedef struct vae {
 	float *scratch_a, *scratch_b;		/* backward (B, max width) */
 } vae;
 
-/* Check a configuration (positive sizes, known activation); 0 or -1. */
-int vae_config_check(const vae_config *cfg, kv_err *err);
+/* Check a configuration (positive sizes, known activation; for images
+ * conv_net's checks, and input_dim set to C S S); 0 or -1. */
+int vae_config_check(vae_config *cfg, kv_err *err);
+
+/* Batch statistics (1, training) or running ones (0, the default) in
+ * the image kind's batch norm; no effect on vectors. */
+void vae_set_training(vae *v, int training);
 
 /* Declare and allocate the parameters for cfg; normalisation starts as
  * mean 0, std 1; weights zero until vae_init_random or a load. 0 or -1.
@@ -76,7 +97,7 @@ int vae_init(vae *v, const vae_config *cfg, kv_err *err);
 void vae_free(vae *v);
 
 /* PyTorch's default initialisation: weights and biases uniform in
- * +-1/sqrt(fan_in); decoder.logvar 0. */
+ * +-1/sqrt(fan_in), batch norm as conv_net.h; decoder.logvar 0. */
 void vae_init_random(vae *v, gsl_rng *rng);
 
 /* Name of an activation ("tanh", "relu", "leaky_relu"), and back
@@ -141,9 +162,11 @@ double vae_neg_log_q(float *dlogvar, const float *logvar, const float *eps,
 int vae_loss(vae *v, const float *y, int B, double w_rec, double beta,
 	gsl_rng *rng, double *loss, double terms[2], kv_err *err);
 
-/* Add the VAE's tensors and its "kvae" metadata (JSON: format, version,
- * input kind "vector", input_dim, latent_dim, hidden, activation,
- * normalization {mean, std}) to w. v must outlive the save. 0 or -1. */
+/* Add the VAE's tensors and its "kvae" metadata to w (JSON: format,
+ * version, then for vectors input "vector", input_dim, latent_dim,
+ * hidden, activation, normalization {mean, std}; for images input
+ * "image", channels, frame_size, filters, latent_dim, frame_rate
+ * [num, den] when known). v must outlive the save. 0 or -1. */
 int vae_write(const vae *v, st_writer *w, kv_err *err);
 
 /* Save as a model file (atomic). 0 or -1. */
