@@ -21,8 +21,10 @@
  * rate is fps_num/fps_den. With out_width/out_height larger than the
  * frames, each frame is scaled up with libswscale (bicubic) for viewing.
  * Output is atomic (core/outfile.h through media/video.h): on failure,
- * or frame_sink_abort, nothing is left at the path; an image pattern's
- * files appear only at frame_sink_close. */
+ * or frame_sink_abort, nothing is left at the path. An image pattern's
+ * files (numbered from 1, as ffmpeg's image2 does) are each written
+ * atomically as their frame comes, and removed again on a failure or
+ * abort. */
 #ifndef KVAE_FRAME_SINK_H
 #define KVAE_FRAME_SINK_H
 

@@ -81,6 +81,13 @@ int
 seq_load_all(seq_set *s, const char *const *paths, size_t npaths,
 	int flags, kv_err *err)
 {
+	return seq_load_all_from(s, NULL, paths, npaths, flags, err);
+}
+
+int
+seq_load_all_from(seq_set *s, seq_reader *first, const char *const *paths,
+	size_t npaths, int flags, kv_err *err)
+{
 	static const char *const std_in[] = { "-" };
 	int keep_var = (flags & SEQ_LOAD_VARIANCES) != 0;
 	size_t rcap = 0, scap = 0;
@@ -93,7 +100,8 @@ seq_load_all(seq_set *s, const char *const *paths, size_t npaths,
 		npaths = 1;
 	}
 	for (size_t i = 0; i < npaths && rc == 0; i++) {
-		seq_reader *r = seq_reader_open(paths[i], err);
+		seq_reader *r = i == 0 && first != NULL ? first :
+		    seq_reader_open(paths[i], err);
 		size_t dim;
 		if (r == NULL) {
 			rc = -1;

@@ -38,6 +38,13 @@ enum { SEQ_LOAD_VARIANCES = 1 };	/* keep the variance columns */
 int seq_load_all(seq_set *s, const char *const *paths, size_t npaths,
 	int flags, kv_err *err);
 
+/* As seq_load_all, with `first` (taken over, closed here) the already
+ * opened reader of paths[0]: a stream on stdin whose first bytes were
+ * looked at (seq_reader_open_fd) to tell it from pictures. */
+typedef struct seq_reader seq_reader;
+int seq_load_all_from(seq_set *s, seq_reader *first,
+	const char *const *paths, size_t npaths, int flags, kv_err *err);
+
 void seq_set_free(seq_set *s);
 
 #endif

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/input.h"
 #include "core/outfile.h"
+#include "media/frame_source.h"
 #include "stream/seq.h"
+#include "vae/frame_map.h"
 
 static void
 free_names(char **names, int n)
@@ -32,6 +35,9 @@ latent_names(int L)
 	}
 	return names;
 }
+
+static int map_reader(vae *v, seq_reader *r, const char *inpath, FILE *out,
+	const char *outname, const vae_stream_opts *o, kv_err *err);
 
 struct mapper {
 	vae *v;
@@ -105,19 +111,26 @@ int
 vae_stream_map(vae *v, const char *inpath, FILE *out, const char *outname,
 	const vae_stream_opts *o, kv_err *err)
 {
+	seq_reader *r = seq_reader_open(inpath, err);
+
+	return r == NULL ? -1 : map_reader(v, r, inpath, out, outname, o, err);
+}
+
+/* vae_stream_map on an opened reader (closed here). */
+static int
+map_reader(vae *v, seq_reader *r, const char *inpath, FILE *out,
+	const char *outname, const vae_stream_opts *o, kv_err *err)
+{
 	int enc = o->direction == VAE_ENCODE;
 	struct mapper m = { .v = v, .o = o };
 	size_t want = enc ? (size_t)v->cfg.input_dim : (size_t)v->cfg.latent_dim;
 	size_t big = (size_t)(v->cfg.input_dim > v->cfg.latent_dim ?
 	    v->cfg.input_dim : v->cfg.latent_dim);
-	seq_reader *r = seq_reader_open(inpath, err);
 	seq_writer *w = NULL;
 	seq_layout l;
 	char **names = NULL;
 	int rc = -1;
 
-	if (r == NULL)
-		return -1;
 	l = seq_layout_output(seq_reader_layout(r), o->format, o->scalar);
 	m.in_dim = l.dim;
 	if (l.dim != want) {
@@ -161,28 +174,95 @@ out:
 	return rc;
 }
 
+/* The input of an encoding: pictures for an image model (*frames set,
+ * the input peeked in *in), else a record stream (*reader). 0 or -1. */
+static int
+open_encoder_input(const vae *v, const char *inpath, kv_input **in,
+	seq_reader **reader, int *frames, kv_err *err)
+{
+	size_t len;
+	const uint8_t *head;
+
+	*in = NULL;
+	*reader = NULL;
+	*frames = 0;
+	if (v->cfg.input != VAE_IMAGE)
+		return (*reader = seq_reader_open(inpath, err)) ? 0 : -1;
+	if (strcmp(inpath, "-") == 0 && (*in = input_open("-", err)) == NULL)
+		return -1;
+	if ((*frames = frame_input_is_media(inpath, *in, err)) < 0) {
+		input_close(*in);
+		return -1;
+	}
+	if (*frames)
+		return 0;
+	if (*in == NULL)
+		return (*reader = seq_reader_open(inpath, err)) ? 0 : -1;
+	head = input_head(*in, &len);
+	*reader = seq_reader_open_fd(input_fd(*in), "stdin", head, len, err);
+	return *reader ? 0 : -1;
+}
+
+/* Encoding, or decoding to a record stream, written to outpath. */
+static int
+run_to_stream(vae *v, const char *inpath, const char *outpath,
+	const vae_stream_opts *o, kv_err *err)
+{
+	kv_input *in = NULL;
+	seq_reader *r = NULL;
+	outfile *out;
+	int frames = 0, rc;
+
+	if (o->direction == VAE_ENCODE) {
+		if (open_encoder_input(v, inpath, &in, &r, &frames, err))
+			return -1;
+	} else if ((r = seq_reader_open(inpath, err)) == NULL)
+		return -1;
+	if ((out = outfile_open(outpath, err)) == NULL) {
+		seq_reader_close(r);
+		input_close(in);
+		return -1;
+	}
+	if (frames) {
+		vae_frames_opts fo = { .variances = o->variances,
+		    .format = o->format, .scalar = o->scalar,
+		    .model_name = o->model_name };
+		rc = vae_frames_encode(v, inpath, in, outfile_stream(out),
+		    outfile_name(out), &fo, err);
+	} else {
+		rc = map_reader(v, r, inpath, outfile_stream(out),
+		    outfile_name(out), o, err);
+		input_close(in);
+	}
+	if (rc == 0)
+		return outfile_commit(out, err);
+	outfile_abort(out);
+	return rc;
+}
+
 int
 vae_stream_run(const char *model, const char *inpath, const char *outpath,
 	vae_stream_opts *o, kv_err *err)
 {
 	vae v;
-	outfile *out;
 	int rc;
 
 	if (vae_load(&v, model, err))
 		return -1;
 	o->model_name = model;
-	out = outfile_open(outpath, err);
-	if (out == NULL) {
-		vae_free(&v);
-		return -1;
-	}
-	rc = vae_stream_map(&v, inpath, outfile_stream(out), outfile_name(out), o,
-	    err);
-	if (rc == 0)
-		rc = outfile_commit(out, err);
-	else
-		outfile_abort(out);
+	if (v.cfg.input == VAE_IMAGE && o->direction == VAE_DECODE &&
+	    o->format == 0) {
+		vae_frames_opts fo = { .out_width = o->out_width,
+		    .out_height = o->out_height, .fps_num = o->fps_num,
+		    .fps_den = o->fps_den, .model_name = model };
+		if (o->variances)
+			rc = kv_errf(err, "--variances: decoded frames carry no "
+			    "variances (add -f csv or -f bin for records)");
+		else
+			rc = vae_frames_decode(&v, inpath, outpath ? outpath : "-",
+			    &fo, err);
+	} else
+		rc = run_to_stream(&v, inpath, outpath, o, err);
 	vae_free(&v);
 	return rc;
 }

@@ -24,6 +24,9 @@ typedef struct vae_stream_opts {
 	int variances;		/* append variances to each output record */
 	int format;		/* SEQ_CSV/SEQ_BIN, 0: the input's */
 	int scalar;		/* SEQ_F32/SEQ_F64, 0: the input's */
+	int out_width, out_height;	/* image models' frames: scale up */
+	int fps_num, fps_den;	/* image models' frames: rate (0: the
+				   model's) */
 	const char *model_name;	/* for messages */
 } vae_stream_opts;
 
@@ -35,7 +38,10 @@ int vae_stream_map(vae *v, const char *inpath, FILE *out,
 
 /* The whole tool: load the model file, map inpath to outpath ("-":
  * stdout; a file is written atomically and left untouched on failure).
- * Sets o->model_name. 0 or -1. */
+ * An image model (vae.h) encodes pictures (frame_map.h; detected by
+ * content, else records of input_dim values) and decodes to pictures
+ * named by outpath (NULL: Y4M on stdout), or to records when o->format
+ * is set. Sets o->model_name. 0 or -1. */
 int vae_stream_run(const char *model, const char *inpath,
 	const char *outpath, vae_stream_opts *o, kv_err *err);
 

@@ -1,0 +1,303 @@
+/* frame_map.c: vae-encode and vae-decode for image models. */
+#include "vae/frame_map.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/outfile.h"
+#include "media/frame_sink.h"
+#include "media/frame_source.h"
+#include "stream/seq.h"
+
+/* ---- encoding ------------------------------------------------------------ */
+
+/* Column names z1..zL. */
+static char **
+latent_names(int L)
+{
+	char **names = calloc((size_t)L + 1, sizeof *names);
+
+	for (int i = 0; names != NULL && i < L; i++) {
+		if ((names[i] = malloc(16)) == NULL) {
+			while (i-- > 0)
+				free(names[i]);
+			free(names);
+			return NULL;
+		}
+		snprintf(names[i], 16, "z%d", i + 1);
+	}
+	return names;
+}
+
+static void
+free_names(char **names, int n)
+{
+	for (int i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Encode n frames of buf and write their records. */
+static int
+encode_batch(vae *v, const float *buf, int n, float *mean, float *lv,
+	seq_writer *w, kv_err *err)
+{
+	int L = v->cfg.latent_dim;
+	double x[2 * 4096];
+
+	if (vae_encode(v, mean, lv, buf, n, err))
+		return -1;
+	for (int b = 0; b < n; b++) {
+		for (int i = 0; i < L; i++) {
+			x[i] = mean[(size_t)b * L + i];
+			x[L + i] = exp((double)lv[(size_t)b * L + i]);
+		}
+		if (seq_write(w, x, x + L, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* Frames of s through the encoder, a batch at a time, to w. */
+static int
+encode_loop(vae *v, frame_source *s, seq_writer *w, kv_err *err)
+{
+	size_t D = (size_t)v->cfg.input_dim, L = (size_t)v->cfg.latent_dim;
+	float *buf = malloc(VAE_FRAME_BATCH * D * sizeof *buf);
+	float *mean = malloc(VAE_FRAME_BATCH * L * sizeof *mean);
+	float *lv = malloc(VAE_FRAME_BATCH * L * sizeof *lv);
+	int n = 0, rc = -1, got;
+
+	if (buf == NULL || mean == NULL || lv == NULL) {
+		kv_errf(err, "out of memory");
+		goto out;
+	}
+	while ((got = frame_source_read(s, buf + (size_t)n * D, err)) == 1)
+		if (++n == VAE_FRAME_BATCH) {
+			if (encode_batch(v, buf, n, mean, lv, w, err))
+				goto out;
+			n = 0;
+		}
+	if (got == 0 && (n == 0 || encode_batch(v, buf, n, mean, lv, w, err) == 0))
+		rc = 0;
+out:
+	free(buf);
+	free(mean);
+	free(lv);
+	return rc;
+}
+
+int
+vae_frames_encode(vae *v, const char *path, kv_input *in, FILE *out,
+	const char *outname, const vae_frames_opts *o, kv_err *err)
+{
+	const convnet_config *c = &v->cfg.conv;
+	int L = v->cfg.latent_dim;
+	seq_layout l = { .dim = (size_t)L, .has_var = o->variances,
+	    .format = o->format ? o->format : SEQ_CSV,
+	    .scalar = o->scalar ? o->scalar : SEQ_F32 };
+	frame_source *s;
+	seq_writer *w;
+	int rc;
+
+	if (L > 4096)
+		return kv_errf(err, "%s: a latent dimension above 4096",
+		    o->model_name);
+	s = frame_source_open(path, in, c->size, c->size, c->channels, err);
+	if (s == NULL)
+		return -1;
+	if ((l.names = latent_names(L)) == NULL) {
+		frame_source_close(s);
+		return kv_errf(err, "out of memory");
+	}
+	vae_set_training(v, 0);
+	w = seq_writer_open(out, outname, &l, err);
+	rc = w == NULL ? -1 : encode_loop(v, s, w, err);
+	if (w != NULL && seq_writer_close(w, rc == 0 ? err : NULL) != 0)
+		rc = -1;
+	if (rc == 0 && frame_source_count(s) == 0)
+		rc = kv_errf(err, "%s: no frames", frame_source_name(s));
+	free_names(l.names, L);
+	frame_source_close(s);
+	return rc;
+}
+
+/* ---- decoding ------------------------------------------------------------ */
+
+int
+vae_frames_per_sequence(const char *outpath)
+{
+	const char *pct = strchr(outpath, '%'), *dot = strrchr(outpath, '.');
+	static const char *const images[] = { ".png", ".pgm", ".ppm", ".pnm",
+	    ".bmp", ".tif", ".tiff", ".jpg", ".jpeg", NULL };
+
+	if (pct == NULL || dot == NULL || dot < pct)
+		return 0;
+	for (int i = 0; images[i] != NULL; i++)
+		if (strcasecmp(dot, images[i]) == 0)
+			return 0;
+	pct++;
+	while (*pct >= '0' && *pct <= '9')
+		pct++;
+	return *pct == 'd';
+}
+
+/* Sinks open so far: all are committed together at the end, so that a
+ * failure in a later sequence leaves no earlier file behind. */
+typedef struct sinks {
+	frame_sink **s;
+	int n, cap;
+} sinks;
+
+static void
+sinks_abort(sinks *k)
+{
+	for (int i = 0; i < k->n; i++)
+		frame_sink_abort(k->s[i]);
+	free(k->s);
+	memset(k, 0, sizeof *k);
+}
+
+static int
+sinks_close(sinks *k, kv_err *err)
+{
+	int rc = 0;
+
+	for (int i = 0; i < k->n; i++) {
+		if (rc == 0)
+			rc = frame_sink_close(k->s[i], err);
+		else
+			frame_sink_abort(k->s[i]);
+	}
+	free(k->s);
+	memset(k, 0, sizeof *k);
+	return rc;
+}
+
+/* Open the sink of sequence `seq` (1 for the first) and make it current. */
+static int
+sinks_open(sinks *k, const char *outpath, int seq, const frame_sink_opts *fo,
+	kv_err *err)
+{
+	char name[4096];
+	frame_sink *s;
+
+	if (k->n == k->cap) {
+		int cap = k->cap ? 2 * k->cap : 8;
+		frame_sink **t = realloc(k->s, (size_t)cap * sizeof *t);
+		if (t == NULL)
+			return kv_errf(err, "out of memory");
+		k->s = t;
+		k->cap = cap;
+	}
+	if (vae_frames_per_sequence(outpath)) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		if (snprintf(name, sizeof name, outpath, seq) >= (int)sizeof name)
+			return kv_errf(err, "%s: the name is too long", outpath);
+#pragma GCC diagnostic pop
+	} else
+		snprintf(name, sizeof name, "%s", outpath);
+	if ((s = frame_sink_open(name, fo, err)) == NULL)
+		return -1;
+	k->s[k->n++] = s;
+	return 0;
+}
+
+typedef struct decoder {
+	vae *v;
+	seq_reader *r;
+	double *x;
+	float *fx, *frame;
+} decoder;
+
+/* One latent record (in d->x) to a frame in d->frame. */
+static int
+decode_record(decoder *d, kv_err *err)
+{
+	int L = d->v->cfg.latent_dim;
+
+	for (int i = 0; i < L; i++) {
+		if (isnan(d->x[i]))
+			return kv_errf(err, "the latent record is missing (fill "
+			    "gaps with kf-smooth before decoding)");
+		d->fx[i] = (float)d->x[i];
+	}
+	return vae_decode(d->v, d->frame, d->fx, 1, err);
+}
+
+static int
+decode_loop(decoder *d, const char *outpath, const frame_sink_opts *fo,
+	sinks *k, kv_err *err)
+{
+	int per_seq = vae_frames_per_sequence(outpath), seq = 1, rc;
+	int need_sink = 1;
+	char place[256];
+
+	/* a break follows every sequence, the last too: a sink is opened
+	 * by the first record after one */
+	while ((rc = seq_read(d->r, d->x, NULL, err)) > 0) {
+		if (rc == SEQ_BREAK) {
+			need_sink = per_seq;
+			continue;
+		}
+		if (need_sink && sinks_open(k, outpath, seq++, fo, err))
+			return -1;
+		need_sink = 0;
+		if (decode_record(d, err) ||
+		    frame_sink_write(k->s[k->n - 1], d->frame, err))
+			return kv_err_prefix(err, "%s", seq_reader_place(d->r,
+			    place, sizeof place));
+	}
+	return rc;
+}
+
+int
+vae_frames_decode(vae *v, const char *inpath, const char *outpath,
+	const vae_frames_opts *o, kv_err *err)
+{
+	const convnet_config *c = &v->cfg.conv;
+	frame_sink_opts fo = { .width = c->size, .height = c->size,
+	    .channels = c->channels, .out_width = o->out_width,
+	    .out_height = o->out_height, .fps_num = o->fps_num,
+	    .fps_den = o->fps_den };
+	decoder d = { .v = v };
+	sinks k = { 0 };
+	size_t dim;
+	int rc = -1;
+
+	if (fo.fps_num == 0) {
+		fo.fps_num = v->fps_num ? v->fps_num : 25;
+		fo.fps_den = v->fps_num ? v->fps_den : 1;
+	}
+	if (!frame_sink_name_ok(outpath, err) ||
+	    (d.r = seq_reader_open(inpath, err)) == NULL)
+		return -1;
+	dim = seq_reader_layout(d.r)->dim;
+	if (dim != (size_t)v->cfg.latent_dim) {
+		kv_errf(err, "%s: records have %zu values, but %s decodes latent "
+		    "records of %d (the model's latent_dim)", infile_name(inpath),
+		    dim, o->model_name, v->cfg.latent_dim);
+		goto out;
+	}
+	d.x = malloc(2 * dim * sizeof *d.x);
+	d.fx = malloc(dim * sizeof *d.fx);
+	d.frame = malloc((size_t)v->cfg.input_dim * sizeof *d.frame);
+	if (d.x == NULL || d.fx == NULL || d.frame == NULL) {
+		kv_errf(err, "out of memory");
+		goto out;
+	}
+	vae_set_training(v, 0);
+	rc = decode_loop(&d, outpath, &fo, &k, err);
+out:
+	if (rc == 0)
+		rc = sinks_close(&k, err);
+	else
+		sinks_abort(&k);
+	seq_reader_close(d.r);
+	free(d.x);
+	free(d.fx);
+	free(d.frame);
+	return rc;
+}
