@@ -1,5 +1,6 @@
 /* kvae-train: learn a Kalman VAE (or, --no-dynamics, a plain VAE) from
- * many sequences of vector records. */
+ * many sequences of vector records, or from videos and images (the
+ * paper's convolutional KVAE). */
 #include <getopt.h>
 #include <math.h>
 #include <omp.h>
@@ -10,28 +11,45 @@
 #include <time.h>
 
 #include "common/cli.h"
-#include "vae/train.h"
+#include "core/input.h"
 #include "core/outfile.h"
 #include "core/progress.h"
+#include "media/frame_source.h"
 #include "stream/load.h"
+#include "stream/seq.h"
+#include "vae/frame_clips.h"
+#include "vae/train.h"
 
 static const char usage[] =
 "Usage: kvae-train [OPTION]... -o MODEL DATA...\n"
-"Learn a Kalman VAE (seed 001) from the sequences of the kvae-seq(5) streams\n"
-"DATA (CSV or binary, detected; - is stdin): a dense Gaussian VAE whose\n"
-"latent records are the observations of a linear Gaussian state-space\n"
-"model, trained jointly on the ELBO with the LGSSM's exact log-likelihood.\n"
-"Writes MODEL, a kvae-model(5) file that vae-encode, vae-decode, kf-filter\n"
-"and kf-smooth read.\n"
+"Learn a Kalman VAE (seed 001): a Gaussian VAE whose latent records are the\n"
+"observations of a linear Gaussian state-space model, trained jointly on\n"
+"the ELBO with the LGSSM's exact log-likelihood. DATA (- is stdin) are\n"
+"either videos and pictures (video files, images, %04d.png patterns,\n"
+"directories or globs of images, Y4M on stdin: one sequence each; the\n"
+"convolutional VAE of the paper) or kvae-seq(5) streams of vector records\n"
+"(CSV or binary; a dense VAE); the kind is detected by content. Writes\n"
+"MODEL, a kvae-model(5) file that vae-encode, vae-decode, kf-filter and\n"
+"kf-smooth read.\n"
 "\n"
 "Model:\n"
 "  -o, --output=MODEL         the model file to write (required, atomic)\n"
 "      --latent-dim=L         latent dimension (default 16)\n"
 "      --state-dim=N          LGSSM state dimension (default 32)\n"
+"      --no-dynamics          N(0, I) prior: a plain VAE (the baseline)\n"
+"Video and pictures:\n"
+"      --frame-size=S         frames are scaled to S x S (default 32)\n"
+"      --channels=C           1 (grey, default) or 3 (RGB)\n"
+"      --filters=LIST         channels of the stride-2 stages (default\n"
+"                             16,32,64; the paper's: 64,128,256,512 at 64)\n"
+"      --length=T             frames per training sequence (default 50)\n"
+"      --period=P             take every P-th frame (default 1)\n"
+"      --max-memory=MIB       refuse training frames past MIB (default\n"
+"                             4096; a 32x32 grey frame takes 4 KiB)\n"
+"Vector records:\n"
 "      --hidden=LIST          dense layer sizes, encoder order (default\n"
 "                             256,128; the decoder mirrors them)\n"
 "      --activation=NAME      tanh, relu or leaky_relu (default tanh)\n"
-"      --no-dynamics          N(0, I) prior: a plain VAE (the baseline)\n"
 "Objective:\n"
 "      --recon-weight=W       weight of log p(y|x) (default 1)\n"
 "      --beta=B               weight of the prior / KL term (default 1)\n"
@@ -62,7 +80,11 @@ static const char usage[] =
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show the version and exit\n"
 "\n"
-"Example:\n"
+"Examples:\n"
+"  kvae-balls --sequences 40 --frames 60 -o 'train-%02d.mkv'\n"
+"  kvae-train --latent-dim 4 --state-dim 8 -e 60 -o balls.kvae train-*.mkv\n"
+"  vae-encode -m balls.kvae test.mkv | kvae-cat --keep-every 4 \\\n"
+"      | kf-smooth -m balls.kvae | vae-decode -m balls.kvae -o imputed.mkv\n"
 "  kvae-train --latent-dim 2 --state-dim 4 --hidden 32 -o m.kvae train.csv\n"
 "  vae-encode -m m.kvae test.csv | kvae-cat --keep-every 4 \\\n"
 "      | kf-smooth -m m.kvae | vae-decode -m m.kvae > imputed.csv\n"
@@ -74,6 +96,8 @@ typedef struct settings {
 	const char *output, *log, *ckpt, *resume;
 	vae_config cfg;
 	int state_dim;
+	int length, period;		/* video windows */
+	size_t max_memory;		/* bytes of training frames */
 	kvae_fit_opts fit;
 	int epochs, decay_every, threads, ckpt_every, quiet;
 	double lr, lr_decay, clip, val_fraction;
@@ -86,7 +110,8 @@ enum { OPT_LATENT = 256, OPT_STATE, OPT_HIDDEN, OPT_ACT, OPT_NODYN,
 	OPT_RECON, OPT_BETA, OPT_ANNEAL, OPT_ANNEAL_EP, OPT_SAMPLES,
 	OPT_VAE_EP, OPT_BATCH, OPT_LR, OPT_DECAY, OPT_DECAY_EVERY, OPT_CLIP,
 	OPT_VAL, OPT_SEED, OPT_THREADS, OPT_LOG, OPT_CKPT, OPT_CKPT_EVERY,
-	OPT_RESUME };
+	OPT_RESUME, OPT_FRAME_SIZE, OPT_CHANNELS, OPT_FILTERS, OPT_LENGTH,
+	OPT_PERIOD, OPT_MAX_MEM };
 
 static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -114,34 +139,79 @@ static const struct option options[] = {
 	{ "checkpoint", required_argument, NULL, OPT_CKPT },
 	{ "checkpoint-every", required_argument, NULL, OPT_CKPT_EVERY },
 	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "frame-size", required_argument, NULL, OPT_FRAME_SIZE },
+	{ "channels", required_argument, NULL, OPT_CHANNELS },
+	{ "filters", required_argument, NULL, OPT_FILTERS },
+	{ "length", required_argument, NULL, OPT_LENGTH },
+	{ "period", required_argument, NULL, OPT_PERIOD },
+	{ "max-memory", required_argument, NULL, OPT_MAX_MEM },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
-static void
-parse_hidden(vae_config *c, const char *arg)
+/* A comma-separated list of at most max sizes in [1, 65536] into out;
+ * returns how many. */
+static int
+parse_sizes(const char *opt, const char *arg, int *out, int max)
 {
 	char *copy = strdup(arg), *tok, *save = NULL;
+	int n = 0;
 
-	c->n_hidden = 0;
+	if (copy == NULL)
+		cli_die("out of memory");
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
-		if (c->n_hidden == VAE_MAX_HIDDEN)
-			cli_usage_error("--hidden: at most %d layers", VAE_MAX_HIDDEN);
-		c->hidden[c->n_hidden++] = (int)cli_parse_int("--hidden", tok, 1,
-		    1 << 16);
+		if (n == max)
+			cli_usage_error("%s: at most %d sizes", opt, max);
+		out[n++] = (int)cli_parse_int(opt, tok, 1, 65536);
 	}
 	free(copy);
-	if (c->n_hidden == 0)
-		cli_usage_error("--hidden: give layer sizes, e.g. 256,128");
+	if (n == 0)
+		cli_usage_error("%s: give sizes, e.g. 16,32,64", opt);
+	return n;
+}
+
+static void
+parse_video_option(settings *s, int c, const char *arg)
+{
+	convnet_config *v = &s->cfg.conv;
+
+	switch (c) {
+	case OPT_FRAME_SIZE:
+		v->size = (int)cli_parse_int("--frame-size", arg, 2, 4096);
+		break;
+	case OPT_CHANNELS:
+		v->channels = (int)cli_parse_int("--channels", arg, 1, 3);
+		if (v->channels == 2)
+			cli_usage_error("--channels: 1 (grey) or 3 (RGB)");
+		break;
+	case OPT_FILTERS:
+		v->nstages = parse_sizes("--filters", arg, v->filters,
+		    CONVNET_MAX_STAGES);
+		break;
+	case OPT_LENGTH:
+		s->length = (int)cli_parse_int("--length", arg, 2, 1 << 20);
+		break;
+	case OPT_PERIOD:
+		s->period = (int)cli_parse_int("--period", arg, 1, 1 << 20);
+		break;
+	case OPT_MAX_MEM:
+		s->max_memory = (size_t)cli_parse_int("--max-memory", arg, 1,
+		    1 << 30) << 20;
+		break;
+	}
 }
 
 static void
 parse_option(settings *s, int c, const char *arg)
 {
 	switch (c) {
+	case OPT_FRAME_SIZE: case OPT_CHANNELS: case OPT_FILTERS:
+	case OPT_LENGTH: case OPT_PERIOD: case OPT_MAX_MEM:
+		parse_video_option(s, c, arg);
+		break;
 	case 'o': s->output = arg; break;
 	case OPT_LATENT:
 		s->cfg.latent_dim = (int)cli_parse_int("--latent-dim", arg, 1, 4096);
@@ -149,7 +219,10 @@ parse_option(settings *s, int c, const char *arg)
 	case OPT_STATE:
 		s->state_dim = (int)cli_parse_int("--state-dim", arg, 1, 4096);
 		break;
-	case OPT_HIDDEN: parse_hidden(&s->cfg, arg); break;
+	case OPT_HIDDEN:
+		s->cfg.n_hidden = parse_sizes("--hidden", arg, s->cfg.hidden,
+		    VAE_MAX_HIDDEN);
+		break;
 	case OPT_ACT:
 		if ((s->cfg.act = vae_act_from_name(arg)) < 0)
 			cli_usage_error("--activation: '%s' is not tanh, relu or "
@@ -266,36 +339,134 @@ typedef struct run {
 	int start;
 } run;
 
+/* The training data, as the first input holds: pictures (one clip per
+ * input) or vector streams. The first input is looked at once, so that
+ * stdin can be either. Sets s->cfg.input. */
+typedef struct dataset {
+	seq_set seqs;		/* vectors */
+	frame_clips clips;	/* pictures */
+} dataset;
+
 static void
-setup(run *r, const seq_set *d)
+detect_kind(settings *s, kv_input **first)
+{
+	kv_err err;
+	int media;
+
+	*first = NULL;
+	if (strcmp(s->data[0], "-") == 0 &&
+	    (*first = input_open("-", &err)) == NULL)
+		cli_fail(&err);
+	if ((media = frame_input_is_media(s->data[0], *first, &err)) < 0)
+		cli_fail(&err);
+	s->cfg.input = media ? VAE_IMAGE : VAE_VECTOR;
+}
+
+static void
+load_vectors(settings *s, kv_input *first, dataset *d)
+{
+	seq_reader *r = NULL;
+	kv_err err;
+
+	if (first != NULL) {
+		size_t len;
+		const uint8_t *head = input_head(first, &len);
+		r = seq_reader_open_fd(input_fd(first), "stdin", head, len, &err);
+		if (r == NULL)
+			cli_fail(&err);
+	}
+	if (seq_load_all_from(&d->seqs, r, (const char *const *)s->data,
+	    (size_t)s->ndata, 0, &err))
+		cli_fail(&err);
+	input_close(first);
+}
+
+static void
+load_frames(settings *s, kv_input *first, const vae_config *cfg, dataset *d)
+{
+	kv_err err;
+
+	if (frame_clips_load(&d->clips, (const char *const *)s->data,
+	    (size_t)s->ndata, first, cfg->conv.size, cfg->conv.channels,
+	    s->max_memory, &err))
+		cli_fail(&err);
+	if (!s->quiet)
+		cli_warn("%zu frames of %dx%dx%d from %zu input%s: %.1f MiB",
+		    d->clips.bytes / ((size_t)cfg->input_dim * sizeof(float)),
+		    cfg->conv.size, cfg->conv.size, cfg->conv.channels,
+		    d->clips.n, d->clips.n == 1 ? "" : "s",
+		    (double)d->clips.bytes / (1 << 20));
+}
+
+/* The model: from the checkpoint, or new with the data's dimension. */
+static void
+setup_model(run *r, const seq_set *vectors)
 {
 	settings *s = r->s;
 	kv_err err;
 
-	r->rng = gsl_rng_alloc(gsl_rng_mt19937);
 	if (s->resume != NULL) {
 		if (kvae_ckpt_load(&r->k, &r->a, r->rng, &r->start, s->resume,
 		    &err))
 			cli_fail(&err);
-		if ((size_t)r->k.v.cfg.input_dim != d->dim)
+		if (r->k.v.cfg.input != s->cfg.input)
+			cli_die("%s: the checkpoint's model takes %s, %s holds %s",
+			    s->resume, r->k.v.cfg.input == VAE_IMAGE ? "frames" :
+			    "vector records", s->data[0], s->cfg.input == VAE_IMAGE ?
+			    "pictures" : "vector records");
+		if (s->cfg.input == VAE_VECTOR &&
+		    (size_t)r->k.v.cfg.input_dim != vectors->dim)
 			cli_die("%s: the checkpoint's model takes %d values per "
 			    "record, %s has %zu", s->resume, r->k.v.cfg.input_dim,
-			    s->data[0], d->dim);
-	} else {
-		s->cfg.input_dim = (int)d->dim;
-		if (kvae_init(&r->k, &s->cfg, (size_t)s->state_dim, &err) ||
-		    adam_init(&r->a, r->k.ntrain, &err))
-			cli_fail(&err);
-		gsl_rng_set(r->rng, s->seed);
-		kvae_init_random(&r->k, r->rng);
+			    s->data[0], vectors->dim);
+		return;
 	}
+	if (s->cfg.input == VAE_VECTOR)
+		s->cfg.input_dim = (int)vectors->dim;
+	if (kvae_init(&r->k, &s->cfg, (size_t)s->state_dim, &err) ||
+	    adam_init(&r->a, r->k.ntrain, &err))
+		cli_fail(&err);
+	gsl_rng_set(r->rng, s->seed);
+	kvae_init_random(&r->k, r->rng);
+}
+
+static void
+setup(run *r, dataset *d)
+{
+	settings *s = r->s;
+	kv_input *first;
+	kv_err err;
+	int rc;
+
+	if ((r->rng = gsl_rng_alloc(gsl_rng_mt19937)) == NULL)
+		cli_die("out of memory");
+	detect_kind(s, &first);
+	if (s->cfg.input == VAE_IMAGE) {
+		if (s->resume == NULL && vae_config_check(&s->cfg, &err))
+			cli_usage_error("%s", err.msg);
+		setup_model(r, NULL);
+		load_frames(s, first, &r->k.v.cfg, d);
+		r->k.v.fps_num = d->clips.fps_num;
+		r->k.v.fps_den = d->clips.fps_den * s->period;
+		rc = kvae_data_windows(d->clips.clip, d->clips.n,
+		    (size_t)r->k.v.cfg.input_dim, (size_t)s->length,
+		    (size_t)s->period, s->val_fraction, s->seed, &r->train,
+		    &r->val, &err);
+		frame_clips_free(&d->clips);
+	} else {
+		load_vectors(s, first, d);
+		setup_model(r, &d->seqs);
+		rc = kvae_data_split(d->seqs.x, d->seqs.T, d->seqs.nseq,
+		    d->seqs.dim, s->val_fraction, s->seed, &r->k.v,
+		    s->resume == NULL, &r->train, &r->val, &err);
+		seq_set_free(&d->seqs);
+	}
+	if (rc)
+		cli_fail(&err);
 	r->a.lr = s->lr;
 	r->a.decay = s->lr_decay;
 	r->a.decay_every = s->decay_every;
 	r->a.clip = s->clip;
-	if (kvae_data_split(d->x, d->T, d->nseq, d->dim, s->val_fraction,
-	    s->seed, &r->k.v, s->resume == NULL, &r->train, &r->val, &err))
-		cli_fail(&err);
 }
 
 static void
@@ -366,13 +537,16 @@ int
 main(int argc, char **argv)
 {
 	settings s = { .cfg = { .latent_dim = 16, .n_hidden = 2,
-	    .hidden = { 256, 128 }, .act = VAE_TANH }, .state_dim = 32,
+	    .hidden = { 256, 128 }, .act = VAE_TANH, .conv = { .channels = 1,
+	    .size = 32, .nstages = 3, .filters = { 16, 32, 64 } } },
+	    .state_dim = 32,
 	    .fit = { .dynamics = 1, .vae_epochs = 5, .batch = 8, .samples = 1,
 	    .w_rec = 1, .beta = 1, .anneal = KVAE_ANNEAL_NONE,
 	    .anneal_epochs = 10 }, .epochs = 50, .decay_every = 20,
 	    .lr = 0.007, .lr_decay = 0.85, .clip = 150, .val_fraction = 0.1,
-	    .seed = 1 };
-	seq_set d;
+	    .seed = 1, .length = 50, .period = 1,
+	    .max_memory = (size_t)4096 << 20 };
+	dataset d = { 0 };
 	run r = { .s = &s };
 	char *ckpt = NULL;
 	kv_err err;
@@ -390,9 +564,6 @@ main(int argc, char **argv)
 	cli_check_output(s.output);
 	cli_check_output(s.log);
 	cli_check_output(s.ckpt);
-	if (seq_load_all(&d, (const char *const *)s.data, (size_t)s.ndata, 0,
-	    &err))
-		cli_fail(&err);
 	setup(&r, &d);
 	if (s.log != NULL) {
 		if ((r.logf = outfile_open(s.log, &err)) == NULL)
@@ -413,7 +584,6 @@ main(int argc, char **argv)
 	kvae_free(&r.k);
 	adam_free(&r.a);
 	gsl_rng_free(r.rng);
-	seq_set_free(&d);
 	free(ckpt);
 	return 0;
 }

@@ -3,22 +3,57 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "common/cli.h"
 #include "stream/seq.h"
 #include "vae/stream_map.h"
 
-enum { OPT_VARIANCES = 256 };
+enum { OPT_VARIANCES = 256, OPT_FPS, OPT_SIZE };
 
 static const struct option options[] = {
 	{ "model", required_argument, NULL, 'm' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "output-format", required_argument, NULL, 'f' },
 	{ "variances", no_argument, NULL, OPT_VARIANCES },
+	{ "fps", required_argument, NULL, OPT_FPS },
+	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/* "A" or "A/B" (positive integers up to 1000000) for --fps. */
+static void
+parse_fps(const char *arg, int *num, int *den)
+{
+	char *slash = strchr(arg, '/'), num_text[32];
+	size_t n = slash ? (size_t)(slash - arg) : strlen(arg);
+
+	if (n == 0 || n >= sizeof num_text)
+		cli_usage_error("--fps: '%s' is not a rate such as 25 or "
+		    "30000/1001", arg);
+	memcpy(num_text, arg, n);
+	num_text[n] = '\0';
+	*num = (int)cli_parse_int("--fps", num_text, 1, 1000000);
+	*den = slash ? (int)cli_parse_int("--fps", slash + 1, 1, 1000000) : 1;
+}
+
+/* "WxH" for --size. */
+static void
+parse_size(const char *arg, int *w, int *h)
+{
+	const char *x = strchr(arg, 'x');
+	char wtext[32];
+
+	if (x == NULL || x == arg || (size_t)(x - arg) >= sizeof wtext)
+		cli_usage_error("--size: '%s' is not WIDTHxHEIGHT, e.g. 256x256",
+		    arg);
+	memcpy(wtext, arg, (size_t)(x - arg));
+	wtext[x - arg] = '\0';
+	*w = (int)cli_parse_int("--size", wtext, 1, 16384);
+	*h = (int)cli_parse_int("--size", x + 1, 1, 16384);
+}
 
 int
 vae_cli_main(int argc, char **argv, int direction, const char *usage)
@@ -36,6 +71,10 @@ vae_cli_main(int argc, char **argv, int direction, const char *usage)
 			o.format = cli_parse_format(optarg);
 			break;
 		case OPT_VARIANCES: o.variances = 1; break;
+		case OPT_FPS: parse_fps(optarg, &o.fps_num, &o.fps_den); break;
+		case OPT_SIZE:
+			parse_size(optarg, &o.out_width, &o.out_height);
+			break;
 		default: cli_standard_option(c, usage);
 		}
 	}

@@ -1,9 +1,14 @@
 """The KVAE objective and every gradient, C (kvae-grad, Fisher's identity
 for the LGSSM) against PyTorch autograd in float64 (backpropagation
 through a plain Kalman filter), on a model file written by kvae-train.
+A model of frames is built as convnet_torch's nn.Module from the file's
+metadata, loaded with strict=True and run in training mode (batch
+statistics), as kvae-train's step runs it.
 
-Usage: kvae_torch.py MODEL WORKDIR. Prints the worst relative difference
-per tensor; exits 1 if any exceeds the tolerance."""
+Usage: kvae_torch.py MODEL WORKDIR [FRAMES]. FRAMES (raw 8-bit frames
+of the model's size, as ffmpeg -f rawvideo writes them) are the records
+of a model of frames; random ones are used without it. Prints the worst
+relative difference per tensor; exits 1 if any exceeds the tolerance."""
 import json
 import math
 import os
@@ -39,25 +44,62 @@ def kalman_loglik(x, A, C, Q, R, mu0, P0):
     return ll
 
 
-def objective(p, meta, y, T, eps, dynamics, w_rec, beta):
+def dense_net(p, meta):
+    """Encoder and decoder of a vector model from the tensors p."""
     act = ACT[meta["activation"]]
     nh = len(meta["hidden"])
-    h = torch.nan_to_num(y, nan=0.0)
-    for i in range(nh):
-        h = act(h @ p["encoder.fc%d.weight" % i].T + p["encoder.fc%d.bias" % i])
-    mean = h @ p["encoder.mean.weight"].T + p["encoder.mean.bias"]
-    lv = h @ p["encoder.logvar.weight"].T + p["encoder.logvar.bias"]
+
+    def encode(y):
+        h = torch.nan_to_num(y, nan=0.0)
+        for i in range(nh):
+            h = act(h @ p["encoder.fc%d.weight" % i].T
+                    + p["encoder.fc%d.bias" % i])
+        return (h @ p["encoder.mean.weight"].T + p["encoder.mean.bias"],
+                h @ p["encoder.logvar.weight"].T + p["encoder.logvar.bias"])
+
+    def decode(x):
+        h = x
+        for i in range(nh):
+            h = act(h @ p["decoder.fc%d.weight" % i].T
+                    + p["decoder.fc%d.bias" % i])
+        return h @ p["decoder.mean.weight"].T + p["decoder.mean.bias"]
+    return encode, decode
+
+
+def conv_net(p, meta):
+    """Encoder and decoder of a model of frames: convnet_torch's module
+    holding the tensors p (as parameters, so their .grad fill), in
+    training mode."""
+    import convnet_torch
+    C, S, L = meta["channels"], meta["frame_size"], meta["latent_dim"]
+    net = convnet_torch.ConvNet(C, S, L, meta["filters"]).double()
+    state = {k: v for k, v in p.items()
+             if k.startswith(("encoder.", "decoder.")) and k != "decoder.logvar"}
+    net.load_state_dict({k: v.detach() for k, v in state.items()}, strict=True)
+    for name, prm in net.named_parameters():
+        p[name] = prm       # gradients land on the module's parameters
+    net.train()
+
+    def encode(y):
+        return net.encoder(torch.nan_to_num(y, nan=0.0).view(-1, C, S, S))
+
+    def decode(x):
+        return net.decoder(x).reshape(x.shape[0], -1)
+    return encode, decode
+
+
+def objective(p, meta, y, T, eps, dynamics, w_rec, beta):
+    encode, decode = (conv_net if meta["input"] == "image" else dense_net)(
+        p, meta)
+    mean, lv = encode(y)
     K, N = eps.shape[0], y.shape[0]
     obs = ~torch.isnan(y)
     yz = torch.nan_to_num(y, nan=0.0)
-    olv = p["decoder.logvar"]
+    olv = p["decoder.logvar"].reshape(-1)
     nll = prior = loglik = 0.0
     for k in range(K):
         x = mean + torch.exp(lv / 2) * eps[k]
-        h = x
-        for i in range(nh):
-            h = act(h @ p["decoder.fc%d.weight" % i].T + p["decoder.fc%d.bias" % i])
-        ym = h @ p["decoder.mean.weight"].T + p["decoder.mean.bias"]
+        ym = decode(x)
         e = 0.5 * (math.log(2 * math.pi) + olv + (yz - ym) ** 2 / torch.exp(olv))
         nll = nll + (e * obs).sum()
         if dynamics:
@@ -78,16 +120,31 @@ def objective(p, meta, y, T, eps, dynamics, w_rec, beta):
     return (w_rec * nll + beta * prior) / N, nll, prior, loglik
 
 
-def main(model, work):
+def records(meta, frames, N, g):
+    """N records for the model: frames scaled to [-1, 1], or random."""
+    if meta["input"] != "image":
+        y = g.normal(0, 1, (N, meta["input_dim"])).astype(np.float32)
+        y[2, 1] = np.nan
+        y[7, :] = np.nan
+        return y
+    D = meta["channels"] * meta["frame_size"] ** 2
+    if frames is None:
+        return g.uniform(-1, 1, (N, D)).astype(np.float32)
+    raw = np.fromfile(frames, np.uint8).reshape(-1, D)[:N]
+    if meta["channels"] == 3:   # rawvideo rgb24 is packed; the model planar
+        S = meta["frame_size"]
+        raw = raw.reshape(-1, S, S, 3).transpose(0, 3, 1, 2).reshape(-1, D)
+    return (raw.astype(np.float32) / np.float32(127.5) - 1).astype(np.float32)
+
+
+def main(model, work, frames=None):
     tensors, meta_all = st_py.load(model)
     meta = json.loads(meta_all["kvae"])
-    D, L = meta["input_dim"], meta["latent_dim"]
+    L = meta["latent_dim"]
     g = np.random.default_rng(5)
     T = [6, 4, 5]
     N = sum(T)
-    y = g.normal(0, 1, (N, D)).astype(np.float32)
-    y[2, 1] = np.nan
-    y[7, :] = np.nan
+    y = records(meta, frames, N, g)
     eps = g.normal(0, 1, (2, N, L)).astype(np.float32)
     inp = os.path.join(work, "in.st")
     st_py.save(inp, {"y": y, "T": np.array(T, dtype=np.float64), "eps": eps})
@@ -95,7 +152,7 @@ def main(model, work):
     for dynamics, w_rec, beta in ((1, 1.3, 0.7), (0, 0.9, 1.2)):
         out = os.path.join(work, "out%d.st" % dynamics)
         subprocess.run(["kvae-grad", model, inp, out, str(dynamics),
-                        str(w_rec), str(beta)], check=True)
+                        str(w_rec), str(beta), "train"], check=True)
         got, _ = st_py.load(out)
         p = {k: torch.tensor(v.astype(np.float64), requires_grad=True)
              for k, v in tensors.items()}
@@ -114,6 +171,8 @@ def main(model, work):
                             / abs(float(loglik)))
         for key in sorted(k for k in got if k.startswith("grad.")):
             gr = p[key[5:]].grad  # None: unused (LGSSM without dynamics)
+            if key == "grad.decoder.logvar":
+                gr = gr.reshape(got[key].shape)
             want = gr.numpy() if gr is not None else np.zeros(got[key].shape)
             have = got[key].astype(np.float64)
             scale = np.abs(want).max() + 1e-8
@@ -126,4 +185,4 @@ def main(model, work):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:4]))

@@ -1,8 +1,10 @@
 /* kvae-grad: the KVAE objective and its gradient on given inputs, for
  * the PyTorch reference test (tests/reference/kvae_torch.py).
  *
- *   kvae-grad MODEL IN OUT DYNAMICS W_REC BETA
+ *   kvae-grad MODEL IN OUT DYNAMICS W_REC BETA [train]
  *
+ * With "train", batch normalisation (a model of frames) uses the
+ * batch's statistics, as in a training step; else the running ones.
  * IN (safetensors): y F32 (N, D) normalised records (NaN = missing),
  * T F64 (nseq) sequence lengths, eps F32 (K, N, L) the noise. OUT gets
  * loss F64 (), terms F64 (3) = {NLL, prior, LGSSM log-likelihood} sums,
@@ -55,8 +57,9 @@ main(int argc, char **argv)
 	uint64_t three = 3;
 
 	cli_init("kvae-grad");
-	if (argc != 7)
-		cli_usage_error("usage: kvae-grad MODEL IN OUT DYNAMICS W_REC BETA");
+	if (argc != 7 && !(argc == 8 && strcmp(argv[7], "train") == 0))
+		cli_usage_error("usage: kvae-grad MODEL IN OUT DYNAMICS W_REC BETA "
+		    "[train]");
 	if ((mf = st_read(argv[1], &err)) == NULL || kvae_from_file(&k, mf,
 	    &err) || (in = st_read(argv[2], &err)) == NULL)
 		cli_fail(&err);
@@ -80,6 +83,7 @@ main(int argc, char **argv)
 	o.w_rec = atof(argv[5]);
 	o.beta = atof(argv[6]);
 	o.samples = (int)te->shape[0];
+	vae_set_training(&k.v, argc == 8);
 	kvae_zero_grad(&k);
 	if (kvae_loss(&k, y, T, nseq, eps, &o, &loss, &tm, &err))
 		cli_fail(&err);
