@@ -145,7 +145,7 @@ check: deps
 
 demo: deps
 	$(MAKE) all
-	@KVAE_BIN=$(CURDIR)/bin PYTHON=$(PYTHON) bash tests/demo.sh
+	@KVAE_BIN=$(CURDIR)/bin PYTHON=$(PYTHON) DEMO_OUT=$(CURDIR)/build/demo bash tests/demo.sh
 
 # Every executable script in bench/; a benchmark that fails fails the
 # target, after the others have run.

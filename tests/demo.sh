@@ -1,7 +1,9 @@
 #!/bin/bash
 # make demo: the suite's main job on data generated here, step by step,
 # saying what each step did and how well. Every step runs the real
-# programs; nothing is precomputed. Later work adds its steps below.
+# programs; nothing is precomputed. The video steps (demo_video.sh) come
+# first and leave a video and a contact sheet in $DEMO_OUT; the steps on
+# vector records follow.
 set -euo pipefail
 : "${KVAE_BIN:=$(cd "$(dirname "$0")/.." && pwd)/bin}"
 PATH="$KVAE_BIN:$PATH"
@@ -11,7 +13,12 @@ cd "$work"
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "1. Make data: 3 noisy sine sequences (dim 2, 400 records each, noise sd 0.3)"
+# The main job first: the convolutional KVAE on video.
+source "$(dirname "$KVAE_BIN")/tests/demo_video.sh"
+
+printf '\n== The Kalman tools on vector records\n'
+
+step "R1. Make data: 3 noisy sine sequences (dim 2, 400 records each, noise sd 0.3)"
 # Deterministic: awk's srand with a fixed seed, Box-Muller noise.
 awk 'BEGIN { srand(42); pi = atan2(0, -1)
 	for (s = 0; s < 3; s++) {
@@ -27,7 +34,7 @@ awk 'BEGIN { srand(42); pi = atan2(0, -1)
 	} }' >noisy.csv
 kvae-cat --info noisy.csv | sed 's/^/   /'
 
-step "2. Mark 4 of every 5 records missing (imputation experiment), in binary"
+step "R2. Mark 4 of every 5 records missing (imputation experiment), in binary"
 kvae-cat --keep-every 5 -f bin noisy.csv >gaps.bin
 kvae-cat --info gaps.bin | grep -E '^(records|missing)' | sed 's/^/   /'
 
@@ -40,7 +47,7 @@ rms() {
 		END { printf "%.4f over %d values", sqrt(s / n), n }'
 }
 
-step "3. kf-smooth the gappy stream with a constant-velocity preset (imputes the gaps)"
+step "R3. kf-smooth the gappy stream with a constant-velocity preset (imputes the gaps)"
 kvae-cat -f csv gaps.bin >gaps.csv
 kf-smooth --preset constant-velocity --obs-noise 0.09 --process-noise 1e-4 \
 	gaps.bin | kvae-cat -f csv >smoothed.csv
@@ -50,7 +57,7 @@ kf-smooth --preset constant-velocity --obs-noise 0.09 --process-noise 1e-4 \
 	noisy.csv >smoothed_all.csv
 echo "   without gaps: before $(rms noisy.csv), after $(rms smoothed_all.csv)"
 
-step "4. kf-fit learns a 4-state model from noisy.csv by EM, kf-smooth uses it"
+step "R4. kf-fit learns a 4-state model from noisy.csv by EM, kf-smooth uses it"
 kf-fit -q --state-dim 4 --log em.csv -o fitted.json noisy.csv
 echo "   EM: $(($(wc -l <em.csv) - 1)) iterations, log-likelihood" \
 	"$(sed -n 2p em.csv | cut -d, -f2) -> $(tail -1 em.csv | cut -d, -f2)"
@@ -91,7 +98,7 @@ import numpy as np
 a, b = (np.frombuffer(open(f, "rb").read()[-2 * 256 * 192:], ">u2").astype(int) for f in ("scene.pgm", "near.pgm"))
 print("   --max-error 4: largest pixel error %d" % np.abs(a - b).max())'
 
-step "5. SSIM: score degraded copies of a generated clip (64 frames, 320x240)"
+step "R5. SSIM: score degraded copies of a generated clip (64 frames, 320x240)"
 ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=320x240:rate=25" -frames:v 64 \
     -pix_fmt yuv420p clip.y4m
 ffmpeg -nostdin -v error -i clip.y4m -c:v libx264 -crf 40 -pix_fmt yuv420p x264.mkv
@@ -110,7 +117,7 @@ if [ "$(ssim -s clip.y4m x264.mkv)" \> "$(ssim -s clip.y4m noisy.y4m)" ]; then
 	echo "   gate: x264 at crf 40 scores above the noisy copy"
 fi
 
-step "6. kvae-train learns a Kalman VAE: 20-D records, a nonlinear function of a rotating 2-D state"
+step "R6. kvae-train learns a Kalman VAE: 20-D records, a nonlinear function of a rotating 2-D state"
 root=$(dirname "$KVAE_BIN")
 py=${PYTHON:-/usr/bin/python3}
 "$py" "$root/tests/tools/kvae-synth.py" --seed 1 >kv_train.csv
@@ -124,7 +131,7 @@ echo "   KVAE: 100 epochs (5 VAE-only), ELBO per record: train" \
 	"$(tail -1 kv_log.csv | cut -d, -f5), validation $(tail -1 kv_log.csv | cut -d, -f10)"
 echo "   LGSSM log-likelihood of the latents per record: $(tail -1 kv_log.csv | cut -d, -f8)"
 
-step "7. Impute 3 of every 4 test records: encode | mask | kf-smooth | decode"
+step "R7. Impute 3 of every 4 test records: encode | mask | kf-smooth | decode"
 kvae-cat --keep-every 4 kv_test.csv >kv_gaps.csv
 vae-encode -m kv.kvae kv_test.csv | kvae-cat --keep-every 4 \
 	| kf-smooth -m kv.kvae | vae-decode -m kv.kvae >kv_imputed.csv
