@@ -1119,7 +1119,9 @@ open_container(media_writer *w, kv_err *err)
 		return kv_errf(err, "out of memory");
 	}
 	w->fmt->pb = w->io;
-	w->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+	/* the same frames give the same bytes: no random Matroska segment
+	 * UID, no library version in the tags */
+	w->fmt->flags |= AVFMT_FLAG_CUSTOM_IO | AVFMT_FLAG_BITEXACT;
 	if (container_pix_fmts(w->fmt->oformat) != NULL)
 		w->fmt->strict_std_compliance = FF_COMPLIANCE_UNOFFICIAL;
 	rc = avformat_write_header(w->fmt, NULL);
