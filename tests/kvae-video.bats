@@ -141,8 +141,8 @@ print(int(np.abs(got.astype(int) - want).max()))'
 }
 
 @test "kvae-video: kvae-train refuses frames past --max-memory, before training" {
-	run --separate-stderr kvae-train -q --max-memory 1 -o m.kvae \
-		"$BATS_FILE_TMPDIR"/train-0*.mkv
+	kvae-balls --frames 300 -o long.mkv	# 300 frames of 4 KiB
+	run --separate-stderr kvae-train -q --max-memory 1 -o m.kvae long.mkv
 	assert_bad_input kvae-train "more than the 1 MiB allowed"
 	[ ! -e m.kvae ]
 }
