@@ -6,7 +6,7 @@ load common
 
 @test "demo: every step runs; smoothing lowers the error; the SSIM gate holds" {
 	skip_if_sanitized
-	# the video model trains for 4 epochs here, not make demo's 40: this
+	# the video model trains for 4 epochs here, not make demo's 80: this
 	# test checks that every step runs, the demo itself shows the quality
 	KVAE_DEMO_EPOCHS=4 DEMO_OUT=$PWD/out run bash "$KVAE_ROOT/tests/demo.sh"
 	assert_success

@@ -10,7 +10,7 @@ DEMO_OUT=${DEMO_OUT:-$PWD/out}
 mkdir -p "$DEMO_OUT"
 root=$(dirname "$KVAE_BIN")
 py=${PYTHON:-/usr/bin/python3}
-epochs=${KVAE_DEMO_EPOCHS:-40}
+epochs=${KVAE_DEMO_EPOCHS:-80}
 train_opts=(-q --latent-dim 4 --state-dim 8 --epochs "$epochs" --vae-epochs 3
 	--length 10 --batch-size 2 --lr 0.005)
 
