@@ -189,3 +189,12 @@ print(int(np.abs(got.astype(int) - want).max()))'
 		    k / NR, v / NR, u / NR
 		exit !(k / NR > v / NR + 0.02 && k / NR > u / NR + 0.2) }' scores
 }
+
+@test "kvae-video: kvae-train and vae-encode take Y4M on stdin; a CSV on stdin stays a stream" {
+	kvae-balls --frames 30 --seed 9 -o - | kvae-train -q --latent-dim 2 --state-dim 2 \
+		--filters 4,8 -e 1 --vae-epochs 1 --length 10 -o y.kvae -
+	kvae-balls --frames 12 --seed 9 -o - | vae-encode -m y.kvae >z.csv
+	[ "$(grep -c . z.csv)" -eq 13 ]
+	vae-decode -m y.kvae -f csv z.csv | kvae-cat --head 2 | vae-encode -m y.kvae >again.csv
+	[ "$(grep -c . again.csv)" -eq 3 ]
+}
