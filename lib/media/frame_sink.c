@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "media/pattern.h"
 #include "media/video.h"
 
 struct frame_sink {
@@ -28,74 +29,12 @@ struct frame_sink {
 	char **written;			/* pattern: files written so far */
 };
 
-static const char *const image_suffixes[] = { ".png", ".pgm", ".ppm",
-	".pnm", ".bmp", ".tif", ".tiff", NULL };
-
-static int
-has_image_suffix(const char *path)
-{
-	const char *dot = strrchr(path, '.');
-
-	for (int i = 0; dot != NULL && image_suffixes[i] != NULL; i++)
-		if (strcasecmp(dot, image_suffixes[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* Where a printf integer pattern (%d, %4d, %04d) starts in path, and
- * its end; NULL when there is none. "%%" is a literal percent. */
-static const char *
-find_pattern(const char *path, const char **end)
-{
-	for (const char *p = strchr(path, '%'); p != NULL;
-	    p = strchr(p + 1, '%')) {
-		const char *q = p + 1;
-		if (*q == '%') {
-			p = q;
-			continue;
-		}
-		while (*q >= '0' && *q <= '9')
-			q++;
-		if (*q == 'd') {
-			*end = q + 1;
-			return p;
-		}
-	}
-	return NULL;
-}
-
-/* path with its pattern replaced by n (the user's text is never a
- * printf format), "%%" by "%". */
-static int
-pattern_name(const char *path, long n, char *out, size_t size)
-{
-	const char *end, *p = find_pattern(path, &end);
-	int width = 0, zero = p != NULL && p[1] == '0';
-	size_t k = 0;
-
-	for (const char *q = p ? p + 1 : NULL; q && *q >= '0' && *q <= '9'; q++)
-		width = width * 10 + (*q - '0');
-	for (const char *s = path; *s != '\0' && k + 32 < size; s++) {
-		if (s == p) {
-			k += (size_t)snprintf(out + k, size - k, zero ? "%0*ld" :
-			    "%*ld", width > 64 ? 64 : width, n);
-			s = end - 1;
-		} else {
-			if (s[0] == '%' && s[1] == '%')
-				s++;
-			out[k++] = *s;
-		}
-	}
-	out[k] = '\0';
-	return k + 32 < size ? 0 : -1;
-}
-
 static int
 is_pattern(const char *path)
 {
 	const char *end;
 
-	return has_image_suffix(path) && find_pattern(path, &end) != NULL;
+	return pattern_is_image_name(path) && pattern_find(path, &end) != NULL;
 }
 
 int
@@ -258,7 +197,7 @@ write_image(frame_sink *s, const media_frame *f, kv_err *err)
 	char name[4096], **t;
 	media_writer *w;
 
-	if (pattern_name(s->path, s->frames + 1, name, sizeof name))
+	if (pattern_expand(s->path, s->frames + 1, name, sizeof name))
 		return kv_errf(err, "%s: the name is too long", s->path);
 	if ((t = realloc(s->written, (size_t)(s->frames + 1) * sizeof *t)) == NULL)
 		return kv_errf(err, "out of memory");

@@ -15,6 +15,7 @@
 
 #include "core/outfile.h"
 #include "media/frame_scale.h"
+#include "media/pattern.h"
 #include "media/sniff.h"
 #include "media/video.h"
 
@@ -38,18 +39,9 @@ struct frame_source {
 static int
 has_printf_pattern(const char *p)
 {
-	for (; (p = strchr(p, '%')) != NULL; p++) {
-		const char *q = p + 1;
-		if (*q == '%') {
-			p = q;
-			continue;
-		}
-		while (*q >= '0' && *q <= '9')
-			q++;
-		if (*q == 'd')
-			return 1;
-	}
-	return 0;
+	const char *end;
+
+	return pattern_find(p, &end) != NULL;
 }
 
 static int

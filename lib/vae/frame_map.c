@@ -8,6 +8,7 @@
 #include "core/outfile.h"
 #include "media/frame_sink.h"
 #include "media/frame_source.h"
+#include "media/pattern.h"
 #include "stream/seq.h"
 
 /* ---- encoding ------------------------------------------------------------ */
@@ -128,19 +129,10 @@ vae_frames_encode(vae *v, const char *path, kv_input *in, FILE *out,
 int
 vae_frames_per_sequence(const char *outpath)
 {
-	const char *pct = strchr(outpath, '%'), *dot = strrchr(outpath, '.');
-	static const char *const images[] = { ".png", ".pgm", ".ppm", ".pnm",
-	    ".bmp", ".tif", ".tiff", ".jpg", ".jpeg", NULL };
+	const char *end;
 
-	if (pct == NULL || dot == NULL || dot < pct)
-		return 0;
-	for (int i = 0; images[i] != NULL; i++)
-		if (strcasecmp(dot, images[i]) == 0)
-			return 0;
-	pct++;
-	while (*pct >= '0' && *pct <= '9')
-		pct++;
-	return *pct == 'd';
+	return !pattern_is_image_name(outpath) &&
+	    pattern_find(outpath, &end) != NULL;
 }
 
 /* Sinks open so far: all are committed together at the end, so that a
@@ -192,11 +184,8 @@ sinks_open(sinks *k, const char *outpath, int seq, const frame_sink_opts *fo,
 		k->cap = cap;
 	}
 	if (vae_frames_per_sequence(outpath)) {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-		if (snprintf(name, sizeof name, outpath, seq) >= (int)sizeof name)
+		if (pattern_expand(outpath, seq, name, sizeof name))
 			return kv_errf(err, "%s: the name is too long", outpath);
-#pragma GCC diagnostic pop
 	} else
 		snprintf(name, sizeof name, "%s", outpath);
 	if ((s = frame_sink_open(name, fo, err)) == NULL)

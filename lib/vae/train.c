@@ -15,25 +15,37 @@
 
 static void identity(size_t *idx, size_t n);
 
+/* Room for n sequences of N records of D values in all. 0 or -1. */
 static int
-data_take(kvae_data *d, const double *x, const size_t *T,
-	const size_t *first, const size_t *which, size_t n, size_t D,
-	const vae *v, kv_err *err)
+data_alloc(kvae_data *d, size_t n, size_t N, size_t D, kv_err *err)
 {
-	double *row = malloc(D * sizeof *row);
-	size_t N = 0;
-
 	memset(d, 0, sizeof *d);
-	for (size_t i = 0; i < n; i++)
-		N += T[which[i]];
 	d->nseq = n;
 	d->N = N;
 	d->D = D;
 	d->T = malloc((n + 1) * sizeof *d->T);
 	d->off = malloc((n + 1) * sizeof *d->off);
 	d->y = malloc((N * D + 1) * sizeof *d->y);
-	if (row == NULL || d->T == NULL || d->off == NULL || d->y == NULL) {
-		free(row);
+	if (d->T == NULL || d->off == NULL || d->y == NULL) {
+		kvae_data_free(d);
+		return kv_errf(err, "out of memory");
+	}
+	return 0;
+}
+
+static int
+data_take(kvae_data *d, const double *x, const size_t *T,
+	const size_t *first, const size_t *which, size_t n, size_t D,
+	const vae *v, kv_err *err)
+{
+	double *row;
+	size_t N = 0;
+
+	for (size_t i = 0; i < n; i++)
+		N += T[which[i]];
+	if (data_alloc(d, n, N, D, err))
+		return -1;
+	if ((row = malloc(D * sizeof *row)) == NULL) {
 		kvae_data_free(d);
 		return kv_errf(err, "out of memory");
 	}
@@ -166,19 +178,10 @@ windows_take(kvae_data *d, const window *w, const size_t *idx, size_t n,
 {
 	size_t N = 0;
 
-	memset(d, 0, sizeof *d);
 	for (size_t i = 0; i < n; i++)
 		N += w[idx[i]].T;
-	d->nseq = n;
-	d->N = N;
-	d->D = D;
-	d->T = malloc((n + 1) * sizeof *d->T);
-	d->off = malloc((n + 1) * sizeof *d->off);
-	d->y = malloc((N * D + 1) * sizeof *d->y);
-	if (d->T == NULL || d->off == NULL || d->y == NULL) {
-		kvae_data_free(d);
-		return kv_errf(err, "out of memory");
-	}
+	if (data_alloc(d, n, N, D, err))
+		return -1;
 	N = 0;
 	for (size_t i = 0; i < n; i++) {
 		const window *x = &w[idx[i]];
