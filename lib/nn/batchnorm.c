@@ -12,7 +12,9 @@ struct nn_bn_cache {
 	dnnl_primitive_t train, eval, bwd;
 	dnnl_memory_t src, dst, dsrc_m, scale, shift, mean, var, dscale,
 	    dshift;
-	float *dsrc, *dw, *db;		/* backward scratch (oneDNN overwrites) */
+	float *dw, *db;			/* backward scratch (oneDNN overwrites;
+					 * the input gradient goes to the
+					 * shared layer scratch, dnnl_glue.h) */
 	float *zshift;			/* (C) backward wants a shift; unused */
 };
 
@@ -49,7 +51,6 @@ cache_free(struct nn_bn_cache *c)
 	dnnl_memory_destroy(c->var);
 	dnnl_memory_destroy(c->dscale);
 	dnnl_memory_destroy(c->dshift);
-	free(c->dsrc);
 	free(c->dw);
 	free(c->db);
 	free(c->zshift);
@@ -84,11 +85,10 @@ cache_build(nn_batchnorm *L, int N, int HW, kv_err *err)
 	if (c == NULL)
 		return kv_errf(err, "batchnorm: out of memory");
 	c->N = N, c->HW = HW;
-	c->dsrc = malloc(sizeof(float) * (size_t)N * L->C * HW);
 	c->dw = malloc(sizeof(float) * (size_t)L->C);
 	c->db = malloc(sizeof(float) * (size_t)L->C);
 	c->zshift = calloc((size_t)L->C, sizeof(float));
-	if (c->dsrc == NULL || c->dw == NULL || c->db == NULL ||
+	if (c->dw == NULL || c->db == NULL ||
 	    c->zshift == NULL) {
 		kv_errf(err, "batchnorm: out of memory");
 		goto out;
@@ -194,8 +194,9 @@ nn_batchnorm_backward(nn_batchnorm *L, float *dinp, float *dweight,
 {
 	struct nn_bn_cache *c;
 	size_t n = (size_t)N * L->C * HW;
+	float *dsrc = nn_scratch(NN_SCRATCH_LAYER, n, err);
 
-	if (cache_for(L, N, HW, err))
+	if (dsrc == NULL || cache_for(L, N, HW, err))
 		return -1;
 	c = L->cache;
 	{
@@ -207,7 +208,7 @@ nn_batchnorm_backward(nn_batchnorm *L, float *dinp, float *dweight,
 			{ DNNL_ARG_DIFF_SHIFT, c->dshift },
 			{ DNNL_ARG_SHIFT, c->shift } };
 		void *ptrs[9] = { (void *)inp, L->mean, L->var, (void *)dout,
-		    (void *)weight, c->dsrc, c->dw, c->db, c->zshift };
+		    (void *)weight, dsrc, c->dw, c->db, c->zshift };
 		if (nn_dnnl_run(c->bwd, 9, args, ptrs, "batchnorm backward",
 		    err))
 			return -1;
@@ -215,7 +216,7 @@ nn_batchnorm_backward(nn_batchnorm *L, float *dinp, float *dweight,
 	if (dinp != NULL) {
 		#pragma omp parallel for if (n > 65536)
 		for (size_t i = 0; i < n; i++)
-			dinp[i] += c->dsrc[i];
+			dinp[i] += dsrc[i];
 	}
 	for (int k = 0; k < L->C; k++) {
 		dweight[k] += c->dw[k];

@@ -10,15 +10,18 @@
 /* Primitives for one (N, H, W). Each primitive picks its own layouts
  * (format "any": blocked layouts run backward-weights some 10x faster
  * than plain NCHW here); the ports reorder from and to the caller's
- * plain buffers. oneDNN overwrites its outputs, so backward results land
- * in scratch and are added to the caller's gradients. */
+ * plain buffers through the shared port scratch (dnnl_glue.h), so a
+ * layer keeps no activation-sized buffer of its own. oneDNN overwrites
+ * its outputs, so backward results land in scratch (the input gradient
+ * in the shared layer scratch) and are added to the caller's
+ * gradients. */
 struct nn_conv2d_cache {
 	int N, H, W;
 	dnnl_primitive_t fwd, bwd_data, bwd_w;
 	nn_port f_src, f_wei, f_bias, f_dst;		/* forward */
 	nn_port d_ddst, d_wei, d_dsrc;			/* backward data */
 	nn_port w_src, w_ddst, w_dwei, w_dbias;		/* backward weights */
-	float *dsrc, *dwei, *dbias;			/* backward scratch */
+	float *dwei, *dbias;				/* backward scratch */
 	float *zbias;				/* (OC) zeros: no-bias forward */
 };
 
@@ -82,7 +85,6 @@ cache_free(struct nn_conv2d_cache *c)
 	dnnl_primitive_destroy(c->fwd);
 	dnnl_primitive_destroy(c->bwd_data);
 	dnnl_primitive_destroy(c->bwd_w);
-	free(c->dsrc);
 	free(c->dwei);
 	free(c->dbias);
 	free(c->zbias);
@@ -166,12 +168,10 @@ cache_build(nn_conv2d *L, int N, int H, int W, kv_err *err)
 	if (c == NULL)
 		return kv_errf(err, "conv2d: out of memory");
 	c->N = N, c->H = H, c->W = W;
-	c->dsrc = malloc(sizeof(float) * (size_t)N * L->C * H * W);
 	c->dwei = malloc(sizeof(float) * (size_t)L->OC * L->C * L->K * L->K);
 	c->dbias = malloc(sizeof(float) * (size_t)L->OC);
 	c->zbias = calloc((size_t)L->OC, sizeof(float));
-	if (c->dsrc == NULL || c->dwei == NULL || c->dbias == NULL ||
-	    c->zbias == NULL)
+	if (c->dwei == NULL || c->dbias == NULL || c->zbias == NULL)
 		kv_errf(err, "conv2d: out of memory");
 	else
 		rc = build_primitives(L, c, &src, &wei, &bias, &dst, pds, err);
@@ -230,13 +230,14 @@ nn_conv2d_backward(nn_conv2d *L, float *dinp, float *dweight, float *dbias,
 	c = L->cache;
 	if (dinp != NULL) {
 		nn_port *ports[3] = { &c->d_ddst, &c->d_wei, &c->d_dsrc };
-		void *ptrs[3] = { (void *)dout, (void *)weight, c->dsrc };
-		if (nn_port_run(c->bwd_data, 3, ports, ptrs,
+		float *dsrc = nn_scratch(NN_SCRATCH_LAYER, nsrc, err);
+		void *ptrs[3] = { (void *)dout, (void *)weight, dsrc };
+		if (dsrc == NULL || nn_port_run(c->bwd_data, 3, ports, ptrs,
 		    "conv2d backward data", err))
 			return -1;
 		#pragma omp parallel for if (nsrc > 65536)
 		for (size_t i = 0; i < nsrc; i++)
-			dinp[i] += c->dsrc[i];
+			dinp[i] += dsrc[i];
 	}
 	{
 		nn_port *ports[4] = { &c->w_src, &c->w_ddst, &c->w_dwei,

@@ -48,6 +48,26 @@ nn_dnnl_ready(kv_err *err)
 	    dnnl_stream_default_flags), "creating a stream", err);
 }
 
+float *
+nn_scratch(int which, size_t n, kv_err *err)
+{
+	static float *buf[2];
+	static size_t cap[2];
+
+	if (n > cap[which]) {
+		size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+		free(buf[which]);
+		buf[which] = aligned_alloc(64, bytes);
+		cap[which] = buf[which] != NULL ? n : 0;
+		if (buf[which] == NULL) {
+			kv_errf(err, "out of memory (%zu MiB of scratch)",
+			    bytes >> 20);
+			return NULL;
+		}
+	}
+	return buf[which];
+}
+
 dnnl_memory_desc_t
 nn_dnnl_md(int ndims, const dnnl_dim_t *dims, dnnl_format_tag_t tag)
 {
@@ -124,8 +144,9 @@ nn_port_init(nn_port *p, int arg, int output, const dnnl_memory_desc_t *plain,
 		return 0;
 	}
 	if (nn_dnnl_check(dnnl_memory_create(&p->inner, want, nn_engine,
-	    DNNL_MEMORY_ALLOCATE), "allocating a blocked buffer", err))
+	    DNNL_MEMORY_NONE), "creating a blocked memory object", err))
 		return -1;
+	p->bytes = (dnnl_memory_desc_get_size(want) + 63) / 64 * 64;
 	from = output ? want : plain;
 	to = output ? plain : want;
 	if (nn_dnnl_check(dnnl_reorder_primitive_desc_create(&rpd, from,
@@ -166,10 +187,25 @@ nn_port_run(dnnl_primitive_t prim, int n, nn_port *const *ports,
 	void *const *ptrs, const char *what, kv_err *err)
 {
 	dnnl_exec_arg_t args[16] = { { 0, NULL } };
+	size_t total = 0;
+	char *scratch;
 
 	if (n > 16)
 		return kv_errf(err, "%s: too many arguments", what);
+	for (int i = 0; i < n; i++)
+		if (ports[i]->reorder != NULL)
+			total += ports[i]->bytes;
+	scratch = (char *)nn_scratch(NN_SCRATCH_PORTS, total / sizeof(float),
+	    err);
+	if (total > 0 && scratch == NULL)
+		return -1;
 	for (int i = 0; i < n; i++) {
+		if (ports[i]->reorder != NULL) {
+			if (nn_dnnl_check(dnnl_memory_set_data_handle(
+			    ports[i]->inner, scratch), what, err))
+				return -1;
+			scratch += ports[i]->bytes;
+		}
 		if (nn_dnnl_check(dnnl_memory_set_data_handle(ports[i]->user,
 		    ptrs[i]), what, err))
 			return -1;

@@ -35,15 +35,27 @@ int nn_dnnl_primitive(dnnl_primitive_t *prim, dnnl_primitive_desc_t *pd_out,
 int nn_dnnl_run(dnnl_primitive_t prim, int n, dnnl_exec_arg_t *args,
 	void *const *ptrs, const char *what, kv_err *err);
 
+/* Process-wide scratch, grown to the largest request and kept: the
+ * blocked copies of one primitive's arguments (NN_SCRATCH_PORTS, used by
+ * nn_port_run only) and a layer's backward result before it is added to
+ * the caller's gradient (NN_SCRATCH_LAYER). Either is only valid until
+ * the next request of the same kind: layers run one at a time, so one
+ * buffer serves all of them instead of a copy per layer and shape.
+ * Returns n floats (64-byte aligned), or NULL with a message. */
+enum { NN_SCRATCH_PORTS, NN_SCRATCH_LAYER };
+float *nn_scratch(int which, size_t n, kv_err *err);
+
 /* One argument of a primitive: the caller's plain-layout buffer (`user`,
  * handle set per call) and, when the primitive chose another layout
  * (blocked formats run several times faster for convolutions), an
- * internal memory in that layout with the reorder between them. */
+ * internal memory in that layout, its buffer a slice of the
+ * NN_SCRATCH_PORTS scratch set per run, with the reorder between them. */
 typedef struct nn_port {
 	int arg;			/* DNNL_ARG_... */
 	int output;			/* written by the primitive */
 	dnnl_memory_t user, inner;	/* inner == user when layouts agree */
 	dnnl_primitive_t reorder;	/* user->inner (input) or back */
+	size_t bytes;			/* inner's size when it is not user */
 } nn_port;
 
 /* Set up a port for argument `arg` of pd, whose layout is

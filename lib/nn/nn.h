@@ -12,7 +12,10 @@
  * plain C reference version (suffix _ref) beside it that is slow and
  * obviously correct, and the unit tests compare the two. Layers holding
  * oneDNN primitives (conv, batch norm) create them on first use for a
- * shape and reuse them while the shape stays the same. Element-wise
+ * shape and reuse them while the shape stays the same; the blocked copies
+ * of their arguments and their backward's input gradient live in
+ * process-wide scratch shared by every layer (dnnl_glue.h), not per
+ * layer. Element-wise
  * layers are OpenMP loops with no reference twin: they are their own
  * reference. */
 #ifndef KVAE_NN_H

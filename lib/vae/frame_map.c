@@ -198,22 +198,44 @@ typedef struct decoder {
 	vae *v;
 	seq_reader *r;
 	double *x;
-	float *fx, *frame;
+	float *fx;		/* (VAE_FRAME_BATCH, L) records not yet decoded */
+	float *frame;		/* (VAE_FRAME_BATCH, D) their frames */
+	int n;			/* records in fx */
 } decoder;
 
-/* One latent record (in d->x) to a frame in d->frame. */
+/* One latent record (in d->x) into the batch. */
 static int
-decode_record(decoder *d, kv_err *err)
+take_record(decoder *d, kv_err *err)
 {
 	int L = d->v->cfg.latent_dim;
+	float *fx = d->fx + (size_t)d->n * L;
 
 	for (int i = 0; i < L; i++) {
 		if (isnan(d->x[i]))
 			return kv_errf(err, "the latent record is missing (fill "
 			    "gaps with kf-smooth before decoding)");
-		d->fx[i] = (float)d->x[i];
+		fx[i] = (float)d->x[i];
 	}
-	return vae_decode(d->v, d->frame, d->fx, 1, err);
+	d->n++;
+	return 0;
+}
+
+/* Decode the batch's records, as encoding batches frames, and write
+ * their frames to the current sink, in order. */
+static int
+flush_batch(decoder *d, sinks *k, kv_err *err)
+{
+	size_t D = (size_t)d->v->cfg.input_dim;
+
+	if (d->n == 0)
+		return 0;
+	if (vae_decode(d->v, d->frame, d->fx, d->n, err))
+		return -1;
+	for (int i = 0; i < d->n; i++)
+		if (frame_sink_write(k->s[k->n - 1], d->frame + i * D, err))
+			return -1;
+	d->n = 0;
+	return 0;
 }
 
 static int
@@ -225,21 +247,28 @@ decode_loop(decoder *d, const char *outpath, const frame_sink_opts *fo,
 	char place[256];
 
 	/* a break follows every sequence, the last too: a sink is opened
-	 * by the first record after one */
+	 * by the first record after one; a sequence's frames are written
+	 * by its break at the latest */
 	while ((rc = seq_read(d->r, d->x, NULL, err)) > 0) {
 		if (rc == SEQ_BREAK) {
+			if (flush_batch(d, k, err))
+				goto fail;
 			need_sink = per_seq;
 			continue;
 		}
 		if (need_sink && sinks_open(k, outpath, seq++, fo, err))
 			return -1;
 		need_sink = 0;
-		if (decode_record(d, err) ||
-		    frame_sink_write(k->s[k->n - 1], d->frame, err))
-			return kv_err_prefix(err, "%s", seq_reader_place(d->r,
-			    place, sizeof place));
+		if (take_record(d, err) ||
+		    (d->n == VAE_FRAME_BATCH && flush_batch(d, k, err)))
+			goto fail;
 	}
+	if (rc == 0 && flush_batch(d, k, err))
+		goto fail;
 	return rc;
+fail:
+	return kv_err_prefix(err, "%s", seq_reader_place(d->r, place,
+	    sizeof place));
 }
 
 int
@@ -271,8 +300,9 @@ vae_frames_decode(vae *v, const char *inpath, const char *outpath,
 		goto out;
 	}
 	d.x = malloc(2 * dim * sizeof *d.x);
-	d.fx = malloc(dim * sizeof *d.fx);
-	d.frame = malloc((size_t)v->cfg.input_dim * sizeof *d.frame);
+	d.fx = malloc(VAE_FRAME_BATCH * dim * sizeof *d.fx);
+	d.frame = malloc(VAE_FRAME_BATCH * (size_t)v->cfg.input_dim *
+	    sizeof *d.frame);
 	if (d.x == NULL || d.fx == NULL || d.frame == NULL) {
 		kv_errf(err, "out of memory");
 		goto out;
