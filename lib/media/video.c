@@ -797,6 +797,8 @@ struct media_writer {
 	AVFrame *frame;		/* what the encoder gets */
 	struct SwsContext *sws;
 	enum AVPixelFormat in_fmt;
+	enum AVPixelFormat want_fmt;	/* the caller's encoder format, or
+					   AV_PIX_FMT_NONE: the closest */
 	int comp_plane[MEDIA_MAX_PLANES];
 	media_format format;
 	int single_image;
@@ -1042,6 +1044,19 @@ open_encoder(media_writer *w, const AVCodec *codec, kv_err *err)
 	enum AVPixelFormat pf = choose_pix_fmt(codec, w->fmt->oformat,
 	    w->in_fmt, in_full);
 
+	if (w->want_fmt != AV_PIX_FMT_NONE) {
+		pf = AV_PIX_FMT_NONE;
+		for (const enum AVPixelFormat *p = codec->pix_fmts;
+		    p != NULL && *p != AV_PIX_FMT_NONE; p++)
+			if (*p == w->want_fmt)
+				pf = *p;
+		if (codec->pix_fmts == NULL)
+			pf = w->want_fmt;
+		if (pf == AV_PIX_FMT_NONE)
+			return kv_errf(err, "%s: the %s encoder takes no %s",
+			    w->path, codec->name,
+			    av_get_pix_fmt_name(w->want_fmt));
+	}
 	if (pf == AV_PIX_FMT_NONE)
 		return kv_errf(err, "%s: the %s encoder has no pixel format "
 		    "the suffix %s takes", w->path, codec->name,
@@ -1129,6 +1144,14 @@ media_writer *
 media_writer_open(const char *path, const media_format *fmt,
 	const char *container, const char *codec, kv_err *err)
 {
+	return media_writer_open_as(path, fmt, container, codec, NULL, err);
+}
+
+media_writer *
+media_writer_open_as(const char *path, const media_format *fmt,
+	const char *container, const char *codec, const char *pix_fmt,
+	kv_err *err)
+{
 	media_writer *w = calloc(1, sizeof *w);
 	const AVOutputFormat *of = NULL;
 	const AVPixFmtDescriptor *d;
@@ -1144,6 +1167,12 @@ media_writer_open(const char *path, const media_format *fmt,
 	if (w->format.fps_num <= 0 || w->format.fps_den <= 0) {
 		w->format.fps_num = 25;
 		w->format.fps_den = 1;
+	}
+	w->want_fmt = AV_PIX_FMT_NONE;
+	if (pix_fmt != NULL &&
+	    (w->want_fmt = av_get_pix_fmt(pix_fmt)) == AV_PIX_FMT_NONE) {
+		kv_errf(err, "%s: unknown pixel format '%s'", w->path, pix_fmt);
+		goto fail;
 	}
 	w->in_fmt = av_get_pix_fmt(fmt->pix_fmt);
 	if (w->in_fmt == AV_PIX_FMT_NONE ||
