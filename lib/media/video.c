@@ -1233,6 +1233,13 @@ media_write(media_writer *w, const media_frame *f, kv_err *err)
 		src[w->comp_plane[c]] = f->plane[c];
 		stride[w->comp_plane[c]] = (int)f->stride[c];
 	}
+	if (w->in_fmt == AV_PIX_FMT_PAL8) {
+		if (f->plane[1] == NULL)
+			return kv_errf(err, "%s: a pal8 frame without its "
+			    "palette", w->path);
+		src[1] = f->plane[1];	/* 256 x 0xAARRGGBB */
+		stride[1] = 4;
+	}
 	if (w->sws != NULL) {
 		sws_scale(w->sws, src, stride, 0, m->height, w->frame->data,
 		    w->frame->linesize);

@@ -175,7 +175,9 @@ media_writer *media_writer_open_as(const char *path, const media_format *fmt,
 	kv_err *err);
 
 /* Encode one frame. An image file takes exactly one frame: a second
- * one is an error ("PATH: an image holds one frame"). Returns 0 or -1. */
+ * one is an error ("PATH: an image holds one frame"). For frames of
+ * pix_fmt "pal8" (nplanes 1: indices, for GIF), f->plane[1] is the
+ * frame's palette, 256 uint32_t 0xAARRGGBB. Returns 0 or -1. */
 int media_write(media_writer *w, const media_frame *f, kv_err *err);
 
 /* Flush the encoder, finish the file and move it into place; frees the
