@@ -130,10 +130,14 @@ g3.pgm"
 	[ ! -e two.png ]
 }
 
-@test "frame-sink: grey GIF is bit-exact" {
+@test "frame-sink: GIF: grey bit-exact, RGB of at most 256 colours too" {
 	frames-write --raw gray.raw 16 16 1 4 gray.gif
 	decoded gray.gif gray >gray.got
 	same_bytes gray.raw gray.got
+	# 16x16 pixels: at most 256 colours a frame, each in the palette
+	frames-write --raw rgb.raw 16 16 3 4 rgb.gif
+	decoded rgb.gif rgb24 >rgb.got
+	same_bytes rgb.raw rgb.got
 }
 
 @test "frame-sink: - writes Y4M to a pipe that ffmpeg reads" {

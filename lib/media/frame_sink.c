@@ -39,7 +39,15 @@ typedef struct sink_plan {
 	const char *codec;	/* NULL: the container's default */
 	const char *pix_gray;	/* encoder pixel format, or NULL: the */
 	const char *pix_rgb;	/* closest one the encoder takes */
+	int palette;		/* RGB as pal8, a palette per frame */
 } sink_plan;
+
+/* A colour of a frame (0xRRGGBB), how many pixels have it, and its
+ * palette index. */
+typedef struct sink_colour {
+	uint32_t rgb, n;
+	int index;
+} sink_colour;
 
 struct frame_sink {
 	char *path;
@@ -52,6 +60,9 @@ struct frame_sink {
 	uint8_t *out;			/* (C, fmt.height, fmt.width): bytes
 					   itself when not scaled */
 	FILE *spool;			/* SINK_PATTERN: frames until close */
+	uint8_t *index;			/* plan.palette: (height, width) */
+	uint32_t palette[256];		/* 0xAARRGGBB */
+	sink_colour *colours;		/* (width x height) */
 	int64_t count;
 };
 
@@ -142,8 +153,10 @@ plan_for(const char *path, sink_plan *p, kv_err *err)
 		p->pix_gray = p->pix_rgb = "yuv420p";
 		return 0;
 	}
-	if (strcasecmp(suf, ".gif") == 0)
-		return 0;	/* grey as it is; RGB as the writer picks */
+	if (strcasecmp(suf, ".gif") == 0) {
+		p->palette = 1;	/* grey is exact as it is */
+		return 0;
+	}
 	if (strcasecmp(suf, ".y4m") == 0) {
 		p->pix_rgb = "yuv444p";
 		return 0;
@@ -183,6 +196,8 @@ sink_free(frame_sink *s)
 {
 	if (s->out != s->bytes)
 		free(s->out);
+	free(s->index);
+	free(s->colours);
 	free(s->bytes);
 	sws_freeContext(s->sws);
 	if (s->spool != NULL)
@@ -330,15 +345,26 @@ frame_sink_open(const char *path, const frame_sink_opts *o, kv_err *err)
 		int flags = SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT |
 		    SWS_FULL_CHR_H_INP | (ow < o->width || oh < o->height ?
 		    SWS_AREA : SWS_BICUBIC);
-		s->sws = sws_getContext(o->width, o->height,
-		    av_get_pix_fmt(s->fmt.pix_fmt), ow, oh,
-		    av_get_pix_fmt(s->fmt.pix_fmt), flags, NULL, NULL, NULL);
+		enum AVPixelFormat pf = o->channels == 1 ? AV_PIX_FMT_GRAY8 :
+		    AV_PIX_FMT_GBRP;
+		s->sws = sws_getContext(o->width, o->height, pf, ow, oh, pf,
+		    flags, NULL, NULL, NULL);
 		s->out = malloc((size_t)ow * oh * o->channels);
 		if (s->sws == NULL || s->out == NULL) {
 			kv_errf(err, "%s: cannot scale %dx%d to %dx%d", path,
 			    o->width, o->height, ow, oh);
 			goto fail;
 		}
+	}
+	if (s->plan.palette && o->channels == 3) {
+		s->index = malloc((size_t)ow * oh);
+		s->colours = malloc(sizeof *s->colours * ow * oh);
+		if (s->index == NULL || s->colours == NULL) {
+			kv_errf(err, "out of memory");
+			goto fail;
+		}
+		s->fmt.nplanes = 1;
+		snprintf(s->fmt.pix_fmt, sizeof s->fmt.pix_fmt, "pal8");
 	}
 	if (s->plan.kind == SINK_PATTERN) {
 		char first[4096];
@@ -359,6 +385,136 @@ frame_sink_open(const char *path, const frame_sink_opts *o, kv_err *err)
 fail:
 	sink_free(s);
 	return NULL;
+}
+
+/* ---- a palette per frame, for GIF: median cut ---- */
+
+static int
+by_rgb(const void *a, const void *b)
+{
+	uint32_t x = ((const sink_colour *)a)->rgb;
+	uint32_t y = ((const sink_colour *)b)->rgb;
+
+	return (x > y) - (x < y);
+}
+
+#define BY_CHANNEL(name, shift) \
+static int \
+name(const void *a, const void *b) \
+{ \
+	uint32_t x = ((const sink_colour *)a)->rgb >> (shift) & 255; \
+	uint32_t y = ((const sink_colour *)b)->rgb >> (shift) & 255; \
+	return (x > y) - (x < y); \
+}
+BY_CHANNEL(by_red, 16)
+BY_CHANNEL(by_green, 8)
+BY_CHANNEL(by_blue, 0)
+
+/* A box of colours: cols[start .. start + len). */
+typedef struct cut_box {
+	size_t start, len;
+	int range, channel;	/* the widest channel (shift) and its range */
+} cut_box;
+
+static void
+box_measure(const sink_colour *cols, cut_box *b)
+{
+	int best = -1;
+
+	for (int shift = 0; shift <= 16; shift += 8) {
+		int lo = 255, hi = 0;
+		for (size_t i = b->start; i < b->start + b->len; i++) {
+			int v = cols[i].rgb >> shift & 255;
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+		if (hi - lo > best) {
+			best = hi - lo;
+			b->channel = shift;
+		}
+	}
+	b->range = best;
+}
+
+/* s->index and s->palette for the RGB frame in s->out: the frame's own
+ * colours when it has at most 256 (then exact), else 256 boxes by
+ * median cut (split the box with the widest channel range at the
+ * pixel-weighted median of that channel), each colour given its box's
+ * weighted mean. */
+static void
+quantize(frame_sink *s)
+{
+	size_t np = (size_t)s->fmt.width * s->fmt.height, m = 0;
+	const uint8_t *r = s->out, *g = r + np, *b = g + np;
+	sink_colour *cols = s->colours;
+	cut_box box[256];
+	int nb = 1;
+
+	for (size_t i = 0; i < np; i++)
+		cols[i] = (sink_colour){ (uint32_t)r[i] << 16 |
+		    (uint32_t)g[i] << 8 | b[i], 1, 0 };
+	qsort(cols, np, sizeof *cols, by_rgb);
+	for (size_t i = 0; i < np; i++) {
+		if (m > 0 && cols[m - 1].rgb == cols[i].rgb)
+			cols[m - 1].n++;
+		else
+			cols[m++] = cols[i];
+	}
+	box[0] = (cut_box){ 0, m, 0, 0 };
+	box_measure(cols, &box[0]);
+	while (nb < 256) {
+		int k = -1;
+		uint64_t total = 0, half = 0;
+		size_t cut;
+		for (int i = 0; i < nb; i++)
+			if (box[i].len > 1 && (k < 0 ||
+			    box[i].range > box[k].range))
+				k = i;
+		if (k < 0)
+			break;
+		qsort(cols + box[k].start, box[k].len, sizeof *cols,
+		    box[k].channel == 16 ? by_red : box[k].channel == 8 ?
+		    by_green : by_blue);
+		for (size_t i = box[k].start; i < box[k].start + box[k].len; i++)
+			total += cols[i].n;
+		for (cut = box[k].start; cut < box[k].start + box[k].len - 1;
+		    cut++) {
+			half += cols[cut].n;
+			if (2 * half >= total)
+				break;
+		}
+		cut++;	/* the first colour of the second box */
+		box[nb] = (cut_box){ cut, box[k].start + box[k].len - cut,
+		    0, 0 };
+		box[k].len = cut - box[k].start;
+		box_measure(cols, &box[k]);
+		box_measure(cols, &box[nb]);
+		nb++;
+	}
+	memset(s->palette, 0, sizeof s->palette);
+	for (int k = 0; k < nb; k++) {
+		double sum[3] = { 0 }, n = 0;
+		for (size_t i = box[k].start; i < box[k].start + box[k].len;
+		    i++) {
+			for (int c = 0; c < 3; c++)
+				sum[c] += (double)(cols[i].rgb >> (16 - 8 * c) &
+				    255) * cols[i].n;
+			n += cols[i].n;
+			cols[i].index = k;
+		}
+		s->palette[k] = 0xFF000000u;
+		for (int c = 0; c < 3; c++)
+			s->palette[k] |= (uint32_t)floor(sum[c] / n + 0.5) <<
+			    (16 - 8 * c);
+	}
+	qsort(cols, m, sizeof *cols, by_rgb);
+	for (size_t i = 0; i < np; i++) {
+		sink_colour key = { (uint32_t)r[i] << 16 |
+		    (uint32_t)g[i] << 8 | b[i], 0, 0 };
+		const sink_colour *hit = bsearch(&key, cols, m, sizeof *cols,
+		    by_rgb);
+		s->index[i] = (uint8_t)hit->index;
+	}
 }
 
 /* The model's values as bytes: clipped to [-1, 1], round((v + 1) 127.5).
@@ -414,6 +570,11 @@ frame_sink_write(frame_sink *s, const float *frame, kv_err *err)
 	for (int c = 0; c < m->nplanes; c++) {
 		f.plane[c] = s->out + c * plane;
 		f.stride[c] = m->width;
+	}
+	if (s->index != NULL) {
+		quantize(s);
+		f.plane[0] = s->index;
+		f.plane[1] = s->palette;
 	}
 	s->count++;
 	return media_write(s->w, &f, err);

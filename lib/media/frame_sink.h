@@ -10,7 +10,8 @@
  *              FFV1 takes it, still lossless)
  *   .mp4       H.264 (libx264) in MP4, yuv420p; when this FFmpeg has no
  *              H.264 encoder: an error saying so, naming .mkv instead
- *   .gif       GIF (palette from the frames)
+ *   .gif       GIF: grey as it is; RGB with a palette per frame from
+ *              its colours (median cut; exact up to 256 colours)
  *   .y4m, "-"  YUV4MPEG2 (gray, or yuv444p for RGB), for `| ffplay -`
  *   %04d.png   one PNG per frame (any printf pattern with .png, .pgm,
  *              .ppm, .bmp, .tif)
