@@ -217,12 +217,16 @@ out.mkv"
 }
 
 @test "frame-sink: a pattern's frames appear at close, all together" {
-	# a directory where frame 3 would go: the moves fail, none stays
+	# a directory where frame 3 would go: no frame moves, none stays,
+	# and a file at frame 1's name is as it was
 	mkdir f003.png
+	echo precious >f001.png
 	run --separate-stderr frames-write 16 16 1 5 "f%03d.png"
-	assert_bad_input frames-write "f003\\.png"
+	assert_bad_input frames-write "f003\\.png: a directory"
 	run listing
-	assert_output "f003.png"
+	assert_output "f001.png
+f003.png"
+	assert_equal "$(cat f001.png)" precious
 }
 
 @test "frame-sink: stdout that fails (/dev/full) is an error" {

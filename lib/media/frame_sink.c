@@ -598,12 +598,13 @@ remove_temps(const char *dir, const char *pattern, int64_t n)
 
 /* Encode the spooled frames of a pattern, each into a file of its name
  * in a temporary directory beside the pattern's files, then move them
- * all into place. A failure before the moves leaves nothing; the moves
- * are renames within one directory, which fail only for reasons such
- * as a directory standing at a frame's name (then the frames already
- * moved are removed again, and the rest thrown away: no half set, but
- * a file that was at such a name before is gone). An interrupt during
- * this close may leave the hidden temporary directory behind. */
+ * all into place. A failure before the moves leaves nothing, and what
+ * would make a move fail (a directory at a frame's name) is looked for
+ * first; the moves are renames within one directory, so one that still
+ * fails (an I/O error) is rare: then the frames already moved are
+ * removed again and the rest thrown away (no half set, but a file that
+ * was at a moved frame's name is gone). An interrupt during this close
+ * may leave the hidden temporary directory behind. */
 static int
 close_pattern(frame_sink *s, kv_err *err)
 {
@@ -652,6 +653,15 @@ close_pattern(frame_sink *s, kv_err *err)
 		if (media_writer_close(w, err) != 0) {
 			kv_err_prefix(err, "%s: frame %lld", name,
 			    (long long)i + 1);
+			goto fail;
+		}
+	}
+	/* What would make a rename fail, before any is made. */
+	for (i = 0; i < s->count; i++) {
+		struct stat sb;
+		frame_name(name, sizeof name, s->path, i);
+		if (lstat(name, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			kv_errf(err, "%s: a directory is there", name);
 			goto fail;
 		}
 	}

@@ -34,10 +34,11 @@
  * the frames wait, as bytes, in an unnamed temporary file in $TMPDIR
  * (or /tmp), which vanishes however the process ends; the close encodes
  * them into a hidden directory beside the files (".kvae-frames.XXXXXX")
- * and renames them all into place. A failure there removes every one
- * of them again (a file that an earlier rename had replaced is then
- * gone); only an interrupt during the close can leave the hidden
- * directory behind. */
+ * and renames them all into place, after checking that nothing (such
+ * as a directory at a frame's name) would stop a rename. A rename that
+ * fails all the same (an I/O error) removes every frame again (a file
+ * that an earlier rename had replaced is then gone); only an interrupt
+ * during the close can leave the hidden directory behind. */
 #ifndef KVAE_FRAME_SINK_H
 #define KVAE_FRAME_SINK_H
 
