@@ -803,6 +803,8 @@ struct media_writer {
 	AVFrame *frame;		/* what the encoder gets */
 	struct SwsContext *sws;
 	enum AVPixelFormat in_fmt;
+	enum AVPixelFormat want_fmt;	/* the caller's encoder format, or
+					   AV_PIX_FMT_NONE: the closest */
 	int comp_plane[MEDIA_MAX_PLANES];
 	media_format format;
 	int single_image;
@@ -1048,6 +1050,19 @@ open_encoder(media_writer *w, const AVCodec *codec, kv_err *err)
 	enum AVPixelFormat pf = choose_pix_fmt(codec, w->fmt->oformat,
 	    w->in_fmt, in_full);
 
+	if (w->want_fmt != AV_PIX_FMT_NONE) {
+		pf = AV_PIX_FMT_NONE;
+		for (const enum AVPixelFormat *p = codec->pix_fmts;
+		    p != NULL && *p != AV_PIX_FMT_NONE; p++)
+			if (*p == w->want_fmt)
+				pf = *p;
+		if (codec->pix_fmts == NULL)
+			pf = w->want_fmt;
+		if (pf == AV_PIX_FMT_NONE)
+			return kv_errf(err, "%s: the %s encoder takes no %s",
+			    w->path, codec->name,
+			    av_get_pix_fmt_name(w->want_fmt));
+	}
 	if (pf == AV_PIX_FMT_NONE)
 		return kv_errf(err, "%s: the %s encoder has no pixel format "
 		    "the suffix %s takes", w->path, codec->name,
@@ -1137,6 +1152,14 @@ media_writer *
 media_writer_open(const char *path, const media_format *fmt,
 	const char *container, const char *codec, kv_err *err)
 {
+	return media_writer_open_as(path, fmt, container, codec, NULL, err);
+}
+
+media_writer *
+media_writer_open_as(const char *path, const media_format *fmt,
+	const char *container, const char *codec, const char *pix_fmt,
+	kv_err *err)
+{
 	media_writer *w = calloc(1, sizeof *w);
 	const AVOutputFormat *of = NULL;
 	const AVPixFmtDescriptor *d;
@@ -1152,6 +1175,12 @@ media_writer_open(const char *path, const media_format *fmt,
 	if (w->format.fps_num <= 0 || w->format.fps_den <= 0) {
 		w->format.fps_num = 25;
 		w->format.fps_den = 1;
+	}
+	w->want_fmt = AV_PIX_FMT_NONE;
+	if (pix_fmt != NULL &&
+	    (w->want_fmt = av_get_pix_fmt(pix_fmt)) == AV_PIX_FMT_NONE) {
+		kv_errf(err, "%s: unknown pixel format '%s'", w->path, pix_fmt);
+		goto fail;
 	}
 	w->in_fmt = av_get_pix_fmt(fmt->pix_fmt);
 	if (w->in_fmt == AV_PIX_FMT_NONE ||
@@ -1211,6 +1240,13 @@ media_write(media_writer *w, const media_frame *f, kv_err *err)
 	for (int c = 0; c < m->nplanes; c++) {
 		src[w->comp_plane[c]] = f->plane[c];
 		stride[w->comp_plane[c]] = (int)f->stride[c];
+	}
+	if (w->in_fmt == AV_PIX_FMT_PAL8) {
+		if (f->plane[1] == NULL)
+			return kv_errf(err, "%s: a pal8 frame without its "
+			    "palette", w->path);
+		src[1] = f->plane[1];	/* 256 x 0xAARRGGBB */
+		stride[1] = 4;
 	}
 	if (w->sws != NULL) {
 		sws_scale(w->sws, src, stride, 0, m->height, w->frame->data,

@@ -174,8 +174,19 @@ typedef struct media_writer media_writer;
 media_writer *media_writer_open(const char *path, const media_format *fmt,
 	const char *container, const char *codec, kv_err *err);
 
+/* As media_writer_open, with the frames encoded in the pixel format
+ * `pix_fmt` (ffmpeg's name: "yuv420p" for H.264 that every player
+ * plays, "bgr0" for lossless 8-bit RGB in FFV1) instead of the closest
+ * one the encoder takes; NULL is media_writer_open. An encoder that
+ * does not take `pix_fmt` is an error naming both. */
+media_writer *media_writer_open_as(const char *path, const media_format *fmt,
+	const char *container, const char *codec, const char *pix_fmt,
+	kv_err *err);
+
 /* Encode one frame. An image file takes exactly one frame: a second
- * one is an error ("PATH: an image holds one frame"). Returns 0 or -1. */
+ * one is an error ("PATH: an image holds one frame"). For frames of
+ * pix_fmt "pal8" (nplanes 1: indices, for GIF), f->plane[1] is the
+ * frame's palette, 256 uint32_t 0xAARRGGBB. Returns 0 or -1. */
 int media_write(media_writer *w, const media_frame *f, kv_err *err);
 
 /* Flush the encoder, finish the file and move it into place; frees the

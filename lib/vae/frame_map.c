@@ -281,6 +281,7 @@ vae_frames_decode(vae *v, const char *inpath, const char *outpath,
 	    .out_height = o->out_height, .fps_num = o->fps_num,
 	    .fps_den = o->fps_den };
 	decoder d = { .v = v };
+	char first[4096];
 	sinks k = { 0 };
 	size_t dim;
 	int rc = -1;
@@ -289,7 +290,12 @@ vae_frames_decode(vae *v, const char *inpath, const char *outpath,
 		fo.fps_num = v->fps_num ? v->fps_num : 25;
 		fo.fps_den = v->fps_num ? v->fps_den : 1;
 	}
-	if (!frame_sink_name_ok(outpath, err) ||
+	if (vae_frames_per_sequence(outpath) ?
+	    pattern_expand(outpath, 1, first, sizeof first) != 0 :
+	    snprintf(first, sizeof first, "%s", outpath) >= (int)sizeof first)
+		return kv_errf(err, "%s: the name is too long", outpath);
+	/* a per-sequence name is checked as its first file's */
+	if (!frame_sink_name_ok(first, err) ||
 	    (d.r = seq_reader_open(inpath, err)) == NULL)
 		return -1;
 	dim = seq_reader_layout(d.r)->dim;
