@@ -808,16 +808,21 @@ struct media_writer {
 	int comp_plane[MEDIA_MAX_PLANES];
 	media_format format;
 	int single_image;
+	int header_written;	/* the trailer frees muxer state (GIF's
+				   held packet): aborts write it to nowhere */
 	int timed;		/* frames' own pts in the encoder's time base */
 	int64_t count;
 	int64_t last_pts;	/* the last pts given to the encoder */
 };
 
+/* opaque NULL: a writer being aborted, whose bytes go nowhere. */
 static int
 io_write(void *opaque, uint8_t *buf, int n)
 {
 	FILE *fp = opaque;
 
+	if (fp == NULL)
+		return n;
 	return fwrite(buf, 1, (size_t)n, fp) == (size_t)n ? n : AVERROR(EIO);
 }
 
@@ -827,6 +832,8 @@ io_seek(void *opaque, int64_t off, int whence)
 	FILE *fp = opaque;
 	struct stat sb;
 
+	if (fp == NULL)		/* aborting */
+		return AVERROR(ENOSYS);
 	if (whence & AVSEEK_SIZE) {
 		if (fflush(fp) != 0 || fstat(fileno(fp), &sb) != 0)
 			return AVERROR(errno);
@@ -1140,6 +1147,7 @@ open_container(media_writer *w, kv_err *err)
 	if (container_pix_fmts(w->fmt->oformat) != NULL)
 		w->fmt->strict_std_compliance = FF_COMPLIANCE_UNOFFICIAL;
 	rc = avformat_write_header(w->fmt, NULL);
+	w->header_written = rc >= 0;
 	if (rc < 0)
 		return kv_errf(err, "%s: the suffix %s takes no %s video from "
 		    "the %s encoder: %s", w->path, suffix_of(w->path),
@@ -1313,6 +1321,7 @@ media_writer_close(media_writer *w, kv_err *err)
 		return -1;
 	}
 	rc = av_write_trailer(w->fmt);
+	w->header_written = 0;	/* the trailer is written, or failed */
 	avio_flush(w->io);
 	if (rc < 0 || w->io->error < 0) {
 		kv_errf(err, "%s: %s", w->path, AVERR(rc < 0 ? rc :
@@ -1331,6 +1340,11 @@ media_writer_abort(media_writer *w)
 {
 	if (w == NULL)
 		return;
+	if (w->header_written && w->io != NULL) {
+		w->io->opaque = NULL;
+		w->io->seekable = 0;
+		av_write_trailer(w->fmt);
+	}
 	outfile_abort(w->out);
 	writer_free(w);
 }
