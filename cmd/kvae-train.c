@@ -354,8 +354,8 @@ detect_kind(settings *s, kv_input **first)
 	int media;
 
 	*first = NULL;
-	if (strcmp(s->data[0], "-") == 0 &&
-	    (*first = input_open("-", &err)) == NULL)
+	if (input_path_once(s->data[0]) &&
+	    (*first = input_open(s->data[0], &err)) == NULL)
 		cli_fail(&err);
 	if ((media = frame_input_is_media(s->data[0], *first, &err)) < 0)
 		cli_fail(&err);
@@ -371,7 +371,8 @@ load_vectors(settings *s, kv_input *first, dataset *d)
 	if (first != NULL) {
 		size_t len;
 		const uint8_t *head = input_head(first, &len);
-		r = seq_reader_open_fd(input_fd(first), "stdin", head, len, &err);
+		r = seq_reader_open_fd(input_fd(first), input_name(first), head,
+		    len, &err);
 		if (r == NULL)
 			cli_fail(&err);
 	}

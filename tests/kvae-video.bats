@@ -198,3 +198,21 @@ print(int(np.abs(got.astype(int) - want).max()))'
 	vae-decode -m y.kvae -f csv z.csv | kvae-cat --head 2 | vae-encode -m y.kvae >again.csv
 	[ "$(grep -c . again.csv)" -eq 3 ]
 }
+
+@test "kvae-video: pictures through <(cmd) and a FIFO lose no bytes to the content check" {
+	m=$BATS_FILE_TMPDIR/kvae.kvae
+	ffmpeg -nostdin -v error -i "$BATS_FILE_TMPDIR/test.mkv" -frames:v 8 v.y4m
+	vae-encode -m "$m" v.y4m >a.csv
+	vae-encode -m "$m" <(cat v.y4m) >b.csv
+	cmp a.csv b.csv
+	mkfifo f
+	cat v.y4m >f &
+	vae-encode -m "$m" f >c.csv
+	wait
+	cmp a.csv c.csv
+	kvae-train -q --latent-dim 2 --state-dim 2 --filters 4,8 -e 1 --vae-epochs 1 \
+		--length 4 --threads 1 -o p.kvae v.y4m
+	kvae-train -q --latent-dim 2 --state-dim 2 --filters 4,8 -e 1 --vae-epochs 1 \
+		--length 4 --threads 1 -o q.kvae <(cat v.y4m)
+	cmp p.kvae q.kvae
+}

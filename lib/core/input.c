@@ -22,6 +22,17 @@ struct kv_input {
 	size_t head_pos, head_len;	/* head[head_pos, head_len) unread */
 };
 
+int
+input_path_once(const char *path)
+{
+	struct stat st;
+
+	if (path_is_std(path))
+		return 1;
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode);
+}
+
 kv_input *
 input_open(const char *path, kv_err *err)
 {

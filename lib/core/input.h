@@ -29,6 +29,13 @@ typedef struct kv_input kv_input;
  * Reads nothing yet. Returns NULL with "PATH: strerror" on failure. */
 kv_input *input_open(const char *path, kv_err *err);
 
+/* Whether `path` gives its bytes only once: "-" (stdin), or an existing
+ * FIFO, pipe (such as <(cmd)), socket or device. Such an input must be
+ * opened once with input_open and its head looked at through that
+ * kv_input, never opened again by its name. 0 for a regular file, a
+ * directory or a name that does not exist (a pattern, a glob). */
+int input_path_once(const char *path);
+
 /* The path as given, or NULL for stdin. */
 const char *input_path(const kv_input *in);
 

@@ -188,7 +188,7 @@ open_encoder_input(const vae *v, const char *inpath, kv_input **in,
 	*frames = 0;
 	if (v->cfg.input != VAE_IMAGE)
 		return (*reader = seq_reader_open(inpath, err)) ? 0 : -1;
-	if (strcmp(inpath, "-") == 0 && (*in = input_open("-", err)) == NULL)
+	if (input_path_once(inpath) && (*in = input_open(inpath, err)) == NULL)
 		return -1;
 	if ((*frames = frame_input_is_media(inpath, *in, err)) < 0) {
 		input_close(*in);
@@ -199,7 +199,8 @@ open_encoder_input(const vae *v, const char *inpath, kv_input **in,
 	if (*in == NULL)
 		return (*reader = seq_reader_open(inpath, err)) ? 0 : -1;
 	head = input_head(*in, &len);
-	*reader = seq_reader_open_fd(input_fd(*in), "stdin", head, len, err);
+	*reader = seq_reader_open_fd(input_fd(*in), input_name(*in), head, len,
+	    err);
 	return *reader ? 0 : -1;
 }
 
