@@ -2,23 +2,19 @@
  * many sequences of vector records, or from videos and images (the
  * paper's convolutional KVAE). */
 #include <getopt.h>
-#include <math.h>
 #include <omp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "common/cli.h"
-#include "core/input.h"
 #include "core/outfile.h"
 #include "core/progress.h"
-#include "media/frame_source.h"
 #include "stream/load.h"
-#include "stream/seq.h"
-#include "vae/frame_clips.h"
 #include "vae/train.h"
+#include "vae/train_log.h"
+#include "vae/train_set.h"
 
 static const char usage[] =
 "Usage: kvae-train [OPTION]... -o MODEL DATA...\n"
@@ -86,8 +82,6 @@ static const char usage[] =
 "  vae-encode -m balls.kvae test.mkv | kvae-cat --keep-every 4 \\\n"
 "      | kf-smooth -m balls.kvae | vae-decode -m balls.kvae -o imputed.mkv\n"
 "  kvae-train --latent-dim 2 --state-dim 4 --hidden 32 -o m.kvae train.csv\n"
-"  vae-encode -m m.kvae test.csv | kvae-cat --keep-every 4 \\\n"
-"      | kf-smooth -m m.kvae | vae-decode -m m.kvae > imputed.csv\n"
 "\n"
 "Exit status: 0 success, 1 bad input or failure, 2 usage error; 130 or 143\n"
 "after SIGINT or SIGTERM (a checkpoint was written).\n";
@@ -96,12 +90,10 @@ typedef struct settings {
 	const char *output, *log, *ckpt, *resume;
 	vae_config cfg;
 	int state_dim;
-	int length, period;		/* video windows */
-	size_t max_memory;		/* bytes of training frames */
+	train_windows win;		/* video windows, memory, split */
 	kvae_fit_opts fit;
 	int epochs, decay_every, threads, ckpt_every, quiet;
-	double lr, lr_decay, clip, val_fraction;
-	unsigned long seed;
+	double lr, lr_decay, clip;
 	char **data;
 	int ndata;
 } settings;
@@ -151,28 +143,6 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* A comma-separated list of at most max sizes in [1, 65536] into out;
- * returns how many. */
-static int
-parse_sizes(const char *opt, const char *arg, int *out, int max)
-{
-	char *copy = strdup(arg), *tok, *save = NULL;
-	int n = 0;
-
-	if (copy == NULL)
-		cli_die("out of memory");
-	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		if (n == max)
-			cli_usage_error("%s: at most %d sizes", opt, max);
-		out[n++] = (int)cli_parse_int(opt, tok, 1, 65536);
-	}
-	free(copy);
-	if (n == 0)
-		cli_usage_error("%s: give sizes, e.g. 16,32,64", opt);
-	return n;
-}
-
 static void
 parse_video_option(settings *s, int c, const char *arg)
 {
@@ -188,17 +158,17 @@ parse_video_option(settings *s, int c, const char *arg)
 			cli_usage_error("--channels: 1 (grey) or 3 (RGB)");
 		break;
 	case OPT_FILTERS:
-		v->nstages = parse_sizes("--filters", arg, v->filters,
-		    CONVNET_MAX_STAGES);
+		v->nstages = cli_parse_int_list("--filters", arg, v->filters,
+		    CONVNET_MAX_STAGES, 1, 65536);
 		break;
 	case OPT_LENGTH:
-		s->length = (int)cli_parse_int("--length", arg, 2, 1 << 20);
+		s->win.length = (size_t)cli_parse_int("--length", arg, 2, 1 << 20);
 		break;
 	case OPT_PERIOD:
-		s->period = (int)cli_parse_int("--period", arg, 1, 1 << 20);
+		s->win.period = (size_t)cli_parse_int("--period", arg, 1, 1 << 20);
 		break;
 	case OPT_MAX_MEM:
-		s->max_memory = (size_t)cli_parse_int("--max-memory", arg, 1,
+		s->win.max_bytes = (size_t)cli_parse_int("--max-memory", arg, 1,
 		    1 << 30) << 20;
 		break;
 	}
@@ -220,8 +190,8 @@ parse_option(settings *s, int c, const char *arg)
 		s->state_dim = (int)cli_parse_int("--state-dim", arg, 1, 4096);
 		break;
 	case OPT_HIDDEN:
-		s->cfg.n_hidden = parse_sizes("--hidden", arg, s->cfg.hidden,
-		    VAE_MAX_HIDDEN);
+		s->cfg.n_hidden = cli_parse_int_list("--hidden", arg,
+		    s->cfg.hidden, VAE_MAX_HIDDEN, 1, 65536);
 		break;
 	case OPT_ACT:
 		if ((s->cfg.act = vae_act_from_name(arg)) < 0)
@@ -260,10 +230,10 @@ parse_option(settings *s, int c, const char *arg)
 		break;
 	case OPT_CLIP: s->clip = cli_parse_double("--clip", arg, 0, 1e12); break;
 	case OPT_VAL:
-		s->val_fraction = cli_parse_double("--val-fraction", arg, 0, 0.9);
+		s->win.val_fraction = cli_parse_double("--val-fraction", arg, 0, 0.9);
 		break;
 	case OPT_SEED:
-		s->seed = (unsigned long)cli_parse_int("--seed", arg, 0,
+		s->win.seed = (unsigned long)cli_parse_int("--seed", arg, 0,
 		    4294967295LL);
 		break;
 	case OPT_THREADS:
@@ -314,20 +284,6 @@ catch_signals(void)
 	signal(SIGTERM, on_signal);
 }
 
-static void
-log_terms(FILE *fp, const kvae_terms *t, int joint)
-{
-	if (t->records == 0) {
-		fputs(",,,,,", fp);
-		return;
-	}
-	fprintf(fp, ",%.9g,%.9g,%.9g,", kvae_terms_elbo(t),
-	    -t->nll / t->records, t->prior / t->records);
-	if (joint)
-		fprintf(fp, "%.9g", t->loglik / t->records);
-	fprintf(fp, ",%.9g", t->observed ? sqrt(t->sq_err / t->observed) : NAN);
-}
-
 typedef struct run {
 	settings *s;
 	kvae k;
@@ -339,69 +295,10 @@ typedef struct run {
 	int start;
 } run;
 
-/* The training data, as the first input holds: pictures (one clip per
- * input) or vector streams. The first input is looked at once, so that
- * stdin can be either. Sets s->cfg.input. */
-typedef struct dataset {
-	seq_set seqs;		/* vectors */
-	frame_clips clips;	/* pictures */
-} dataset;
-
+/* The model: from the checkpoint, or new. A vector model takes the
+ * records' dimension, dim (0 for frames). */
 static void
-detect_kind(settings *s, kv_input **first)
-{
-	kv_err err;
-	int media;
-
-	*first = NULL;
-	if (input_path_once(s->data[0]) &&
-	    (*first = input_open(s->data[0], &err)) == NULL)
-		cli_fail(&err);
-	if ((media = frame_input_is_media(s->data[0], *first, &err)) < 0)
-		cli_fail(&err);
-	s->cfg.input = media ? VAE_IMAGE : VAE_VECTOR;
-}
-
-static void
-load_vectors(settings *s, kv_input *first, dataset *d)
-{
-	seq_reader *r = NULL;
-	kv_err err;
-
-	if (first != NULL) {
-		size_t len;
-		const uint8_t *head = input_head(first, &len);
-		r = seq_reader_open_fd(input_fd(first), input_name(first), head,
-		    len, &err);
-		if (r == NULL)
-			cli_fail(&err);
-	}
-	if (seq_load_all_from(&d->seqs, r, (const char *const *)s->data,
-	    (size_t)s->ndata, 0, &err))
-		cli_fail(&err);
-	input_close(first);
-}
-
-static void
-load_frames(settings *s, kv_input *first, const vae_config *cfg, dataset *d)
-{
-	kv_err err;
-
-	if (frame_clips_load(&d->clips, (const char *const *)s->data,
-	    (size_t)s->ndata, first, cfg->conv.size, cfg->conv.channels,
-	    s->max_memory, &err))
-		cli_fail(&err);
-	if (!s->quiet)
-		cli_warn("%zu frames of %dx%dx%d from %zu input%s: %.1f MiB",
-		    d->clips.bytes / ((size_t)cfg->input_dim * sizeof(float)),
-		    cfg->conv.size, cfg->conv.size, cfg->conv.channels,
-		    d->clips.n, d->clips.n == 1 ? "" : "s",
-		    (double)d->clips.bytes / (1 << 20));
-}
-
-/* The model: from the checkpoint, or new with the data's dimension. */
-static void
-setup_model(run *r, const seq_set *vectors)
+setup_model(run *r, size_t dim)
 {
 	settings *s = r->s;
 	kv_err err;
@@ -415,55 +312,80 @@ setup_model(run *r, const seq_set *vectors)
 			    s->resume, r->k.v.cfg.input == VAE_IMAGE ? "frames" :
 			    "vector records", s->data[0], s->cfg.input == VAE_IMAGE ?
 			    "pictures" : "vector records");
-		if (s->cfg.input == VAE_VECTOR &&
-		    (size_t)r->k.v.cfg.input_dim != vectors->dim)
+		if (dim > 0 && (size_t)r->k.v.cfg.input_dim != dim)
 			cli_die("%s: the checkpoint's model takes %d values per "
 			    "record, %s has %zu", s->resume, r->k.v.cfg.input_dim,
-			    s->data[0], vectors->dim);
+			    s->data[0], dim);
 		return;
 	}
-	if (s->cfg.input == VAE_VECTOR)
-		s->cfg.input_dim = (int)vectors->dim;
+	if (dim > 0)
+		s->cfg.input_dim = (int)dim;
+	else if (vae_config_check(&s->cfg, &err))
+		cli_usage_error("%s", err.msg);
 	if (kvae_init(&r->k, &s->cfg, (size_t)s->state_dim, &err) ||
 	    adam_init(&r->a, r->k.ntrain, &err))
 		cli_fail(&err);
-	gsl_rng_set(r->rng, s->seed);
+	gsl_rng_set(r->rng, s->win.seed);
 	kvae_init_random(&r->k, r->rng);
 }
 
+/* Frames: the model first (it says the size), then the windows. */
 static void
-setup(run *r, dataset *d)
+setup_frames(run *r, train_source *src)
 {
 	settings *s = r->s;
-	kv_input *first;
+	train_frames_info f;
+	const convnet_config *c;
 	kv_err err;
-	int rc;
+
+	setup_model(r, 0);
+	if (train_source_frames(src, &r->k.v, &s->win, &r->train, &r->val, &f,
+	    &err))
+		cli_fail(&err);
+	r->k.v.fps_num = f.fps_num;
+	r->k.v.fps_den = f.fps_den * (int)s->win.period;
+	c = &r->k.v.cfg.conv;
+	if (!s->quiet)
+		cli_warn("%zu frames of %dx%dx%d from %zu input%s: %.1f MiB",
+		    f.frames, c->size, c->size, c->channels, f.clips,
+		    f.clips == 1 ? "" : "s", (double)f.bytes / (1 << 20));
+}
+
+/* Vector records: the data first (it says the dimension). */
+static void
+setup_vectors(run *r, train_source *src)
+{
+	settings *s = r->s;
+	seq_set seqs = { 0 };
+	kv_err err;
+
+	if (train_source_vectors(src, &seqs, &err))
+		cli_fail(&err);
+	setup_model(r, seqs.dim);
+	if (kvae_data_split(seqs.x, seqs.T, seqs.nseq, seqs.dim,
+	    s->win.val_fraction, s->win.seed, &r->k.v, s->resume == NULL,
+	    &r->train, &r->val, &err))
+		cli_fail(&err);
+	seq_set_free(&seqs);
+}
+
+static void
+setup(run *r)
+{
+	settings *s = r->s;
+	train_source src;
+	kv_err err;
 
 	if ((r->rng = gsl_rng_alloc(gsl_rng_mt19937)) == NULL)
 		cli_die("out of memory");
-	detect_kind(s, &first);
-	if (s->cfg.input == VAE_IMAGE) {
-		if (s->resume == NULL && vae_config_check(&s->cfg, &err))
-			cli_usage_error("%s", err.msg);
-		setup_model(r, NULL);
-		load_frames(s, first, &r->k.v.cfg, d);
-		r->k.v.fps_num = d->clips.fps_num;
-		r->k.v.fps_den = d->clips.fps_den * s->period;
-		rc = kvae_data_windows(d->clips.clip, d->clips.n,
-		    (size_t)r->k.v.cfg.input_dim, (size_t)s->length,
-		    (size_t)s->period, s->val_fraction, s->seed, &r->train,
-		    &r->val, &err);
-		frame_clips_free(&d->clips);
-	} else {
-		load_vectors(s, first, d);
-		setup_model(r, &d->seqs);
-		rc = kvae_data_split(d->seqs.x, d->seqs.T, d->seqs.nseq,
-		    d->seqs.dim, s->val_fraction, s->seed, &r->k.v,
-		    s->resume == NULL, &r->train, &r->val, &err);
-		seq_set_free(&d->seqs);
-	}
-	if (rc)
+	if (train_source_open(&src, (const char *const *)s->data,
+	    (size_t)s->ndata, &err))
 		cli_fail(&err);
+	s->cfg.input = src.input;
+	if (src.input == VAE_IMAGE)
+		setup_frames(r, &src);
+	else
+		setup_vectors(r, &src);
 	r->a.lr = s->lr;
 	r->a.decay = s->lr_decay;
 	r->a.decay_every = s->decay_every;
@@ -488,6 +410,7 @@ train(run *r)
 	progress p;
 	kv_err err;
 	struct timespec t0, t1;
+	char note[80];
 
 	progress_start(&p, "epoch", (size_t)s->epochs, s->quiet);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -511,21 +434,11 @@ train(run *r)
 			exit(128 + stop_signal);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if (r->log != NULL) {
-			fprintf(r->log, "%d,%s,%.9g,%.9g", e + 1, ep.joint ? "joint" :
-			    "vae", ep.lr, ep.beta);
-			log_terms(r->log, &ep.train, ep.joint);
-			log_terms(r->log, &ep.val, ep.joint);
-			fprintf(r->log, ",%.3f\n", (double)(t1.tv_sec - t0.tv_sec) +
-			    (t1.tv_nsec - t0.tv_nsec) * 1e-9);
-		}
-		if (ep.val.records > 0)
-			progress_note(&p, "%s elbo %.4g val %.4g", ep.joint ?
-			    "joint" : "vae", kvae_terms_elbo(&ep.train),
-			    kvae_terms_elbo(&ep.val));
-		else
-			progress_note(&p, "%s elbo %.4g", ep.joint ? "joint" :
-			    "vae", kvae_terms_elbo(&ep.train));
+		if (r->log != NULL)
+			train_log_epoch(r->log, e + 1, &ep, (double)(t1.tv_sec -
+			    t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
+		train_log_summary(note, sizeof note, &ep);
+		progress_note(&p, "%s", note);
 		progress_update(&p, (size_t)e + 1);
 		if (s->ckpt_every > 0 && (e + 1) % s->ckpt_every == 0)
 			checkpoint(r, e + 1);
@@ -544,10 +457,9 @@ main(int argc, char **argv)
 	    .fit = { .dynamics = 1, .vae_epochs = 5, .batch = 8, .samples = 1,
 	    .w_rec = 1, .beta = 1, .anneal = KVAE_ANNEAL_NONE,
 	    .anneal_epochs = 10 }, .epochs = 50, .decay_every = 20,
-	    .lr = 0.007, .lr_decay = 0.85, .clip = 150, .val_fraction = 0.1,
-	    .seed = 1, .length = 50, .period = 1,
-	    .max_memory = (size_t)4096 << 20 };
-	dataset d = { 0 };
+	    .lr = 0.007, .lr_decay = 0.85, .clip = 150,
+	    .win = { .length = 50, .period = 1, .max_bytes = (size_t)4096 << 20,
+	    .val_fraction = 0.1, .seed = 1 } };
 	run r = { .s = &s };
 	char *ckpt = NULL;
 	kv_err err;
@@ -556,23 +468,19 @@ main(int argc, char **argv)
 	parse(&s, argc, argv);
 	if (s.threads > 0)
 		omp_set_num_threads(s.threads);
-	if (s.ckpt == NULL) {
-		if ((ckpt = malloc(strlen(s.output) + 6)) == NULL)
-			cli_die("out of memory");
-		sprintf(ckpt, "%s.ckpt", s.output);
+	if (s.ckpt == NULL && asprintf(&ckpt, "%s.ckpt", s.output) < 0)
+		cli_die("out of memory");
+	if (ckpt != NULL)
 		s.ckpt = ckpt;
-	}
 	cli_check_output(s.output);
 	cli_check_output(s.log);
 	cli_check_output(s.ckpt);
-	setup(&r, &d);
+	setup(&r);
 	if (s.log != NULL) {
 		if ((r.logf = outfile_open(s.log, &err)) == NULL)
 			cli_fail(&err);
 		r.log = outfile_stream(r.logf);
-		fputs("epoch,phase,lr,beta,elbo,recon_loglik,prior,lgssm_loglik,"
-		    "recon_rmse,val_elbo,val_recon_loglik,val_prior,"
-		    "val_lgssm_loglik,val_recon_rmse,seconds\n", r.log);
+		train_log_header(r.log);
 	}
 	catch_signals();
 	train(&r);

@@ -182,3 +182,24 @@ cli_parse_double(const char *opt, const char *arg, double min, double max)
 		cli_usage_error("%s", err.msg);
 	return v;
 }
+
+int
+cli_parse_int_list(const char *opt, const char *arg, int *out, int max,
+	int min, int lim)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	int n = 0;
+
+	if (copy == NULL)
+		cli_die("out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			cli_usage_error("%s: at most %d values", opt, max);
+		out[n++] = (int)cli_parse_int(opt, tok, min, lim);
+	}
+	free(copy);
+	if (n == 0)
+		cli_usage_error("%s: give a list, e.g. 16,32,64", opt);
+	return n;
+}

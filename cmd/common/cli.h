@@ -66,4 +66,9 @@ long long cli_parse_int(const char *opt, const char *arg,
 double cli_parse_double(const char *opt, const char *arg,
 	double min, double max);
 
+/* A comma-separated list of 1 .. max whole numbers in [min, lim] into
+ * out ("16,32,64"); returns how many. Exits 2 naming the option. */
+int cli_parse_int_list(const char *opt, const char *arg, int *out, int max,
+	int min, int lim);
+
 #endif

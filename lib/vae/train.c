@@ -225,7 +225,7 @@ kvae_data_windows(const kvae_clip *clips, size_t nclips, size_t D,
 		    period);
 		goto out;
 	}
-	w = malloc(nw * sizeof *w);
+	w = calloc(nw, sizeof *w);
 	idx = malloc(nw * sizeof *idx);
 	if (w == NULL || idx == NULL) {
 		kv_errf(err, "out of memory");
