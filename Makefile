@@ -121,7 +121,7 @@ build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(LIBCMD) $(LIBKVAE)
 fuzzers: $(FUZZERS)
 
 fuzz:
-	$(MAKE) VARIANT=fuzz CC=clang fuzzers
+	$(MAKE) -j$(JOBS) VARIANT=fuzz CC=clang fuzzers
 	@bash tests/fuzz/run $(FUZZ_SECONDS) build/fuzz/summary
 
 deps:
@@ -133,10 +133,16 @@ test-variant: all
 	 KVAE_VARIANT=$(VARIANT) PYTHON=$(PYTHON) \
 	 bash tests/run $(B)/summary
 
+# Builds, test files and fuzzers run a job per CPU (JOBS; KVAE_JOBS for
+# the tests); the logs are printed in order all the same.
+JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
+
 check: deps
 	@rm -f build/release/summary build/asan/summary build/fuzz/summary \
 	    build/analyze/summary
+	$(MAKE) -j$(JOBS) VARIANT=release all
 	$(MAKE) VARIANT=release test-variant
+	$(MAKE) -j$(JOBS) VARIANT=asan all
 	$(MAKE) VARIANT=asan test-variant
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	@bash tests/analyze-summary $(MAKE)
@@ -162,7 +168,7 @@ bench: deps
 analyze:
 	@rm -rf build/analyze
 	scan-build --status-bugs -o build/analyze/report --use-cc=clang \
-	    $(MAKE) VARIANT=analyze objects
+	    $(MAKE) -j$(JOBS) VARIANT=analyze objects
 
 # Every object of the library and the programs, nothing linked.
 objects: $(LIB_OBJ) $(COMMON_OBJ) $(CMD_SRC:%.c=$(B)/%.o)
