@@ -49,7 +49,9 @@ CFLAGS_fuzz    = -O1 -g -fno-omit-frame-pointer -Wno-unknown-pragmas \
 CFLAGS_analyze = -O0 -g -Wno-unknown-pragmas
 OPENMP    = $(if $(filter fuzz analyze,$(VARIANT)),,-fopenmp)
 KV_CFLAGS = -std=c11 $(WARN) $(OPENMP) $(CFLAGS_$(VARIANT))
-KV_LDFLAGS = $(OPENMP) $(filter -fsanitize=%,$(CFLAGS_$(VARIANT)))
+# Debian's gcc links --as-needed except with -fsanitize; say it always,
+# so a sanitized kf-filter does not load FFmpeg's 130 libraries at start.
+KV_LDFLAGS = $(OPENMP) $(filter -fsanitize=%,$(CFLAGS_$(VARIANT))) -Wl,--as-needed
 ALL_CPPFLAGS = $(KV_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = $(KV_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(KV_LDFLAGS) $(LDFLAGS)
