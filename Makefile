@@ -25,6 +25,9 @@ ifeq ($(origin CC),default)
 CC        = gcc
 endif
 VARIANT  ?= release
+# make check and make demo build, and run test files and fuzzers, a job
+# per CPU (JOBS; KVAE_JOBS for the tests); logs print in order all the same.
+JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
 
 PKGS      = gsl sndfile libavformat libavcodec libswscale libavutil jansson
 # GSL's BLAS interface goes to OpenBLAS's CBLAS, not GSL's reference one.
@@ -67,7 +70,7 @@ UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 TOOL_SRC  = $(wildcard tests/tools/*.c)
 FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 12
 LIB_OBJ   = $(LIB_SRC:%.c=$(B)/%.o)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 PROGRAMS  = $(CMD_SRC:cmd/%.c=$(BIN)/%)
@@ -135,10 +138,6 @@ test-variant: all
 	 KVAE_VARIANT=$(VARIANT) PYTHON=$(PYTHON) \
 	 bash tests/run $(B)/summary
 
-# Builds, test files and fuzzers run a job per CPU (JOBS; KVAE_JOBS for
-# the tests); the logs are printed in order all the same.
-JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
-
 check: deps
 	@rm -f build/release/summary build/asan/summary build/fuzz/summary \
 	    build/analyze/summary
@@ -152,7 +151,7 @@ check: deps
 	    build/fuzz/summary build/analyze/summary
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all
 	@KVAE_BIN=$(CURDIR)/bin PYTHON=$(PYTHON) DEMO_OUT=$(CURDIR)/build/demo bash tests/demo.sh
 
 # Every executable script in bench/; a benchmark that fails fails the

@@ -486,10 +486,12 @@ size() { stat -c %s "$1"; }
 }
 
 # gaps SIGNAL.csv KEEP: for every 2nd, 3rd and a random 30% of samples
-# missing, run me-kalman (filter, --exact, --smooth, and --smooth with the
-# extra options given) and check: all succeed; --smooth's RMS error on the
-# gaps is at most FACTOR times linear interpolation's (FACTOR per pattern,
-# as measured: see the test) and below a fraction of the column mean's.
+# missing, run me-kalman (filter, --exact and --smooth, with the extra
+# options given) and check: all succeed; --smooth's RMS error on the gaps
+# is at most FACTOR times linear interpolation's (FACTOR per pattern, as
+# measured: see the test) and below a fraction of the column mean's. The
+# filter and --exact, which fit the same model by the same EM, run on
+# the first 1000 samples only: each fit of the ECG takes seconds.
 gaps_check() {
 	local sig=$1 f2=$2 f3=$3 fr=$4 mean_frac=$5
 	shift 5
@@ -497,15 +499,15 @@ gaps_check() {
 	for g in "--keep-every 2:$f2" "--keep-every 3:$f3" "--drop-random 0.3:$fr"; do
 		f=${g##*:}
 		kvae-cat ${g%:*} "$sig" >gaps.csv
-		me-kalman "$@" gaps.csv >filt.csv
-		me-kalman "$@" --exact gaps.csv >exact.csv
+		kvae-cat --head 1000 gaps.csv >short.csv
+		me-kalman "$@" short.csv >filt.csv
+		me-kalman "$@" --exact short.csv >exact.csv
+		[ "$(grep -c . filt.csv)" -eq "$(grep -c . short.csv)" ]
+		[ "$(grep -c . exact.csv)" -eq "$(grep -c . short.csv)" ]
 		me-kalman "$@" --smooth gaps.csv >smooth.csv
-		li=$(helper gap-rms "$sig" gaps.csv interp)
-		mean=$(helper gap-rms "$sig" gaps.csv mean)
-		sm=$(helper gap-rms "$sig" gaps.csv smooth.csv)
-		echo "${g%:*}: filter $(helper gap-rms "$sig" gaps.csv filt.csv)" \
-		    "exact $(helper gap-rms "$sig" gaps.csv exact.csv) smooth $sm" \
-		    "interp $li mean $mean"
+		read -r -d '' li mean sm < <(helper gap-rms "$sig" gaps.csv \
+		    interp mean smooth.csv) || true
+		echo "${g%:*}: smooth $sm interp $li mean $mean"
 		ok "$sm < $f * $li && $sm < $mean_frac * $mean"
 	done
 }
@@ -525,6 +527,7 @@ gaps_check() {
 }
 
 @test "me-kalman: gaps in the Nile series: --smooth within 1.25x of interpolation, below the mean" {
+	skip_if_sanitized	# EM under ASan: the --print-model test below
 	helper real nile 0 nile.csv
 	# measured: every 2nd 155 vs 133, every 3rd 141 vs 142, random 30% 170
 	# vs 147; the mean 161-181 (the series is mostly noise)

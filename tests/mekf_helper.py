@@ -203,21 +203,23 @@ def cmd_real(args):
 
 
 def cmd_gap_rms(args):
-    """gap-rms CLEAN GAPS OUT|interp|mean: RMS error on the gaps (NaN in
-    GAPS) of OUT, of linear interpolation (numpy.interp) between the
-    samples present, or of their mean."""
+    """gap-rms CLEAN GAPS WHAT...: for each WHAT (an output file, interp
+    or mean) the RMS error on the gaps (NaN in GAPS) of that output, of
+    linear interpolation (numpy.interp) between the samples present, or
+    of their mean; one number a line."""
     c = np.loadtxt(args[0])
     y = np.genfromtxt(args[1], delimiter=",")
     g = np.isnan(y)
     t = np.arange(len(y))
-    if args[2] == "interp":
-        o = np.interp(t, t[~g], y[~g])
-    elif args[2] == "mean":
-        o = np.full(len(y), np.mean(y[~g]))
-    else:
-        o = np.loadtxt(args[2], delimiter=",")
-        assert len(o) == len(y), "lengths differ"
-    print("%.6g" % np.sqrt(np.mean((o[g] - c[g]) ** 2)))
+    for what in args[2:]:
+        if what == "interp":
+            o = np.interp(t, t[~g], y[~g])
+        elif what == "mean":
+            o = np.full(len(y), np.mean(y[~g]))
+        else:
+            o = np.loadtxt(what, delimiter=",")
+            assert len(o) == len(y), "lengths differ"
+        print("%.6g" % np.sqrt(np.mean((o[g] - c[g]) ** 2)))
 
 
 if __name__ == "__main__":
