@@ -59,8 +59,12 @@ echo "   without gaps: before $(rms noisy.csv), after $(rms smoothed_all.csv)"
 
 step "R4. kf-fit learns a 4-state model from noisy.csv by EM, kf-smooth uses it"
 kf-fit -q --state-dim 4 --log em.csv -o fitted.json noisy.csv
-echo "   EM: $(($(wc -l <em.csv) - 1)) iterations, log-likelihood" \
-	"$(sed -n 2p em.csv | cut -d, -f2) -> $(tail -1 em.csv | cut -d, -f2)"
+# the log: a header, a line per iteration from 0, and a "# ..." line when
+# the iteration cap, not the tolerance, ended the fit
+last=$(grep -v '^#' em.csv | tail -1)
+echo "   EM: ${last%%,*} iterations, log-likelihood" \
+	"$(sed -n 2p em.csv | cut -d, -f2) -> ${last#*,}"
+grep '^#' em.csv | sed 's/^# */   (/; s/$/)/' || true
 kf-smooth -m fitted.json gaps.bin | kvae-cat -f csv >fitted.csv
 echo "   RMS error of the gappy stream smoothed with the fitted model: $(rms fitted.csv)"
 

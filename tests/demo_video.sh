@@ -60,7 +60,7 @@ printf '   %-28s %-26s %s\n' "job (frames scored)" "KVAE" "what a user would do 
 printf '   %-28s %-26s %s\n' "denoise (all 60)" "$(mean_ssim truth.mkv denoised.mkv)" \
 	"noisy input $(mean_ssim truth.mkv noisy.mkv), ffmpeg hqdn3d $(mean_ssim truth.mkv hqdn3d.mkv)"
 printf '   %-28s %-26s %s\n' "impute (the 48 not kept)" "$(mean_ssim truth.mkv imputed.mkv missing5)" \
-	"hold last $(mean_ssim truth.mkv hold.mkv missing5), linear $(mean_ssim truth.mkv linear.mkv missing5), VAE + interpolated latents $(mean_ssim truth.mkv vae_interp.mkv missing5)"
+	"hold last $(mean_ssim truth.mkv hold.mkv missing5), linear $(mean_ssim truth.mkv linear.mkv missing5), its latents interpolated (no smoother) $(mean_ssim truth.mkv vae_interp.mkv missing5)"
 printf '   %-28s %-26s %s\n' "extrapolate (last 10)" "$(mean_ssim truth.mkv extrapolated.mkv last10)" \
 	"hold last $(mean_ssim truth.mkv extrap-hold.mkv last10)"
 printf '   %-28s %s\n' "encode | decode (all 60)" "$(vae-encode -m balls.kvae truth.mkv |
