@@ -11,6 +11,7 @@ mkdir -p "$DEMO_OUT"
 root=$(dirname "$KVAE_BIN")
 py=${PYTHON:-/usr/bin/python3}
 epochs=${KVAE_DEMO_EPOCHS:-80}
+videos=${KVAE_DEMO_VIDEOS:-40}	# training videos; tests/demo.bats uses fewer
 train_opts=(-q --latent-dim 4 --state-dim 8 --epochs "$epochs" --vae-epochs 3
 	--length 10 --batch-size 2 --lr 0.005)
 
@@ -24,8 +25,8 @@ mean_ssim() {
 		END { printf "%.3f", s / k }'
 }
 
-step "1. Bouncing balls: 40 training videos and a test video of 60 frames (32x32, kvae-balls)"
-kvae-balls --sequences 40 --frames 60 --seed 1 -o 'train-%02d.mkv'
+step "1. Bouncing balls: $videos training videos and a test video of 60 frames (32x32, kvae-balls)"
+kvae-balls --sequences "$videos" --frames 60 --seed 1 -o 'train-%02d.mkv'
 kvae-balls --frames 60 --seed 99 -o truth.mkv
 echo "   $(ls train-*.mkv | wc -l) training videos (FFV1), $(ffprobe -v error -count_frames \
 	-select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 truth.mkv) test frames"

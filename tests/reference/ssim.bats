@@ -29,6 +29,7 @@ image_pair() {
 }
 
 @test "ssim reference: Einstein set, wang = scikit-image (1e-6) and Wang's published values (3 digits)" {
+	skip_if_sanitized	# mostly scikit-image's time; ssim.bats runs the same C path under ASan
 	d=$TESTDATA/einstein
 	[ -r "$d/einstein.bmp" ] || fail "no test data in $d (tests/data/einstein ships with the repository)"
 	declare -A published=([meanshift]=0.988 [contrast]=0.913 \
