@@ -16,6 +16,8 @@
 
 #include "core/filekind.h"
 #include "core/outfile.h"
+#include "stream/numfmt.h"
+#include "stream/numparse.h"
 
 #define INBUF_SIZE ((size_t)1 << 16)
 
@@ -226,33 +228,18 @@ input_index(const seq_reader *r, size_t i)
 
 /* ---- CSV ---- */
 
-static char *
-trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	*end = '\0';
-	return s;
-}
-
 /* Parse a trimmed field: 1 a number (or missing) in *v, 0 not a number. */
 static int
 parse_number(const char *s, double *v)
 {
 	char *end;
 
-	if (*s == '\0' || strcasecmp(s, "nan") == 0 ||
-	    strcasecmp(s, "-nan") == 0 || strcasecmp(s, "+nan") == 0) {
+	if (*s == '\0') {
 		*v = NAN;
 		return 1;
 	}
-	errno = 0;
-	*v = strtod(s, &end);
+	/* as strtod: "nan", "-NaN", "nan(...)" are NaN too */
+	*v = numparse_double(s, &end);
 	if (end == s || *end != '\0')
 		return 0;
 	if (isnan(*v))
@@ -293,6 +280,15 @@ unquote(seq_reader *r, char **p, size_t field, kv_err *err)
 	*out = '\0';	/* out < in: the closing quote is behind us */
 	*p = in;
 	return start;
+}
+
+/* End the field that starts at `field` before the blanks ahead of `end`. */
+static void
+trim_end(char *field, char *end)
+{
+	while (end > field && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*end = '\0';
 }
 
 /* Split r->line at commas into r->fields (trimmed; quoted fields
@@ -337,9 +333,9 @@ split_fields(seq_reader *r, kv_err *err)
 			}
 		}
 		end = *p;
+		if (!quoted)	/* trailing blanks; the leading ones are past */
+			trim_end(field, p);
 		*p = '\0';
-		if (!quoted)
-			trim(field);	/* (its start is past the blanks) */
 		r->fields[n++] = field;
 		if (end == '\0')
 			return n;
@@ -461,6 +457,42 @@ columns_hint(const seq_reader *r, char **fields, size_t n, char *buf,
 	return buf;
 }
 
+static const char *
+skip_blanks(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* The common line, once the columns are known and all are kept: numbers
+ * unquoted, finite or NaN, as many as the input has. Parsed straight from
+ * the line into r->vals. Returns 1 when the whole line was such; 0 sends
+ * it down the general path, which reads everything else and reports
+ * what is wrong. */
+static int
+csv_plain_record(seq_reader *r)
+{
+	const char *p = r->line;
+
+	if (r->ncols == 0 || r->colmap != NULL)
+		return 0;
+	for (size_t i = 0; i < r->in_ncols; i++) {
+		char *end;
+		double v;
+		p = skip_blanks(p);
+		v = numparse_double(p, &end);
+		if (end == p || isinf(v))
+			return 0;
+		p = skip_blanks(end);
+		if (*p != (i + 1 < r->in_ncols ? ',' : '\0'))
+			return 0;
+		p++;
+		r->vals[i] = isnan(v) ? NAN : v;
+	}
+	return 1;
+}
+
 /* Next CSV event into vals (ncols values). */
 static int
 csv_next(seq_reader *r, kv_err *err)
@@ -475,6 +507,8 @@ csv_next(seq_reader *r, kv_err *err)
 			return SEQ_BREAK;
 		if (is_comment(r->line))
 			continue;
+		if (csv_plain_record(r))
+			return SEQ_RECORD;
 		if ((n = split_fields(r, err)) == 0)
 			return -1;
 		if (n > 2 * (size_t)SEQ_MAX_DIM)
@@ -489,7 +523,7 @@ csv_next(seq_reader *r, kv_err *err)
 		if (r->ncols == 0) {
 			if (choose_columns(r, NULL, n, 0, err) != 0)
 				return -1;
-		} else if (is_header(r->fields, n) && same_header(r, r->fields,
+		} else if (same_header(r, r->fields, n) && is_header(r->fields,
 		    n)) {
 			/* A repeated header (cat a.csv b.csv) starts a new
 			 * sequence, as a new binary header does. */
@@ -1065,6 +1099,8 @@ seq_buf_free(seq_buf *b)
 
 /* ---- writer ---- */
 
+#define CSV_TEXT_SIZE ((size_t)1 << 16)
+
 struct seq_writer {
 	FILE *fp;
 	char *name;
@@ -1073,6 +1109,7 @@ struct seq_writer {
 	int seq_open;		/* a record was written since the last break */
 	int break_due;		/* a break to write before the next record */
 	unsigned char *rec;	/* binary scratch */
+	char *text;		/* CSV scratch, CSV_TEXT_SIZE bytes */
 	size_t records;		/* written so far, for messages */
 };
 
@@ -1120,10 +1157,13 @@ seq_writer_open(FILE *fp, const char *name, const seq_layout *layout,
 	size_t ncols = layout->dim * (layout->has_var ? 2 : 1);
 
 	if (w == NULL || (w->name = strdup(name)) == NULL ||
-	    (w->rec = malloc(ncols * 8)) == NULL) {
+	    (w->rec = malloc(ncols * 8)) == NULL ||
+	    (layout->format == SEQ_CSV &&
+	    (w->text = malloc(CSV_TEXT_SIZE)) == NULL)) {
 		kv_errf(err, "%s: out of memory", name);
 		if (w != NULL) {
 			free(w->name);
+			free(w->rec);
 			free(w);
 		}
 		return NULL;
@@ -1140,21 +1180,23 @@ seq_writer_open(FILE *fp, const char *name, const seq_layout *layout,
 	return w;
 }
 
+/* The shortest text of v that reads back to it at the stream's scalar
+ * type, into p (NUMFMT_MAX bytes); returns its length. */
+static int
+format_value(char *p, double v, int scalar)
+{
+	return scalar == SEQ_F32 ? numfmt_float(p, (float)v) :
+	    numfmt_double(p, v);
+}
+
 int
 seq_format_number(char *buf, size_t size, double v, int scalar)
 {
-	int lo = scalar == SEQ_F32 ? 6 : 15, hi = scalar == SEQ_F32 ? 9 : 17;
-	int len = 0;
+	char text[NUMFMT_MAX];
+	int len = format_value(text, v, scalar);
 
-	if (isnan(v))
-		return snprintf(buf, size, "nan");
-	for (int prec = lo; prec <= hi; prec++) {
-		double back;
-		len = snprintf(buf, size, "%.*g", prec, v);
-		back = strtod(buf, NULL);
-		if (scalar == SEQ_F32 ? (float)back == (float)v : back == v)
-			break;
-	}
+	if (size > 0)
+		snprintf(buf, size, "%s", text);
 	return len;
 }
 
@@ -1213,25 +1255,26 @@ csv_header(seq_writer *w)
 	fputc('\n', w->fp);
 }
 
+/* A record's line, put together in w->text and written in pieces of
+ * at most CSV_TEXT_SIZE: one stdio call per piece, not per field. */
 static void
 csv_record(seq_writer *w, const double *x, const double *var)
 {
-	char num[64];
-	size_t dim = w->layout.dim;
+	char *p = w->text, *full = w->text + CSV_TEXT_SIZE - NUMFMT_MAX - 2;
+	size_t dim = w->layout.dim, ncols = w->layout.has_var ? 2 * dim : dim;
 
-	for (size_t i = 0; i < dim; i++) {
-		seq_format_number(num, sizeof num, x[i], w->layout.scalar);
+	for (size_t i = 0; i < ncols; i++) {
+		double v = i < dim ? x[i] : var ? var[i - dim] : NAN;
+		if (p > full) {
+			fwrite_unlocked(w->text, 1, (size_t)(p - w->text), w->fp);
+			p = w->text;
+		}
 		if (i > 0)
-			fputc(',', w->fp);
-		fputs(num, w->fp);
+			*p++ = ',';
+		p += format_value(p, v, w->layout.scalar);
 	}
-	for (size_t i = 0; w->layout.has_var && i < dim; i++) {
-		seq_format_number(num, sizeof num, var ? var[i] : NAN,
-		    w->layout.scalar);
-		fputc(',', w->fp);
-		fputs(num, w->fp);
-	}
-	fputc('\n', w->fp);
+	*p++ = '\n';
+	fwrite_unlocked(w->text, 1, (size_t)(p - w->text), w->fp);
 }
 
 /* The header and, when the layout has them, the column names. */
@@ -1378,6 +1421,7 @@ seq_writer_close(seq_writer *w, kv_err *err)
 	free(w->layout.names);
 	free(w->name);
 	free(w->rec);
+	free(w->text);
 	free(w);
 	return rc;
 }
