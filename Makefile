@@ -10,6 +10,8 @@
 #   make deps       install missing Debian packages (no-op when present)
 #   make bench      run the benchmarks in bench/ (not part of check)
 #   make fuzz FUZZ_SECONDS=N   run every libFuzzer harness N seconds
+#   make check-numbers  number text in full: every float32, 3 x 10^8
+#                   random doubles printed and parsed (make check samples)
 #   make analyze    the clang static analyser over lib/ and cmd/; fails on
 #                   any finding (report in build/analyze/report)
 #
@@ -80,7 +82,7 @@ LIBKVAE   = $(B)/libkvae.a
 # The programs' shared glue (diagnostics, exits, shared option sets).
 LIBCMD    = $(B)/libcmd.a
 
-.PHONY: all asan check demo deps install clean bench test-variant fuzz fuzzers \
+.PHONY: all asan check check-numbers demo deps install clean bench test-variant fuzz fuzzers \
 	analyze objects pkgconfig
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -149,6 +151,16 @@ check: deps
 	@bash tests/analyze-summary $(MAKE)
 	@bash tests/summarize build/release/summary build/asan/summary \
 	    build/fuzz/summary build/analyze/summary
+
+# The number printing and parsing sweeps in full (make check's unit
+# tests take a sample): every float32 bit pattern, NUMBERS_SAMPLES random
+# doubles printed, the same parsed, each against the C library.
+NUMBERS_SAMPLES ?= 300000000
+check-numbers:
+	$(MAKE) -j$(JOBS) VARIANT=release all
+	$(B)/tests/numfmt_sweep --float32-all
+	$(B)/tests/numfmt_sweep --float64 $(NUMBERS_SAMPLES)
+	$(B)/tests/numparse_sweep $(NUMBERS_SAMPLES)
 
 demo: deps
 	$(MAKE) -j$(JOBS) all
