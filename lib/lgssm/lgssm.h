@@ -19,7 +19,8 @@
  * (Algorithm 2: lgssm_smooth, lgssm_smooth_all; its step in
  * smoother_core.h, small models in smoother_small.c, the gains in
  * smoother_gains.c and gain_lanes.c, the means-only smoother in
- * smoother_means.c); sample.c (lgssm_sample). internal.h holds what
+ * smoother_means.c); sample.c (lgssm_sample), sample_posterior.c
+ * (lgssm_sample_posterior). internal.h holds what
  * these share. */
 #ifndef KVAE_LGSSM_H
 #define KVAE_LGSSM_H
@@ -235,5 +236,18 @@ void lgssm_moments_free(lgssm_moments *mo);
 /* Draw z (T, n) (or NULL) and x (T, p) from the model. 0 or -1. */
 int lgssm_sample(const lgssm *m, gsl_rng *rng, size_t T, double *z,
 	double *x, kv_err *err);
+
+/* Draw from the posterior given x (T, p; NaN = missing) by forward
+ * filtering, backward sampling (Carter and Kohn 1994; Fruhwirth-Schnatter
+ * 1994): z_T from N(mu_filt_T, P_filt_T), then each z_t from
+ * p(z_t | z_{t+1}, x_1:t) = N(mu_filt_t + L_t (z_{t+1} - mu_pred_{t+1}),
+ * P_filt_t - L_t A P_filt_t), L_t the smoother gain; into z (T, n) (or
+ * NULL). xs (T, p) gets x with each missing component drawn from
+ * p(x_t | z_t, x_t's observed components). A covariance that is only
+ * semi-definite (data that fix a state) is drawn from through its
+ * eigenvectors. O(T n^2) memory. 0 or -1 (the message names the
+ * record). */
+int lgssm_sample_posterior(const lgssm *m, gsl_rng *rng, const double *x,
+	size_t T, double *z, double *xs, kv_err *err);
 
 #endif

@@ -1,0 +1,251 @@
+/* sample_posterior.c: draws from p(z, x_missing | x_observed) by forward
+ * filtering, backward sampling; see lgssm.h (lgssm_sample_posterior). */
+#include "lgssm/lgssm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_randist.h>
+
+#include "linalg/dmat.h"
+
+struct ffbs {
+	size_t n, p;
+	double *mu_f, *P_f;	/* (T, n), (T, n, n) filtered moments */
+	double *mu_p, *P_p;	/* (n), (n, n) a prediction */
+	double *AP, *G;		/* (n, n) A P_filt, then P_pred^{-1} A P_filt */
+	double *S, *F;		/* (q, q) a covariance, its factor (q = max n p) */
+	double *mean, *eps;	/* (q) */
+	double *Cz;		/* (p) */
+	double *Roo, *Rom;	/* (p, p) blocks of R */
+	size_t *miss, *obs;	/* (p) component indices */
+	gsl_vector *eval;
+	gsl_matrix *evec;
+	double *block;
+};
+
+static void
+ffbs_free(struct ffbs *b)
+{
+	if (b->eval != NULL)
+		gsl_vector_free(b->eval);
+	if (b->evec != NULL)
+		gsl_matrix_free(b->evec);
+	free(b->miss);
+	free(b->block);
+}
+
+static int
+ffbs_alloc(struct ffbs *b, size_t n, size_t p, size_t T)
+{
+	size_t q = n > p ? n : p, nn = n * n;
+
+	memset(b, 0, sizeof *b);
+	b->n = n;
+	b->p = p;
+	b->block = malloc((T * (n + nn) + n + 3 * nn + 2 * q * q + 2 * q + p +
+	    2 * p * p) * sizeof *b->block);
+	b->miss = malloc(2 * p * sizeof *b->miss);
+	b->eval = gsl_vector_alloc(q);
+	b->evec = gsl_matrix_alloc(q, q);
+	if (b->block == NULL || b->miss == NULL || b->eval == NULL ||
+	    b->evec == NULL) {
+		ffbs_free(b);
+		return -1;
+	}
+	b->mu_f = b->block;
+	b->P_f = b->mu_f + T * n;
+	b->mu_p = b->P_f + T * nn;
+	b->P_p = b->mu_p + n;
+	b->AP = b->P_p + nn;
+	b->G = b->AP + nn;
+	b->S = b->G + nn;
+	b->F = b->S + q * q;
+	b->mean = b->F + q * q;
+	b->eps = b->mean + q;
+	b->Cz = b->eps + q;
+	b->Roo = b->Cz + p;
+	b->Rom = b->Roo + p * p;
+	b->obs = b->miss + p;
+	return 0;
+}
+
+/* y = mean + F eps with eps ~ N(0, I) and F F^T = S (q, q), symmetric
+ * positive semi-definite: the Cholesky factor where S is positive
+ * definite, else V diag(sqrt(max(lambda, 0))) from its eigenvectors
+ * (a posterior covariance is singular where the data fix a state). S is
+ * overwritten. Returns -1 only when memory runs out. */
+static int
+draw_gaussian(struct ffbs *b, double *y, const double *mean, double *S,
+	size_t q, gsl_rng *rng)
+{
+	double *F = b->F;
+
+	memcpy(F, S, q * q * sizeof *F);
+	if (dmat_chol(F, q) != 0) {
+		gsl_matrix_view Sv = gsl_matrix_view_array(S, q, q);
+		gsl_vector_view ev = gsl_vector_subvector(b->eval, 0, q);
+		gsl_matrix_view Vv = gsl_matrix_submatrix(b->evec, 0, 0, q, q);
+		gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(q);
+
+		if (ws == NULL)
+			return -1;
+		gsl_eigen_symmv(&Sv.matrix, &ev.vector, &Vv.matrix, ws);
+		gsl_eigen_symmv_free(ws);
+		for (size_t i = 0; i < q; i++) {
+			double l = gsl_vector_get(&ev.vector, i);
+			double s = l > 0 ? sqrt(l) : 0;
+			for (size_t r = 0; r < q; r++)
+				F[r * q + i] = gsl_matrix_get(&Vv.matrix, r, i) * s;
+		}
+	}
+	for (size_t i = 0; i < q; i++)
+		b->eps[i] = gsl_ran_gaussian(rng, 1.0);
+	dmat_mv(y, F, b->eps, q, q, 0);
+	for (size_t i = 0; i < q; i++)
+		y[i] += mean[i];
+	return 0;
+}
+
+/* Forward pass: filtered moments of every record into b. */
+static int
+filter_all(const lgssm *m, const double *x, size_t T, struct ffbs *b,
+	lgssm_work *w, kv_err *err)
+{
+	size_t n = m->n, nn = n * n;
+
+	memcpy(b->mu_p, m->mu0, n * sizeof *b->mu_p);
+	memcpy(b->P_p, m->P0, nn * sizeof *b->P_p);
+	for (size_t t = 0; t < T; t++) {
+		double *mu = b->mu_f + t * n, *P = b->P_f + t * nn;
+		if (lgssm_update(m, x + t * m->p, NULL, b->mu_p, b->P_p, mu, P,
+		    NULL, NULL, w, err) != 0)
+			return kv_err_prefix(err, "record %zu", t + 1);
+		if (t + 1 < T)
+			lgssm_predict(m, mu, P, b->mu_p, b->P_p, w);
+	}
+	return 0;
+}
+
+/* z_t given z_{t+1} and x_{1:t}: with G = P_pred^{-1} A P_filt (the
+ * smoother gain's transpose), mean mu_filt + G^T (z_{t+1} - mu_pred),
+ * covariance P_filt - G^T A P_filt. */
+static int
+draw_state_back(const lgssm *m, size_t t, const double *z_next, double *z,
+	struct ffbs *b, lgssm_work *w, gsl_rng *rng, kv_err *err)
+{
+	size_t n = m->n, nn = n * n;
+	const double *mu = b->mu_f + t * n, *P = b->P_f + t * nn;
+
+	lgssm_predict(m, mu, P, b->mu_p, b->P_p, w);
+	dmat_mul(b->AP, m->A, P, n, n, n, 0, 0, 1, 0);
+	memcpy(b->G, b->AP, nn * sizeof *b->G);
+	if (dmat_chol(b->P_p, n) != 0)
+		return kv_errf(err, "record %zu: predicted covariance is not "
+		    "positive definite", t + 2);
+	dmat_chol_solve(b->P_p, n, b->G, n);
+	for (size_t i = 0; i < n; i++)
+		b->eps[i] = z_next[i] - b->mu_p[i];
+	dmat_mv(b->mean, b->G, b->eps, n, n, 1);
+	for (size_t i = 0; i < n; i++)
+		b->mean[i] += mu[i];
+	memcpy(b->S, P, nn * sizeof *b->S);
+	dmat_mul(b->S, b->G, b->AP, n, n, n, 1, 0, -1, 1);
+	dmat_symmetrise(b->S, n);
+	if (draw_gaussian(b, z, b->mean, b->S, n, rng) != 0)
+		return kv_errf(err, "out of memory");
+	return 0;
+}
+
+/* The record: observed components as given; the missing ones drawn
+ * from x_m | z, x_o: mean (C z)_m + R_mo R_oo^{-1} (x_o - (C z)_o),
+ * covariance R_mm - R_mo R_oo^{-1} R_om. */
+static int
+draw_record(const lgssm *m, const double *x, const double *z, double *xs,
+	struct ffbs *b, gsl_rng *rng, kv_err *err)
+{
+	size_t p = m->p, nm = 0, no = 0;
+	double *Roo = b->Roo, *Rom = b->Rom;
+
+	for (size_t i = 0; i < p; i++) {
+		if (isnan(x[i]))
+			b->miss[nm++] = i;
+		else
+			b->obs[no++] = i;
+		xs[i] = x[i];
+	}
+	if (nm == 0)
+		return 0;
+	dmat_mv(b->Cz, m->C, z, p, m->n, 0);
+	for (size_t i = 0; i < nm; i++) {
+		b->mean[i] = b->Cz[b->miss[i]];
+		for (size_t j = 0; j < nm; j++)
+			b->S[i * nm + j] = m->R[b->miss[i] * p + b->miss[j]];
+	}
+	if (no > 0) {
+		for (size_t i = 0; i < no; i++) {
+			b->eps[i] = x[b->obs[i]] - b->Cz[b->obs[i]];
+			for (size_t j = 0; j < no; j++)
+				Roo[i * no + j] = m->R[b->obs[i] * p + b->obs[j]];
+			for (size_t j = 0; j < nm; j++)
+				Rom[i * nm + j] = m->R[b->obs[i] * p + b->miss[j]];
+		}
+		dmat_chol(Roo, no);	/* R validated: positive definite */
+		dmat_chol_solve(Roo, no, b->eps, 1);
+		dmat_mv(b->Cz, Rom, b->eps, nm, no, 1);
+		for (size_t i = 0; i < nm; i++)
+			b->mean[i] += b->Cz[i];
+		memcpy(b->F, Rom, no * nm * sizeof *b->F);
+		dmat_chol_solve(Roo, no, b->F, nm);
+		dmat_mul(b->S, Rom, b->F, nm, no, nm, 1, 0, -1, 1);
+		dmat_symmetrise(b->S, nm);
+	}
+	if (draw_gaussian(b, b->Cz, b->mean, b->S, nm, rng) != 0)
+		return kv_errf(err, "out of memory");
+	for (size_t i = 0; i < nm; i++)
+		xs[b->miss[i]] = b->Cz[i];
+	return 0;
+}
+
+int
+lgssm_sample_posterior(const lgssm *m, gsl_rng *rng, const double *x,
+	size_t T, double *z, double *xs, kv_err *err)
+{
+	size_t n = m->n, p = m->p;
+	struct ffbs b;
+	lgssm_work *w;
+	double *z_all = z;
+	int rc = 0;
+
+	if (T == 0)
+		return 0;
+	if ((w = lgssm_work_alloc(n, p, err)) == NULL)
+		return -1;
+	if (ffbs_alloc(&b, n, p, T) != 0 || (z_all == NULL &&
+	    (z_all = malloc(T * n * sizeof *z_all)) == NULL)) {
+		lgssm_work_free(w);
+		ffbs_free(&b);
+		return kv_errf(err, "out of memory");
+	}
+	lgssm_work_model(w, m);
+	rc = filter_all(m, x, T, &b, w, err);
+	if (rc == 0) {
+		memcpy(b.S, b.P_f + (T - 1) * n * n, n * n * sizeof *b.S);
+		if (draw_gaussian(&b, z_all + (T - 1) * n, b.mu_f + (T - 1) * n,
+		    b.S, n, rng) != 0)
+			rc = kv_errf(err, "out of memory");
+	}
+	for (size_t t = T - 1; rc == 0 && t-- > 0;)
+		rc = draw_state_back(m, t, z_all + (t + 1) * n, z_all + t * n,
+		    &b, w, rng, err);
+	for (size_t t = 0; rc == 0 && t < T; t++)
+		rc = draw_record(m, x + t * p, z_all + t * n, xs + t * p, &b,
+		    rng, err);
+	if (z_all != z)
+		free(z_all);
+	lgssm_work_free(w);
+	ffbs_free(&b);
+	return rc;
+}
