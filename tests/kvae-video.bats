@@ -105,6 +105,34 @@ print(int(np.abs(got.astype(int) - want).max()))'
 	[ "$(frames all.mkv)" -eq 12 ]
 }
 
+@test "kvae-video: kf-sample generates a video from the model, and draws imputations given a gappy latent stream" {
+	m=$BATS_FILE_TMPDIR/kvae.kvae
+	frames() { ffprobe -v error -count_frames -select_streams v:0 \
+		-show_entries stream=nb_read_frames,width,height -of csv=p=0 "$1"; }
+	kf-sample -m "$m" -T 20 --seed 4 | vae-decode -m "$m" -o gen.mkv
+	[ "$(frames gen.mkv)" = "32,32,20" ]
+	# two draws given every 4th frame: the kept frames' latents are the
+	# encoder's, the others differ between the draws
+	vae-encode -m "$m" "$BATS_FILE_TMPDIR/test.mkv" | kvae-cat --keep-every 4 >gappy.csv
+	kf-sample -m "$m" --given gappy.csv -n 2 --seed 4 >draws.csv
+	"$PYTHON" - <<'PY'
+import numpy as np
+def num(l):  # not a header line
+    return not l[0].isalpha() or l.startswith("nan")
+rows = [l for l in open("gappy.csv") if num(l)]
+g = np.array([[float(v) for v in l.split(",")] for l in rows])
+seqs = open("draws.csv").read().strip().split("\n\n")
+d = [np.array([[float(v) for v in l.split(",")] for l in s.split("\n")
+               if num(l)]) for s in seqs]
+assert len(d) == 2 and d[0].shape == g.shape, (len(d), d[0].shape, g.shape)
+kept = ~np.isnan(g[:, 0])
+assert kept.sum() == 10 and (d[0][kept] == g[kept]).all() and (d[1][kept] == g[kept]).all()
+assert (np.abs(d[0][~kept] - d[1][~kept]) > 0).all()
+PY
+	kf-sample -m "$m" --given gappy.csv --seed 4 | vae-decode -m "$m" -o imputed.mkv
+	[ "$(frames imputed.mkv)" = "32,32,40" ]
+}
+
 @test "kvae-video: --fps and --size" {
 	m=$BATS_FILE_TMPDIR/kvae.kvae
 	vae-encode -m "$m" "$BATS_FILE_TMPDIR/test.mkv" | kvae-cat --head 3 >z.csv
