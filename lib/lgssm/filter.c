@@ -74,17 +74,24 @@ lgssm_update(const lgssm *m, const double *x, const double *rvar,
 	bad = lgssm_small(n, k) ? lgssm_update_small(x, mu_pred, P_pred,
 	    mu_filt, P_filt, &quad, w, n, k) : lgssm_update_core(x, mu_pred,
 	    P_pred, mu_filt, P_filt, &quad, w, n, k, 0);
-	if (bad != 0)
+	if (bad != 0)	/* e.g. R = 0 and a component the state fixes */
 		return kv_errf(err, "innovation covariance is not positive "
-		    "definite (pivot %zu)", bad);
+		    "definite at component %zu: it is predicted exactly (no "
+		    "observation noise, no state uncertainty left there)",
+		    w->obs[bad - 1] + 1);
 	if (loglik != NULL)
 		*loglik += -0.5 * ((double)k * LOG_2PI + w->logdet_S + quad);
 	if (nobs != NULL)
 		*nobs += k;
+	/* with exact observations (R singular) a variance may be zero, or
+	 * by rounding a little below; anything more is an error */
+	double scale = 0;
 	for (size_t i = 0; i < n; i++)
-		if (!(P_filt[i * n + i] > 0))
+		scale = fmax(scale, fabs(P_filt[i * n + i]));
+	for (size_t i = 0; i < n; i++)
+		if (!(P_filt[i * n + i] >= -1e-9 * scale))
 			return kv_errf(err, "filtered covariance is not "
-			    "positive definite (variance %zu is %g)", i + 1,
+			    "positive semi-definite (variance %zu is %g)", i + 1,
 			    P_filt[i * n + i]);
 	return 0;
 }

@@ -130,6 +130,7 @@ struct lgssm_gains {
 	const double *At;
 	size_t last;		/* slot of gain 0 */
 	size_t count, batch;
+	int singular_q;		/* Q singular: every gain by gain_singular */
 	ahead *worker;		/* NULL: every batch is the taker's own */
 	size_t *theirs;		/* the worker's batches, in order */
 	double *fac;		/* (n, n) the worker's scratch */
@@ -160,5 +161,22 @@ void lgssm_gains_stop(struct lgssm_gains *ga);
  * value. */
 int lgssm_smooth_means(const lgssm *m, const lgssm_trace *tr,
 	lgssm_visit visit, void *ctx, kv_err *err);
+
+/* Symmetric positive semi-definite matrices (psd.c): Cholesky where S
+ * is positive definite, else its eigenvectors, eigenvalues below 1e-12
+ * of the largest taken as zero. */
+
+/* F (n, n) with F F^T = S: the Cholesky factor, or V diag(sqrt(lambda)).
+ * 0, or -1 out of memory. */
+int lgssm_psd_factor(const double *S, size_t n, double *F);
+
+/* B (n, m) := S^+ B, the pseudo-inverse's product (S^{-1} B where S is
+ * positive definite). 0, or -1 out of memory. */
+int lgssm_psd_solve(const double *S, size_t n, double *B, size_t m);
+
+/* 0 when S (symmetric) has no eigenvalue below -1e-12 of the largest;
+ * else -1 and "NAME is not positive semi-definite (eigenvalue ...)". */
+int lgssm_psd_check(const char *name, const double *S, size_t n,
+	kv_err *err);
 
 #endif

@@ -57,8 +57,12 @@ void lgssm_free(lgssm *m);	/* safe on a zeroed struct */
 /* dst = src (dst allocated here). 0 or -1. */
 int lgssm_copy(lgssm *dst, const lgssm *src, kv_err *err);
 
-/* Check that every entry is finite and Q, R, P0 are symmetric (to 1e-9
- * relative) and positive definite. -1 names the first offence. */
+/* Check that every entry is finite, Q, R, P0 are symmetric (to 1e-9
+ * relative), Q and R positive semi-definite (a state with no noise of
+ * its own, exact observations) and P0 positive definite. -1 names the
+ * first offence. The recursions then need the innovation covariance S
+ * positive definite where a record is observed, and say where it is
+ * not. */
 int lgssm_validate(const lgssm *m, kv_err *err);
 
 /* Scratch memory for one step, for models up to n, p. */

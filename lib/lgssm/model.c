@@ -65,10 +65,11 @@ lgssm_copy(lgssm *dst, const lgssm *src, kv_err *err)
 	return 0;
 }
 
-/* Symmetric to 1e-9 relative and positive definite. */
+/* Symmetric to 1e-9 relative and positive definite, or with `semi`
+ * positive semi-definite. */
 static int
-check_cov(const char *name, const double *S, size_t n, double *scratch,
-	kv_err *err)
+check_cov(const char *name, const double *S, size_t n, int semi,
+	double *scratch, kv_err *err)
 {
 	size_t bad;
 
@@ -80,6 +81,8 @@ check_cov(const char *name, const double *S, size_t n, double *scratch,
 				    "[%zu][%zu] = %.17g, [%zu][%zu] = %.17g",
 				    name, i, j, a, j, i, b);
 		}
+	if (semi)
+		return lgssm_psd_check(name, S, n, err);
 	memcpy(scratch, S, n * n * sizeof *S);
 	if ((bad = dmat_chol(scratch, n)) != 0)
 		return kv_errf(err, "%s is not positive definite (pivot %zu)",
@@ -104,9 +107,9 @@ lgssm_validate(const lgssm *m, kv_err *err)
 	}
 	if ((scratch = malloc(big * big * sizeof *scratch)) == NULL)
 		return kv_errf(err, "out of memory");
-	if (check_cov("Q", m->Q, m->n, scratch, err) != 0 ||
-	    check_cov("R", m->R, m->p, scratch, err) != 0 ||
-	    check_cov("P0", m->P0, m->n, scratch, err) != 0)
+	if (check_cov("Q", m->Q, m->n, 1, scratch, err) != 0 ||
+	    check_cov("R", m->R, m->p, 1, scratch, err) != 0 ||
+	    check_cov("P0", m->P0, m->n, 0, scratch, err) != 0)
 		rc = -1;
 	free(scratch);
 	return rc;

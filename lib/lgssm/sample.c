@@ -7,18 +7,21 @@
 #include <gsl/gsl_randist.h>
 
 #include "linalg/dmat.h"
+#include "lgssm/internal.h"
 
-/* z = mu + chol(S) eps, eps ~ N(0, I); Sf is S's Cholesky factor. */
+/* z = mu + F eps, eps ~ N(0, I); F F^T = S (lgssm_psd_factor: lower
+ * triangular where S is positive definite, as the draws have always
+ * been made). */
 static void
-draw(double *z, const double *mu, const double *Sf, size_t n, gsl_rng *rng,
+draw(double *z, const double *mu, const double *F, size_t n, gsl_rng *rng,
 	double *eps)
 {
 	for (size_t i = 0; i < n; i++)
 		eps[i] = gsl_ran_gaussian(rng, 1.0);
 	for (size_t i = 0; i < n; i++) {
 		double s = mu[i];
-		for (size_t j = 0; j <= i; j++)
-			s += Sf[i * n + j] * eps[j];
+		for (size_t j = 0; j < n; j++)
+			s += F[i * n + j] * eps[j];
 		z[i] = s;
 	}
 }
@@ -37,12 +40,10 @@ lgssm_sample(const lgssm *m, gsl_rng *rng, size_t T, double *z, double *x,
 	Qf = b;			P0f = Qf + n * n;	Rf = P0f + n * n;
 	z_prev = Rf + p * p;	z_t = z_prev + n;	mean = z_t + n;
 	eps = mean + n + p;
-	memcpy(Qf, m->Q, n * n * sizeof *b);
-	memcpy(P0f, m->P0, n * n * sizeof *b);
-	memcpy(Rf, m->R, p * p * sizeof *b);
-	if (dmat_chol(Qf, n) || dmat_chol(P0f, n) || dmat_chol(Rf, p)) {
+	if (lgssm_psd_factor(m->Q, n, Qf) || lgssm_psd_factor(m->P0, n, P0f) ||
+	    lgssm_psd_factor(m->R, p, Rf)) {
 		free(b);
-		return kv_errf(err, "Q, R or P0 is not positive definite");
+		return kv_errf(err, "out of memory");
 	}
 	for (size_t t = 0; t < T && rc == 0; t++) {
 		if (t == 0)

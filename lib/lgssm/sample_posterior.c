@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_randist.h>
 
 #include "linalg/dmat.h"
+#include "lgssm/internal.h"
 
 struct ffbs {
 	size_t n, p;
@@ -21,18 +21,12 @@ struct ffbs {
 	double *Cz;		/* (p) */
 	double *Roo, *Rom;	/* (p, p) blocks of R */
 	size_t *miss, *obs;	/* (p) component indices */
-	gsl_vector *eval;
-	gsl_matrix *evec;
 	double *block;
 };
 
 static void
 ffbs_free(struct ffbs *b)
 {
-	if (b->eval != NULL)
-		gsl_vector_free(b->eval);
-	if (b->evec != NULL)
-		gsl_matrix_free(b->evec);
 	free(b->miss);
 	free(b->block);
 }
@@ -48,10 +42,7 @@ ffbs_alloc(struct ffbs *b, size_t n, size_t p, size_t T)
 	b->block = malloc((T * (n + nn) + n + 3 * nn + 2 * q * q + 2 * q + p +
 	    2 * p * p) * sizeof *b->block);
 	b->miss = malloc(2 * p * sizeof *b->miss);
-	b->eval = gsl_vector_alloc(q);
-	b->evec = gsl_matrix_alloc(q, q);
-	if (b->block == NULL || b->miss == NULL || b->eval == NULL ||
-	    b->evec == NULL) {
+	if (b->block == NULL || b->miss == NULL) {
 		ffbs_free(b);
 		return -1;
 	}
@@ -73,37 +64,18 @@ ffbs_alloc(struct ffbs *b, size_t n, size_t p, size_t T)
 }
 
 /* y = mean + F eps with eps ~ N(0, I) and F F^T = S (q, q), symmetric
- * positive semi-definite: the Cholesky factor where S is positive
- * definite, else V diag(sqrt(max(lambda, 0))) from its eigenvectors
- * (a posterior covariance is singular where the data fix a state). S is
- * overwritten. Returns -1 only when memory runs out. */
+ * positive semi-definite (a posterior covariance is singular where the
+ * data fix a state; rounding may leave it a little indefinite there).
+ * Returns -1 only when memory runs out. */
 static int
-draw_gaussian(struct ffbs *b, double *y, const double *mean, double *S,
-	size_t q, gsl_rng *rng)
+draw_gaussian(struct ffbs *b, double *y, const double *mean,
+	const double *S, size_t q, gsl_rng *rng)
 {
-	double *F = b->F;
-
-	memcpy(F, S, q * q * sizeof *F);
-	if (dmat_chol(F, q) != 0) {
-		gsl_matrix_view Sv = gsl_matrix_view_array(S, q, q);
-		gsl_vector_view ev = gsl_vector_subvector(b->eval, 0, q);
-		gsl_matrix_view Vv = gsl_matrix_submatrix(b->evec, 0, 0, q, q);
-		gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(q);
-
-		if (ws == NULL)
-			return -1;
-		gsl_eigen_symmv(&Sv.matrix, &ev.vector, &Vv.matrix, ws);
-		gsl_eigen_symmv_free(ws);
-		for (size_t i = 0; i < q; i++) {
-			double l = gsl_vector_get(&ev.vector, i);
-			double s = l > 0 ? sqrt(l) : 0;
-			for (size_t r = 0; r < q; r++)
-				F[r * q + i] = gsl_matrix_get(&Vv.matrix, r, i) * s;
-		}
-	}
+	if (lgssm_psd_factor(S, q, b->F) != 0)
+		return -1;
 	for (size_t i = 0; i < q; i++)
 		b->eps[i] = gsl_ran_gaussian(rng, 1.0);
-	dmat_mv(y, F, b->eps, q, q, 0);
+	dmat_mv(y, b->F, b->eps, q, q, 0);
 	for (size_t i = 0; i < q; i++)
 		y[i] += mean[i];
 	return 0;
@@ -142,10 +114,8 @@ draw_state_back(const lgssm *m, size_t t, const double *z_next, double *z,
 	lgssm_predict(m, mu, P, b->mu_p, b->P_p, w);
 	dmat_mul(b->AP, m->A, P, n, n, n, 0, 0, 1, 0);
 	memcpy(b->G, b->AP, nn * sizeof *b->G);
-	if (dmat_chol(b->P_p, n) != 0)
-		return kv_errf(err, "record %zu: predicted covariance is not "
-		    "positive definite", t + 2);
-	dmat_chol_solve(b->P_p, n, b->G, n);
+	if (lgssm_psd_solve(b->P_p, n, b->G, n) != 0)
+		return kv_errf(err, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		b->eps[i] = z_next[i] - b->mu_p[i];
 	dmat_mv(b->mean, b->G, b->eps, n, n, 1);
@@ -192,13 +162,13 @@ draw_record(const lgssm *m, const double *x, const double *z, double *xs,
 			for (size_t j = 0; j < nm; j++)
 				Rom[i * nm + j] = m->R[b->obs[i] * p + b->miss[j]];
 		}
-		dmat_chol(Roo, no);	/* R validated: positive definite */
-		dmat_chol_solve(Roo, no, b->eps, 1);
+		memcpy(b->F, Rom, no * nm * sizeof *b->F);
+		if (lgssm_psd_solve(Roo, no, b->eps, 1) != 0 ||
+		    lgssm_psd_solve(Roo, no, b->F, nm) != 0)
+			return kv_errf(err, "out of memory");
 		dmat_mv(b->Cz, Rom, b->eps, nm, no, 1);
 		for (size_t i = 0; i < nm; i++)
 			b->mean[i] += b->Cz[i];
-		memcpy(b->F, Rom, no * nm * sizeof *b->F);
-		dmat_chol_solve(Roo, no, b->F, nm);
 		dmat_mul(b->S, Rom, b->F, nm, no, nm, 1, 0, -1, 1);
 		dmat_symmetrise(b->S, nm);
 	}

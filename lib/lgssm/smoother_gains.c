@@ -36,6 +36,31 @@ gain_slot(const struct lgssm_gains *ga, size_t k)
 	return ga->tr->slots + (ga->last - k) * ga->tr->slot_len;
 }
 
+/* A gain whose P_pred may be singular (Q singular: a state direction
+ * with no noise of its own that the data have fixed, or that A maps to
+ * zero): L^T = P_pred^+ A P_filt, by the pseudo-inverse, exact there
+ * because A P_filt's columns lie in P_pred's range. The pivot is
+ * cleared, or kept when memory runs out. */
+static void
+gain_singular(const struct lgssm_gains *ga, const double *Pf_packed,
+	struct gain *g, size_t *pivot)
+{
+	const lgssm *m = ga->m;
+	size_t n = m->n;
+
+	dmat_unpack(g->P_f, Pf_packed, n);
+	dmat_mul(g->Lt, m->A, g->P_f, n, n, n, 0, 0, 1, 0);
+	memcpy(g->P_pred, m->Q, n * n * sizeof *g->P_pred);
+	dmat_mul(g->P_pred, g->Lt, ga->At, n, n, n, 0, 0, 1, 1);
+	dmat_symmetrise(g->P_pred, n);
+	if (lgssm_psd_solve(g->P_pred, n, g->Lt, n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			g->L[i * n + j] = g->Lt[j * n + i];
+	*pivot = 0;
+}
+
 /* Gains first .. first+count-1 into gains and pivots. */
 static void
 gain_run(const struct lgssm_gains *ga, size_t first, size_t count,
@@ -43,6 +68,15 @@ gain_run(const struct lgssm_gains *ga, size_t first, size_t count,
 {
 	size_t n = ga->m->n, i = 0;
 
+	if (ga->singular_q) {
+		for (; i < count; i++) {
+			struct gain g = gain_at(gains + i * 4 * n * n, n);
+			pivots[i] = 1;
+			gain_singular(ga, gain_slot(ga, first + i), &g,
+			    pivots + i);
+		}
+		return;
+	}
 	while (n <= GAIN_LANES_NMAX && i < count) {
 		const double *Pf[GAIN_LANES];
 		struct gain g[GAIN_LANES];
@@ -59,6 +93,12 @@ gain_run(const struct lgssm_gains *ga, size_t first, size_t count,
 		pivots[i] = gain_compute(ga->m, ga->At,
 		    gain_slot(ga, first + i), &g, fac);
 	}
+	for (i = 0; i < count; i++)
+		if (pivots[i] != 0) {
+			struct gain g = gain_at(gains + i * 4 * n * n, n);
+			gain_singular(ga, gain_slot(ga, first + i), &g,
+			    pivots + i);
+		}
 }
 
 /* Compute batch b of ga's gains into buf (laid out as above). */
@@ -122,6 +162,14 @@ lgssm_gains_start(struct lgssm_gains *ga, const lgssm *m,
 	ga->At = At;
 	ga->last = tr->slot[tr->T - 2];
 	ga->count = ga->last + 1;
+	/* P_pred >= Q: with Q positive definite, P_pred is safely so too;
+	 * with Q singular it may be singular and come out of rounding a
+	 * hair positive, which a factorisation would then invert */
+	if ((ga->own = malloc(n * n * sizeof(double))) == NULL)
+		return kv_errf(err, "out of memory");
+	memcpy(ga->own, m->Q, n * n * sizeof(double));
+	ga->singular_q = dmat_chol((double *)ga->own, n) != 0;
+	free(ga->own);
 	/* about 32 kB of gains a batch */
 	ga->batch = 4096 / (4 * n * n) > 1 ? 4096 / (4 * n * n) : 1;
 	if ((ga->own = malloc(batch_bytes(ga->batch, n))) == NULL)
@@ -166,7 +214,7 @@ lgssm_gains_next(struct lgssm_gains *ga, size_t k, size_t t,
 	*g = gain_at(ga->gains + i * 4 * n * n, n);
 	if (ga->pivots[i] == 0)
 		return 0;
-	kv_errf(err, "predicted covariance is not positive definite "
-	    "(pivot %zu)", ga->pivots[i]);
+	kv_errf(err, "out of memory for the pseudo-inverse of a singular "
+	    "predicted covariance (pivot %zu)", ga->pivots[i]);
 	return kv_err_prefix(err, "record %zu", t + 2);
 }

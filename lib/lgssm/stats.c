@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "linalg/dmat.h"
+#include "lgssm/internal.h"
 
 int
 lgssm_stats_init(lgssm_stats *s, size_t n, size_t p, kv_err *err)
@@ -88,8 +89,9 @@ acc_alloc(struct acc *a, size_t n, size_t p, kv_err *err)
 }
 
 /* E[x_t], E[x_t z_t^T], E[x_t x_t^T] with the missing components
- * latent (see the header): fills a->xhat, a->Exz, a->Exx. */
-static void
+ * latent (see the header): fills a->xhat, a->Exz, a->Exx. 0, or -1 when
+ * memory runs out. */
+static int
 complete_x(struct acc *a, const double *x, const double *mu, const double *P)
 {
 	const lgssm *m = a->m;
@@ -112,10 +114,10 @@ complete_x(struct acc *a, const double *x, const double *mu, const double *P)
 			for (size_t s = 0; s < u; s++)
 				G[r * u + s] = m->R[a->obs[r] * p + a->mis[s]];
 		}
-		if (k > 0) {
-			dmat_chol(a->Roo, k);	/* R validated: positive definite */
-			dmat_chol_solve(a->Roo, k, G, u);
-		}
+		/* R is positive semi-definite: where R_oo is singular its
+		 * pseudo-inverse gives the same conditional (psd.c) */
+		if (k > 0 && lgssm_psd_solve(a->Roo, k, G, u) != 0)
+			return -1;
 		for (size_t s = 0; s < u; s++) {
 			double g = 0;
 			for (size_t j = 0; j < n; j++) {
@@ -159,6 +161,7 @@ complete_x(struct acc *a, const double *x, const double *mu, const double *P)
 				    a->xhat[a->mis[s]] * mu[j]) * H[q * n + j];
 			a->Exx[a->mis[s] * p + a->mis[q]] += v;
 		}
+	return 0;
 }
 
 /* d log p / d x_o = -(R^{-1} (xhat - C mu))_o */
@@ -209,7 +212,8 @@ accumulate(void *ctx, size_t t, const double *mu, const double *P,
 		for (size_t i = 0; i < n * n; i++)
 			s->E1[i] += a->Ezz[i];
 	}
-	complete_x(a, x, mu, P);
+	if (complete_x(a, x, mu, P) != 0)
+		return 1;
 	for (size_t i = 0; i < p * n; i++)
 		s->Sxz[i] += a->Exz[i];
 	for (size_t i = 0; i < p * p; i++)
@@ -242,18 +246,27 @@ lgssm_stats_add(lgssm_stats *s, const lgssm *m, const double *x, size_t T,
 			return kv_errf(err, "out of memory");
 		}
 		memcpy(Rf, m->R, p * p * sizeof *Rf);
-		dmat_chol(Rf, p);
+		if (dmat_chol(Rf, p) != 0) {
+			free(Rf);
+			free(a.block);
+			free(a.obs);
+			return kv_errf(err, "R is singular: the gradient with "
+			    "respect to the observations needs it positive "
+			    "definite");
+		}
 		a.Rf = Rf;
 	}
 	if (lgssm_filter_init(&f, m, 0, err) == 0) {
+		int vrc = -1;
 		if (lgssm_filter_trace(&f, x, NULL, T, &tr, err) == 0 &&
-		    lgssm_smooth(m, &tr, accumulate, &a, 1, err) == 0) {
+		    (vrc = lgssm_smooth(m, &tr, accumulate, &a, 1, err)) == 0) {
 			s->loglik += tr.loglik;
 			s->nseq++;
 			s->ntrans += T - 1;
 			s->nrec += T;
 			rc = 0;
-		}
+		} else if (vrc > 0)	/* accumulate's: no memory */
+			kv_errf(err, "out of memory");
 		lgssm_filter_free(&f);
 	}
 	lgssm_trace_free(&tr);

@@ -197,9 +197,34 @@ block(double *dst, const double *P, size_t Nz, size_t r0, size_t c0,
 }
 
 /* Filter, smoother and log-likelihood against the dense reference. */
+/* The singular models test_dense also takes (issue: textbook models). */
+enum { REGULAR, Q_RANK_N1, Q_RANK_N2, PRED_SINGULAR, R_ZERO };
+
+/* States that have no noise of their own (Q's last rows and columns
+ * zero); with PRED_SINGULAR also A's last row, so that the last state
+ * is 0 from record 2 on and every P_pred is singular; or R = 0. */
+static void
+make_singular(lgssm *m, int kind)
+{
+	size_t n = m->n, p = m->p, k = kind == Q_RANK_N2 ? 2 : 1;
+
+	if (kind == R_ZERO) {
+		memset(m->R, 0, p * p * sizeof *m->R);
+		return;
+	}
+	if (kind == REGULAR)
+		return;
+	for (size_t i = n - k; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			m->Q[i * n + j] = m->Q[j * n + i] = 0;
+			if (kind == PRED_SINGULAR)
+				m->A[i * n + j] = 0;
+		}
+}
+
 static void
 test_dense(const char *what, size_t n, size_t p, size_t T, int diagR,
-	unsigned long seed)
+	unsigned long seed, int kind)
 {
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	size_t Nz = T * n;
@@ -215,6 +240,7 @@ test_dense(const char *what, size_t n, size_t p, size_t T, int diagR,
 
 	gsl_rng_set(rng, seed);
 	random_model(&m, n, p, rng);
+	make_singular(&m, kind);
 	if (diagR)
 		for (size_t i = 0; i < p; i++)
 			for (size_t j = 0; j < p; j++)
@@ -655,27 +681,57 @@ test_threaded_smoother(void)
 		lgssm_free(&m);
 		free(x);
 	}
-	/* z_2 = z_1 without noise: P_pred is singular, while the filter,
-	 * observing z_1 among others, carries on (n = 4: gains computed
-	 * eight at once, gain_lanes.h) */
+	/* z_2 = z_1 without noise: every P_pred is singular (the gains by
+	 * the pseudo-inverse, psd.c), while the filter, observing z_1 among
+	 * others, carries on (n = 4: gains computed eight at once,
+	 * gain_lanes.h). The smoothed moments must keep the constraint
+	 * z_2,t = z_1,t-1: equal means, and Var(z_2,t - z_1,t-1) = 0. */
 	for (size_t n = 4; n <= 16; n += 12) {
 		lgssm m;
 		double *x = sampled(&m, n, 3, 300, 50);
-		struct keep_cross k;
+		struct keep_cross a, b;
+		double worst_mu = 0, worst_var = 0, scale = 0;
+		char name[100];
 
 		dmat_eye(m.A, n);
 		m.A[1 * n + 1] = 0;
 		m.A[1 * n + 0] = 1;
 		for (size_t j = 0; j < n; j++)	/* z_1 and z_2 noiseless */
 			m.Q[j] = m.Q[j * n] = m.Q[1 * n + j] = m.Q[j * n + 1] = 0;
-		keep_cross_alloc(&k, n, 300);
-		CHECK(smooth_on(&m, x, 300, 1, 0, &k, &e1) != 0 &&
-		    smooth_on(&m, x, 300, 2, 0, &k, &e2) != 0,
-		    "n=%zu: a prediction that is not positive definite fails "
-		    "on one thread and on two", n);
-		CHECK(strcmp(e1.msg, e2.msg) == 0, "and both say the same: "
-		    "'%s' / '%s'", e1.msg, e2.msg);
-		keep_cross_free(&k);
+		/* data from this model (the random one's may grow without
+		 * bound, and with them the rounding), drawn through Q's
+		 * eigenvectors (lgssm_sample) */
+		gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+		gsl_rng_set(rng, 51);
+		CHECK(lgssm_sample(&m, rng, 300, NULL, x, &e1) == 0,
+		    "n=%zu: samples from a singular Q", n);
+		gsl_rng_free(rng);
+		keep_cross_alloc(&a, n, 300);
+		keep_cross_alloc(&b, n, 300);
+		CHECK(smooth_on(&m, x, 300, 1, 0, &a, &e1) == 0 &&
+		    smooth_on(&m, x, 300, 2, 0, &b, &e2) == 0,
+		    "n=%zu: singular predictions smooth on one thread and on "
+		    "two: '%s' / '%s'", n, e1.msg, e2.msg);
+		snprintf(name, sizeof name, "n=%zu singular P_pred: two "
+		    "threads: covariances", n);
+		CHECK_ARRAY(name, b.P, a.P, 300 * n * n, 0, 0);
+		for (size_t t = 1; t < 300; t++) {
+			const double *P1 = a.P + (t - 1) * n * n;
+			const double *P2 = a.P + t * n * n;
+			/* Cov(z_t, z_t-1): row 1 (z_2,t), column 0 (z_1,t-1) */
+			double c = a.Pc[(t - 1) * n * n + 1 * n + 0];
+			worst_mu = fmax(worst_mu, fabs(a.mu[t * n + 1] -
+			    a.mu[(t - 1) * n + 0]));
+			worst_var = fmax(worst_var, fabs(P2[1 * n + 1] +
+			    P1[0] - 2 * c));
+			scale = fmax(scale, P1[0]);
+		}
+		CHECK(worst_mu < 1e-9 && worst_var < 1e-9 * scale, "n=%zu: "
+		    "smoothed z_2,t = z_1,t-1 (worst %.3g) with Var(z_2,t - "
+		    "z_1,t-1) = 0 (worst %.3g, Var(z_1) up to %.3g)", n,
+		    worst_mu, worst_var, scale);
+		keep_cross_free(&a);
+		keep_cross_free(&b);
 		lgssm_free(&m);
 		free(x);
 	}
@@ -1042,9 +1098,18 @@ main(void)
 {
 	test_dmat();
 	test_dmat_sizes();
-	test_dense("dense n=3 p=2 T=6 full R", 3, 2, 6, 0, 1);
-	test_dense("dense n=2 p=3 T=7 full R", 2, 3, 7, 0, 2);
-	test_dense("dense n=4 p=3 T=5 diagonal R", 4, 3, 5, 1, 3);
+	test_dense("dense n=3 p=2 T=6 full R", 3, 2, 6, 0, 1, REGULAR);
+	test_dense("dense n=2 p=3 T=7 full R", 2, 3, 7, 0, 2, REGULAR);
+	test_dense("dense n=4 p=3 T=5 diagonal R", 4, 3, 5, 1, 3, REGULAR);
+	test_dense("dense n=3 p=2 T=6 Q of rank n-1", 3, 2, 6, 0, 4,
+	    Q_RANK_N1);
+	test_dense("dense n=4 p=3 T=6 Q of rank n-2", 4, 3, 6, 0, 5,
+	    Q_RANK_N2);
+	test_dense("dense n=3 p=2 T=7 singular P_pred (a noiseless state "
+	    "that A zeroes)", 3, 2, 7, 0, 6, PRED_SINGULAR);
+	test_dense("dense n=9 p=2 T=6 singular P_pred, gains on the "
+	    "plain path", 9, 2, 6, 0, 7, PRED_SINGULAR);
+	test_dense("dense n=3 p=2 T=6 R = 0", 3, 2, 6, 0, 8, R_ZERO);
 	test_random_walk();
 	test_steady_smoother();
 	test_means_only();
