@@ -109,13 +109,13 @@ J
 	assert_bad_input kf-filter 'm.json: "A" is 1x2, expected square'
 }
 
-@test "kf-filter: bad input: Q, R, P0 not positive definite" {
+@test "kf-filter: bad input: Q, R not positive semi-definite, P0 not positive definite" {
 	echo '{"A": [[1]], "C": [[1]], "Q": -1, "R": 1, "mu0": [0], "P0": 1}' >q.json
 	run --separate-stderr kf-filter -m q.json <<<"1"
-	assert_bad_input kf-filter "q.json: Q is not positive definite"
-	echo '{"A": [[1]], "C": [[1]], "Q": 1, "R": [[0]], "mu0": [0], "P0": 1}' >r.json
-	run --separate-stderr kf-filter -m r.json <<<"1"
-	assert_bad_input kf-filter "r.json: R is not positive definite"
+	assert_bad_input kf-filter "q.json: Q is not positive semi-definite \(eigenvalue -1\)"
+	echo '{"A": [[1,0],[0,1]], "C": [[1,0],[0,1]], "Q": 1, "R": [[1,2],[2,1]], "mu0": [0,0], "P0": 1}' >r.json
+	run --separate-stderr kf-filter -m r.json <<<"1,1"
+	assert_bad_input kf-filter "r.json: R is not positive semi-definite \(eigenvalue -1\)"
 	echo '{"A": [[1,0],[0,1]], "C": [[1,0]], "Q": 1, "R": 1, "mu0": [0,0], "P0": [[1,2],[2,1]]}' >p.json
 	run --separate-stderr kf-filter -m p.json <<<"1"
 	assert_bad_input kf-filter "p.json: P0 is not positive definite"
@@ -139,6 +139,22 @@ J
 	assert_bad_input kf-filter '"Q" is a vector of 2, expected 1x1'
 	run --separate-stderr kf-filter -m nosuch.json <<<"1"
 	assert_bad_input kf-filter "nosuch.json"
+}
+
+@test "kf-filter: singular Q and R = 0 are models like any other; an innovation predicted exactly names the record and component" {
+	# a constant-velocity model with no noise on the position
+	# and exact observations of it
+	echo '{"A": [[1,1],[0,1]], "C": [[1,0]], "Q": [[0,0],[0,0.1]], "R": 0,
+	    "mu0": [0,0], "P0": 100}' >cv.json
+	printf '1\n2.5\n3.5\n5\n' >x.csv
+	run --separate-stderr kf-filter -m cv.json --variances x.csv
+	assert_success
+	# exact observations: the filtered output is the data, variance 0
+	assert_equal "$(tail -n +2 <<<"$output" | cut -d, -f1 | paste -sd' ')" "1 2.5 3.5 5"
+	# Q = 0 and R = 0: the second record is predicted exactly
+	echo '{"A": [[1]], "C": [[1]], "Q": 0, "R": 0, "mu0": [0], "P0": 1}' >z.json
+	run --separate-stderr kf-filter -m z.json x.csv
+	assert_bad_input kf-filter "x.csv:2: .*not positive definite at component 1: it is predicted exactly"
 }
 
 @test "kf-filter: bad input: a stream of the wrong dimension names both shapes" {

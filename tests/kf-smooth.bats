@@ -103,14 +103,22 @@ rms() {	# rms difference of two CSV files of numbers (no header)
 	[ ! -e out.csv ]
 }
 
-@test "kf-smooth: a zero or infinite preset noise is refused at the option, with the reason" {
+@test "kf-smooth: a zero preset noise is a textbook model (analytic answers); both zero, or infinite, is refused with the reason" {
 	seq 1 20 >s.csv
-	run --separate-stderr kf-smooth --preset local-level --process-noise 0 s.csv
+	# no process noise: a constant level, smoothed to the mean of all 20
+	# records under the 1e6 prior, its variance 1 / (20 + 1e-6)
+	kf-smooth --preset local-level --process-noise 0 --variances s.csv >c.csv
+	awk -F, 'NR > 1 { m = 10.5 * 20 / (20 + 1e-6); v = 1 / (20 + 1e-6)
+	    d = $1 - m; e = $2 - v; if (d < 0) d = -d; if (e < 0) e = -e
+	    if (d > 1e-9 || e > 1e-12) bad++ } END { exit bad > 0 }' c.csv
+	# exact observations: the smoothed level is the data, variance 0
+	kf-smooth --preset local-level --obs-noise 0 --variances s.csv >e.csv
+	awk -F, 'NR > 1 && ($1 != NR - 1 || $2 != 0) { bad++ } END { exit bad > 0 }' e.csv
+	kf-filter --preset constant-velocity --obs-noise 0 s.csv >f.csv
+	run --separate-stderr kf-smooth --preset local-level --process-noise 0 \
+	    --obs-noise 0 s.csv
 	assert_equal "$status" 2
-	[[ "$stderr" == "kf-smooth: --process-noise: 0 makes Q singular"* ]]
-	run --separate-stderr kf-smooth --preset local-level --obs-noise 0 s.csv
-	assert_equal "$status" 2
-	[[ "$stderr" == "kf-smooth: --obs-noise: 0 makes R singular"* ]]
+	[[ "$stderr" == "kf-smooth: --process-noise 0 and --obs-noise 0 together"* ]]
 	for v in inf 1e400; do
 		run --separate-stderr kf-filter --preset local-level --obs-noise $v s.csv
 		assert_equal "$status" 2

@@ -21,10 +21,10 @@ kfcli_init(kfcli *o)
 	o->p0 = 1e6;
 }
 
-/* --process-noise and --obs-noise: finite, and not 0, which would make
- * Q or R singular (a deterministic state, an exact observation): the
- * recursions factor Q's and R's presets as they are, so such a model is
- * refused here, with the reason, rather than by the filter later. */
+/* --process-noise and --obs-noise: finite and not negative. 0 is a
+ * textbook model: a state with no noise of its own (Q singular), or
+ * exact observations (R = 0); both at once are refused after the
+ * options (kfcli_parse). */
 static void
 noise_option(kfcli *o, int c, const char *arg)
 {
@@ -32,12 +32,6 @@ noise_option(kfcli *o, int c, const char *arg)
 	    "--obs-noise";
 	double v = cli_parse_double(opt, arg, 0, DBL_MAX);
 
-	if (v == 0)
-		cli_usage_error("%s: 0 makes %s singular (%s), which the "
-		    "presets do not take; give a small positive value", opt,
-		    c == KFCLI_PROCESS_NOISE ? "Q" : "R",
-		    c == KFCLI_PROCESS_NOISE ? "a state with no noise of its "
-		    "own" : "exact observations");
 	if (c == KFCLI_PROCESS_NOISE)
 		o->q = v;
 	else
@@ -128,6 +122,11 @@ kfcli_parse(kfcli *o, int argc, char **argv, const char *usage,
 	if ((o->model == NULL) == (o->preset == 0))
 		cli_usage_error("give a model: -m FILE or --preset NAME (one "
 		    "of them)");
+	if (o->preset != 0 && o->q == 0 && o->r == 0)
+		cli_usage_error("--process-noise 0 and --obs-noise 0 together: "
+		    "once observed, the state is known exactly and every later "
+		    "record is predicted without error; give one of them a "
+		    "positive value");
 	if (argc - optind > 1)
 		cli_usage_error("one input at most");
 	return optind < argc ? argv[optind] : "-";

@@ -47,8 +47,10 @@ enum {
 "                             kvae-train model file (its lgssm.* tensors)\n" \
 "      --preset=NAME          local-level, constant-velocity or\n" \
 "                             constant-acceleration, per input column\n" \
-"      --process-noise=Q      preset process noise intensity (default 1)\n" \
-"      --obs-noise=R          preset observation noise variance (default 1)\n" \
+"      --process-noise=Q      preset process noise intensity (default 1;\n" \
+"                             0: a state with no noise of its own)\n" \
+"      --obs-noise=R          preset observation noise variance (default 1;\n" \
+"                             0: exact observations; not both 0)\n" \
 "      --dt=DT                preset time step (default 1)\n" \
 "      --init-var=V           preset initial state variance (default 1e6)\n"
 

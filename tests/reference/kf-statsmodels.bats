@@ -31,3 +31,16 @@ near() { awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d
 	kvae-cat -f csv s.bin >s.csv
 	aeq -a 1e-8 -r 1e-8 smoothed.csv s.csv
 }
+
+@test "reference: singular Q (rank n-1, n-2) and R = 0, n=6 p=3 T=300, missing values: filtered, smoothed means and variances, log-likelihood = statsmodels" {
+	for kind in q1 q2 r0; do
+		mkdir "$kind"
+		ref singular "$kind" "$kind"
+		kf-filter -m "$kind/model.json" --states --loglik "$kind/ll.csv" \
+		    "$kind/data.csv" >"$kind/f.csv"
+		aeq -a 1e-8 -r 1e-8 "$kind/filtered.csv" "$kind/f.csv"
+		near "$(tail -1 "$kind/ll.csv" | cut -d, -f4)" "$(cat "$kind/llf.txt")" 1e-9
+		kf-smooth -m "$kind/model.json" --states --variances "$kind/data.csv" >"$kind/s.csv"
+		aeq -a 1e-8 -r 1e-8 "$kind/smoothed.csv" "$kind/s.csv"
+	done
+}
