@@ -2,7 +2,8 @@
  * (lgssm_load_buffer: JSON specs, and safetensors files with lgssm.*
  * tensors, told apart by content). Any input must load or be refused
  * with a message; a loaded model must have consistent shapes, finite
- * numbers and positive-definite noise (checked here independently),
+ * numbers, positive semi-definite Q and R and positive definite P0
+ * (checked here independently),
  * hold exactly the numbers of the JSON it came from (read here with
  * jansson directly), and its JSON spec must read back bit for bit. */
 #include <stdint.h>

@@ -14,20 +14,33 @@
 #include "lgssm/spec.h"
 
 /* S (d, d) symmetric to 1e-9 relative and positive definite by an
- * unpivoted Cholesky factorisation of a copy. */
+ * unpivoted Cholesky factorisation of a copy; with `semi`, positive
+ * semi-definite: S + 1e-9 d max_i S_ii I is positive definite (or S is
+ * 0), a margin far wider than lgssm_validate's 1e-12 of the largest
+ * eigenvalue. */
 static void
-check_spd(const double *S, size_t d)
+check_cov(const double *S, size_t d, int semi)
 {
-	double *L = malloc(d * d * sizeof *L);
+	double *L = malloc(d * d * sizeof *L), shift = 0;
 
 	memcpy(L, S, d * d * sizeof *L);
-	for (size_t i = 0; i < d; i++)
+	for (size_t i = 0; i < d; i++) {
+		shift = fmax(shift, S[i * d + i]);
 		for (size_t j = 0; j < i; j++)
 			if (fabs(S[i * d + j] - S[j * d + i]) > 1e-9 *
 			    fmax(fabs(S[i * d + j]), fabs(S[j * d + i])))
 				abort();
+	}
+	if (semi && shift == 0) {	/* then only 0 is semi-definite */
+		for (size_t i = 0; i < d * d; i++)
+			if (S[i] != 0)
+				abort();
+		free(L);
+		return;
+	}
+	shift = semi ? 1e-9 * (double)d * shift : 0;
 	for (size_t j = 0; j < d; j++) {
-		double s = L[j * d + j];
+		double s = L[j * d + j] + shift;
 		for (size_t k = 0; k < j; k++)
 			s -= L[j * d + k] * L[j * d + k];
 		if (!(s > 0))
@@ -44,7 +57,8 @@ check_spd(const double *S, size_t d)
 }
 
 /* m as loaded: positive dimensions within the limit, finite numbers,
- * SPD noise, and its JSON spec reads back bit for bit. */
+ * Q and R positive semi-definite, P0 positive definite, and its JSON
+ * spec reads back bit for bit. */
 static void
 check_lgssm(const lgssm *m)
 {
@@ -63,9 +77,9 @@ check_lgssm(const lgssm *m)
 			if (!isfinite(v[i]))
 				abort();
 	}
-	check_spd(m->Q, m->n);
-	check_spd(m->R, m->p);
-	check_spd(m->P0, m->n);
+	check_cov(m->Q, m->n, 1);
+	check_cov(m->R, m->p, 1);
+	check_cov(m->P0, m->n, 0);
 	if ((fp = open_memstream(&text, &len)) == NULL ||
 	    lgssm_write_json(m, fp, &err) != 0 || fclose(fp) != 0)
 		abort();
