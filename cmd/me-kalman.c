@@ -260,7 +260,10 @@ report_model(const mekf_where *wh, const mekf_model *m, const char *pass,
 	size_t block, size_t first, size_t count, void *user)
 {
 	struct report_ctx *c = user;
+	/* flat: no gain (err_var alone may underflow in tiny units) */
 	int flat = m->err_var == 0;
+	for (size_t i = 0; i < m->p; i++)
+		flat &= m->gain[i] == 0;
 	double want = c->set->f.noise_var;
 	/* the noise of the pass that the user's value applies to */
 	int first_pass = strcmp(pass, "cols") != 0 ||

@@ -1,0 +1,58 @@
+#!/usr/bin/env bats
+# me-kalman on real users' files: data at any scale, images with alpha,
+# lossless .mek decompressed to a lossy format.
+
+bats_require_minimum_version 1.5.0
+load common
+
+# scaled C IN OUT: every number of the one-column CSV IN times C
+scaled() {
+	"$PYTHON" -c 'import sys, numpy as np
+x = np.loadtxt(sys.argv[2]); np.savetxt(sys.argv[3], float(sys.argv[1]) * x, fmt="%.17g")' "$@"
+}
+
+# unscaled C IN OUT: the same divided by C
+unscaled() {
+	"$PYTHON" -c 'import sys, numpy as np
+x = np.loadtxt(sys.argv[2]); np.savetxt(sys.argv[3], x / float(sys.argv[1]), fmt="%.17g")' "$@"
+}
+
+# An AR(2) signal plus white noise, 2000 samples, standard scale.
+ar_signal() {
+	"$PYTHON" -c 'import numpy as np
+rng = np.random.default_rng(7); x = np.zeros(2000)
+for t in range(2, 2000): x[t] = 1.5 * x[t-1] - 0.7 * x[t-2] + rng.standard_normal()
+np.savetxt("x.csv", x + rng.standard_normal(2000), fmt="%.17g")'
+}
+
+@test "me-kalman: scale: denoise(c x) = c denoise(x) for c = 1e200, 1e-200 (filter, --exact, --smooth)" {
+	ar_signal
+	for mode in "" --exact --smooth; do
+		run --separate-stderr me-kalman $mode x.csv -o y.csv
+		assert_success
+		[ -z "$stderr" ] || { echo "stderr: $stderr"; return 1; }
+		for c in 1e200 1e-200; do
+			scaled "$c" x.csv cx.csv
+			run --separate-stderr me-kalman $mode cx.csv -o cy.csv
+			assert_success
+			# no "flat, the mean" warning: the model sees the signal
+			[ -z "$stderr" ] || { echo "$c $mode: stderr: $stderr"; return 1; }
+			unscaled "$c" cy.csv back.csv
+			run aeq -r 1e-9 -a 0 y.csv back.csv
+			[ "$status" -eq 0 ] || { echo "c=$c mode='$mode': $output"; return 1; }
+		done
+	done
+}
+
+@test "me-kalman: scale: a given noise variance scales by c^2" {
+	ar_signal
+	me-kalman --noise-var 0.8 x.csv -o y.csv
+	for c in 1e150:0.8e300 1e-150:0.8e-300; do
+		scaled "${c%%:*}" x.csv cx.csv
+		run --separate-stderr me-kalman --noise-var "${c##*:}" cx.csv -o cy.csv
+		assert_success
+		unscaled "${c%%:*}" cy.csv back.csv
+		run aeq -r 1e-9 -a 0 y.csv back.csv
+		[ "$status" -eq 0 ] || { echo "c=${c%%:*}: $output"; return 1; }
+	done
+}
