@@ -56,3 +56,20 @@ np.savetxt("x.csv", x + rng.standard_normal(2000), fmt="%.17g")'
 		[ "$status" -eq 0 ] || { echo "c=${c%%:*}: $output"; return 1; }
 	done
 }
+
+@test "me-kalman: --decompress to a lossy format (.jpg) is refused; nothing written, an existing file untouched" {
+	ffmpeg -loglevel error -f lavfi -i testsrc=size=32x24 -frames:v 1 in.png
+	me-kalman --compress in.png -o in.mek
+	run --separate-stderr me-kalman --decompress in.mek -o out.jpg
+	assert_failure 1
+	[ "$stderr" = "me-kalman: out.jpg: Motion JPEG is lossy; a .mek decompresses to a lossless format (PNG, TIFF, BMP, PGM/PPM, ...)" ] ||
+	    { echo "stderr: $stderr"; return 1; }
+	[ ! -e out.jpg ] || { echo "out.jpg written"; return 1; }
+	echo keep >out.jpg
+	run --separate-stderr me-kalman --decompress in.mek -o out.jpg
+	assert_failure 1
+	[ "$(cat out.jpg)" = keep ] || { echo "out.jpg changed"; return 1; }
+	# a lossless suffix still works
+	me-kalman --decompress in.mek -o out.png
+	[ -s out.png ]
+}

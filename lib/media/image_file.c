@@ -5,6 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
 #include "core/outfile.h"
 #include "media/planes.h"
 #include "media/pnm.h"
@@ -152,6 +155,23 @@ write_media(const char *path, const media_image *im, kv_err *err)
 	int rc = media_writer_close(w, err);
 	free(buf);
 	return rc;
+}
+
+const char *
+image_file_lossy_codec(const char *path)
+{
+	const AVOutputFormat *of;
+	const AVCodecDescriptor *d;
+
+	if (image_file_pnm_name(path) ||
+	    (of = av_guess_format(NULL, path, NULL)) == NULL)
+		return NULL;
+	d = avcodec_descriptor_get(av_guess_codec(of, NULL, path, NULL,
+	    AVMEDIA_TYPE_VIDEO));
+	if (d == NULL || !(d->props & AV_CODEC_PROP_LOSSY) ||
+	    (d->props & AV_CODEC_PROP_LOSSLESS))
+		return NULL;
+	return d->long_name ? d->long_name : d->name;
 }
 
 int

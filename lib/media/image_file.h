@@ -21,6 +21,12 @@
  * ("-" or NULL), or a name ending in .pgm, .ppm or .pnm (any case). */
 int image_file_pnm_name(const char *path);
 
+/* The long name of the codec an image written to `path` would be coded
+ * with (by its suffix), when that codec is lossy only (libavcodec's
+ * AV_CODEC_PROP_LOSSY without AV_CODEC_PROP_LOSSLESS: JPEG, say); NULL
+ * for PGM/PPM, lossless codecs, and names with no known format. */
+const char *image_file_lossy_codec(const char *path);
+
 /* Parse a PGM/PPM held in memory; the message names `name`. */
 int image_file_parse_pnm(media_image *im, const uint8_t *buf, size_t len,
 	const char *name, kv_err *err);
