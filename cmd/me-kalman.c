@@ -58,7 +58,7 @@ static const char usage[] =
 "  -q, --quiet                no progress (video) nor warnings on stderr\n"
 "Compression:\n"
 "  -c, --compress             IMAGE (grey or RGB, 8 or 16 bit: PGM/PPM,\n"
-"                             PNG, TIFF, ...) to .mek\n"
+"                             PNG, TIFF, ...; not with alpha) to .mek\n"
 "  -x, --decompress           .mek to an image (PGM/PPM on stdout, else\n"
 "                             as the -o suffix says; not a lossy one\n"
 "                             such as .jpg)\n"

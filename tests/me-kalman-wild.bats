@@ -73,3 +73,23 @@ np.savetxt("x.csv", x + rng.standard_normal(2000), fmt="%.17g")'
 	me-kalman --decompress in.mek -o out.png
 	[ -s out.png ]
 }
+
+@test "me-kalman: an image with alpha is refused (--compress, denoising, grey+alpha); nothing written" {
+	ffmpeg -loglevel error -f lavfi -i testsrc=size=32x24 -frames:v 1 -pix_fmt rgba a.png
+	ffmpeg -loglevel error -f lavfi -i testsrc=size=32x24 -frames:v 1 -pix_fmt ya8 ga.png
+	for args in "--compress a.png -o out.mek" "a.png -o out.png" \
+	    "-d rows a.png -o out.png" "ga.png -o out.png"; do
+		run --separate-stderr me-kalman $args
+		[ "$status" -eq 1 ] || { echo "$args: status $status"; return 1; }
+		in=${args% -o *}; in=${in##* }
+		[[ "$stderr" == "me-kalman: $in: has an alpha channel, which would be dropped (flatten it first, e.g. ffmpeg -i $in -pix_fmt "*" out.png)" ]] ||
+		    { echo "$args: stderr: $stderr"; return 1; }
+		[ ! -e out.mek ] && [ ! -e out.png ] || { echo "$args: output written"; return 1; }
+	done
+	# the flattened image goes through, losslessly
+	ffmpeg -loglevel error -i a.png -pix_fmt rgb24 flat.png
+	me-kalman --compress flat.png -o flat.mek
+	me-kalman --decompress flat.mek -o back.ppm
+	ffmpeg -loglevel error -i flat.png -f image2 -c:v ppm ref.ppm
+	cmp ref.ppm back.ppm
+}

@@ -49,6 +49,17 @@ mem_read(void *ctx, uint8_t *buf, size_t n)
 }
 
 /* The first frame of r as an image; refuses a second one. Closes r. */
+int
+image_file_refuse_alpha(const media_format *f, const char *name,
+	kv_err *err)
+{
+	if (!f->has_alpha)
+		return 0;
+	return kv_errf(err, "%s: has an alpha channel, which would be dropped "
+	    "(flatten it first, e.g. ffmpeg -i %s -pix_fmt %s out.png)", name,
+	    name, f->nplanes == 1 ? "gray" : "rgb24");
+}
+
 static int
 first_frame(media_image *im, media_reader *r, kv_err *err)
 {
@@ -56,6 +67,8 @@ first_frame(media_image *im, media_reader *r, kv_err *err)
 	int rc;
 
 	if (media_read(r, &fr, err) != 1 ||
+	    image_file_refuse_alpha(media_reader_format(r),
+	    media_reader_name(r), err) != 0 ||
 	    media_image_from_frame(im, media_reader_format(r), &fr,
 	    media_reader_name(r), err) != 0) {
 		media_close(r);

@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/input.h"
 #include "media/image.h"
+#include "media/video.h"
 
 /* The most bytes of an image file read into memory (4 GiB). */
 #define IMAGE_FILE_MAX_BYTES ((size_t)1 << 32)
@@ -31,10 +32,15 @@ const char *image_file_lossy_codec(const char *path);
 int image_file_parse_pnm(media_image *im, const uint8_t *buf, size_t len,
 	const char *name, kv_err *err);
 
+/* 0 when a reader's format `f` has no alpha; else -1 and a message
+ * naming `name` that says how to flatten it. */
+int image_file_refuse_alpha(const media_format *f,
+	const char *name, kv_err *err);
+
 /* Read the one image `in` holds (grey or RGB, 8 or 16 bit: PGM/PPM, PNG,
  * TIFF, ...) into im (pix malloc'd). Fails, naming the input, on a
  * malformed PGM/PPM, an input that is not an image libavformat reads,
- * a layout other than grey or RGB, or more than one frame. */
+ * a layout other than grey or RGB (alpha included), or more than one frame. */
 int image_file_read(media_image *im, kv_input *in, kv_err *err);
 
 /* Write im (1 or 3 channels) to `path` atomically: PGM/PPM when
