@@ -58,9 +58,10 @@ static const char usage[] =
 "  -q, --quiet                no progress (video) nor warnings on stderr\n"
 "Compression:\n"
 "  -c, --compress             IMAGE (grey or RGB, 8 or 16 bit: PGM/PPM,\n"
-"                             PNG, TIFF, ...) to .mek\n"
+"                             PNG, TIFF, ...; not with alpha) to .mek\n"
 "  -x, --decompress           .mek to an image (PGM/PPM on stdout, else\n"
-"                             as the -o suffix says)\n"
+"                             as the -o suffix says; not a lossy one\n"
+"                             such as .jpg)\n"
 "  -e, --max-error=E          every pixel within E (default 0: lossless)\n"
 "  -p, --order=N              causal neighbours of the predictor (default\n"
 "                             4; 1..12)\n"
@@ -260,7 +261,10 @@ report_model(const mekf_where *wh, const mekf_model *m, const char *pass,
 	size_t block, size_t first, size_t count, void *user)
 {
 	struct report_ctx *c = user;
+	/* flat: no gain (err_var alone may underflow in tiny units) */
 	int flat = m->err_var == 0;
+	for (size_t i = 0; i < m->p; i++)
+		flat &= m->gain[i] == 0;
 	double want = c->set->f.noise_var;
 	/* the noise of the pass that the user's value applies to */
 	int first_pass = strcmp(pass, "cols") != 0 ||

@@ -5,6 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
 #include "core/outfile.h"
 #include "media/planes.h"
 #include "media/pnm.h"
@@ -46,6 +49,17 @@ mem_read(void *ctx, uint8_t *buf, size_t n)
 }
 
 /* The first frame of r as an image; refuses a second one. Closes r. */
+int
+image_file_refuse_alpha(const media_format *f, const char *name,
+	kv_err *err)
+{
+	if (!f->has_alpha)
+		return 0;
+	return kv_errf(err, "%s: has an alpha channel, which would be dropped "
+	    "(flatten it first, e.g. ffmpeg -i %s -pix_fmt %s out.png)", name,
+	    name, f->nplanes == 1 ? "gray" : "rgb24");
+}
+
 static int
 first_frame(media_image *im, media_reader *r, kv_err *err)
 {
@@ -53,6 +67,8 @@ first_frame(media_image *im, media_reader *r, kv_err *err)
 	int rc;
 
 	if (media_read(r, &fr, err) != 1 ||
+	    image_file_refuse_alpha(media_reader_format(r),
+	    media_reader_name(r), err) != 0 ||
 	    media_image_from_frame(im, media_reader_format(r), &fr,
 	    media_reader_name(r), err) != 0) {
 		media_close(r);
@@ -152,6 +168,23 @@ write_media(const char *path, const media_image *im, kv_err *err)
 	int rc = media_writer_close(w, err);
 	free(buf);
 	return rc;
+}
+
+const char *
+image_file_lossy_codec(const char *path)
+{
+	const AVOutputFormat *of;
+	const AVCodecDescriptor *d;
+
+	if (image_file_pnm_name(path) ||
+	    (of = av_guess_format(NULL, path, NULL)) == NULL)
+		return NULL;
+	d = avcodec_descriptor_get(av_guess_codec(of, NULL, path, NULL,
+	    AVMEDIA_TYPE_VIDEO));
+	if (d == NULL || !(d->props & AV_CODEC_PROP_LOSSY) ||
+	    (d->props & AV_CODEC_PROP_LOSSLESS))
+		return NULL;
+	return d->long_name ? d->long_name : d->name;
 }
 
 int

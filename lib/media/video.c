@@ -485,6 +485,9 @@ setup_layout(media_reader *r, kv_err *err)
 	}
 	if (describe(m, r->dst_fmt, f->width, f->height, err) != 0)
 		return kv_err_prefix(err, "%s", r->name);
+	/* a palette's alpha is not looked at (pal8 always has the flag) */
+	m->has_alpha = (d->flags & AV_PIX_FMT_FLAG_ALPHA) &&
+	    !(d->flags & AV_PIX_FMT_FLAG_PAL);
 	d = av_pix_fmt_desc_get(r->dst_fmt);
 	for (int c = 0; c < m->nplanes; c++)
 		r->comp_plane[c] = d->comp[c].plane;

@@ -45,6 +45,8 @@ enum media_matrix { MEDIA_BT601 = 1, MEDIA_BT709 };
 typedef struct media_format {
 	int width, height;		/* of plane 0, in pixels */
 	int nplanes;			/* 1 or 3 */
+	int has_alpha;			/* the input's alpha, not in the
+					   planes (reader only) */
 	int plane_w[MEDIA_MAX_PLANES];	/* plane sizes: chroma may be */
 	int plane_h[MEDIA_MAX_PLANES];	/* smaller (ceil of the shift) */
 	int log2_chroma_w, log2_chroma_h;

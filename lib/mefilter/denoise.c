@@ -124,8 +124,111 @@ run_line(const mekf_model *m, int mode, double *x, size_t n, size_t stride,
 	return mekf_lgssm_run(m, mode, x, n, stride, var, err);
 }
 
+/* Scale: the filter is linear in the data, so denoise(c x) must be
+ * c denoise(x). The autocorrelation of data near 1e200 (or 1e-200)
+ * overflows (underflows) in double, so the data are brought to a
+ * magnitude near 1 by a power of two, which is exact, filtered, and
+ * brought back; the report sees the model in the data's units. */
+typedef struct scaled {
+	double s;		/* the data were multiplied by s */
+	mekf_report_fn *report;
+	void *user;
+} scaled;
+
+/* A power of two s with max |x| * s in [0.5, 1) over the finite samples
+ * of `nrun` runs (as block_mean's); 1 when there is none or all are 0. */
+static double
+data_scale(const double *x, size_t nrun, size_t run_stride, size_t n,
+	size_t stride)
+{
+	double hi = 0;
+	int e;
+
+	for (size_t j = 0; j < nrun; j++)
+		for (size_t t = 0; t < n; t++) {
+			double v = fabs(x[j * run_stride + t * stride]);
+			if (isfinite(v) && v > hi)
+				hi = v;
+		}
+	if (!(hi > 0))
+		return 1;
+	frexp(hi, &e);
+	return ldexp(1, -e);
+}
+
+static void
+rescale(double *x, size_t nrun, size_t run_stride, size_t n, size_t stride,
+	double s)
+{
+	if (s == 1)
+		return;
+	for (size_t j = 0; j < nrun; j++)
+		for (size_t t = 0; t < n; t++)
+			x[j * run_stride + t * stride] *= s;
+}
+
+/* The report of a model fitted to data scaled by sc->s, in the data's
+ * units: means by 1/s, variances and autocorrelations by 1/s^2 (which
+ * may overflow, as the data's own variance would). */
+static void
+report_unscaled(const mekf_model *m, const char *pass, size_t block,
+	size_t first, size_t count, void *user)
+{
+	const scaled *sc = user;
+	double u = 1 / sc->s;
+	mekf_model mu = *m;
+
+	mu.mean *= u;
+	mu.noise_var = mu.noise_var * u * u;
+	for (size_t i = 0; i <= m->p && i <= MEKF_MAX_ORDER; i++)
+		mu.r[i] = mu.r[i] * u * u;
+	mu.err_var = mu.err_var * u * u;
+	mu.P_pred_ss = mu.P_pred_ss * u * u;
+	mu.P_filt_ss = mu.P_filt_ss * u * u;
+	sc->report(&mu, pass, block, first, count, sc->user);
+}
+
+static int denoise_signal(double *x, size_t n, size_t stride,
+	const mekf_opts *o, mekf_report_fn *report, void *user, kv_err *err);
+static int denoise_plane(double *x, size_t w, size_t h, const mekf_opts *o,
+	mekf_report_fn *report, void *user, kv_err *err);
+
 int
 mekf_denoise_signal(double *x, size_t n, size_t stride, const mekf_opts *o,
+	mekf_report_fn *report, void *user, kv_err *err)
+{
+	scaled sc = { data_scale(x, 1, 0, n, stride), report, user };
+	mekf_opts os = *o;
+	int rc;
+
+	if (os.noise_var >= 0)
+		os.noise_var = os.noise_var * sc.s * sc.s;
+	rescale(x, 1, 0, n, stride, sc.s);
+	rc = denoise_signal(x, n, stride, &os, report ? report_unscaled : NULL,
+	    &sc, err);
+	rescale(x, 1, 0, n, stride, 1 / sc.s);
+	return rc;
+}
+
+int
+mekf_denoise_plane(double *x, size_t w, size_t h, const mekf_opts *o,
+	mekf_report_fn *report, void *user, kv_err *err)
+{
+	scaled sc = { data_scale(x, h, w, w, 1), report, user };
+	mekf_opts os = *o;
+	int rc;
+
+	if (os.noise_var >= 0)
+		os.noise_var = os.noise_var * sc.s * sc.s;
+	rescale(x, h, w, w, 1, sc.s);
+	rc = denoise_plane(x, w, h, &os, report ? report_unscaled : NULL, &sc,
+	    err);
+	rescale(x, h, w, w, 1, 1 / sc.s);
+	return rc;
+}
+
+static int
+denoise_signal(double *x, size_t n, size_t stride, const mekf_opts *o,
 	mekf_report_fn *report, void *user, kv_err *err)
 {
 	size_t p = o->order, block = o->block ? o->block : n;
@@ -208,8 +311,8 @@ plane_pass(double *x, size_t nline, size_t line_stride, size_t len,
 	return 0;
 }
 
-int
-mekf_denoise_plane(double *x, size_t w, size_t h, const mekf_opts *o,
+static int
+denoise_plane(double *x, size_t w, size_t h, const mekf_opts *o,
 	mekf_report_fn *report, void *user, kv_err *err)
 {
 	double noise = o->noise_var, ev = 0;

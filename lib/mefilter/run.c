@@ -178,6 +178,10 @@ run_media(kv_input *in, const mekf_job *j, kv_err *err)
 		return -1;
 	const media_format *f = media_reader_format(r);
 	const char *name = media_reader_name(r);
+	if (image_file_refuse_alpha(f, name, err) != 0) {
+		media_close(r);
+		return -1;
+	}
 	size_t bps = f->sample == MEDIA_U8 ? 1 : f->sample == MEDIA_U16 ? 2 : 4;
 	size_t n0 = (size_t)f->plane_w[0] * (size_t)f->plane_h[0];
 	double *plane = malloc(n0 * sizeof *plane);

@@ -53,6 +53,7 @@ int
 mek_decompress_file(const char *in, const char *out, kv_err *err)
 {
 	kv_input *inp = input_open(in, err);
+	const char *lossy;
 	media_image im;
 	uint8_t *buf;
 	size_t len;
@@ -60,6 +61,12 @@ mek_decompress_file(const char *in, const char *out, kv_err *err)
 
 	if (inp == NULL)
 		return -1;
+	if ((lossy = image_file_lossy_codec(out)) != NULL) {
+		input_close(inp);
+		return kv_errf(err, "%s: %s is lossy; a .mek decompresses to a "
+		    "lossless format (PNG, TIFF, BMP, PGM/PPM, ...)", out,
+		    lossy);
+	}
 	rc = input_readall(inp, IMAGE_FILE_MAX_BYTES, &buf, &len, err);
 	input_close(inp);
 	if (rc != 0)
