@@ -255,6 +255,40 @@ media_reader_name(const media_reader *r)
 	return r->name;
 }
 
+int
+media_reader_dropped(const media_reader *r, const char *output, kv_err *why)
+{
+	static const struct { enum AVMediaType type; const char *what; } k[] = {
+		{ AVMEDIA_TYPE_VIDEO, "video" },
+		{ AVMEDIA_TYPE_AUDIO, "audio" },
+		{ AVMEDIA_TYPE_SUBTITLE, "subtitle" },
+		{ AVMEDIA_TYPE_DATA, "data" },
+	};
+	char list[160] = "";
+	size_t len = 0;
+	int total = 0;
+
+	for (size_t t = 0; t < sizeof k / sizeof k[0]; t++) {
+		int n = 0;
+		for (unsigned i = 0; i < r->fmt->nb_streams; i++)
+			if ((int)i != r->stream &&
+			    r->fmt->streams[i]->codecpar->codec_type == k[t].type &&
+			    !(r->fmt->streams[i]->disposition &
+			    AV_DISPOSITION_ATTACHED_PIC))
+				n++;
+		if (n > 0 && len < sizeof list)
+			len += (size_t)snprintf(list + len, sizeof list - len,
+			    "%s%d %s stream%s", len ? " and " : "", n, k[t].what,
+			    n > 1 ? "s" : "");
+		total += n;
+	}
+	if (total == 0)
+		return 0;
+	kv_errf(why, "%s: %s not copied to %s (video only)", r->name, list,
+	    output);
+	return total;
+}
+
 /* A decoding error the stream goes on after: counted for
  * media_reader_damage. */
 static void

@@ -139,6 +139,14 @@ const struct AVFrame *media_reader_avframe(const media_reader *r);
  * near frame M (...)"), or 0. For the caller to warn, or to fail. */
 int media_reader_damage(const media_reader *r, kv_err *why);
 
+/* The streams of the input other than the one read (audio, subtitles,
+ * other video, data; not cover pictures), which a program writing the
+ * frames to `output` leaves behind: returns how many, with `why`
+ * saying so ("PATH: 1 audio stream not copied to OUTPUT (video only)"),
+ * or 0. For the caller to warn. */
+int media_reader_dropped(const media_reader *r, const char *output,
+	kv_err *why);
+
 /* A frame kept past the next media_read: see media_keep. */
 typedef struct media_kept media_kept;
 
