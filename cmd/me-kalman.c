@@ -9,6 +9,7 @@
 #include "common/cli.h"
 #include "core/input.h"
 #include "core/outfile.h"
+#include "media/audio.h"
 #include "media/sniff.h"
 #include "mefilter/run.h"
 #include "mek/codec.h"
@@ -309,6 +310,8 @@ report_model(const mekf_where *wh, const mekf_model *m, const char *pass,
 static void
 check_output(const struct settings *s, const kv_input *in, int kind)
 {
+	kv_err err;
+
 	switch (kind) {
 	case SNIFF_MEK:
 		cli_die("%s: a .mek file: use --decompress", input_name(in));
@@ -317,6 +320,8 @@ check_output(const struct settings *s, const kv_input *in, int kind)
 			cli_usage_error("audio output needs -o FILE");
 		if (path_is_std(s->output) && s->output)
 			cli_usage_error("audio output needs -o FILE, not stdout");
+		if (s->output && audio_check_output(s->output, &err) != 0)
+			cli_fail(&err);
 		break;
 	case SNIFF_Y4M:
 	case SNIFF_MEDIA:

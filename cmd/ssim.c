@@ -5,6 +5,7 @@
 #include <omp.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/cli.h"
 #include "core/outfile.h"
@@ -60,6 +61,11 @@ static const char usage[] =
 "  -j, --threads=N          scoring threads (default: one per core): N\n"
 "                           frames at a time, or one image pair's rows\n"
 "  -q, --quiet              no summary or progress on stderr\n"
+"Raw video (no container; as ffmpeg's -f rawvideo), for an input that is\n"
+"- or a name ending in .yuv or .raw (others are read as they are):\n"
+"      --size=WxH           frame size (as 32x24, or a name such as cif)\n"
+"      --pix-fmt=FMT        ffmpeg's pixel format name (default yuv420p)\n"
+"      --rate=R             frame rate (default 25)\n"
 "  -h, --help               show this help and exit\n"
 "  -V, --version            show the version and exit\n"
 "\n"
@@ -68,6 +74,8 @@ static const char usage[] =
 "  ssim --preset ffmpeg --format ffmpeg ref.mp4 out.mp4   # = ffmpeg -lavfi ssim\n"
 "  [ \"$(ssim -s ref.mp4 out.mp4)\" \\> 0.9 ] || echo 'quality gate failed'\n"
 "  ffmpeg -i out.mkv -f yuv4mpegpipe - | ssim ref.y4m -\n"
+"  ffmpeg -i out.mkv -f rawvideo -pix_fmt gray - |\n"
+"      ssim --size 640x480 --pix-fmt gray ref.y4m -\n"
 "\n"
 "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
 
@@ -76,7 +84,8 @@ enum { CH_DEFAULT = 0 };
 
 enum {
 	OPT_WINDOW = 256, OPT_WIN_SIZE, OPT_SIGMA, OPT_K1, OPT_K2,
-	OPT_DATA_RANGE, OPT_DOWNSAMPLE, OPT_MS_SSIM, OPT_DB, OPT_SHORTEST, OPT_STRICT
+	OPT_DATA_RANGE, OPT_DOWNSAMPLE, OPT_MS_SSIM, OPT_DB, OPT_SHORTEST, OPT_STRICT,
+	OPT_SIZE, OPT_PIX_FMT, OPT_RATE
 };
 
 static const struct option options[] = {
@@ -98,6 +107,9 @@ static const struct option options[] = {
 	{ "shortest", no_argument, NULL, OPT_SHORTEST },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "threads", required_argument, NULL, 'j' },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "pix-fmt", required_argument, NULL, OPT_PIX_FMT },
+	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -113,7 +125,19 @@ struct settings {
 	double data_range;	/* NaN: from the pixel format */
 	const char *output, *map;
 	const char *ref, *dist;
+	media_raw raw;		/* --size, --pix-fmt, --rate */
 };
+
+/* Whether --size and --pix-fmt apply to the input at path: stdin, or a
+ * file named as raw video is. */
+static int
+is_raw(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	return path_is_std(path) || (dot && (strcasecmp(dot, ".yuv") == 0 ||
+	    strcasecmp(dot, ".raw") == 0));
+}
 
 static int
 parse_choice(const char *opt, const char *arg, const char *const *names,
@@ -209,6 +233,15 @@ parse_options(int argc, char **argv, struct settings *s)
 			omp_set_num_threads((int)cli_parse_int("--threads",
 			    optarg, 1, 1024));
 			break;
+		case OPT_SIZE:
+			s->raw.size = optarg;
+			break;
+		case OPT_PIX_FMT:
+			s->raw.pix_fmt = optarg;
+			break;
+		case OPT_RATE:
+			s->raw.rate = optarg;
+			break;
 		case 'q':
 			s->quiet = 1;
 			break;
@@ -223,6 +256,14 @@ parse_options(int argc, char **argv, struct settings *s)
 	s->dist = argv[optind + 1];
 	if (path_is_std(s->ref) && path_is_std(s->dist))
 		cli_usage_error("only one input can be stdin");
+	if (s->raw.size || s->raw.pix_fmt || s->raw.rate) {
+		kv_err err;
+		if (!is_raw(s->ref) && !is_raw(s->dist))
+			cli_usage_error("--size, --pix-fmt, --rate: neither input "
+			    "is raw video (-, or a name ending in .yuv or .raw)");
+		if (media_raw_check(&s->raw, &err) != 0)
+			cli_usage_error("%s", err.msg);
+	}
 }
 
 /* The preset, then the options that override parts of it; options
@@ -310,8 +351,12 @@ main(int argc, char **argv)
 	cli_check_output(set.map);
 	resolve_params(&set);
 	dthreads = ssim_decoder_threads(omp_get_max_threads());
-	if ((ra = media_open(set.ref, dthreads, &err)) == NULL ||
-	    (rb = media_open(set.dist, dthreads, &err)) == NULL)
+	const media_raw *raw = set.raw.size || set.raw.pix_fmt || set.raw.rate ?
+	    &set.raw : NULL;
+	if ((ra = media_open_raw(set.ref, raw && is_raw(set.ref) ? raw : NULL,
+	    dthreads, &err)) == NULL ||
+	    (rb = media_open_raw(set.dist, raw && is_raw(set.dist) ? raw : NULL,
+	    dthreads, &err)) == NULL)
 		cli_fail(&err);
 	if (ssim_plan_make(&plan, &set.p, set.channels, set.data_range, ra, rb,
 	    &err) != 0)

@@ -401,3 +401,62 @@ skimage.io.imsave("astro.png", skimage.data.astronaut()[::2, ::2], check_contras
 		[ "$(sort -u -t, -k2 packed.csv | wc -l)" -gt 2 ]
 	done
 }
+
+@test "ssim: raw video on stdin with --size and --pix-fmt scores as the file it came from" {
+	ffmpeg -nostdin -v error -f lavfi -i testsrc=size=32x24:rate=10 -t 1 \
+	    -pix_fmt gray ref.y4m
+	ffmpeg -nostdin -v error -f lavfi -i testsrc=size=32x24:rate=10 -t 1 \
+	    -vf noise=alls=20:allf=t -pix_fmt gray dist.y4m
+	ssim -q dist.y4m ref.y4m >want.csv
+	[ "$(wc -l <want.csv)" -eq 11 ]
+	ffmpeg -nostdin -v error -i dist.y4m -f rawvideo -pix_fmt gray dist.raw
+	run --separate-stderr bash -c 'ssim -q --size 32x24 --pix-fmt gray - ref.y4m <dist.raw'
+	assert_success
+	[ "$output" = "$(cat want.csv)" ] || { diff <(echo "$output") want.csv; false; }
+	# through a pipe, the raw side second, and a file named .yuv
+	ffmpeg -nostdin -v error -i dist.y4m -f rawvideo -pix_fmt gray - |
+	    ssim -q -s --size 32x24 --pix-fmt gray --rate 10 ref.y4m - >piped.txt
+	[ "$(cat piped.txt)" = "$(ssim -q -s ref.y4m dist.y4m)" ]
+	cp dist.raw dist.yuv
+	ssim -q --size 32x24 --pix-fmt gray dist.yuv ref.y4m | cmp - want.csv
+	# without the options, raw bytes on stdin are not video
+	run --separate-stderr bash -c 'ssim -q - ref.y4m <dist.raw'
+	assert_failure 1
+	[[ "$stderr" == "ssim: stdin: "* ]] || { echo "stderr: $stderr"; false; }
+}
+
+@test "ssim: --size, --pix-fmt, --rate that ffmpeg cannot take are usage errors" {
+	ffmpeg -nostdin -v error -f lavfi -i testsrc=size=32x24:rate=10 -t 1 \
+	    -pix_fmt gray ref.y4m
+	for args in "--size 32x2x|--size: '32x2x' is not WxH" \
+	    "--size 0x24|--size: '0x24' is not WxH" \
+	    "--size 32x24 --pix-fmt grey|--pix-fmt: 'grey' is not a pixel format" \
+	    "--pix-fmt gray|raw video needs --size WxH" \
+	    "--size 32x24 --rate 0|--rate: '0' is not a frame rate"; do
+		run --separate-stderr ssim ${args%%|*} - ref.y4m </dev/null
+		assert_failure 2
+		[[ "$stderr" == "ssim: ${args#*|}"* ]] ||
+		    { echo "$args: $stderr"; false; }
+		assert_output ""
+	done
+	run --separate-stderr ssim --size 32x24 ref.y4m ref.y4m
+	assert_failure 2
+	[[ "$stderr" == "ssim: --size, --pix-fmt, --rate: neither input is raw video"* ]]
+}
+
+@test "ssim: raw video cut inside a frame: the cut frame is reported as for a cut file" {
+	ffmpeg -nostdin -v error -f lavfi -i testsrc=size=32x24:rate=10 -t 1 \
+	    -pix_fmt gray ref.y4m
+	ffmpeg -nostdin -v error -i ref.y4m -f rawvideo -pix_fmt gray - |
+	    head -c 5000 >cut.raw	# 6 frames of 768 bytes and 392 more
+	run --separate-stderr bash -c 'ssim --shortest --size 32x24 --pix-fmt gray ref.y4m - <cut.raw'
+	assert_success
+	[ "${#lines[@]}" -eq 7 ]
+	[[ "$stderr" == *"ssim: warning: stdin: the input ends early, after frame 6 (its last frame is cut short)"* ]] ||
+	    { echo "stderr: $stderr"; false; }
+	run --separate-stderr bash -c 'ssim --strict --shortest --size 32x24 --pix-fmt gray -o out.csv ref.y4m - <cut.raw'
+	assert_failure 1
+	[[ "$stderr" == *$'\nssim: stdin: the input ends early, after frame 6 (its last frame is cut short)'* ]] ||
+	    { echo "stderr: $stderr"; false; }
+	[ ! -e out.csv ]
+}

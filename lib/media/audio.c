@@ -139,35 +139,91 @@ audio_read_input(audio_signal *a, kv_input *in, size_t max, kv_err *err)
 	return rc;
 }
 
+/* The containers by suffix, each with its usual sample encoding. */
+static const struct { const char *ext; int major, sub; } formats[] = {
+	{ "wav", SF_FORMAT_WAV, SF_FORMAT_PCM_16 },
+	{ "flac", SF_FORMAT_FLAC, SF_FORMAT_PCM_16 },
+	{ "ogg", SF_FORMAT_OGG, SF_FORMAT_VORBIS },
+	{ "oga", SF_FORMAT_OGG, SF_FORMAT_VORBIS },
+	{ "opus", SF_FORMAT_OGG, SF_FORMAT_OPUS },
+	{ "aiff", SF_FORMAT_AIFF, SF_FORMAT_PCM_16 },
+	{ "aif", SF_FORMAT_AIFF, SF_FORMAT_PCM_16 },
+	{ "au", SF_FORMAT_AU, SF_FORMAT_PCM_16 },
+	{ "caf", SF_FORMAT_CAF, SF_FORMAT_PCM_16 },
+	{ "w64", SF_FORMAT_W64, SF_FORMAT_PCM_16 },
+	{ "mp3", SF_FORMAT_MPEG, SF_FORMAT_MPEG_LAYER_III },
+};
+#define NFORMATS (sizeof formats / sizeof formats[0])
+
+/* Whether this libsndfile can write format (checked for mono and
+ * stereo at 48 kHz, which every container here takes). */
+static int
+writable(int format)
+{
+	SF_INFO probe = { .channels = 1, .samplerate = 48000,
+	    .format = format };
+	return sf_format_check(&probe);
+}
+
+/* The entry of formats[] for path's suffix, -1 when it has none (no
+ * dot after the last slash), -2 when the suffix is not one this
+ * libsndfile writes. */
+static int
+format_index(const char *path)
+{
+	const char *dot = path ? strrchr(path, '.') : NULL;
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	if (dot == NULL || (slash && slash > dot) || dot[1] == '\0')
+		return -1;
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (strcasecmp(dot + 1, formats[i].ext) == 0)
+			return writable(formats[i].major | formats[i].sub) ?
+			    (int)i : -2;
+	return -2;
+}
+
 int
 audio_format_for(const char *path, int in_format)
 {
-	static const struct { const char *ext; int major, sub; } t[] = {
-		{ "wav", SF_FORMAT_WAV, SF_FORMAT_PCM_16 },
-		{ "flac", SF_FORMAT_FLAC, SF_FORMAT_PCM_16 },
-		{ "aiff", SF_FORMAT_AIFF, SF_FORMAT_PCM_16 },
-		{ "aif", SF_FORMAT_AIFF, SF_FORMAT_PCM_16 },
-		{ "au", SF_FORMAT_AU, SF_FORMAT_PCM_16 },
-		{ "caf", SF_FORMAT_CAF, SF_FORMAT_PCM_16 },
-		{ "ogg", SF_FORMAT_OGG, SF_FORMAT_VORBIS },
-	};
-	const char *dot = path ? strrchr(path, '.') : NULL;
+	int i = format_index(path);
 
-	for (size_t i = 0; dot && i < sizeof t / sizeof t[0]; i++)
-		if (strcasecmp(dot + 1, t[i].ext) == 0) {
-			if ((in_format & SF_FORMAT_TYPEMASK) == t[i].major)
-				return in_format;
-			SF_INFO probe = { .channels = 1, .samplerate = 8000,
-			    .format = t[i].major | (in_format & SF_FORMAT_SUBMASK) };
-			return sf_format_check(&probe) ? probe.format :
-			    t[i].major | t[i].sub;
-		}
-	return in_format;
+	if (i == -1)
+		return in_format;
+	if (i < 0)
+		return 0;
+	if ((in_format & SF_FORMAT_TYPEMASK) == formats[i].major &&
+	    formats[i].sub != SF_FORMAT_OPUS &&
+	    (in_format & SF_FORMAT_SUBMASK) != SF_FORMAT_OPUS)
+		return in_format;
+	int f = formats[i].major | (in_format & SF_FORMAT_SUBMASK);
+	if (formats[i].major == SF_FORMAT_OGG)	/* the suffix names the codec */
+		f = formats[i].major | formats[i].sub;
+	return writable(f) ? f : formats[i].major | formats[i].sub;
+}
+
+int
+audio_check_output(const char *path, kv_err *err)
+{
+	char list[128] = "";
+	size_t len = 0;
+
+	if (format_index(path) != -2)
+		return 0;
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (writable(formats[i].major | formats[i].sub) &&
+		    len < sizeof list)
+			len += (size_t)snprintf(list + len, sizeof list - len,
+			    "%s.%s", len ? ", " : "", formats[i].ext);
+	return kv_errf(err, "%s: cannot write sound as '%s' (this build "
+	    "writes %s)", path, strrchr(path, '.'), list);
 }
 
 int
 audio_write(const char *path, const audio_signal *a, kv_err *err)
 {
+	if (audio_check_output(path, err) != 0)
+		return -1;
 	outfile *out = outfile_open(path, err);
 	SF_INFO info = { 0 };
 

@@ -39,11 +39,17 @@ int audio_read_mem(audio_signal *a, const uint8_t *buf, size_t len,
 int audio_read_input(audio_signal *a, kv_input *in, size_t max, kv_err *err);
 
 /* The libsndfile format for writing a file named `path` when the input
- * was `in_format`: the input's own when the suffix (.wav, .flac, .aiff,
- * .aif, .au, .caf, .ogg) names its container or there is no known
- * suffix; else that container with the input's sample encoding when it
- * can hold it, or its usual one (16-bit PCM; Vorbis for Ogg). */
+ * was `in_format`: the input's own when there is no suffix or the
+ * suffix names its container; else the container the suffix names
+ * (.wav, .flac, .ogg/.oga Vorbis, .opus, .aiff/.aif, .au, .caf, .w64,
+ * .mp3 when this libsndfile writes MPEG layer III) with the input's
+ * sample encoding when it can hold it, or its usual one (16-bit PCM;
+ * Vorbis, Opus, MPEG layer III for those). 0 for any other suffix. */
 int audio_format_for(const char *path, int in_format);
+
+/* 0 when audio_format_for has a format for path; else -1 and a message
+ * naming the path, its suffix and the suffixes this build writes. */
+int audio_check_output(const char *path, kv_err *err);
 
 /* Write a to `path` atomically (core/outfile.h), in the format
  * audio_format_for chooses, samples outside -1..1 clipped. The path

@@ -12,6 +12,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
+#include <libavutil/parseutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
@@ -253,6 +254,40 @@ const char *
 media_reader_name(const media_reader *r)
 {
 	return r->name;
+}
+
+int
+media_reader_dropped(const media_reader *r, const char *output, kv_err *why)
+{
+	static const struct { enum AVMediaType type; const char *what; } k[] = {
+		{ AVMEDIA_TYPE_VIDEO, "video" },
+		{ AVMEDIA_TYPE_AUDIO, "audio" },
+		{ AVMEDIA_TYPE_SUBTITLE, "subtitle" },
+		{ AVMEDIA_TYPE_DATA, "data" },
+	};
+	char list[160] = "";
+	size_t len = 0;
+	int total = 0;
+
+	for (size_t t = 0; t < sizeof k / sizeof k[0]; t++) {
+		int n = 0;
+		for (unsigned i = 0; i < r->fmt->nb_streams; i++)
+			if ((int)i != r->stream &&
+			    r->fmt->streams[i]->codecpar->codec_type == k[t].type &&
+			    !(r->fmt->streams[i]->disposition &
+			    AV_DISPOSITION_ATTACHED_PIC))
+				n++;
+		if (n > 0 && len < sizeof list)
+			len += (size_t)snprintf(list + len, sizeof list - len,
+			    "%s%d %s stream%s", len ? " and " : "", n, k[t].what,
+			    n > 1 ? "s" : "");
+		total += n;
+	}
+	if (total == 0)
+		return 0;
+	kv_errf(why, "%s: %s not copied to %s (video only)", r->name, list,
+	    output);
+	return total;
 }
 
 /* A decoding error the stream goes on after: counted for
@@ -647,10 +682,23 @@ reader_new(const char *name, kv_err *err)
  * it), its decoder, and decode up to the first frame. Closes r on
  * failure. */
 static media_reader *
-open_common(media_reader *r, const char *url, int threads, kv_err *err)
+open_common(media_reader *r, const char *url, const media_raw *raw,
+	int threads, kv_err *err)
 {
-	int rc = avformat_open_input(&r->fmt, url, NULL, NULL);
+	const AVInputFormat *ifmt = NULL;
+	AVDictionary *opts = NULL;
+	int rc;
 
+	if (raw != NULL) {
+		ifmt = av_find_input_format("rawvideo");
+		av_dict_set(&opts, "video_size", raw->size, 0);
+		if (raw->pix_fmt)
+			av_dict_set(&opts, "pixel_format", raw->pix_fmt, 0);
+		if (raw->rate)
+			av_dict_set(&opts, "framerate", raw->rate, 0);
+	}
+	rc = avformat_open_input(&r->fmt, url, ifmt, &opts);
+	av_dict_free(&opts);
 	if (rc < 0) {
 		kv_errf(err, "%s: %s", r->name, AVERR(rc));
 		goto fail;
@@ -681,8 +729,45 @@ media_open(const char *path, int threads, kv_err *err)
 
 	if (r == NULL)
 		return NULL;
-	return open_common(r, path_is_std(path) ? "pipe:0" : path, threads,
-	    err);
+	return open_common(r, path_is_std(path) ? "pipe:0" : path, NULL,
+	    threads, err);
+}
+
+int
+media_raw_check(const media_raw *raw, kv_err *err)
+{
+	int w, h;
+	AVRational q;
+
+	if (raw->size == NULL)
+		return kv_errf(err, "raw video needs --size WxH");
+	if (av_parse_video_size(&w, &h, raw->size) < 0)
+		return kv_errf(err, "--size: '%s' is not WxH (as 32x24) or a "
+		    "size name (as cif)", raw->size);
+	if (raw->pix_fmt && (av_get_pix_fmt(raw->pix_fmt) == AV_PIX_FMT_NONE ||
+	    (av_pix_fmt_desc_get(av_get_pix_fmt(raw->pix_fmt))->flags &
+	    AV_PIX_FMT_FLAG_HWACCEL)))
+		return kv_errf(err, "--pix-fmt: '%s' is not a pixel format "
+		    "(ffmpeg -pix_fmts lists them)", raw->pix_fmt);
+	if (raw->rate && (av_parse_video_rate(&q, raw->rate) < 0 ||
+	    q.num <= 0 || q.den <= 0))
+		return kv_errf(err, "--rate: '%s' is not a frame rate (as 25 "
+		    "or 30000/1001)", raw->rate);
+	return 0;
+}
+
+media_reader *
+media_open_raw(const char *path, const media_raw *raw, int threads,
+	kv_err *err)
+{
+	media_reader *r;
+
+	if (raw != NULL && media_raw_check(raw, err) != 0)
+		return NULL;
+	if ((r = reader_new(infile_name(path), err)) == NULL)
+		return NULL;
+	return open_common(r, path_is_std(path) ? "pipe:0" : path, raw,
+	    threads, err);
 }
 
 /* AVIOContext's read callback over a media_read_fn. */
@@ -720,7 +805,7 @@ media_open_io(const char *name, media_read_fn *read, void *ctx, int threads,
 	r->io->seekable = 0;
 	r->fmt->pb = r->io;
 	r->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-	return open_common(r, name, threads, err);
+	return open_common(r, name, NULL, threads, err);
 }
 
 int

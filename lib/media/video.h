@@ -96,6 +96,24 @@ typedef struct media_reader media_reader;
  * ("PATH: no frames"). Owns everything it opens. */
 media_reader *media_open(const char *path, int threads, kv_err *err);
 
+/* Raw video (no container) as ffmpeg's rawvideo demuxer reads it: its
+ * video_size ("32x24" or a name such as "cif"), pixel_format (ffmpeg's
+ * name; NULL: yuv420p) and framerate (NULL: 25). */
+typedef struct media_raw {
+	const char *size, *pix_fmt, *rate;
+} media_raw;
+
+/* 0 when raw's size, pixel format and rate are ones ffmpeg parses; else
+ * -1 with a message naming the option (--size, --pix-fmt, --rate). */
+int media_raw_check(const media_raw *raw, kv_err *err);
+
+/* As media_open, reading `path` as raw video laid out as `raw` says
+ * (NULL: media_open). A last frame cut short is damage (see
+ * media_reader_damage). Fails as media_open does, or as
+ * media_raw_check does. */
+media_reader *media_open_raw(const char *path, const media_raw *raw,
+	int threads, kv_err *err);
+
 /* A source of bytes for media_open_io: read up to n bytes into buf and
  * return how many, 0 at the end, -1 on a read error. */
 typedef long media_read_fn(void *ctx, uint8_t *buf, size_t n);
@@ -140,6 +158,14 @@ const struct AVFrame *media_reader_avframe(const media_reader *r);
  * the input ends early, after frame N ...; K damaged frames, the first
  * near frame M (...)"), or 0. For the caller to warn, or to fail. */
 int media_reader_damage(const media_reader *r, kv_err *why);
+
+/* The streams of the input other than the one read (audio, subtitles,
+ * other video, data; not cover pictures), which a program writing the
+ * frames to `output` leaves behind: returns how many, with `why`
+ * saying so ("PATH: 1 audio stream not copied to OUTPUT (video only)"),
+ * or 0. For the caller to warn. */
+int media_reader_dropped(const media_reader *r, const char *output,
+	kv_err *why);
 
 /* A frame kept past the next media_read: see media_keep. */
 typedef struct media_kept media_kept;

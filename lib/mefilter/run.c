@@ -194,6 +194,8 @@ run_media(kv_input *in, const mekf_job *j, kv_err *err)
 	if (j->write && (w = media_writer_open(j->output, f, NULL, NULL,
 	    err)) == NULL)
 		goto fail;
+	if (w && j->warn != NULL && media_reader_dropped(r, j->output, err))
+		j->warn(j->user, err->msg);
 	progress_start(&pr, "frames", 0, j->quiet);
 	while ((got = media_read(r, &fr, err)) == 1) {
 		pl.where.outer_index++;

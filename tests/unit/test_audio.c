@@ -45,8 +45,13 @@ test_formats(void)
 	format_is("x.aif", wav16, SF_FORMAT_AIFF | SF_FORMAT_PCM_16);
 	format_is("x.au", wav16, SF_FORMAT_AU | SF_FORMAT_PCM_16);
 	format_is("x.caf", wav16, SF_FORMAT_CAF | SF_FORMAT_PCM_16);
-	format_is("x.out", SF_FORMAT_FLAC | SF_FORMAT_PCM_16,
-	    SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
+	format_is("x.out", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 0);
+	format_is("x.oga", wav16, SF_FORMAT_OGG | SF_FORMAT_VORBIS);
+	format_is("x.w64", SF_FORMAT_WAV | SF_FORMAT_FLOAT,
+	    SF_FORMAT_W64 | SF_FORMAT_FLOAT);
+	format_is("x.opus", SF_FORMAT_OGG | SF_FORMAT_VORBIS,
+	    SF_FORMAT_OGG | SF_FORMAT_OPUS);
+	format_is("d.flac/noext", wav16, wav16);
 	format_is("noext", wav16, wav16);
 	format_is(NULL, wav16, wav16);
 }
