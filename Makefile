@@ -82,7 +82,7 @@ LIBKVAE   = $(B)/libkvae.a
 # The programs' shared glue (diagnostics, exits, shared option sets).
 LIBCMD    = $(B)/libcmd.a
 
-.PHONY: all asan check check-numbers demo deps install clean bench test-variant fuzz fuzzers \
+.PHONY: all asan check check-numbers demo deps eval install clean bench test-variant fuzz fuzzers \
 	analyze objects pkgconfig
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -165,6 +165,14 @@ check-numbers:
 demo: deps
 	$(MAKE) -j$(JOBS) all
 	@KVAE_BIN=$(CURDIR)/bin PYTHON=$(PYTHON) DEMO_OUT=$(CURDIR)/build/demo bash tests/demo.sh
+
+# The KVAE paper's evaluation (Table 1, Figs 2-5) on kvae-balls and
+# opencv-doc's clips, about 18 minutes on 2 cores; tables and plots in
+# docs/results (eval/run says how). Needs gnuplot-nox and opencv-doc too.
+eval:
+	@sh tests/deps.sh gnuplot-nox opencv-doc
+	$(MAKE) -j$(JOBS) all
+	@PYTHON=$(PYTHON) bash eval/run
 
 # Every executable script in bench/; a benchmark that fails fails the
 # target, after the others have run.

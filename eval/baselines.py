@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""eval/baselines.py: make eval's pixel baselines for one sequence, for
+every k at once, as grey Y4M (one file per method, the k's one after
+another, 10 fps).
+
+Usage: baselines.py TRUTH.mkv OUTDIR K...
+
+Writes to OUTDIR:
+  truth.y4m    the true frames, repeated once per K (what the others are
+               scored against by one ssim call)
+  kept.y4m     frames 0, K, 2K, ... kept, the others black
+  hold.y4m     each missing frame replaced by the last kept one
+  linear.y4m   missing frames linearly interpolated in pixel space between
+               the kept frames around them (held after the last kept one)
+  extrap-hold.y4m  the last 10 frames replaced by the one before
+  x-truth.y4m  the true frames once (for extrap-hold)
+Arithmetic in float, rounded to 8 bits once. The same rules as
+tests/tools/frame_baselines.py (make demo's), all k in one process.
+"""
+import subprocess
+import sys
+
+import numpy as np
+
+
+def read_grey(path):
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "stream=width,height", "-of", "csv=p=0", path],
+        check=True, capture_output=True, text=True).stdout
+    w, h = (int(v) for v in out.strip().split(",")[:2])
+    raw = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "rawvideo",
+         "-pix_fmt", "gray", "-"], check=True, capture_output=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, h, w).astype(np.float64)
+
+
+def write_y4m(path, frames):
+    n, h, w = frames.shape
+    data = np.clip(np.rint(frames), 0, 255).astype(np.uint8)
+    with open(path, "wb") as f:
+        f.write(b"YUV4MPEG2 W%d H%d F10:1 Ip A1:1 Cmono\n" % (w, h))
+        for fr in data:
+            f.write(b"FRAME\n")
+            f.write(fr.tobytes())
+
+
+def main():
+    truth_path, outdir = sys.argv[1:3]
+    ks = [int(k) for k in sys.argv[3:]]
+    y = read_grey(truth_path)
+    n = len(y)
+    truth, kept_all, hold_all, linear_all = [], [], [], []
+    for k in ks:
+        kept = np.arange(0, n, k)
+        observed = np.zeros_like(y)
+        observed[kept] = y[kept]
+        hold = np.empty_like(y)
+        linear = np.empty_like(y)
+        for t in range(n):
+            before = kept[kept <= t].max()
+            after = kept[kept >= t]
+            hold[t] = y[before]
+            if len(after) == 0 or after.min() == before:
+                linear[t] = y[before]
+            else:
+                a = after.min()
+                w = (t - before) / (a - before)
+                linear[t] = (1 - w) * y[before] + w * y[a]
+        truth.append(y)
+        kept_all.append(observed)
+        hold_all.append(hold)
+        linear_all.append(linear)
+    extrap = y.copy()
+    extrap[n - 10:] = y[n - 11]
+    write_y4m(f"{outdir}/truth.y4m", np.concatenate(truth))
+    write_y4m(f"{outdir}/kept.y4m", np.concatenate(kept_all))
+    write_y4m(f"{outdir}/hold.y4m", np.concatenate(hold_all))
+    write_y4m(f"{outdir}/linear.y4m", np.concatenate(linear_all))
+    write_y4m(f"{outdir}/extrap-hold.y4m", extrap)
+    write_y4m(f"{outdir}/x-truth.y4m", y)
+
+
+if __name__ == "__main__":
+    main()
