@@ -14,25 +14,19 @@ Writes to OUTDIR:
                the kept frames around them (held after the last kept one)
   extrap-hold.y4m  the last 10 frames replaced by the one before
   x-truth.y4m  the true frames once (for extrap-hold)
-Arithmetic in float, rounded to 8 bits once. The same rules as
-tests/tools/frame_baselines.py (make demo's), all k in one process.
+Arithmetic in float, rounded to 8 bits once. The rules are
+tests/tools/frame_baselines.py's (make demo's), imported from there; all
+k in one process.
 """
-import subprocess
+import os
 import sys
 
 import numpy as np
 
-
-def read_grey(path):
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-         "stream=width,height", "-of", "csv=p=0", path],
-        check=True, capture_output=True, text=True).stdout
-    w, h = (int(v) for v in out.strip().split(",")[:2])
-    raw = subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "rawvideo",
-         "-pix_fmt", "gray", "-"], check=True, capture_output=True).stdout
-    return np.frombuffer(raw, np.uint8).reshape(-1, h, w).astype(np.float64)
+# make demo's baselines, the same rules (read_grey, gap_baselines)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "tools"))
+from frame_baselines import gap_baselines, read_grey  # noqa: E402
 
 
 def write_y4m(path, frames):
@@ -52,21 +46,7 @@ def main():
     n = len(y)
     truth, kept_all, hold_all, linear_all = [], [], [], []
     for k in ks:
-        kept = np.arange(0, n, k)
-        observed = np.zeros_like(y)
-        observed[kept] = y[kept]
-        hold = np.empty_like(y)
-        linear = np.empty_like(y)
-        for t in range(n):
-            before = kept[kept <= t].max()
-            after = kept[kept >= t]
-            hold[t] = y[before]
-            if len(after) == 0 or after.min() == before:
-                linear[t] = y[before]
-            else:
-                a = after.min()
-                w = (t - before) / (a - before)
-                linear[t] = (1 - w) * y[before] + w * y[a]
+        observed, hold, linear = gap_baselines(y, k)
         truth.append(y)
         kept_all.append(observed)
         hold_all.append(hold)

@@ -44,10 +44,8 @@ def write_grey(path, frames):
          "-c:v", "ffv1", path], input=data, check=True)
 
 
-def main():
-    truth_path, keep, extrap, outdir = sys.argv[1:5]
-    keep, extrap = int(keep), int(extrap)
-    y = read_grey(truth_path)
+def gap_baselines(y, keep):
+    """Frames 0, keep, 2 keep, ... of y kept: (observed, hold, linear)."""
     n = len(y)
     kept = np.arange(0, n, keep)
     observed = np.zeros_like(y)
@@ -64,6 +62,15 @@ def main():
             a = after.min()
             w = (t - before) / (a - before)
             linear[t] = (1 - w) * y[before] + w * y[a]
+    return observed, hold, linear
+
+
+def main():
+    truth_path, keep, extrap, outdir = sys.argv[1:5]
+    keep, extrap = int(keep), int(extrap)
+    y = read_grey(truth_path)
+    n = len(y)
+    observed, hold, linear = gap_baselines(y, keep)
     extrap_hold = y.copy()
     extrap_hold[n - extrap:] = y[n - extrap - 1]
     write_grey(f"{outdir}/observed.mkv", observed)
