@@ -27,16 +27,22 @@ struct ffbs {
 static void
 ffbs_free(struct ffbs *b)
 {
+	if (b == NULL)
+		return;
 	free(b->miss);
 	free(b->block);
+	free(b);
 }
 
-static int
-ffbs_alloc(struct ffbs *b, size_t n, size_t p, size_t T)
+/* The workspace for T records, or NULL when out of memory. */
+static struct ffbs *
+ffbs_alloc(size_t n, size_t p, size_t T)
 {
 	size_t q = n > p ? n : p, nn = n * n;
+	struct ffbs *b;
 
-	memset(b, 0, sizeof *b);
+	if ((b = calloc(1, sizeof *b)) == NULL)
+		return NULL;
 	b->n = n;
 	b->p = p;
 	b->block = malloc((T * (n + nn) + n + 3 * nn + 2 * q * q + 2 * q + p +
@@ -44,7 +50,7 @@ ffbs_alloc(struct ffbs *b, size_t n, size_t p, size_t T)
 	b->miss = malloc(2 * p * sizeof *b->miss);
 	if (b->block == NULL || b->miss == NULL) {
 		ffbs_free(b);
-		return -1;
+		return NULL;
 	}
 	b->mu_f = b->block;
 	b->P_f = b->mu_f + T * n;
@@ -60,7 +66,7 @@ ffbs_alloc(struct ffbs *b, size_t n, size_t p, size_t T)
 	b->Roo = b->Cz + p;
 	b->Rom = b->Roo + p * p;
 	b->obs = b->miss + p;
-	return 0;
+	return b;
 }
 
 /* y = mean + F eps with eps ~ N(0, I) and F F^T = S (q, q), symmetric
@@ -179,43 +185,55 @@ draw_record(const lgssm *m, const double *x, const double *z, double *xs,
 	return 0;
 }
 
+/* Filter forward, then draw z_T, z_{T-1}, ..., z_1 and the records. */
+static int
+sample_all(const lgssm *m, gsl_rng *rng, const double *x, size_t T,
+	double *z, double *xs, struct ffbs *b, lgssm_work *w, kv_err *err)
+{
+	size_t n = m->n;
+
+	if (filter_all(m, x, T, b, w, err) != 0)
+		return -1;
+	memcpy(b->S, b->P_f + (T - 1) * n * n, n * n * sizeof *b->S);
+	if (draw_gaussian(b, z + (T - 1) * n, b->mu_f + (T - 1) * n, b->S, n,
+	    rng) != 0)
+		return kv_errf(err, "out of memory");
+	for (size_t t = T - 1; t-- > 0;)
+		if (draw_state_back(m, t, z + (t + 1) * n, z + t * n, b, w, rng,
+		    err) != 0)
+			return -1;
+	for (size_t t = 0; t < T; t++)
+		if (draw_record(m, x + t * m->p, z + t * n, xs + t * m->p, b,
+		    rng, err) != 0)
+			return -1;
+	return 0;
+}
+
 int
 lgssm_sample_posterior(const lgssm *m, gsl_rng *rng, const double *x,
 	size_t T, double *z, double *xs, kv_err *err)
 {
 	size_t n = m->n, p = m->p;
-	struct ffbs b;
+	struct ffbs *b;
 	lgssm_work *w;
 	double *z_all = z;
-	int rc = 0;
+	int rc;
 
 	if (T == 0)
 		return 0;
 	if ((w = lgssm_work_alloc(n, p, err)) == NULL)
 		return -1;
-	if (ffbs_alloc(&b, n, p, T) != 0 || (z_all == NULL &&
+	if ((b = ffbs_alloc(n, p, T)) == NULL || (z_all == NULL &&
 	    (z_all = malloc(T * n * sizeof *z_all)) == NULL)) {
 		lgssm_work_free(w);
-		ffbs_free(&b);
+		ffbs_free(b);
 		return kv_errf(err, "out of memory");
 	}
 	lgssm_work_model(w, m);
-	rc = filter_all(m, x, T, &b, w, err);
-	if (rc == 0) {
-		memcpy(b.S, b.P_f + (T - 1) * n * n, n * n * sizeof *b.S);
-		if (draw_gaussian(&b, z_all + (T - 1) * n, b.mu_f + (T - 1) * n,
-		    b.S, n, rng) != 0)
-			rc = kv_errf(err, "out of memory");
-	}
-	for (size_t t = T - 1; rc == 0 && t-- > 0;)
-		rc = draw_state_back(m, t, z_all + (t + 1) * n, z_all + t * n,
-		    &b, w, rng, err);
-	for (size_t t = 0; rc == 0 && t < T; t++)
-		rc = draw_record(m, x + t * p, z_all + t * n, xs + t * p, &b,
-		    rng, err);
+	rc = sample_all(m, rng, x, T, z_all, xs, b, w, err);
 	if (z_all != z)
 		free(z_all);
 	lgssm_work_free(w);
-	ffbs_free(&b);
+	ffbs_free(b);
 	return rc;
 }

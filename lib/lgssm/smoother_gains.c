@@ -155,6 +155,7 @@ lgssm_gains_start(struct lgssm_gains *ga, const lgssm *m,
 	const lgssm_trace *tr, const double *At, kv_err *err)
 {
 	size_t n = m->n;
+	double *q_factor;
 
 	memset(ga, 0, sizeof *ga);
 	ga->m = m;
@@ -165,11 +166,11 @@ lgssm_gains_start(struct lgssm_gains *ga, const lgssm *m,
 	/* P_pred >= Q: with Q positive definite, P_pred is safely so too;
 	 * with Q singular it may be singular and come out of rounding a
 	 * hair positive, which a factorisation would then invert */
-	if ((ga->own = malloc(n * n * sizeof(double))) == NULL)
+	if ((q_factor = malloc(n * n * sizeof *q_factor)) == NULL)
 		return kv_errf(err, "out of memory");
-	memcpy(ga->own, m->Q, n * n * sizeof(double));
-	ga->singular_q = dmat_chol((double *)ga->own, n) != 0;
-	free(ga->own);
+	memcpy(q_factor, m->Q, n * n * sizeof *q_factor);
+	ga->singular_q = dmat_chol(q_factor, n) != 0;
+	free(q_factor);
 	/* about 32 kB of gains a batch */
 	ga->batch = 4096 / (4 * n * n) > 1 ? 4096 / (4 * n * n) : 1;
 	if ((ga->own = malloc(batch_bytes(ga->batch, n))) == NULL)
