@@ -18,8 +18,9 @@
  * finite entries replace R's row and column): returns k, the number
  * observed. Rows gathered from R itself stay valid while the same
  * components are observed (until lgssm_work_model). */
-static size_t
-gather(const lgssm *m, const double *x, const double *rvar, lgssm_work *w)
+size_t
+lgssm_gather(const lgssm *m, const double *x, const double *rvar,
+	lgssm_work *w)
 {
 	size_t n = m->n, p = m->p, k = 0;
 	int same = w->gathered && rvar == NULL;
@@ -60,7 +61,7 @@ lgssm_update(const lgssm *m, const double *x, const double *rvar,
 	double *P_filt, double *loglik, size_t *nobs, lgssm_work *w,
 	kv_err *err)
 {
-	size_t n = m->n, k = gather(m, x, rvar, w), bad;
+	size_t n = m->n, k = lgssm_gather(m, x, rvar, w), bad;
 	double quad;
 
 	w->k = k;
@@ -117,10 +118,15 @@ lgssm_filter_init(lgssm_filter *f, const lgssm *m, int steady, kv_err *err)
 	f->m = m;
 	f->steady = steady;
 	f->steady_tol = 1e-13;
-	f->block = malloc((2 * n + 4 * n * n + n * p + p * p) *
+	f->block = malloc((2 * n + 6 * n * n + n * p + p * p) *
 	    sizeof *f->block);
 	if (f->block == NULL)
 		return kv_errf(err, "out of memory");
+	if (lgssm_is_diffuse(m) && (f->delems = lgssm_delems_alloc(n, p)) ==
+	    NULL) {
+		lgssm_filter_free(f);
+		return kv_errf(err, "out of memory");
+	}
 	f->mu_pred = f->block;
 	f->mu_filt = f->mu_pred + n;
 	f->P_pred = f->mu_filt + n;
@@ -129,6 +135,8 @@ lgssm_filter_init(lgssm_filter *f, const lgssm *m, int steady, kv_err *err)
 	f->P_pred_ss = f->P_filt_ss + n * n;
 	f->K = f->P_pred_ss + n * n;
 	f->LS = f->K + n * p;
+	f->Pinf_pred = f->LS + p * p;
+	f->Pinf_filt = f->Pinf_pred + n * n;
 	if ((f->w = lgssm_work_alloc(n, p, err)) == NULL) {
 		lgssm_filter_free(f);
 		return -1;
@@ -145,6 +153,11 @@ lgssm_filter_reset(lgssm_filter *f)
 	lgssm_work_model(f->w, f->m);
 	memcpy(f->mu_pred, f->m->mu0, n * sizeof *f->mu_pred);
 	memcpy(f->P_pred, f->m->P0, n * n * sizeof *f->P_pred);
+	memcpy(f->Pinf_pred, f->m->Pinf, n * n * sizeof *f->Pinf_pred);
+	memset(f->Pinf_filt, 0, n * n * sizeof *f->Pinf_filt);
+	f->diffuse = f->delems != NULL;
+	f->was_diffuse = 0;
+	f->ndiffuse = 0;
 	f->loglik = 0;
 	f->t = 0;
 	f->nobs = 0;
@@ -163,6 +176,32 @@ fully_observed(const double *x, const double *rvar, size_t p)
 	return 1;
 }
 
+/* A record of the diffuse period: the exact initial update, then the
+ * time update of the mean, P_* and Pinf. Sets f->diffuse to what the
+ * next record is (-1 on failure). */
+static void
+diffuse_step(lgssm_filter *f, const double *x,
+	const double *rvar, kv_err *err)
+{
+	const lgssm *m = f->m;
+	size_t n = m->n;
+
+	memcpy(f->mu_filt, f->mu_pred, n * sizeof *f->mu_filt);
+	memcpy(f->P_filt, f->P_pred, n * n * sizeof *f->P_filt);
+	memcpy(f->Pinf_filt, f->Pinf_pred, n * n * sizeof *f->Pinf_filt);
+	if (lgssm_diffuse_update(m, x, rvar, f->mu_filt, f->P_filt,
+	    f->Pinf_filt, &f->loglik, &f->nobs, f->delems, f->w, err) != 0) {
+		f->diffuse = -1;
+		return;
+	}
+	lgssm_predict(m, f->mu_filt, f->P_filt, f->mu_pred, f->P_pred, f->w);
+	f->diffuse = lgssm_diffuse_predict(m, f->Pinf_filt, f->Pinf_pred,
+	    f->w);
+	f->ndiffuse++;
+	f->converged = 0;
+	f->cov_changed = 1;
+}
+
 /* One pass of Algorithm 1's loop: record t's measurement update, then
  * the time update to t + 1. */
 int
@@ -174,7 +213,12 @@ lgssm_filter_step(lgssm_filter *f, const double *x, const double *rvar,
 	double loglik = f->loglik;
 	size_t nobs = f->nobs;
 
-	if (f->steady && f->converged && full) {
+	f->was_diffuse = f->diffuse;
+	if (f->diffuse) {
+		diffuse_step(f, x, rvar, err);
+		if (f->diffuse < 0)
+			return -1;
+	} else if (f->steady && f->converged && full) {
 		/* both updates with the constant gain, means only */
 		lgssm_filter_steady_step(f, x);
 	} else {
@@ -205,6 +249,7 @@ lgssm_filter_step(lgssm_filter *f, const double *x, const double *rvar,
 void
 lgssm_filter_free(lgssm_filter *f)
 {
+	lgssm_delems_free(f->delems);
 	free(f->block);
 	lgssm_work_free(f->w);
 	memset(f, 0, sizeof *f);

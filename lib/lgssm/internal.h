@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <gsl/gsl_eigen.h>
+
 #include "core/ahead_thread.h"
 #include "linalg/dmat.h"
 #include "linalg/dmat_body.h"
@@ -161,6 +163,50 @@ void lgssm_gains_stop(struct lgssm_gains *ga);
  * value. */
 int lgssm_smooth_means(const lgssm *m, const lgssm_trace *tr,
 	lgssm_visit visit, void *ctx, kv_err *err);
+
+/* filter.c: gather the observed rows of x, C (and C^T) and R into w
+ * (rvar's finite entries replace R's row and column); returns k, the
+ * number observed. */
+size_t lgssm_gather(const lgssm *m, const double *x, const double *rvar,
+	lgssm_work *w);
+
+/* diffuse.c: the diffuse period's measurement update, component by
+ * component. The last record's components, as the smoother revisits
+ * them: k of them, each a row z (n) of C_o (turned by R_oo's
+ * eigenvectors where R_oo is not diagonal), its value y and noise
+ * variance rdiag, and as met: v = y - z mu, M_* = P_* z^T, M_inf = Pinf
+ * z^T, F_* = z M_* + rdiag, F_inf = z M_inf (0 when not positive; F_*
+ * 0 when the component was predicted exactly). */
+struct lgssm_delems {
+	size_t n, p, k;
+	double *z, *Mstar, *Minf;	/* (p, n) each */
+	double *v, *Fstar, *Finf;	/* (p) each */
+	double *y, *rdiag;		/* (p) each */
+	double *U, *tmp;		/* (p, p), (p p + n) scratch */
+	gsl_eigen_symmv_workspace *eig;
+	double *block;
+};
+struct lgssm_delems *lgssm_delems_alloc(size_t n, size_t p);
+void lgssm_delems_free(struct lgssm_delems *d);
+
+/* Update mu, Pstar, Pinf (n, n) in place with record x (p, NaN missing;
+ * rvar as lgssm_update), keeping its components in d; adds the diffuse
+ * log-likelihood terms to *loglik and the observed components to *nobs
+ * (either may be NULL). 0, or -1 out of memory. */
+int lgssm_diffuse_update(const lgssm *m, const double *x, const double *rvar,
+	double *mu, double *Pstar, double *Pinf, double *loglik, size_t *nobs,
+	struct lgssm_delems *d, lgssm_work *w, kv_err *err);
+
+/* Pinf_pred = A Pinf_filt A^T, set to exactly zero when every entry is
+ * below 1e-9 (the period is over). 1 while it is not zero, else 0. w's
+ * A^T as lgssm_predict uses. */
+int lgssm_diffuse_predict(const lgssm *m, const double *Pinf_filt,
+	double *Pinf_pred, lgssm_work *w);
+
+/* smoother_diffuse.c: lgssm_smooth for a trace of a model with diffuse
+ * states (see lgssm.h). 0, -1 or visit's non-zero value. */
+int lgssm_smooth_diffuse(const lgssm *m, const lgssm_trace *tr,
+	lgssm_visit visit, void *ctx, int cross, kv_err *err);
 
 /* Symmetric positive semi-definite matrices (psd.c): Cholesky where S
  * is positive definite, else its eigenvectors, eigenvalues below 1e-12

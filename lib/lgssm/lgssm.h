@@ -12,6 +12,17 @@
  * its row of x, C and R for that step; an all-missing record skips the
  * update. Matrices are row-major (see dmat.h).
  *
+ * Exact diffuse initialisation (Durbin and Koopman 2012, 5.2; Koopman and
+ * Durbin 2000): with Pinf non-zero, z_1 ~ N(mu0, P0 + kappa Pinf) as
+ * kappa grows without bound. While a record's predicted Pinf is non-zero
+ * (the diffuse period) the filter runs the exact initial recursions
+ * component by component (the observed block of R turned diagonal by its
+ * eigenvectors), and the smoother the matching backward recursions
+ * (smoother_diffuse.c); after it, the ordinary ones. The log-likelihood
+ * is the diffuse one of Durbin and Koopman 7.2.2, as statsmodels'
+ * `llf`: a component whose F_inf is positive adds -log(2 pi F_inf) / 2.
+ * (KFAS's logLik leaves out the -log(2 pi) / 2 of those components.)
+ *
  * Where it is: model.c (the model, its checks, the workspace); filter.c
  * (Algorithm 1: lgssm_update, lgssm_predict, lgssm_filter; their steps
  * line by line in filter_core.h, small models in filter_small.c, the
@@ -38,7 +49,9 @@ typedef struct lgssm {
 	double *Q;	/* (n, n) process noise covariance */
 	double *R;	/* (p, p) observation noise covariance */
 	double *mu0;	/* (n) mean of z_1 */
-	double *P0;	/* (n, n) covariance of z_1 */
+	double *P0;	/* (n, n) covariance of z_1 (its known part) */
+	double *Pinf;	/* (n, n) its diffuse part, zero: none (not one
+			   of the parameters below) */
 	double *block;	/* owns all of the above */
 } lgssm;
 
@@ -57,9 +70,17 @@ void lgssm_free(lgssm *m);	/* safe on a zeroed struct */
 /* dst = src (dst allocated here). 0 or -1. */
 int lgssm_copy(lgssm *dst, const lgssm *src, kv_err *err);
 
+/* 1 when some state of m is diffuse (Pinf non-zero). */
+int lgssm_is_diffuse(const lgssm *m);
+
+/* Make the states idx[0..count-1] diffuse: Pinf selects them, their
+ * rows and columns of P0 become 0. */
+void lgssm_set_diffuse(lgssm *m, const size_t *idx, size_t count);
+
 /* Check that every entry is finite, Q, R, P0 are symmetric (to 1e-9
  * relative), Q and R positive semi-definite (a state with no noise of
- * its own, exact observations) and P0 positive definite. -1 names the
+ * its own, exact observations) and P0 positive definite (semi-definite
+ * when some state is diffuse). -1 names the
  * first offence. The recursions then need the innovation covariance S
  * positive definite where a record is observed, and say where it is
  * not. */
@@ -114,6 +135,15 @@ typedef struct lgssm_filter {
 	size_t steady_steps;	/* records done with the constant gain */
 	double *K, *LS, *P_filt_ss, *P_pred_ss;	/* (n,p) (p,p) (n,n) (n,n) */
 	double logdet_S;
+	/* Exact diffuse initialisation: the diffuse parts of the prior
+	 * and the posterior; `diffuse` while the next record is in the
+	 * diffuse period, after which both are zero */
+	double *Pinf_pred, *Pinf_filt;	/* (n, n) each */
+	int diffuse;		/* the next record's Pinf_pred is non-zero */
+	int was_diffuse;	/* the last record was in the period */
+	size_t ndiffuse;	/* records of the period so far */
+	struct lgssm_delems *delems;	/* its scratch (NULL: no diffuse
+					   state) */
 	lgssm_work *w;
 	double *block;
 } lgssm_filter;
@@ -169,6 +199,15 @@ typedef struct lgssm_trace {
 	size_t nslots, slot_len;
 	size_t cap;		/* room for cap records and as many slots */
 	double loglik;
+	/* A model with diffuse states (always a full trace): the
+	 * records of the diffuse period and each one's predicted Pinf,
+	 * and every record's x and rvar, which the backward recursions
+	 * of the exact initial smoother revisit */
+	size_t ndiffuse;	/* records in the diffuse period */
+	int diffuse_open;	/* the period had not ended by the last record */
+	double *pinf;		/* (ndiffuse, n, n) */
+	double *x, *rvar;	/* (T, p) each; rvar NULL when not given */
+	size_t diffuse_cap;	/* room in pinf, in records */
 } lgssm_trace;
 
 /* Filter the whole sequence x (T, p) (rvar (T, p) or NULL) with f,
@@ -186,6 +225,14 @@ void lgssm_trace_free(lgssm_trace *tr);
  * what you keep. Non-zero stops the smoother and is returned. */
 typedef int (*lgssm_visit)(void *ctx, size_t t, const double *mu_smooth,
 	const double *P_smooth, const double *P_cross);
+
+/* With diffuse states the trace is a full one whatever means_only
+ * says, and lgssm_smooth runs the exact initial smoother instead
+ * (Durbin and Koopman 2012, 5.3 and 6.4; smoother_diffuse.c): the
+ * backward recursions r, N over every record and the extra r1, N1, N2
+ * over the diffuse period, component by component; moments as below,
+ * P_cross not available (`cross` must be 0); an error when the diffuse
+ * period did not end (the data do not identify the initial state). */
 
 /* RTS smoother (Algorithm 2) over a trace from lgssm_filter_trace:
  * L_t = P_filt_t A^T P_pred_{t+1}^{-1} (by Cholesky solve),

@@ -27,7 +27,7 @@ lgssm_param(const lgssm *m, int k, size_t *rows, size_t *cols)
 int
 lgssm_alloc(lgssm *m, size_t n, size_t p, kv_err *err)
 {
-	size_t total = 3 * n * n + p * n + p * p + n;
+	size_t total = 4 * n * n + p * n + p * p + n;
 	double *b;
 
 	memset(m, 0, sizeof *m);
@@ -45,6 +45,7 @@ lgssm_alloc(lgssm *m, size_t n, size_t p, kv_err *err)
 	m->R = m->Q + n * n;
 	m->mu0 = m->R + p * p;
 	m->P0 = m->mu0 + n;
+	m->Pinf = m->P0 + n * n;
 	return 0;
 }
 
@@ -60,9 +61,31 @@ lgssm_copy(lgssm *dst, const lgssm *src, kv_err *err)
 {
 	if (lgssm_alloc(dst, src->n, src->p, err) != 0)
 		return -1;
-	memcpy(dst->block, src->block, (3 * src->n * src->n + src->p *
+	memcpy(dst->block, src->block, (4 * src->n * src->n + src->p *
 	    src->n + src->p * src->p + src->n) * sizeof *dst->block);
 	return 0;
+}
+
+int
+lgssm_is_diffuse(const lgssm *m)
+{
+	for (size_t i = 0; i < m->n * m->n; i++)
+		if (m->Pinf[i] != 0)
+			return 1;
+	return 0;
+}
+
+void
+lgssm_set_diffuse(lgssm *m, const size_t *idx, size_t count)
+{
+	size_t n = m->n;
+
+	for (size_t k = 0; k < count; k++) {
+		size_t i = idx[k];
+		for (size_t j = 0; j < n; j++)
+			m->P0[i * n + j] = m->P0[j * n + i] = 0;
+		m->Pinf[i * n + i] = 1;
+	}
 }
 
 /* Symmetric to 1e-9 relative and positive definite, or with `semi`
@@ -109,7 +132,8 @@ lgssm_validate(const lgssm *m, kv_err *err)
 		return kv_errf(err, "out of memory");
 	if (check_cov("Q", m->Q, m->n, 1, scratch, err) != 0 ||
 	    check_cov("R", m->R, m->p, 1, scratch, err) != 0 ||
-	    check_cov("P0", m->P0, m->n, 0, scratch, err) != 0)
+	    check_cov("P0", m->P0, m->n, lgssm_is_diffuse(m), scratch,
+	    err) != 0)
 		rc = -1;
 	free(scratch);
 	return rc;

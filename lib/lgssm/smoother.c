@@ -96,6 +96,8 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 
 	if (T == 0)
 		return 0;
+	if (lgssm_is_diffuse(m))
+		return lgssm_smooth_diffuse(m, tr, visit, ctx, cross, err);
 	if (tr->means_only)
 		return cross ? kv_errf(err, "a means-only trace has no "
 		    "cross-covariances") : lgssm_smooth_means(m, tr, visit, ctx,

@@ -145,6 +145,24 @@ read_widened(const lgssm_source *src, const char *key, double *dst,
 	return 0;
 }
 
+/* The source's diffuse states into m. 0 or -1. */
+static int
+take_diffuse(lgssm *m, const lgssm_source *src, kv_err *err)
+{
+	if (src->all_diffuse) {
+		for (size_t i = 0; i < m->n; i++)
+			lgssm_set_diffuse(m, &i, 1);
+		return 0;
+	}
+	for (size_t k = 0; k < src->ndiffuse; k++)
+		if (src->diffuse[k] >= m->n)
+			return kv_errf(err, "\"diffuse\"[%zu] is %zu: the state "
+			    "has %zu components (0 to %zu)", k, src->diffuse[k],
+			    m->n, m->n - 1);
+	lgssm_set_diffuse(m, src->diffuse, src->ndiffuse);
+	return 0;
+}
+
 int
 lgssm_load(lgssm *m, const lgssm_source *src, kv_err *err)
 {
@@ -172,7 +190,8 @@ lgssm_load(lgssm *m, const lgssm_source *src, kv_err *err)
 	    read_widened(src, "Q", m->Q, m->n, 1, err) != 0 ||
 	    read_widened(src, "R", m->R, m->p, 1, err) != 0 ||
 	    read_widened(src, "mu0", m->mu0, m->n, 0, err) != 0 ||
-	    read_widened(src, "P0", m->P0, m->n, 1, err) != 0 ||
+	    (!src->all_diffuse && read_widened(src, "P0", m->P0, m->n, 1,
+	    err) != 0) || take_diffuse(m, src, err) != 0 ||
 	    lgssm_validate(m, err) != 0) {
 		lgssm_free(m);
 		return -1;
@@ -247,6 +266,48 @@ load_safetensors(lgssm *m, const uint8_t *buf, size_t len, const char *name,
 	return rc != 0 ? kv_err_prefix(err, "%s", name) : 0;
 }
 
+/* A JSON spec's "P0": "diffuse" and "diffuse": [...] into src (idx
+ * allocated here, or NULL). 0 or -1. */
+static int
+json_diffuse(json_t *root, lgssm_source *src, size_t **idx, kv_err *err)
+{
+	json_t *p0 = json_object_get(root, "P0"), *list, *e;
+	size_t k;
+
+	*idx = NULL;
+	if (json_is_string(p0)) {
+		if (strcmp(json_string_value(p0), "diffuse") != 0)
+			return kv_errf(err, "\"P0\" is \"%s\": expected a "
+			    "matrix, a vector, a number or \"diffuse\"",
+			    json_string_value(p0));
+		if (json_object_get(root, "diffuse") != NULL)
+			return kv_errf(err, "\"P0\" is \"diffuse\": leave out "
+			    "\"diffuse\" (every state is)");
+		src->all_diffuse = 1;
+		return 0;
+	}
+	if ((list = json_object_get(root, "diffuse")) == NULL)
+		return 0;
+	if (!json_is_array(list))
+		return kv_errf(err, "\"diffuse\" is not an array of state "
+		    "indices");
+	if ((*idx = malloc((json_array_size(list) + 1) * sizeof **idx)) == NULL)
+		return kv_errf(err, "out of memory");
+	json_array_foreach(list, k, e) {
+		if (!json_is_integer(e) || json_integer_value(e) < 0)
+			return kv_errf(err, "\"diffuse\"[%zu] is not a state "
+			    "index (an integer from 0)", k);
+		(*idx)[k] = (size_t)json_integer_value(e);
+		for (size_t j = 0; j < k; j++)
+			if ((*idx)[j] == (*idx)[k])
+				return kv_errf(err, "\"diffuse\" lists state "
+				    "%zu twice", (*idx)[k]);
+	}
+	src->diffuse = *idx;
+	src->ndiffuse = json_array_size(list);
+	return 0;
+}
+
 int
 lgssm_load_buffer(lgssm *m, const void *buf, size_t len, const char *name,
 	kv_err *err)
@@ -254,6 +315,7 @@ lgssm_load_buffer(lgssm *m, const void *buf, size_t len, const char *name,
 	json_error_t jerr;
 	json_t *root;
 	lgssm_source src = { .shape = json_shape, .read = json_read };
+	size_t *idx = NULL;
 	int rc;
 
 	memset(m, 0, sizeof *m);
@@ -270,7 +332,10 @@ lgssm_load_buffer(lgssm *m, const void *buf, size_t len, const char *name,
 		return kv_errf(err, "%s: not a JSON object", name);
 	}
 	src.ctx = root;
-	rc = lgssm_load(m, &src, err);
+	rc = json_diffuse(root, &src, &idx, err);
+	if (rc == 0)
+		rc = lgssm_load(m, &src, err);
+	free(idx);
 	json_decref(root);
 	if (rc != 0)
 		return kv_err_prefix(err, "%s", name);
@@ -368,6 +433,14 @@ lgssm_write_json(const lgssm *m, FILE *fp, kv_err *err)
 		const double *v = lgssm_param(m, k, &rows, &cols);
 		json_object_set_new(root, lgssm_param_name[k],
 		    json_matrix(v, rows, cols, k == LGSSM_MU0));
+	}
+	if (lgssm_is_diffuse(m)) {
+		json_t *list = json_array();
+		for (size_t i = 0; i < m->n; i++)
+			if (m->Pinf[i * m->n + i] != 0)
+				json_array_append_new(list, json_integer(
+				    (json_int_t)i));
+		json_object_set_new(root, "diffuse", list);
 	}
 	errno = 0;
 	rc = json_dumpf(root, fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER |

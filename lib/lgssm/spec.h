@@ -25,6 +25,12 @@ typedef struct lgssm_source {
 		kv_err *err);
 	/* Copy tensor `key` (row-major, as shaped) into dst. 0 or -1. */
 	int (*read)(void *ctx, const char *key, double *dst, kv_err *err);
+	/* Diffuse states (exact diffuse initialisation): every one
+	 * (all_diffuse, and P0 is then 0), or the `ndiffuse` indices in
+	 * `diffuse` (checked against n by lgssm_load). */
+	int all_diffuse;
+	const size_t *diffuse;
+	size_t ndiffuse;
 } lgssm_source;
 
 /* Fill m (allocated here) from src: dimensions from A (n x n) and C
@@ -35,7 +41,9 @@ typedef struct lgssm_source {
 int lgssm_load(lgssm *m, const lgssm_source *src, kv_err *err);
 
 /* Load a model file: a JSON spec ({"A": [[..]], "C": .., "Q": ..,
- * "R": .., "mu0": .., "P0": ..}), or a trained KVAE model file
+ * "R": .., "mu0": .., "P0": ..}; "P0": "diffuse" makes every state
+ * diffuse, and "diffuse": [i, ..] (0-based) the states listed, their
+ * rows and columns of P0 then ignored), or a trained KVAE model file
  * (safetensors, detected by its content: the "lgssm.A" ... tensors).
  * Messages start with the path. */
 int lgssm_load_file(lgssm *m, const char *path, kv_err *err);

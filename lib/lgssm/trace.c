@@ -114,6 +114,48 @@ trace_keep(lgssm_filter *f, lgssm_trace *tr, size_t t, kv_err *err)
 	return 0;
 }
 
+/* A model with diffuse states: a copy of x and rvar (the exact initial
+ * smoother revisits the records). 0 or -1. */
+static int
+trace_keep_data(lgssm_trace *tr, const double *x, const double *rvar,
+	size_t T, size_t p, kv_err *err)
+{
+	double *a, *b = NULL;
+
+	if ((a = realloc(tr->x, (T * p + 1) * sizeof *a)) == NULL)
+		return kv_errf(err, "out of memory");
+	tr->x = a;
+	memcpy(tr->x, x, T * p * sizeof *x);
+	free(tr->rvar);
+	tr->rvar = NULL;
+	if (rvar != NULL) {
+		if ((b = malloc((T * p + 1) * sizeof *b)) == NULL)
+			return kv_errf(err, "out of memory");
+		memcpy(b, rvar, T * p * sizeof *b);
+		tr->rvar = b;
+	}
+	return 0;
+}
+
+/* Keep the predicted Pinf of record t of the diffuse period. 0 or -1. */
+static int
+trace_keep_pinf(const lgssm_filter *f, lgssm_trace *tr, size_t t,
+	kv_err *err)
+{
+	size_t nn = f->m->n * f->m->n;
+
+	if (t == tr->diffuse_cap) {
+		size_t cap = tr->diffuse_cap ? 2 * tr->diffuse_cap : 8;
+		double *b = realloc(tr->pinf, cap * nn * sizeof *b);
+		if (b == NULL)
+			return kv_errf(err, "out of memory");
+		tr->pinf = b;
+		tr->diffuse_cap = cap;
+	}
+	memcpy(tr->pinf + t * nn, f->Pinf_pred, nn * sizeof *tr->pinf);
+	return 0;
+}
+
 int
 lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
 	size_t T, lgssm_trace *tr, kv_err *err)
@@ -122,7 +164,10 @@ lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
 	prefault *pf = NULL;
 	int fresh, rc = 0;
 
-	if ((fresh = trace_reserve(tr, T, n, p, err)) < 0)
+	if (f->delems != NULL)	/* diffuse states: a full trace */
+		tr->means_only = 0;
+	if ((fresh = trace_reserve(tr, T, n, p, err)) < 0 ||
+	    (f->delems != NULL && trace_keep_data(tr, x, rvar, T, p, err) != 0))
 		return -1;
 	/* New slots the filter will fill, one per record unless the steady
 	 * state shares them: mapped ahead of it (prefault.h) */
@@ -134,7 +179,9 @@ lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
 	tr->nanchors = 0;
 	lgssm_filter_reset(f);
 	for (size_t t = 0; rc == 0 && t < T; t++) {
-		if (lgssm_filter_step(f, x + t * p, rvar ? rvar + t * p : NULL,
+		if (f->diffuse && trace_keep_pinf(f, tr, t, err) != 0)
+			rc = -1;
+		else if (lgssm_filter_step(f, x + t * p, rvar ? rvar + t * p : NULL,
 		    err) != 0)
 			rc = kv_err_prefix(err, "record %zu", t + 1);
 		else
@@ -142,6 +189,8 @@ lgssm_filter_trace(lgssm_filter *f, const double *x, const double *rvar,
 	}
 	prefault_finish(pf);
 	tr->loglik = f->loglik;
+	tr->ndiffuse = f->ndiffuse;
+	tr->diffuse_open = f->diffuse != 0;
 	return rc;
 }
 
@@ -155,5 +204,8 @@ lgssm_trace_free(lgssm_trace *tr)
 	free(tr->anchor_t);
 	free(tr->slot);
 	free(tr->slots);
+	free(tr->pinf);
+	free(tr->x);
+	free(tr->rvar);
 	memset(tr, 0, sizeof *tr);
 }
