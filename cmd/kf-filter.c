@@ -35,12 +35,31 @@ struct job {
 	size_t seq;		/* sequences done */
 };
 
+/* One record out; Pinf: the diffuse part of P, or NULL. */
 static int
-emit(struct job *j, const double *mu, const double *P, kv_err *err)
+emit(struct job *j, const double *mu, const double *P, const double *Pinf,
+	kv_err *err)
 {
-	kfcli_record(j->o, &j->io, mu, P, j->out, j->o->variances ?
-	    j->out_var : NULL);
+	double *var = j->o->variances ? j->out_var : NULL;
+
+	kfcli_record(j->o, &j->io, mu, P, j->out, var);
+	if (Pinf != NULL)
+		kfcli_record_diffuse(j->o, &j->io, Pinf, var);
 	return seq_write(j->io.w, j->out, j->out_var, err);
+}
+
+/* The diffuse parts of the prediction and the posterior, where the
+ * record is in the diffuse period. */
+static const double *
+pinf_pred(const lgssm_filter *f)
+{
+	return f->diffuse ? f->Pinf_pred : NULL;
+}
+
+static const double *
+pinf_filt(const lgssm_filter *f)
+{
+	return f->was_diffuse ? f->Pinf_filt : NULL;
 }
 
 /* The end of a sequence: forecasts, log-likelihood, boundary, reset. */
@@ -50,15 +69,23 @@ end_sequence(struct job *j, kv_err *err)
 	lgssm_filter *f = &j->io.f;
 	size_t records = f->t;
 
+	if (f->diffuse && records > 0)
+		cli_warn("%s: sequence %zu: the diffuse period did not end by "
+		    "record %zu (the data do not identify the initial "
+		    "state): its variances are NaN (infinite)", j->io.name, j->seq + 1,
+		    records);
+
 	for (size_t i = 0; i < j->io.m.p; i++)
 		j->x[i] = NAN;
 	for (size_t h = 0; h < j->o->horizon; h++) {
 		const double *mu = j->o->predict ? f->mu_pred : NULL;
 		const double *P = j->o->predict ? f->P_pred : NULL;
+		const double *Pinf = j->o->predict ? pinf_pred(f) : NULL;
 		if (lgssm_filter_step(f, j->x, NULL, err) != 0)
 			return kv_err_prefix(err, "%s: forecast %zu", j->io.name,
 			    h + 1);
-		if (emit(j, mu ? mu : f->mu_filt, P ? P : f->P_filt, err) != 0)
+		if (emit(j, mu ? mu : f->mu_filt, P ? P : f->P_filt,
+		    j->o->predict ? Pinf : pinf_filt(f), err) != 0)
 			return -1;
 	}
 	if (kfcli_loglik_add(j->io.ll, ++j->seq, records,
@@ -81,13 +108,15 @@ run(struct job *j, kv_err *err)
 				return -1;
 			continue;
 		}
-		if (j->o->predict && emit(j, f->mu_pred, f->P_pred, err) != 0)
+		if (j->o->predict && emit(j, f->mu_pred, f->P_pred,
+		    pinf_pred(f), err) != 0)
 			return -1;
 		if (lgssm_filter_step(f, j->x, j->o->obs_var ? j->var : NULL,
 		    err) != 0)
 			return kv_err_prefix(err, "%s", seq_reader_place(j->io.r,
 			    place, sizeof place));
-		if (!j->o->predict && emit(j, f->mu_filt, f->P_filt, err) != 0)
+		if (!j->o->predict && emit(j, f->mu_filt, f->P_filt,
+		    pinf_filt(f), err) != 0)
 			return -1;
 	}
 	return rc;

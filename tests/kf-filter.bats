@@ -16,11 +16,19 @@ walk() {	# a noisy 2-column track with a gap
 	[ -f "$KVAE_ROOT/man/man1/kf-filter.1" ]
 }
 
-@test "kf-filter: local level by hand: the first records of a scalar walk" {
-	# prior N(0, 1e6), q 1, r 1: after x1 = 1 the mean is 1e6/(1e6+1)
+@test "kf-filter: local level by hand: the first records of a scalar walk, exact diffuse and with --init-var" {
+	# exact diffuse prior, q 1, r 1: the first record fixes the level
+	# at x1 = 1 with variance r = 1; then P_pred = 2, K = 2/3, so the
+	# mean is 1 + 2/3 (2 - 1) = 5/3 with variance 2/3
 	run kf-filter --preset local-level --variances <<<"$(printf '1\n2\n')"
 	assert_success
 	assert_line --index 0 "x1,var_x1"
+	assert_line --index 1 "1,1"
+	echo "$output" | tail -n 1 | awk -F, '{ d = $1 - 5/3; e = $2 - 2/3
+	    if (d * d > 1e-30 || e * e > 1e-30) exit 1 }'
+	# prior N(0, 1e6): after x1 = 1 the mean is 1e6/(1e6+1)
+	run kf-filter --preset local-level --init-var 1e6 --variances <<<"$(printf '1\n2\n')"
+	assert_success
 	# second step: P_pred = P1 + 1, K = P_pred/(P_pred+1)
 	echo "$output" | tail -n 2 | awk -F, 'NR==1 { p = 1e6/(1e6+1); if ((($1 - p) ^ 2) > 1e-24 || (($2 - p) ^ 2) > 1e-24) exit 1 }
 		NR==2 { p1 = 1e6/(1e6+1); pp = p1 + 1; k = pp/(pp+1); m = p1 + k*(2 - p1); if ((($1 - m) ^ 2) > 1e-24 || (($2 - k) ^ 2) > 1e-24) exit 1 }'

@@ -106,8 +106,14 @@ rms() {	# rms difference of two CSV files of numbers (no header)
 @test "kf-smooth: a zero preset noise is a textbook model (analytic answers); both zero, or infinite, is refused with the reason" {
 	seq 1 20 >s.csv
 	# no process noise: a constant level, smoothed to the mean of all 20
-	# records under the 1e6 prior, its variance 1 / (20 + 1e-6)
+	# records under the exact diffuse prior, its variance 1 / 20; under
+	# a 1e6 prior, shrunk: 10.5 * 20 / (20 + 1e-6), 1 / (20 + 1e-6)
 	kf-smooth --preset local-level --process-noise 0 --variances s.csv >c.csv
+	awk -F, 'NR > 1 { d = $1 - 10.5; e = $2 - 1 / 20
+	    if (d < 0) d = -d; if (e < 0) e = -e
+	    if (d > 1e-12 || e > 1e-15) bad++ } END { exit bad > 0 }' c.csv
+	kf-smooth --preset local-level --process-noise 0 --init-var 1e6 \
+	    --variances s.csv >c.csv
 	awk -F, 'NR > 1 { m = 10.5 * 20 / (20 + 1e-6); v = 1 / (20 + 1e-6)
 	    d = $1 - m; e = $2 - v; if (d < 0) d = -d; if (e < 0) e = -e
 	    if (d > 1e-9 || e > 1e-12) bad++ } END { exit bad > 0 }' c.csv

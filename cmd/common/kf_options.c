@@ -18,7 +18,7 @@ kfcli_init(kfcli *o)
 	o->q = 1;
 	o->r = 1;
 	o->dt = 1;
-	o->p0 = 1e6;
+	o->p0 = 0;	/* exact diffuse */
 }
 
 /* --process-noise and --obs-noise: finite and not negative. 0 is a
@@ -188,6 +188,33 @@ kfcli_record(const kfcli *o, kfcli_io *io, const double *mu,
 		for (size_t j = 0; j < n; j++)
 			v += c[j] * cp[j];
 		var[i] = v;
+	}
+}
+
+void
+kfcli_record_diffuse(const kfcli *o, kfcli_io *io, const double *Pinf,
+	double *var)
+{
+	const lgssm *m = &io->m;
+	size_t n = m->n, p = m->p;
+
+	if (var == NULL)
+		return;
+	if (o->states) {
+		for (size_t i = 0; i < n; i++)
+			if (Pinf[i * n + i] > 0)
+				var[i] = NAN;
+		return;
+	}
+	dmat_mul(io->CP, m->C, Pinf, p, n, n, 0, 0, 1, 0);
+	for (size_t i = 0; i < p; i++) {
+		double v = 0, cc = 0;
+		for (size_t j = 0; j < n; j++) {
+			v += m->C[i * n + j] * io->CP[i * n + j];
+			cc += m->C[i * n + j] * m->C[i * n + j];
+		}
+		if (v > 1e-10 * cc)
+			var[i] = NAN;
 	}
 }
 

@@ -52,7 +52,8 @@ enum {
 "      --obs-noise=R          preset observation noise variance (default 1;\n" \
 "                             0: exact observations; not both 0)\n" \
 "      --dt=DT                preset time step (default 1)\n" \
-"      --init-var=V           preset initial state variance (default 1e6)\n"
+"      --init-var=V           preset initial state variance V instead of\n" \
+"                             exact diffuse initialisation (the default)\n"
 
 /* ... and of the output options after the program's own. */
 #define KFCLI_USAGE_OUTPUT \
@@ -82,7 +83,7 @@ typedef struct kfcli {
 	int format, scalar;
 } kfcli;
 
-/* Defaults: q 1, r 1, dt 1, p0 1e6. */
+/* Defaults: q 1, r 1, dt 1, p0 0 (exact diffuse). */
 void kfcli_init(kfcli *o);
 
 /* Take option c with argument arg when it is one of KFCLI_OPTIONS:
@@ -138,6 +139,12 @@ int kfcli_close(kfcli_io *io, int ok, kv_err *err);
  * out, var: the layout's dim each. */
 void kfcli_record(const kfcli *o, kfcli_io *io, const double *mu,
 	const double *P, double *out, double *var);
+
+/* In the diffuse period: var's entries that are still diffuse under
+ * Pinf (n, n), the diffuse part of the covariance, are infinite, which
+ * a stream cannot hold: they become NaN (unknown). */
+void kfcli_record_diffuse(const kfcli *o, kfcli_io *io, const double *Pinf,
+	double *var);
 
 /* The --loglik file's lines, committed or thrown away with the output. */
 kfcli_loglik *kfcli_loglik_open(const char *path, kv_err *err);

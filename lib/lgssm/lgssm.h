@@ -284,7 +284,9 @@ int lgssm_smooth_all(const lgssm *m, const double *x, const double *rvar,
 	size_t T, lgssm_moments *mo, kv_err *err);
 void lgssm_moments_free(lgssm_moments *mo);
 
-/* Draw z (T, n) (or NULL) and x (T, p) from the model. 0 or -1. */
+/* Draw z (T, n) (or NULL) and x (T, p) from the model. 0 or -1 (also
+ * for a model with diffuse states, which has no distribution to draw
+ * from). */
 int lgssm_sample(const lgssm *m, gsl_rng *rng, size_t T, double *z,
 	double *x, kv_err *err);
 
@@ -297,7 +299,7 @@ int lgssm_sample(const lgssm *m, gsl_rng *rng, size_t T, double *z,
  * p(x_t | z_t, x_t's observed components). A covariance that is only
  * semi-definite (data that fix a state) is drawn from through its
  * eigenvectors. O(T n^2) memory. 0 or -1 (the message names the
- * record). */
+ * record; a model with diffuse states is refused). */
 int lgssm_sample_posterior(const lgssm *m, gsl_rng *rng, const double *x,
 	size_t T, double *z, double *xs, kv_err *err);
 

@@ -35,6 +35,11 @@ lgssm_sample(const lgssm *m, gsl_rng *rng, size_t T, double *z, double *x,
 	double *Qf, *Rf, *P0f, *z_prev, *z_t, *mean, *eps;
 	int rc = 0;
 
+	if (lgssm_is_diffuse(m)) {
+		free(b);
+		return kv_errf(err, "a diffuse initial state cannot be drawn "
+		    "from: give a P0");
+	}
 	if (b == NULL)
 		return kv_errf(err, "out of memory");
 	Qf = b;			P0f = Qf + n * n;	Rf = P0f + n * n;

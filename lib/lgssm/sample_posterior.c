@@ -221,6 +221,9 @@ lgssm_sample_posterior(const lgssm *m, gsl_rng *rng, const double *x,
 
 	if (T == 0)
 		return 0;
+	if (lgssm_is_diffuse(m))
+		return kv_errf(err, "posterior draws with diffuse initial "
+		    "states are not supported: give a P0");
 	if ((w = lgssm_work_alloc(n, p, err)) == NULL)
 		return -1;
 	if ((b = ffbs_alloc(n, p, T)) == NULL || (z_all == NULL &&

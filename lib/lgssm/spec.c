@@ -401,8 +401,10 @@ lgssm_preset(lgssm *m, int kind, size_t dim, double q, double r, double dt,
 		m->C[d * n + b] = 1;
 		m->R[d * dim + d] = r;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		m->P0[i * n + i] = p0;
+		m->Pinf[i * n + i] = p0 == 0;
+	}
 	return lgssm_validate(m, err);
 }
 

@@ -57,8 +57,10 @@ check_cov(const double *S, size_t d, int semi)
 }
 
 /* m as loaded: positive dimensions within the limit, finite numbers,
- * Q and R positive semi-definite, P0 positive definite, and its JSON
- * spec reads back bit for bit. */
+ * Q and R positive semi-definite, P0 positive definite (semi-definite,
+ * with zero rows and columns for the diffuse states, when some are:
+ * Pinf then a diagonal of 0 and 1), and its JSON spec reads back bit
+ * for bit. */
 static void
 check_lgssm(const lgssm *m)
 {
@@ -79,7 +81,18 @@ check_lgssm(const lgssm *m)
 	}
 	check_cov(m->Q, m->n, 1);
 	check_cov(m->R, m->p, 1);
-	check_cov(m->P0, m->n, 0);
+	check_cov(m->P0, m->n, lgssm_is_diffuse(m));
+	for (size_t i = 0; i < m->n; i++)
+		for (size_t j = 0; j < m->n; j++) {
+			double d = m->Pinf[i * m->n + j];
+			if (i != j ? d != 0 : d != 0 && d != 1)
+				abort();
+			if (i == j && d == 1)
+				for (size_t k = 0; k < m->n; k++)
+					if (m->P0[i * m->n + k] != 0 ||
+					    m->P0[k * m->n + i] != 0)
+						abort();
+		}
 	if ((fp = open_memstream(&text, &len)) == NULL ||
 	    lgssm_write_json(m, fp, &err) != 0 || fclose(fp) != 0)
 		abort();
@@ -95,6 +108,8 @@ check_lgssm(const lgssm *m)
 		if (memcmp(a, b, rows * cols * sizeof *a) != 0)
 			abort();	/* bitwise: -0.0 must stay -0.0 */
 	}
+	if (memcmp(m->Pinf, back.Pinf, m->n * m->n * sizeof *m->Pinf) != 0)
+		abort();
 	lgssm_free(&back);
 	free(text);
 }
