@@ -28,7 +28,8 @@ lgssm_delems_alloc(size_t n, size_t p)
 		return NULL;
 	d->n = n;
 	d->p = p;
-	d->block = malloc((3 * p * n + 5 * p + p * p + n) * sizeof *d->block);
+	d->block = malloc((3 * p * n + 5 * p + 2 * p * p + n) *
+	    sizeof *d->block);
 	d->eig = gsl_eigen_symmv_alloc(p);
 	if (d->block == NULL || d->eig == NULL) {
 		lgssm_delems_free(d);
