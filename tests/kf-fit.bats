@@ -84,3 +84,26 @@ P
 	assert_success
 	assert_equal "$stderr" ""
 }
+
+@test "kf-fit: a zero variance in the starting model stays exactly zero (a slope with no noise, an exact observation); a diffuse start is refused" {
+	# a local linear trend whose slope has no noise of its own
+	echo '{"A": [[1, 1], [0, 1]], "C": [[1, 0]], "Q": [[0.5, 0], [0, 0]], "R": 1, "mu0": [0, 0.3], "P0": [[1, 0], [0, 0.01]]}' >true.json
+	kf-sample -m true.json -T 200 --sequences 5 --seed 3 >tr.csv
+	echo '{"A": [[1, 1], [0, 1]], "C": [[1, 0]], "Q": [[1, 0], [0, 0]], "R": 2, "mu0": [0, 0], "P0": [[10, 0], [0, 1]]}' >init.json
+	for opts in "" "--diagonal Q" "--fix A,C"; do
+		kf-fit -q --init init.json $opts -k 40 -o fit.json tr.csv
+		# (rounding used to leave -2.6e-16 here, a negative variance)
+		"$PYTHON" -c 'import json, sys; q = json.load(open("fit.json"))["Q"]
+sys.exit(0 if q[1] == [0, 0] and q[0][1] == 0 and q[0][0] > 0 else 1)'
+	done
+	# exact observations of the first of two components
+	echo '{"A": [[0.9]], "C": [[1], [1]], "Q": 1, "R": [[0, 0], [0, 1]], "mu0": [0], "P0": 1}' >exact.json
+	kf-sample -m exact.json -T 100 --sequences 3 --seed 4 >ex.csv
+	kf-fit -q --init exact.json -k 20 -o fitr.json ex.csv
+	"$PYTHON" -c 'import json, sys; r = json.load(open("fitr.json"))["R"]
+sys.exit(0 if r[0] == [0, 0] and r[1][0] == 0 and r[1][1] > 0 else 1)'
+	echo '{"A": [[1, 1], [0, 1]], "C": [[1, 0]], "Q": [1, 0], "R": 2, "mu0": [0, 0], "P0": "diffuse"}' >d.json
+	run --separate-stderr kf-fit -q --init d.json -o x.json tr.csv
+	assert_bad_input kf-fit "diffuse initial states: EM estimates P0"
+	[ ! -e x.json ]
+}

@@ -54,13 +54,20 @@ right_solve(double *X, const double *B, const double *S, size_t r,
 	return 0;
 }
 
-/* S = E / count, symmetric, optionally only its diagonal. */
+/* S = E / count, symmetric, optionally only its diagonal. A zero
+ * variance in S stays zero with its row and column (a state with no
+ * noise of its own, an exact observation): EM cannot move it, since
+ * under the model the matching residual is zero, and what rounding
+ * would leave there (1e-16, of either sign) is not a variance. */
 static void
 set_cov(double *S, const double *E, double count, size_t d, int diag)
 {
 	for (size_t i = 0; i < d; i++)
-		for (size_t j = 0; j < d; j++)
+		for (size_t j = 0; j < d; j++) {
+			if (S[i * d + i] == 0 || S[j * d + j] == 0)
+				continue;
 			S[i * d + j] = diag && i != j ? 0 : E[i * d + j] / count;
+		}
 	dmat_symmetrise(S, d);
 }
 
@@ -137,6 +144,9 @@ lgssm_em_fit(lgssm *m, const double *x, const size_t *T, size_t nseq,
 	double prev = -INFINITY;
 	int rc = 0;
 
+	if (lgssm_is_diffuse(m))
+		return kv_errf(err, "diffuse initial states: EM estimates P0 "
+		    "and needs one to start from (give \"P0\" a value)");
 	if (lgssm_stats_init(&st, m->n, m->p, err) != 0)
 		return -1;
 	for (size_t k = 0; rc == 0; k++) {
