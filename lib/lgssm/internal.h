@@ -203,6 +203,11 @@ int lgssm_diffuse_update(const lgssm *m, const double *x, const double *rvar,
 int lgssm_diffuse_predict(const lgssm *m, const double *Pinf_filt,
 	double *Pinf_pred, lgssm_work *w);
 
+/* smoother.c: lgssm_smooth without the diffuse dispatch, the RTS or
+ * means-only smoother over whatever the trace holds. */
+int lgssm_smooth_rts(const lgssm *m, const lgssm_trace *tr,
+	lgssm_visit visit, void *ctx, int cross, kv_err *err);
+
 /* smoother_diffuse.c: lgssm_smooth for a trace of a model with diffuse
  * states (see lgssm.h). 0, -1 or visit's non-zero value. */
 int lgssm_smooth_diffuse(const lgssm *m, const lgssm_trace *tr,

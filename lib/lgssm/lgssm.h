@@ -234,6 +234,14 @@ typedef int (*lgssm_visit)(void *ctx, size_t t, const double *mu_smooth,
  * P_cross not available (`cross` must be 0); an error when the diffuse
  * period did not end (the data do not identify the initial state). */
 
+/* After the diffuse period the exact initial smoother hands the records
+ * to the RTS smoother below and takes r, N back at the first record
+ * after the period from its smoothed moments, where that record's
+ * predicted covariance is safely positive definite (condition below
+ * 1e6); else it runs its own backward recursions there too. 0 keeps it
+ * to the latter (for the tests to compare); returns the old setting. */
+int lgssm_diffuse_handover(int on);
+
 /* RTS smoother (Algorithm 2) over a trace from lgssm_filter_trace:
  * L_t = P_filt_t A^T P_pred_{t+1}^{-1} (by Cholesky solve),
  * mu_smooth_t = mu_filt_t + L_t (mu_smooth_{t+1} - mu_pred_{t+1}),

@@ -87,6 +87,15 @@ int
 lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 	void *ctx, int cross, kv_err *err)
 {
+	if (tr->T > 0 && lgssm_is_diffuse(m))
+		return lgssm_smooth_diffuse(m, tr, visit, ctx, cross, err);
+	return lgssm_smooth_rts(m, tr, visit, ctx, cross, err);
+}
+
+int
+lgssm_smooth_rts(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
+	void *ctx, int cross, kv_err *err)
+{
 	size_t n = m->n, T = tr->T, k = 0;
 	size_t gain_slot = 0;	/* the slot of the gain in s.g */
 	int have_gain = 0;
@@ -96,8 +105,6 @@ lgssm_smooth(const lgssm *m, const lgssm_trace *tr, lgssm_visit visit,
 
 	if (T == 0)
 		return 0;
-	if (lgssm_is_diffuse(m))
-		return lgssm_smooth_diffuse(m, tr, visit, ctx, cross, err);
 	if (tr->means_only)
 		return cross ? kv_errf(err, "a means-only trace has no "
 		    "cross-covariances") : lgssm_smooth_means(m, tr, visit, ctx,

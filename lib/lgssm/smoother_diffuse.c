@@ -4,6 +4,7 @@
  * lgssm.h. */
 #include "lgssm/lgssm.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -292,6 +293,113 @@ back_through_transition(const lgssm *m, struct dsmoother *s, int diffuse)
 	}
 }
 
+/* Records d..T-1 after the period, by the backward recursions of r0
+ * and N0 themselves; leaves them at the filtered point of record d-1. */
+static int
+after_period_rn(const lgssm *m, const lgssm_trace *tr, struct dsmoother *s,
+	lgssm_visit visit, void *ctx, kv_err *err)
+{
+	int rc = 0;
+
+	for (size_t t = tr->T; rc == 0 && t-- > tr->ndiffuse;) {
+		if ((rc = visit_filtered(tr, t, s, visit, ctx)) != 0)
+			break;
+		if (back_through_record(m, tr, t, s, err) != 0)
+			return kv_err_prefix(err, "record %zu", t + 1);
+		back_through_transition(m, s, t == tr->ndiffuse);
+	}
+	return rc;
+}
+
+/* The ordinary smoother (RTS, with its steady state and second thread)
+ * takes the records after the period, visiting them through this, which
+ * keeps the smoothed moments of record d, the first after it, and stops
+ * the pass when it reaches the period. */
+struct handover {
+	lgssm_visit visit;
+	void *ctx;
+	size_t d, n;
+	double *mu, *V;
+};
+
+#define HANDOVER_STOP 0x4b564145	/* the pass reached the period */
+
+static int
+handover_visit(void *ctx, size_t t, const double *mu, const double *P,
+	const double *P_cross)
+{
+	struct handover *h = ctx;
+
+	if (t < h->d)
+		return HANDOVER_STOP;
+	if (t == h->d) {
+		memcpy(h->mu, mu, h->n * sizeof *mu);
+		memcpy(h->V, P, h->n * h->n * sizeof *P);
+	}
+	return h->visit(h->ctx, t, mu, P, P_cross);
+}
+
+static int handover_allowed = 1;
+
+int
+lgssm_diffuse_handover(int on)
+{
+	int old = handover_allowed;
+
+	handover_allowed = on;
+	return old;
+}
+
+/* Whether record d's prior covariance P (the predicted one; s->a, s->Ps)
+ * is safely positive definite, its Cholesky factor then in s->Pf: the
+ * handover inverts it. */
+static int
+handover_ready(const lgssm *m, const lgssm_trace *tr, struct dsmoother *s)
+{
+	size_t n = m->n;
+	double lo = INFINITY, hi = 0;
+
+	prior(m, tr, tr->ndiffuse, s);
+	memcpy(s->Pf, s->Ps, n * n * sizeof *s->Pf);
+	if (dmat_chol(s->Pf, n) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		lo = fmin(lo, s->Pf[i * n + i]);
+		hi = fmax(hi, s->Pf[i * n + i]);
+	}
+	return lo * lo > 1e-6 * hi * hi;
+}
+
+/* Records d..T-1 by the ordinary smoother, then r0 = P^{-1} (mu_s - a),
+ * N0 = P^{-1} (P - V_s) P^{-1} at record d's prior (a, P) from its
+ * smoothed moments (mu_s, V_s), and on to the filtered point of d-1. */
+static int
+after_period_rts(const lgssm *m, const lgssm_trace *tr, struct dsmoother *s,
+	lgssm_visit visit, void *ctx, kv_err *err)
+{
+	size_t n = m->n, nn = n * n;
+	double *X = s->V, *Y = s->V + nn;
+	struct handover h = { visit, ctx, tr->ndiffuse, n, s->mu, s->M2 };
+	int rc = lgssm_smooth_rts(m, tr, handover_visit, &h, 0, err);
+
+	if (rc != HANDOVER_STOP)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		s->r0[i] = s->mu[i] - s->a[i];
+	dmat_chol_solve(s->Pf, n, s->r0, 1);
+	for (size_t i = 0; i < nn; i++)
+		X[i] = s->Ps[i] - s->M2[i];
+	dmat_chol_solve(s->Pf, n, X, n);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			Y[i * n + j] = X[j * n + i];
+	dmat_chol_solve(s->Pf, n, Y, n);
+	memcpy(s->N0, Y, nn * sizeof *s->N0);
+	dmat_symmetrise(s->N0, n);
+	back_through_transition(m, s, 1);
+	return 0;
+}
+
 int
 lgssm_smooth_diffuse(const lgssm *m, const lgssm_trace *tr,
 	lgssm_visit visit, void *ctx, int cross, kv_err *err)
@@ -310,17 +418,14 @@ lgssm_smooth_diffuse(const lgssm *m, const lgssm_trace *tr,
 	if (ds_alloc(&s, m->n, m->p, err) != 0)
 		return -1;
 	lgssm_work_model(s.w, m);
-	for (size_t t = T; rc == 0 && t-- > 0;) {
-		if (t >= d) {
-			rc = visit_filtered(tr, t, &s, visit, ctx);
-			if (rc == 0 && t > 0)
-				rc = back_through_record(m, tr, t, &s, err);
-			if (rc == -1)
-				rc = kv_err_prefix(err, "record %zu", t + 1);
-		} else
-			rc = diffuse_record(m, tr, t, &s, visit, ctx, err);
+	if (d < T && handover_allowed && handover_ready(m, tr, &s))
+		rc = after_period_rts(m, tr, &s, visit, ctx, err);
+	else if (d < T)
+		rc = after_period_rn(m, tr, &s, visit, ctx, err);
+	for (size_t t = d; rc == 0 && t-- > 0;) {
+		rc = diffuse_record(m, tr, t, &s, visit, ctx, err);
 		if (rc == 0 && t > 0)
-			back_through_transition(m, &s, t <= d);
+			back_through_transition(m, &s, 1);
 	}
 	ds_free(&s);
 	return rc;

@@ -126,6 +126,15 @@ check_limit(const char *name, const lgssm *m, const double *x, size_t T,
 	smooth(m, x, T, &mo, 1);
 	CHECK_ARRAY("means-only trace of a diffuse model: the same means",
 	    mo.mu, d.mu, N, 0, 0);
+	/* after the period: the RTS smoother's hand-over against the
+	 * backward recursions all the way */
+	lgssm_diffuse_handover(0);
+	smooth(m, x, T, &mo, 0);
+	lgssm_diffuse_handover(1);
+	CHECK_ARRAY("backward recursions throughout = RTS hand-over: means",
+	    mo.mu, d.mu, N, 1e-11, 1e-12);
+	CHECK_ARRAY("backward recursions throughout = RTS hand-over: "
+	    "variances", mo.var, d.var, N, 1e-11, 1e-12);
 	free(d.mu);
 	free(d.var);
 	free(k.mu);
