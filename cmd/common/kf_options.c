@@ -187,7 +187,7 @@ kfcli_record(const kfcli *o, kfcli_io *io, const double *mu,
 #pragma omp simd reduction(+:v)
 		for (size_t j = 0; j < n; j++)
 			v += c[j] * cp[j];
-		var[i] = v;
+		var[i] = fmax(v, 0);	/* an exact observation: 0, not -1e-18 */
 	}
 }
 
@@ -202,7 +202,7 @@ kfcli_record_diffuse(const kfcli *o, kfcli_io *io, const double *Pinf,
 		return;
 	if (o->states) {
 		for (size_t i = 0; i < n; i++)
-			if (Pinf[i * n + i] > 0)
+			if (Pinf[i * n + i] > 1e-10)
 				var[i] = NAN;
 		return;
 	}

@@ -160,6 +160,19 @@ take_component(size_t r, double *mu, double *Pstar, double *Pinf,
 	return -0.5 * (LOG_2PI + log(fs) + v * v / fs);
 }
 
+/* Pinf (n, n) set to exactly zero where no entry is above
+ * DIFFUSE_END (what a taken-in component leaves is rounding). 1 while
+ * it is not zero. */
+static int
+settle(double *Pinf, size_t n)
+{
+	for (size_t i = 0; i < n * n; i++)
+		if (fabs(Pinf[i]) > DIFFUSE_END)
+			return 1;
+	memset(Pinf, 0, n * n * sizeof *Pinf);
+	return 0;
+}
+
 int
 lgssm_diffuse_update(const lgssm *m, const double *x, const double *rvar,
 	double *mu, double *Pstar, double *Pinf, double *loglik, size_t *nobs,
@@ -178,6 +191,7 @@ lgssm_diffuse_update(const lgssm *m, const double *x, const double *rvar,
 		ll += take_component(r, mu, Pstar, Pinf, d);
 	dmat_symmetrise(Pstar, m->n);
 	dmat_symmetrise(Pinf, m->n);
+	settle(Pinf, m->n);
 	if (loglik != NULL)
 		*loglik += ll;
 	if (nobs != NULL)
@@ -190,15 +204,9 @@ lgssm_diffuse_predict(const lgssm *m, const double *Pinf_filt,
 	double *Pinf_pred, lgssm_work *w)
 {
 	size_t n = m->n;
-	int zero = 1;
 
 	dmat_mul(w->tmp, m->A, Pinf_filt, n, n, n, 0, 0, 1, 0);
 	dmat_mul(Pinf_pred, w->tmp, w->At, n, n, n, 0, 0, 1, 0);
 	dmat_symmetrise(Pinf_pred, n);
-	for (size_t i = 0; i < n * n; i++)
-		if (fabs(Pinf_pred[i]) > DIFFUSE_END)
-			zero = 0;
-	if (zero)
-		memset(Pinf_pred, 0, n * n * sizeof *Pinf_pred);
-	return !zero;
+	return settle(Pinf_pred, n);
 }

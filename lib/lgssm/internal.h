@@ -190,7 +190,8 @@ struct lgssm_delems *lgssm_delems_alloc(size_t n, size_t p);
 void lgssm_delems_free(struct lgssm_delems *d);
 
 /* Update mu, Pstar, Pinf (n, n) in place with record x (p, NaN missing;
- * rvar as lgssm_update), keeping its components in d; adds the diffuse
+ * rvar as lgssm_update), keeping its components in d (Pinf left exactly
+ * zero once every entry is below 1e-9); adds the diffuse
  * log-likelihood terms to *loglik and the observed components to *nobs
  * (either may be NULL). 0, or -1 out of memory. */
 int lgssm_diffuse_update(const lgssm *m, const double *x, const double *rvar,
