@@ -100,3 +100,14 @@ check_posterior() {
 	awk -F, 'NF == 2 && p != "" { d = $1 - p; if (d < 0) d = -d; if (d > 1e-6) bad++ }
 	    { p = NF == 2 ? $1 : "" } END { exit bad > 0 }' z.csv
 }
+
+@test "kf-sample: a model with diffuse initial states is refused, with and without --given, naming the reason" {
+	echo '{"A": [[1, 1], [0, 1]], "C": [[1, 0]], "Q": [1, 0], "R": 1, "mu0": [0, 0], "P0": "diffuse"}' >d.json
+	run --separate-stderr kf-sample -m d.json -T 5 -o x.csv
+	assert_bad_input kf-sample "diffuse initial state cannot be drawn from"
+	[ ! -e x.csv ]
+	printf '1\n2\n3\n' >given.csv
+	run --separate-stderr kf-sample -m d.json --given given.csv -o x.csv
+	assert_bad_input kf-sample "posterior draws with diffuse initial states"
+	[ ! -e x.csv ]
+}

@@ -177,11 +177,11 @@ fully_observed(const double *x, const double *rvar, size_t p)
 }
 
 /* A record of the diffuse period: the exact initial update, then the
- * time update of the mean, P_* and Pinf. Sets f->diffuse to what the
- * next record is (-1 on failure). */
-static void
-diffuse_step(lgssm_filter *f, const double *x,
-	const double *rvar, kv_err *err)
+ * time update of the mean, P_* and Pinf, and whether the next record is
+ * still in the period. 0 or -1. */
+static int
+diffuse_step(lgssm_filter *f, const double *x, const double *rvar,
+	kv_err *err)
 {
 	const lgssm *m = f->m;
 	size_t n = m->n;
@@ -190,16 +190,15 @@ diffuse_step(lgssm_filter *f, const double *x,
 	memcpy(f->P_filt, f->P_pred, n * n * sizeof *f->P_filt);
 	memcpy(f->Pinf_filt, f->Pinf_pred, n * n * sizeof *f->Pinf_filt);
 	if (lgssm_diffuse_update(m, x, rvar, f->mu_filt, f->P_filt,
-	    f->Pinf_filt, &f->loglik, &f->nobs, f->delems, f->w, err) != 0) {
-		f->diffuse = -1;
-		return;
-	}
+	    f->Pinf_filt, &f->loglik, &f->nobs, f->delems, f->w, err) != 0)
+		return -1;
 	lgssm_predict(m, f->mu_filt, f->P_filt, f->mu_pred, f->P_pred, f->w);
 	f->diffuse = lgssm_diffuse_predict(m, f->Pinf_filt, f->Pinf_pred,
 	    f->w);
 	f->ndiffuse++;
 	f->converged = 0;
 	f->cov_changed = 1;
+	return 0;
 }
 
 /* One pass of Algorithm 1's loop: record t's measurement update, then
@@ -215,8 +214,7 @@ lgssm_filter_step(lgssm_filter *f, const double *x, const double *rvar,
 
 	f->was_diffuse = f->diffuse;
 	if (f->diffuse) {
-		diffuse_step(f, x, rvar, err);
-		if (f->diffuse < 0)
+		if (diffuse_step(f, x, rvar, err) != 0)
 			return -1;
 	} else if (f->steady && f->converged && full) {
 		/* both updates with the constant gain, means only */

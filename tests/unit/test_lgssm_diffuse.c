@@ -212,6 +212,43 @@ all_diffuse_singular_q(gsl_rng *rng)
 	lgssm_free(&m);
 }
 
+/* What the diffuse smoother does not give is refused with a message:
+ * cross-covariances (EM, the KVAE gradients), and a sequence that ends
+ * inside the period. */
+static void
+refusals(void)
+{
+	lgssm m;
+	lgssm_filter f;
+	lgssm_trace tr = { 0 };
+	size_t idx[] = { 0, 1 };
+	double A[] = { 1, 1, 0, 1 }, x[] = { 1, 2, 4 };
+	struct moments mo = { .n = 2, .mu = (double[6]){ 0 },
+	    .var = (double[6]){ 0 } };
+	kv_err err;
+	int rc;
+
+	lgssm_alloc(&m, 2, 1, NULL);
+	memcpy(m.A, A, sizeof A);
+	m.C[0] = m.Q[0] = m.R[0] = 1;
+	lgssm_set_diffuse(&m, idx, 2);
+	lgssm_filter_init(&f, &m, 0, &err);
+	lgssm_filter_trace(&f, x, NULL, 3, &tr, &err);
+	err.msg[0] = 0;
+	rc = lgssm_smooth(&m, &tr, keep, &mo, 1, &err);
+	CHECK(rc == -1 && strstr(err.msg, "cross-covariances") != NULL,
+	    "diffuse smoother asked for cross-covariances: -1, \"%s\"",
+	    err.msg);
+	lgssm_filter_trace(&f, x, NULL, 1, &tr, &err);
+	err.msg[0] = 0;
+	rc = lgssm_smooth(&m, &tr, keep, &mo, 0, &err);
+	CHECK(rc == -1 && strstr(err.msg, "did not end by record 1") != NULL,
+	    "one record of a diffuse trend: -1, \"%s\"", err.msg);
+	lgssm_trace_free(&tr);
+	lgssm_filter_free(&f);
+	lgssm_free(&m);
+}
+
 int
 main(void)
 {
@@ -220,6 +257,7 @@ main(void)
 	gsl_rng_set(rng, 20261206);
 	partly_diffuse(rng);
 	all_diffuse_singular_q(rng);
+	refusals();
 	gsl_rng_free(rng);
 	return check_done();
 }
