@@ -2,6 +2,8 @@
 NumPy runs, each a whole process from file to file.
 
   kf_py.py gen DIR n p T MISSING   model.json, data.npy, data.csv
+  kf_py.py gen-cv DIR dim T        the same for kf-smooth's constant-velocity
+            preset on dim columns (q = r = dt = 1), every state diffuse
   kf_py.py sm-filter|sm-smooth|sm-smooth-state DIR TOL OUT.npy   statsmodels
             (sm-smooth: means and covariances; sm-smooth-state: means only)
   kf_py.py np-filter|np-smooth DIR OUT.npy       a plain NumPy loop
@@ -14,8 +16,8 @@ import numpy as np
 
 def load(d):
     m = json.load(open(d + "/model.json"))
-    return ({k: np.array(v, float) for k, v in m.items()},
-            np.load(d + "/data.npy"))
+    return ({k: v if isinstance(v, str) else np.array(v, float)
+             for k, v in m.items()}, np.load(d + "/data.npy"))
 
 
 def gen(d, n, p, T, missing):
@@ -44,6 +46,26 @@ def gen(d, n, p, T, missing):
     np.savetxt(d + "/data.csv", x, delimiter=",", fmt="%.17g")
 
 
+def gen_cv(d, dim, T):
+    """Tracks of dim independent walkers, positions seen with noise,
+    under the model of kf-smooth --preset constant-velocity."""
+    rng = np.random.default_rng(8)
+    n = 2 * dim
+    A, Q, C = np.zeros((n, n)), np.zeros((n, n)), np.zeros((dim, n))
+    for k in range(dim):
+        b = slice(2 * k, 2 * k + 2)
+        A[b, b] = [[1, 1], [0, 1]]
+        Q[b, b] = [[1 / 3, 1 / 2], [1 / 2, 1]]
+        C[k, 2 * k] = 1
+    vel = np.cumsum(rng.normal(size=(T, dim)), axis=0)
+    x = np.cumsum(vel, axis=0) + rng.normal(size=(T, dim))
+    json.dump({"A": A.tolist(), "C": C.tolist(), "Q": Q.tolist(),
+               "R": np.eye(dim).tolist(), "mu0": [0] * n, "P0": "diffuse"},
+              open(d + "/model.json", "w"))
+    np.save(d + "/data.npy", x)
+    np.savetxt(d + "/data.csv", x, delimiter=",", fmt="%.17g")
+
+
 def sm(d, smooth, tol, out, means_only=False):
     from statsmodels.tsa.statespace.mlemodel import MLEModel
     from statsmodels.tsa.statespace import kalman_smoother as ks
@@ -53,7 +75,10 @@ def sm(d, smooth, tol, out, means_only=False):
     mod.ssm["design"], mod.ssm["obs_cov"] = m["C"], m["R"]
     mod.ssm["transition"], mod.ssm["state_cov"] = m["A"], m["Q"]
     mod.ssm["selection"] = np.eye(n)
-    mod.ssm.initialize_known(m["mu0"], m["P0"])
+    if isinstance(m["P0"], str):  # "diffuse": statsmodels' exact diffuse
+        mod.ssm.initialize("diffuse")
+    else:
+        mod.ssm.initialize_known(m["mu0"], m["P0"])
     mod.ssm.tolerance = float(tol)
     what = ks.SMOOTHER_STATE if means_only else ks.SMOOTHER_ALL
     res = mod.ssm.smooth(smoother_output=what) if smooth else mod.ssm.filter()
@@ -96,6 +121,8 @@ def plain(d, smooth, out):
 cmd = sys.argv[1]
 if cmd == "gen":
     gen(sys.argv[2], *map(int, sys.argv[3:6]), float(sys.argv[6]))
+elif cmd == "gen-cv":
+    gen_cv(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
 elif cmd.startswith("sm-"):
     sm(sys.argv[2], cmd != "sm-filter", sys.argv[3], sys.argv[4],
        cmd == "sm-smooth-state")
