@@ -167,10 +167,9 @@ demo: deps
 	@KVAE_BIN=$(CURDIR)/bin PYTHON=$(PYTHON) DEMO_OUT=$(CURDIR)/build/demo bash tests/demo.sh
 
 # The KVAE paper's evaluation (Table 1, Figs 2-5) on kvae-balls and
-# opencv-doc's clips, about 18 minutes on 2 cores; tables and plots in
-# docs/results (eval/run says how). Needs gnuplot-nox and opencv-doc too.
-eval:
-	@sh tests/deps.sh gnuplot-nox opencv-doc
+# opencv-doc's clips, about 35 minutes on 2 cores; tables and plots in
+# docs/results (eval/run says how; eval/run --quick is make check's).
+eval: deps
 	$(MAKE) -j$(JOBS) all
 	@PYTHON=$(PYTHON) bash eval/run
 

@@ -13,6 +13,9 @@ Writes to OUTDIR:
   linear.y4m   missing frames linearly interpolated in pixel space between
                the kept frames around them (held after the last kept one)
   extrap-hold.y4m  the last 10 frames replaced by the one before
+  extrap-linear.y4m  the last 10 frames continued along the line through
+               the two before them (y[n-11] + j (y[n-11] - y[n-12])),
+               clipped to 0-255
   x-truth.y4m  the true frames once (for extrap-hold)
 Arithmetic in float, rounded to 8 bits once. The rules are
 tests/tools/frame_baselines.py's (make demo's), imported from there; all
@@ -53,11 +56,16 @@ def main():
         linear_all.append(linear)
     extrap = y.copy()
     extrap[n - 10:] = y[n - 11]
+    step = y[n - 11] - y[n - 12]
+    extrap_linear = y.copy()
+    for j in range(1, 11):
+        extrap_linear[n - 11 + j] = y[n - 11] + j * step
     write_y4m(f"{outdir}/truth.y4m", np.concatenate(truth))
     write_y4m(f"{outdir}/kept.y4m", np.concatenate(kept_all))
     write_y4m(f"{outdir}/hold.y4m", np.concatenate(hold_all))
     write_y4m(f"{outdir}/linear.y4m", np.concatenate(linear_all))
     write_y4m(f"{outdir}/extrap-hold.y4m", extrap)
+    write_y4m(f"{outdir}/extrap-linear.y4m", extrap_linear)
     write_y4m(f"{outdir}/x-truth.y4m", y)
 
 

@@ -24,11 +24,18 @@ import numpy as np
 
 KS = [1, 2, 3, 5, 7, 10]
 IMPUTE = ["smooth", "filter", "observed", "vae", "hold", "linear", "mci"]
-EXTRAP = ["smooth", "filter", "vae", "hold"]
+EXTRAP = ["smooth", "filter", "vae", "hold", "linear", "mci"]
 NAMES = {"smooth": "Smooth (KVAE)", "filter": "Filtered (KVAE)",
          "observed": "Observed (encode-decode, all frames seen)",
          "vae": "VAE, latents interpolated", "hold": "Hold last frame",
          "linear": "Linear in pixels", "mci": "ffmpeg minterpolate mci"}
+# extrapolation's rows where the method does something else there
+XNAMES = {"vae": "VAE, last latent held",
+          "linear": "Linear in pixels (the line through the last two frames)",
+          "mci": "ffmpeg minterpolate mci (= Hold: it only interpolates)"}
+ABOUT = {"balls": "kvae-balls",
+         "video": "vtest.avi crops",
+         "tree": "tree.avi, a scene the video models never saw"}
 
 
 def read_tensor(path, name):
@@ -59,7 +66,8 @@ def main():
     for r in rows:
         by[(r["dataset"], r["task"], r["method"], int(r["k"]))].append(
             (int(r["frame"]), r["seq"], float(r["ssim"])))
-    datasets = sorted({r["dataset"] for r in rows})
+    present = {r["dataset"] for r in rows}
+    datasets = [d for d in ABOUT if d in present] + sorted(present - set(ABOUT))
     table = {}
     for (d, task, m, k), v in by.items():
         if m == "observed":
@@ -93,8 +101,8 @@ def main():
         nseq = len({q for (dd, q) in length if dd == d})
         for sc, title in (("all", "all frames"), ("missing", "missing frames only")):
             ks = KS if sc == "all" else KS[1:]
-            md.append(f"\n### {d}: imputation, keep every k-th frame; mean SSIM over {title} "
-                      f"({nseq} validation sequences)\n")
+            md.append(f"\n### {d} ({ABOUT.get(d, d)}): imputation, keep every k-th frame; "
+                      f"mean SSIM over {title} ({nseq} validation sequence{'s' * (nseq > 1)})\n")
             md.append("| method | " + " | ".join(f"k={k}" for k in ks) + " |")
             md.append("|---|" + "---:|" * len(ks))
             for m in IMPUTE:
@@ -103,13 +111,13 @@ def main():
                     v = table.get((d, "impute", m, k, sc))
                     cells.append("" if v is None else f"{v[0]:.3f}")
                 md.append(f"| {NAMES[m]} | " + " | ".join(cells) + " |")
-        md.append(f"\n### {d}: extrapolation, last 10 frames missing; mean SSIM\n")
+        md.append(f"\n### {d} ({ABOUT.get(d, d)}): extrapolation, last 10 frames missing; mean SSIM\n")
         md.append("| method | all frames | last 10 |")
         md.append("|---|---:|---:|")
         for m in EXTRAP + ["observed"]:
             a = table.get((d, "extrapolate", m, 10, "all"))
             b = table.get((d, "extrapolate", m, 10, "missing"))
-            md.append(f"| {NAMES[m]} | {a[0]:.3f} | {b[0]:.3f} |")
+            md.append(f"| {XNAMES.get(m, NAMES[m])} | {a[0]:.3f} | {b[0]:.3f} |")
 
     md.append("\n### Eigenvalues of each KVAE's transition matrix lgssm.A\n")
     md.append("| data | eigenvalues | moduli | all inside the unit circle |")

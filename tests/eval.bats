@@ -1,0 +1,37 @@
+#!/usr/bin/env bats
+# make eval's pipeline, on a sliver of the data (eval/run --quick): every
+# step runs and writes well-formed tables and figures. The numbers of a
+# 3-epoch model mean nothing and are not checked; docs/results holds a
+# full run's.
+
+load common
+
+@test "eval --quick: every step runs; tables, eigenvalues and figures are well formed" {
+	skip_if_sanitized
+	EVAL_OUT=$PWD/out EVAL_WORK=$PWD/work run bash "$KVAE_ROOT/eval/run" --quick
+	assert_success
+	for s in "data: balls" "train: balls" "train: video" "evaluate: balls" \
+	    "evaluate: video" "evaluate: tree" "figures and tables" done; do
+		assert_output --partial "== $s"
+	done
+	run "$PYTHON" "$KVAE_ROOT/tests/eval_check.py" out
+	assert_success
+	for f in fig2-balls-ssim-over-time fig2-video-ssim-over-time \
+	    fig2-tree-ssim-over-time fig3-balls-latent fig3-video-latent \
+	    fig4-balls-contact-sheet fig4-video-contact-sheet \
+	    fig4-tree-contact-sheet fig5-balls-generated fig5-video-generated; do
+		# a PNG that ffprobe decodes, bigger than a blank page would be
+		run ffprobe -v error -show_entries stream=codec_name,width -of csv=p=0 "out/$f.png"
+		assert_success
+		assert_output --regexp '^png,[0-9]{3,}$'
+	done
+	# four trainings of 3 epochs and the wall time, as timing.csv promises
+	run sed 's/,[0-9]*$//' out/timing.csv
+	assert_output "$(printf 'balls,kvae,3\nballs,vae,3\nvideo,kvae,3\nvideo,vae,3\nwall')"
+}
+
+@test "eval: an unknown option is a usage error" {
+	run bash "$KVAE_ROOT/eval/run" --fast
+	assert_equal "$status" 2
+	assert_output --partial "usage: eval/run [--quick]"
+}
