@@ -2,7 +2,8 @@
 # lib/media/stft against scipy.signal.stft/istft and librosa's definition
 # transcribed in numpy (tests/reference/stft_ref.py): windows, sizes with
 # odd factors, hops from 1 to half the window, signals shorter than a
-# window. Within 1e-9 relative; doubles give about 1e-15.
+# window; Griffin-Lim (lib/media/phase) against librosa's loop. Within
+# 1e-9 relative (1e-8 for Griffin-Lim); doubles give 1e-15 to 1e-10.
 
 load ../common
 
@@ -27,6 +28,12 @@ ref() {
 	ref inverse 64 32 blackman 1000 9
 	ref inverse 16 8 rect 100 10
 	ref inverse 8 4 hann 3 11
+}
+
+@test "griffin-lim: librosa's loop, with and without momentum, from random phases" {
+	ref griffinlim 512 128 hann 8000 12 32 0.99
+	ref griffinlim 256 64 hamming 4000 13 100 0.99
+	ref griffinlim 256 128 hann 4000 14 50 0
 }
 
 @test "stft: what scipy would not invert is refused by name" {

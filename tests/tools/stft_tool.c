@@ -2,6 +2,8 @@
  *
  *   stft_tool forward N HOP WINDOW < samples > spectrum
  *   stft_tool inverse N HOP WINDOW SAMPLES < spectrum > samples
+ *   stft_tool griffinlim N HOP WINDOW SAMPLES ITERS MOMENTUM
+ *       < magnitudes, then a spectrum whose phases start > samples
  *
  * Samples are whitespace-separated numbers; a spectrum is one frame per
  * line, bins as "re im" pairs. Numbers are printed with %.17g. */
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "media/phase.h"
 #include "media/stft.h"
 
 static double *
@@ -42,10 +45,12 @@ main(int argc, char **argv)
 	size_t len, bins, frames, samples;
 	double *in, *out;
 	int inverse = argc == 6 && strcmp(argv[1], "inverse") == 0;
+	int gl = argc == 8 && strcmp(argv[1], "griffinlim") == 0;
 
-	if (!(argc == 5 && strcmp(argv[1], "forward") == 0) && !inverse) {
-		fprintf(stderr, "usage: stft_tool forward|inverse N HOP WINDOW "
-		    "[SAMPLES]\n");
+	if (!(argc == 5 && strcmp(argv[1], "forward") == 0) && !inverse &&
+	    !gl) {
+		fprintf(stderr, "usage: stft_tool forward|inverse|griffinlim N "
+		    "HOP WINDOW [SAMPLES [ITERS MOMENTUM]]\n");
 		return 2;
 	}
 	if (stft_window_parse(argv[4], &win) != 0) {
@@ -62,7 +67,7 @@ main(int argc, char **argv)
 	if (!in)
 		return 1;
 	bins = stft_bins(p);
-	if (!inverse) {
+	if (!inverse && !gl) {
 		frames = stft_frames(p, len);
 		out = malloc(2 * bins * frames * sizeof *out);
 		if (!out)
@@ -72,6 +77,16 @@ main(int argc, char **argv)
 			for (size_t f = 0; f < 2 * bins; f++)
 				printf("%.17g%c", out[2 * bins * t + f],
 				    f + 1 < 2 * bins ? ' ' : '\n');
+	} else if (gl) {
+		samples = strtoul(argv[5], NULL, 10);
+		frames = stft_frames(p, samples);
+		out = malloc((samples ? samples : 1) * sizeof *out);
+		if (!out || len != 3 * bins * frames ||
+		    phase_griffin_lim(p, in, in + bins * frames, samples,
+		    atoi(argv[6]), atof(argv[7]), out, &err) != 0)
+			return 1;
+		for (size_t i = 0; i < samples; i++)
+			printf("%.17g\n", out[i]);
 	} else {
 		samples = strtoul(argv[5], NULL, 10);
 		out = malloc((samples ? samples : 1) * sizeof *out);
