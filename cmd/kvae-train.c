@@ -6,11 +6,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/cli.h"
 #include "core/outfile.h"
 #include "core/progress.h"
+#include "media/stft.h"
 #include "stream/load.h"
 #include "vae/train.h"
 #include "vae/train_log.h"
@@ -23,7 +25,8 @@ static const char usage[] =
 "the ELBO with the LGSSM's exact log-likelihood. DATA (- is stdin) are\n"
 "either videos and pictures (video files, images, %04d.png patterns,\n"
 "directories or globs of images, Y4M on stdin: one sequence each; the\n"
-"convolutional VAE of the paper) or kvae-seq(5) streams of vector records\n"
+"convolutional VAE of the paper), sound files (anything libsndfile reads:\n"
+"spectrogram frames, a dense VAE) or kvae-seq(5) streams of vector records\n"
 "(CSV or binary; a dense VAE); the kind is detected by content. Writes\n"
 "MODEL, a kvae-model(5) file that vae-encode, vae-decode, kf-filter and\n"
 "kf-smooth read.\n"
@@ -42,7 +45,13 @@ static const char usage[] =
 "      --period=P             take every P-th frame (default 1)\n"
 "      --max-memory=MIB       refuse training frames past MIB (default\n"
 "                             4096; a 32x32 grey frame takes 4 KiB)\n"
-"Vector records:\n"
+"Sound (frames are STFT columns, features log(|X| + 1e-5)):\n"
+"      --window=N[ms]         STFT size, samples or ms (default 512)\n"
+"      --hop=N[ms]            hop, at most half the window (default 128)\n"
+"      --window-type=NAME     hann (default), hamming, blackman or rect\n"
+"      --channel=N            use channel N (default: the mono mix)\n"
+"      (--length counts STFT frames; every file has the first one's rate)\n"
+"Vector records and sound:\n"
 "      --hidden=LIST          dense layer sizes, encoder order (default\n"
 "                             256,128; the decoder mirrors them)\n"
 "      --activation=NAME      tanh, relu or leaky_relu (default tanh)\n"
@@ -82,6 +91,7 @@ static const char usage[] =
 "  vae-encode -m balls.kvae test.mkv | kvae-cat --keep-every 4 \\\n"
 "      | kf-smooth -m balls.kvae | vae-decode -m balls.kvae -o imputed.mkv\n"
 "  kvae-train --latent-dim 2 --state-dim 4 --hidden 32 -o m.kvae train.csv\n"
+"  kvae-train --latent-dim 8 --state-dim 16 --length 64 -o speech.kvae *.wav\n"
 "\n"
 "Exit status: 0 success, 1 bad input or failure, 2 usage error; 130 or 143\n"
 "after SIGINT or SIGTERM (a checkpoint was written).\n";
@@ -91,6 +101,7 @@ typedef struct settings {
 	vae_config cfg;
 	int state_dim;
 	train_windows win;		/* video windows, memory, split */
+	train_audio audio;		/* sound files' STFT */
 	kvae_fit_opts fit;
 	int epochs, decay_every, threads, ckpt_every, quiet;
 	double lr, lr_decay, clip;
@@ -103,7 +114,8 @@ enum { OPT_LATENT = 256, OPT_STATE, OPT_HIDDEN, OPT_ACT, OPT_NODYN,
 	OPT_VAE_EP, OPT_BATCH, OPT_LR, OPT_DECAY, OPT_DECAY_EVERY, OPT_CLIP,
 	OPT_VAL, OPT_SEED, OPT_THREADS, OPT_LOG, OPT_CKPT, OPT_CKPT_EVERY,
 	OPT_RESUME, OPT_FRAME_SIZE, OPT_CHANNELS, OPT_FILTERS, OPT_LENGTH,
-	OPT_PERIOD, OPT_MAX_MEM };
+	OPT_PERIOD, OPT_MAX_MEM, OPT_WINDOW, OPT_HOP, OPT_WINDOW_TYPE,
+	OPT_CHANNEL };
 
 static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -137,6 +149,10 @@ static const struct option options[] = {
 	{ "length", required_argument, NULL, OPT_LENGTH },
 	{ "period", required_argument, NULL, OPT_PERIOD },
 	{ "max-memory", required_argument, NULL, OPT_MAX_MEM },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "hop", required_argument, NULL, OPT_HOP },
+	{ "window-type", required_argument, NULL, OPT_WINDOW_TYPE },
+	{ "channel", required_argument, NULL, OPT_CHANNEL },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -174,10 +190,57 @@ parse_video_option(settings *s, int c, const char *arg)
 	}
 }
 
+/* "N" samples or "Nms" milliseconds, positive. */
+static void
+parse_duration(const char *opt, const char *arg, double *value, int *ms)
+{
+	size_t n = strlen(arg);
+	char num[64];
+
+	*ms = n > 2 && strcmp(arg + n - 2, "ms") == 0;
+	if (*ms)
+		n -= 2;
+	if (n == 0 || n >= sizeof num)
+		cli_usage_error("%s: '%s' is not a number of samples or a "
+		    "duration such as 32ms", opt, arg);
+	memcpy(num, arg, n);
+	num[n] = '\0';
+	*value = *ms ? cli_parse_double(opt, num, 1e-3, 1e6) :
+	    (double)cli_parse_int(opt, num, 1, 65536);
+}
+
+static void
+parse_audio_option(settings *s, int c, const char *arg)
+{
+	train_audio *a = &s->audio;
+	stft_window w;
+
+	switch (c) {
+	case OPT_WINDOW:
+		parse_duration("--window", arg, &a->window, &a->window_ms);
+		break;
+	case OPT_HOP:
+		parse_duration("--hop", arg, &a->hop, &a->hop_ms);
+		break;
+	case OPT_WINDOW_TYPE:
+		if (stft_window_parse(arg, &w) != 0)
+			cli_usage_error("--window-type: '%s' is not hann, hamming, "
+			    "blackman or rect", arg);
+		a->shape = (int)w;
+		break;
+	case OPT_CHANNEL:
+		a->channel = (int)cli_parse_int("--channel", arg, 1, 1024);
+		break;
+	}
+}
+
 static void
 parse_option(settings *s, int c, const char *arg)
 {
 	switch (c) {
+	case OPT_WINDOW: case OPT_HOP: case OPT_WINDOW_TYPE: case OPT_CHANNEL:
+		parse_audio_option(s, c, arg);
+		break;
 	case OPT_FRAME_SIZE: case OPT_CHANNELS: case OPT_FILTERS:
 	case OPT_LENGTH: case OPT_PERIOD: case OPT_MAX_MEM:
 		parse_video_option(s, c, arg);
@@ -369,6 +432,42 @@ setup_vectors(run *r, train_source *src)
 	seq_set_free(&seqs);
 }
 
+/* Sound files: the model's STFT (from the checkpoint when resuming, so
+ * the frames are the ones it learnt), then the frames as vectors. */
+static void
+setup_audio(run *r, train_source *src)
+{
+	settings *s = r->s;
+	vae_audio a = { 0 };
+	seq_set seqs = { 0 };
+	kv_err err;
+
+	if (s->resume != NULL) {
+		setup_model(r, 0);
+		if (r->k.v.audio.sample_rate == 0)
+			cli_die("%s: the checkpoint's model is not of sound, %s is "
+			    "a sound file", s->resume, s->data[0]);
+		a = r->k.v.audio;
+	}
+	if (train_source_audio(src, &s->audio, s->win.length, &a, &seqs, &err))
+		cli_fail(&err);
+	if (s->resume == NULL)
+		setup_model(r, seqs.dim);
+	else if ((size_t)r->k.v.cfg.input_dim != seqs.dim)
+		cli_die("%s: the checkpoint's model takes %d bins", s->resume,
+		    r->k.v.cfg.input_dim);
+	r->k.v.audio = a;
+	if (kvae_data_split(seqs.x, seqs.T, seqs.nseq, seqs.dim,
+	    s->win.val_fraction, s->win.seed, &r->k.v, s->resume == NULL,
+	    &r->train, &r->val, &err))
+		cli_fail(&err);
+	if (!s->quiet)
+		cli_warn("%zu STFT frames of %d bins (window %d, hop %d at %d Hz) "
+		    "in %zu sequences", seqs.N, (int)seqs.dim, a.window, a.hop,
+		    a.sample_rate, seqs.nseq);
+	seq_set_free(&seqs);
+}
+
 static void
 setup(run *r)
 {
@@ -384,6 +483,8 @@ setup(run *r)
 	s->cfg.input = src.input;
 	if (src.input == VAE_IMAGE)
 		setup_frames(r, &src);
+	else if (src.audio)
+		setup_audio(r, &src);
 	else
 		setup_vectors(r, &src);
 	r->a.lr = s->lr;
@@ -459,7 +560,9 @@ main(int argc, char **argv)
 	    .anneal_epochs = 10 }, .epochs = 50, .decay_every = 20,
 	    .lr = 0.007, .lr_decay = 0.85, .clip = 150,
 	    .win = { .length = 50, .period = 1, .max_bytes = (size_t)4096 << 20,
-	    .val_fraction = 0.1, .seed = 1 } };
+	    .val_fraction = 0.1, .seed = 1 },
+	    .audio = { .window = 512, .hop = 128, .shape = STFT_HANN,
+	    .floor = 1e-5 } };
 	run r = { .s = &s };
 	char *ckpt = NULL;
 	kv_err err;

@@ -9,7 +9,10 @@
 #include "stream/seq.h"
 #include "vae/stream_map.h"
 
-enum { OPT_VARIANCES = 256, OPT_FPS, OPT_SIZE };
+enum {
+	OPT_VARIANCES = 256, OPT_FPS, OPT_SIZE, OPT_CHANNEL, OPT_PHASE_FROM,
+	OPT_MASK, OPT_GRIFFIN_LIM
+};
 
 static const struct option options[] = {
 	{ "model", required_argument, NULL, 'm' },
@@ -18,6 +21,10 @@ static const struct option options[] = {
 	{ "variances", no_argument, NULL, OPT_VARIANCES },
 	{ "fps", required_argument, NULL, OPT_FPS },
 	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "channel", required_argument, NULL, OPT_CHANNEL },
+	{ "phase-from", required_argument, NULL, OPT_PHASE_FROM },
+	{ "mask", no_argument, NULL, OPT_MASK },
+	{ "griffin-lim", required_argument, NULL, OPT_GRIFFIN_LIM },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -58,7 +65,7 @@ parse_size(const char *arg, int *w, int *h)
 int
 vae_cli_main(int argc, char **argv, int direction, const char *usage)
 {
-	vae_stream_opts o = { .direction = direction };
+	vae_stream_opts o = { .direction = direction, .griffin_lim = -1 };
 	const char *model = NULL, *output = NULL;
 	kv_err err;
 	int c;
@@ -75,11 +82,24 @@ vae_cli_main(int argc, char **argv, int direction, const char *usage)
 		case OPT_SIZE:
 			parse_size(optarg, &o.out_width, &o.out_height);
 			break;
+		case OPT_CHANNEL:
+			o.channel = (int)cli_parse_int("--channel", optarg, 1, 1024);
+			break;
+		case OPT_PHASE_FROM: o.phase_from = optarg; break;
+		case OPT_MASK: o.mask = 1; break;
+		case OPT_GRIFFIN_LIM:
+			o.griffin_lim = (int)cli_parse_int("--griffin-lim", optarg,
+			    0, 100000);
+			break;
 		default: cli_standard_option(c, usage);
 		}
 	}
 	if (model == NULL)
 		cli_usage_error("a model is required (-m MODEL)");
+	if (direction == VAE_ENCODE && (o.phase_from || o.mask ||
+	    o.griffin_lim >= 0))
+		cli_usage_error("--phase-from, --mask and --griffin-lim are "
+		    "vae-decode's");
 	if (argc - optind > 1)
 		cli_usage_error("one input at most");
 	if (vae_stream_run(model, optind < argc ? argv[optind] : "-", output, &o,

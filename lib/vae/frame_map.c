@@ -13,32 +13,6 @@
 
 /* ---- encoding ------------------------------------------------------------ */
 
-/* Column names z1..zL. */
-static char **
-latent_names(int L)
-{
-	char **names = calloc((size_t)L + 1, sizeof *names);
-
-	for (int i = 0; names != NULL && i < L; i++) {
-		if ((names[i] = malloc(16)) == NULL) {
-			while (i-- > 0)
-				free(names[i]);
-			free(names);
-			return NULL;
-		}
-		snprintf(names[i], 16, "z%d", i + 1);
-	}
-	return names;
-}
-
-static void
-free_names(char **names, int n)
-{
-	for (int i = 0; names != NULL && i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
 /* Encode n frames of buf and write their records. */
 static int
 encode_batch(vae *v, const float *buf, int n, float *mean, float *lv,
@@ -108,7 +82,7 @@ vae_frames_encode(vae *v, const char *path, kv_input *in, FILE *out,
 	s = frame_source_open(path, in, c->size, c->size, c->channels, err);
 	if (s == NULL)
 		return -1;
-	if ((l.names = latent_names(L)) == NULL) {
+	if ((l.names = vae_latent_names(L)) == NULL) {
 		frame_source_close(s);
 		return kv_errf(err, "out of memory");
 	}
@@ -119,7 +93,7 @@ vae_frames_encode(vae *v, const char *path, kv_input *in, FILE *out,
 		rc = -1;
 	if (rc == 0 && frame_source_count(s) == 0)
 		rc = kv_errf(err, "%s: no frames", frame_source_name(s));
-	free_names(l.names, L);
+	vae_names_free(l.names, L);
 	frame_source_close(s);
 	return rc;
 }

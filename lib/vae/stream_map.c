@@ -8,33 +8,10 @@
 #include "core/input.h"
 #include "core/outfile.h"
 #include "media/frame_source.h"
+#include "media/sniff.h"
 #include "stream/seq.h"
+#include "vae/audio_map.h"
 #include "vae/frame_map.h"
-
-static void
-free_names(char **names, int n)
-{
-	for (int i = 0; names != NULL && i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* Column names z1..zL for latent CSV output (NULL for data output). */
-static char **
-latent_names(int L)
-{
-	char **names = calloc((size_t)L + 1, sizeof *names);
-
-	for (int i = 0; names != NULL && i < L; i++) {
-		names[i] = malloc(16);
-		if (names[i] == NULL) {
-			free_names(names, i);
-			return NULL;
-		}
-		snprintf(names[i], 16, "z%d", i + 1);
-	}
-	return names;
-}
 
 static int map_reader(vae *v, seq_reader *r, const char *inpath, FILE *out,
 	const char *outname, const vae_stream_opts *o, kv_err *err);
@@ -154,7 +131,7 @@ map_reader(vae *v, seq_reader *r, const char *inpath, FILE *out,
 	}
 	l.dim = m.out_dim;
 	l.has_var = o->variances;
-	l.names = enc ? (names = latent_names(v->cfg.latent_dim)) : NULL;
+	l.names = enc ? (names = vae_latent_names(v->cfg.latent_dim)) : NULL;
 	if (enc && names == NULL) {
 		kv_errf(err, "out of memory");
 		goto out;
@@ -167,32 +144,62 @@ map_reader(vae *v, seq_reader *r, const char *inpath, FILE *out,
 	if (seq_writer_close(w, rc == 0 ? err : NULL) != 0)
 		rc = -1;
 out:
-	free_names(names, v->cfg.latent_dim);
+	vae_names_free(names, v->cfg.latent_dim);
 	free(m.fin), free(m.fmean), free(m.flv);
 	free(m.x), free(m.var), free(m.y), free(m.yvar);
 	seq_reader_close(r);
 	return rc;
 }
 
+/* An audio model's input: a sound file (*sound set, the input peeked
+ * in *in) or, else, a stream of feature records (*in open, peeked). */
+static int
+open_sound_input(const char *inpath, kv_input **in, int *sound, kv_err *err)
+{
+	int kind;
+
+	if ((*in = input_open(inpath, err)) == NULL)
+		return -1;
+	if ((kind = sniff_input(*in, NULL, err)) < 0) {
+		input_close(*in);
+		*in = NULL;
+		return -1;
+	}
+	*sound = kind == SNIFF_AUDIO;
+	return 0;
+}
+
 /* The input of an encoding: pictures for an image model (*frames set,
- * the input peeked in *in), else a record stream (*reader). 0 or -1. */
+ * the input peeked in *in), a sound for an audio model (*frames = 2),
+ * else a record stream (*reader). 0 or -1. */
 static int
 open_encoder_input(const vae *v, const char *inpath, kv_input **in,
 	seq_reader **reader, int *frames, kv_err *err)
 {
 	size_t len;
 	const uint8_t *head;
+	int sound = 0;
 
 	*in = NULL;
 	*reader = NULL;
 	*frames = 0;
-	if (v->cfg.input != VAE_IMAGE)
+	if (v->audio.sample_rate > 0) {
+		if (open_sound_input(inpath, in, &sound, err))
+			return -1;
+		if (sound) {
+			*frames = 2;
+			return 0;
+		}
+	} else if (v->cfg.input != VAE_IMAGE)
 		return (*reader = seq_reader_open(inpath, err)) ? 0 : -1;
-	if (input_path_once(inpath) && (*in = input_open(inpath, err)) == NULL)
-		return -1;
-	if ((*frames = frame_input_is_media(inpath, *in, err)) < 0) {
-		input_close(*in);
-		return -1;
+	else {
+		if (input_path_once(inpath) &&
+		    (*in = input_open(inpath, err)) == NULL)
+			return -1;
+		if ((*frames = frame_input_is_media(inpath, *in, err)) < 0) {
+			input_close(*in);
+			return -1;
+		}
 	}
 	if (*frames)
 		return 0;
@@ -201,7 +208,12 @@ open_encoder_input(const vae *v, const char *inpath, kv_input **in,
 	head = input_head(*in, &len);
 	*reader = seq_reader_open_fd(input_fd(*in), input_name(*in), head, len,
 	    err);
-	return *reader ? 0 : -1;
+	if (*reader == NULL) {
+		input_close(*in);
+		*in = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* Encoding, or decoding to a record stream, written to outpath. */
@@ -224,7 +236,13 @@ run_to_stream(vae *v, const char *inpath, const char *outpath,
 		input_close(in);
 		return -1;
 	}
-	if (frames) {
+	if (frames == 2) {
+		vae_audio_opts ao = { .channel = o->channel,
+		    .variances = o->variances, .format = o->format,
+		    .scalar = o->scalar, .model_name = o->model_name };
+		rc = vae_audio_encode(v, inpath, in, outfile_stream(out),
+		    outfile_name(out), &ao, err);
+	} else if (frames) {
 		vae_frames_opts fo = { .variances = o->variances,
 		    .format = o->format, .scalar = o->scalar,
 		    .model_name = o->model_name };
@@ -262,6 +280,16 @@ vae_stream_run(const char *model, const char *inpath, const char *outpath,
 		else
 			rc = vae_frames_decode(&v, inpath, outpath ? outpath : "-",
 			    &fo, err);
+	} else if (v.audio.sample_rate > 0 && o->direction == VAE_DECODE &&
+	    o->format == 0) {
+		vae_audio_opts ao = { .channel = o->channel,
+		    .phase_from = o->phase_from, .mask = o->mask,
+		    .griffin_lim = o->griffin_lim, .model_name = model };
+		if (o->variances)
+			rc = kv_errf(err, "--variances: a decoded sound carries no "
+			    "variances (add -f csv or -f bin for records)");
+		else
+			rc = vae_audio_decode(&v, inpath, outpath, &ao, err);
 	} else
 		rc = run_to_stream(&v, inpath, outpath, o, err);
 	vae_free(&v);

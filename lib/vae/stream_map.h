@@ -27,6 +27,10 @@ typedef struct vae_stream_opts {
 	int out_width, out_height;	/* image models' frames: scale up */
 	int fps_num, fps_den;	/* image models' frames: rate (0: the
 				   model's) */
+	int channel;		/* audio models: 1-based, 0 the mono mix */
+	const char *phase_from;	/* audio decode: reference sound */
+	int mask;		/* audio decode: gain on the reference */
+	int griffin_lim;	/* audio decode: iterations (-1: default) */
 	const char *model_name;	/* for messages */
 } vae_stream_opts;
 
@@ -41,7 +45,8 @@ int vae_stream_map(vae *v, const char *inpath, FILE *out,
  * An image model (vae.h) encodes pictures (frame_map.h; detected by
  * content, else records of input_dim values) and decodes to pictures
  * named by outpath (NULL: Y4M on stdout), or to records when o->format
- * is set. Sets o->model_name. 0 or -1. */
+ * is set; an audio model (vae/audio_map.h) likewise encodes a sound
+ * file and decodes to one. Sets o->model_name. 0 or -1. */
 int vae_stream_run(const char *model, const char *inpath,
 	const char *outpath, vae_stream_opts *o, kv_err *err);
 

@@ -1,11 +1,36 @@
 /* train_set.c: kvae-train's operands into training and validation sets. */
 #include "vae/train_set.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "media/frame_source.h"
+#include "media/sniff.h"
+#include "media/stft.h"
 #include "stream/seq.h"
+#include "vae/audio_map.h"
 #include "vae/frame_clips.h"
+
+/* Whether paths[0] is a sound file: sniffed when it is a file, a pipe
+ * or stdin (directories, patterns and globs are pictures). */
+static int
+first_is_sound(train_source *s, kv_err *err)
+{
+	struct stat st;
+	kv_input *in = s->first;
+	int kind;
+
+	if (in == NULL && (stat(s->paths[0], &st) != 0 || S_ISDIR(st.st_mode)))
+		return 0;
+	if (in == NULL && (in = input_open(s->paths[0], err)) == NULL)
+		return -1;
+	kind = sniff_input(in, NULL, err);
+	if (in != s->first)
+		input_close(in);
+	return kind < 0 ? -1 : kind == SNIFF_AUDIO;
+}
 
 int
 train_source_open(train_source *s, const char *const *paths, size_t n,
@@ -21,6 +46,14 @@ train_source_open(train_source *s, const char *const *paths, size_t n,
 	if (input_path_once(paths[0]) &&
 	    (s->first = input_open(paths[0], err)) == NULL)
 		return -1;
+	if ((s->audio = first_is_sound(s, err)) < 0) {
+		train_source_close(s);
+		return -1;
+	}
+	if (s->audio) {
+		s->input = VAE_VECTOR;
+		return 0;
+	}
 	if ((media = frame_input_is_media(paths[0], s->first, err)) < 0) {
 		train_source_close(s);
 		return -1;
@@ -57,6 +90,105 @@ train_source_frames(train_source *s, const vae *v, const train_windows *w,
 	rc = kvae_data_windows(c.clip, c.n, D, w->length, w->period,
 	    w->val_fraction, w->seed, train, val, err);
 	frame_clips_free(&c);
+	return rc;
+}
+
+/* The STFT in samples at the sound's rate: milliseconds converted, the
+ * window rounded up to even; checked as a plan would be. */
+static int
+audio_stft(const train_audio *t, int rate, vae_audio *a, kv_err *err)
+{
+	double n = t->window_ms ? t->window * rate / 1000 : t->window;
+	double hop = t->hop_ms ? t->hop * rate / 1000 : t->hop;
+	stft_plan *p;
+
+	a->sample_rate = rate;
+	a->window = (int)(2 * ceil(round(n) / 2));
+	a->hop = (int)round(hop);
+	a->shape = t->shape;
+	a->floor = t->floor;
+	if (n > 65536 || hop > 65536 || (p = stft_plan_new((size_t)a->window,
+	    (size_t)a->hop, (stft_window)a->shape, err)) == NULL)
+		return kv_errf(err, "--window %g%s --hop %g%s at %d Hz: a window "
+		    "of 2 to 65536 samples and a hop of 1 to half of it are "
+		    "needed", t->window, t->window_ms ? "ms" : "", t->hop,
+		    t->hop_ms ? "ms" : "", rate);
+	stft_plan_free(p);
+	return 0;
+}
+
+/* Append the frames of one file, cut into sequences, to out. */
+static int
+add_sound_sequences(seq_set *out, const double *feat, size_t frames,
+	size_t length, kv_err *err)
+{
+	size_t D = out->dim, nseq = frames >= length ? frames / length : 1;
+	size_t T = frames >= length ? length : frames;
+	double *x;
+	size_t *Ts, *off;
+
+	if (frames < 2)
+		return 0;
+	x = realloc(out->x, (out->N + nseq * T) * D * sizeof *x);
+	if (x != NULL)
+		out->x = x;
+	Ts = realloc(out->T, (out->nseq + nseq) * sizeof *Ts);
+	if (Ts != NULL)
+		out->T = Ts;
+	off = realloc(out->off, (out->nseq + nseq) * sizeof *off);
+	if (off != NULL)
+		out->off = off;
+	if (x == NULL || Ts == NULL || off == NULL)
+		return kv_errf(err, "out of memory for %zu frames", frames);
+	memcpy(out->x + out->N * D, feat, nseq * T * D * sizeof *x);
+	for (size_t i = 0; i < nseq; i++) {
+		out->T[out->nseq] = T;
+		out->off[out->nseq++] = out->N;
+		out->N += T;
+	}
+	return 0;
+}
+
+int
+train_source_audio(train_source *s, const train_audio *t, size_t length,
+	vae_audio *a, seq_set *out, kv_err *err)
+{
+	int rate = a->sample_rate, resumed = a->sample_rate != 0, rc = 0;
+
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
+		const char *path = s->paths[i];
+		audio_mono m;
+		double *feat = NULL;
+		size_t frames;
+		kv_input *in = i == 0 ? s->first : NULL;
+
+		if (i == 0)
+			s->first = NULL;	/* taken over */
+		if (audio_mono_read(&m, path, in, t->channel, err))
+			return -1;
+		if (rate == 0)
+			rate = m.rate;
+		if (m.rate != rate)
+			rc = kv_errf(err, "%s: %d Hz, but %s %d Hz (resample "
+			    "first, e.g. sox %s -r %d out.wav)", path, m.rate,
+			    resumed ? "the model being resumed is at" :
+			    "the first file is at", rate, path, rate);
+		else if (i == 0 && a->window == 0 && audio_stft(t, rate, a, err))
+			rc = -1;
+		else if (audio_features(a, m.x, m.n, &feat, NULL, &frames, err))
+			rc = -1;
+		else {
+			out->dim = (size_t)a->window / 2 + 1;
+			rc = add_sound_sequences(out, feat, frames, length, err);
+		}
+		free(feat);
+		audio_mono_free(&m);
+	}
+	if (rc == 0 && out->nseq == 0)
+		rc = kv_errf(err, "%s: too short for two STFT frames", s->paths[0]);
+	if (rc)
+		seq_set_free(out);
 	return rc;
 }
 

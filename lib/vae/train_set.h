@@ -21,6 +21,7 @@ typedef struct train_source {
 	size_t n;
 	kv_input *first;	/* paths[0], when it can be opened only once */
 	int input;		/* enum vae_input, by paths[0]'s content */
+	int audio;		/* paths[0] is a sound file (input VAE_VECTOR) */
 } train_source;
 
 /* Look at paths[0] and set s->input. 0, or -1 with a message naming
@@ -51,6 +52,26 @@ typedef struct train_frames_info {
 int train_source_frames(train_source *s, const vae *v,
 	const train_windows *w, kvae_data *train, kvae_data *val,
 	train_frames_info *info, kv_err *err);
+
+/* How sound files become training sequences (vae/audio_map.h). */
+typedef struct train_audio {
+	int channel;		/* 1-based; 0: the mono mix */
+	double window, hop;	/* STFT size and hop: samples, or ms when */
+	int window_ms, hop_ms;	/* these are set */
+	int shape;		/* enum stft_window */
+	double floor;		/* features log(|X| + floor) */
+} train_audio;
+
+/* Sound files: each file's spectrogram frames (audio_map.h's features)
+ * cut into consecutive sequences of `length` frames (the frames left
+ * over are dropped; a file shorter than one sequence gives one shorter
+ * sequence of at least two frames), into *out. Every file must have
+ * the rate of the first, or a->sample_rate when that is set (a model
+ * being resumed); *a gets the rate, the STFT in samples and the
+ * features (kept as they are when a->window is set: a model being
+ * resumed). 0, or -1 with a message naming the file. */
+int train_source_audio(train_source *s, const train_audio *t,
+	size_t length, vae_audio *a, seq_set *out, kv_err *err);
 
 /* Vector records: every sequence of every operand into *out (free with
  * seq_set_free), for the caller to build or check the model by their

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "media/stft.h"
 #include "nn/nn.h"
 
 static const char *const act_names[] = { "tanh", "relu", "leaky_relu" };
@@ -603,6 +604,39 @@ image_meta(const vae *v)
 	return m;
 }
 
+char **
+vae_latent_names(int L)
+{
+	char **names = calloc((size_t)L + 1, sizeof *names);
+
+	for (int i = 0; names != NULL && i < L; i++) {
+		if ((names[i] = malloc(16)) == NULL) {
+			vae_names_free(names, i);
+			return NULL;
+		}
+		snprintf(names[i], 16, "z%d", i + 1);
+	}
+	return names;
+}
+
+void
+vae_names_free(char **names, int n)
+{
+	for (int i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* An audio model's STFT and features (vae_audio). */
+static json_t *
+audio_meta(const vae_audio *a)
+{
+	return json_pack("{s:i, s:i, s:i, s:s, s:s, s:f}", "sample_rate",
+	    a->sample_rate, "window", a->window, "hop", a->hop, "shape",
+	    stft_window_name((stft_window)a->shape), "features",
+	    "log(|X| + floor)", "floor", a->floor);
+}
+
 int
 vae_write(const vae *v, st_writer *w, kv_err *err)
 {
@@ -622,6 +656,11 @@ vae_write(const vae *v, st_writer *w, kv_err *err)
 		    "activation", vae_act_name(c->act), "normalization",
 		    "mean", double_array(v->norm_mean, c->input_dim),
 		    "std", double_array(v->norm_std, c->input_dim));
+	if (meta != NULL && c->input == VAE_VECTOR && v->audio.sample_rate > 0 &&
+	    json_object_set_new(meta, "audio", audio_meta(&v->audio)) != 0) {
+		json_decref(meta);
+		meta = NULL;
+	}
 	if (meta == NULL)
 		return kv_errf(err, "out of memory");
 	text = json_dumps(meta, JSON_COMPACT | JSON_PRESERVE_ORDER |
@@ -756,6 +795,42 @@ parse_config(json_t *m, vae_config *c, kv_err *err)
 	return 0;
 }
 
+/* An audio model's "audio" object, when there is one: its STFT must
+ * make input_dim bins. */
+static int
+parse_audio(vae *v, json_t *m, kv_err *err)
+{
+	json_t *a = json_object_get(m, "audio");
+	json_t *shape = json_object_get(a, "shape");
+	json_t *floor = json_object_get(a, "floor");
+	stft_window win;
+	int rate, n, hop;
+
+	if (a == NULL)
+		return 0;
+	rate = get_dim(a, "sample_rate");
+	n = get_dim(a, "window");
+	hop = get_dim(a, "hop");
+	if (rate < 0 || n < 2 || n % 2 || n > 65536 || hop < 0 || hop > n / 2)
+		return kv_errf(err, "\"audio\": \"sample_rate\", \"window\" "
+		    "(even, 2 to 65536) and \"hop\" (at most half the window) "
+		    "must be positive integers");
+	if (!json_is_string(shape) ||
+	    stft_window_parse(json_string_value(shape), &win) != 0)
+		return kv_errf(err, "\"audio\": \"shape\" must be hann, "
+		    "hamming, blackman or rect");
+	if (!json_is_number(floor) || !(json_number_value(floor) > 0) ||
+	    !isfinite(json_number_value(floor)))
+		return kv_errf(err, "\"audio\": \"floor\" must be a positive "
+		    "number");
+	if (v->cfg.input_dim != n / 2 + 1)
+		return kv_errf(err, "\"audio\": a window of %d makes %d bins, "
+		    "but \"input_dim\" is %d", n, n / 2 + 1, v->cfg.input_dim);
+	v->audio = (vae_audio){ .sample_rate = rate, .window = n, .hop = hop,
+	    .shape = (int)win, .floor = json_number_value(floor) };
+	return 0;
+}
+
 static int
 parse_norm(vae *v, json_t *m, kv_err *err)
 {
@@ -814,7 +889,8 @@ vae_from_file(vae *v, const st_file *f, kv_err *err)
 		return -1;
 	}
 	if (rc == 0 && (vae_alloc(v, err) || (c.input == VAE_IMAGE ?
-	    parse_frame_rate(v, m, err) : parse_norm(v, m, err))))
+	    parse_frame_rate(v, m, err) : parse_norm(v, m, err) ||
+	    parse_audio(v, m, err))))
 		rc = -1;
 	json_decref(m);
 	if (rc != 0) {

@@ -48,6 +48,17 @@
 #define VAE_META_KEY "kvae"
 
 enum vae_act { VAE_TANH, VAE_RELU, VAE_LEAKY_RELU };
+
+/* A vector model whose records are a sound's spectrogram frames
+ * (vae/audio_map.h): the STFT that makes them (media/stft.h) and the
+ * features, log(|X| + floor) per bin, so that encoding and decoding
+ * agree. sample_rate 0: not an audio model. */
+typedef struct vae_audio {
+	int sample_rate;
+	int window, hop;	/* STFT size and hop, samples */
+	int shape;		/* enum stft_window */
+	double floor;
+} vae_audio;
 enum vae_input { VAE_VECTOR, VAE_IMAGE };
 
 typedef struct vae_config {
@@ -68,6 +79,7 @@ typedef struct vae {
 	int fps_num, fps_den;		/* images: the frame rate of one
 					   model step (0/0: not known) */
 	double *norm_mean, *norm_std;	/* (D) record normalisation */
+	vae_audio audio;		/* vectors: spectrogram frames */
 	/* parameter indices */
 	int enc_w[VAE_MAX_HIDDEN], enc_b[VAE_MAX_HIDDEN];
 	int mu_w, mu_b, lv_w, lv_b;
@@ -162,9 +174,15 @@ double vae_neg_log_q(float *dlogvar, const float *logvar, const float *eps,
 int vae_loss(vae *v, const float *y, int B, double w_rec, double beta,
 	gsl_rng *rng, double *loss, double terms[2], kv_err *err);
 
+/* Column names z1..zL for latent records, NULL-terminated; NULL when
+ * out of memory. Free with vae_names_free. */
+char **vae_latent_names(int L);
+void vae_names_free(char **names, int n);
+
 /* Add the VAE's tensors and its "kvae" metadata to w (JSON: format,
  * version, then for vectors input "vector", input_dim, latent_dim,
- * hidden, activation, normalization {mean, std}; for images input
+ * hidden, activation, normalization {mean, std}, and for audio models
+ * audio {sample_rate, window, hop, shape, features, floor}; for images input
  * "image", channels, frame_size, filters, latent_dim, frame_rate
  * [num, den] when known). v must outlive the save. 0 or -1. */
 int vae_write(const vae *v, st_writer *w, kv_err *err);

@@ -162,7 +162,20 @@ test_model_file(void)
 	    "the loaded model encodes identically");
 	vae_free(&u);
 
+	/* An audio model's STFT and features survive the round trip. */
+	v.audio = (vae_audio){ .sample_rate = 8000, .window = 6, .hop = 2,
+	    .shape = 1, .floor = 0.125 };
+	vae_save(&v, path_of("a.kvae"), &err);
+	CHECK(vae_load(&u, path_of("a.kvae"), &err) == 0 &&
+	    memcmp(&u.audio, &v.audio, sizeof u.audio) == 0,
+	    "audio metadata saved and read back (%s)", err.msg);
+	vae_free(&u);
+	v.audio = (vae_audio){ 0 };
+
 	/* Bad metadata and tensors. */
+#define VEC4 "{\"input\":\"vector\",\"input_dim\":4,\"latent_dim\":3," \
+	"\"hidden\":[6],\"activation\":\"leaky_relu\",\"normalization\":" \
+	"{\"mean\":[0,0,0,0],\"std\":[1,1,1,1]},"
 	{
 		static const struct { const char *meta, *pattern; } bad[] = {
 			{ NULL, "no \"kvae\" entry" },
@@ -186,6 +199,24 @@ test_model_file(void)
 			    "\"normalization\":{\"mean\":[0,0,0,0],\"std\":[1,1,1,1]}}",
 			    "unexpected tensor \"encoder.fc0." },
 			{ "{not json", "JSON error" },
+			{ VEC4 "\"audio\":{\"sample_rate\":0,\"window\":6,"
+			    "\"hop\":3,\"shape\":\"hann\",\"floor\":1e-5}}",
+			    "\"sample_rate\", \"window\" (even" },
+			{ VEC4 "\"audio\":{\"sample_rate\":8000,\"window\":7,"
+			    "\"hop\":3,\"shape\":\"hann\",\"floor\":1e-5}}",
+			    "\"sample_rate\", \"window\" (even" },
+			{ VEC4 "\"audio\":{\"sample_rate\":8000,\"window\":6,"
+			    "\"hop\":4,\"shape\":\"hann\",\"floor\":1e-5}}",
+			    "(at most half the window)" },
+			{ VEC4 "\"audio\":{\"sample_rate\":8000,\"window\":6,"
+			    "\"hop\":3,\"shape\":\"kaiser\",\"floor\":1e-5}}",
+			    "\"shape\" must be hann" },
+			{ VEC4 "\"audio\":{\"sample_rate\":8000,\"window\":6,"
+			    "\"hop\":3,\"shape\":\"hann\",\"floor\":-1}}",
+			    "\"floor\" must be a positive number" },
+			{ VEC4 "\"audio\":{\"sample_rate\":8000,\"window\":8,"
+			    "\"hop\":3,\"shape\":\"hann\",\"floor\":1e-5}}",
+			    "a window of 8 makes 5 bins, but \"input_dim\" is 4" },
 		};
 		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 			st_writer *w = st_writer_new(&err);

@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# Sound through the VAE: kvae-train on sound files, vae-encode of a sound
+# into one latent record per STFT frame, vae-decode back to a sound with
+# a reference's phase, a gain on it, or Griffin-Lim. The features and the
+# rebuilt waveform are checked against numpy (tests/vae_audio_check.py,
+# librosa's conventions); the model's quality is not (3 epochs).
+
+bats_require_minimum_version 1.5.0
+load common
+
+check() { "$PYTHON" "$KVAE_ROOT/tests/vae_audio_check.py" "$@"; }
+
+setup_file() {
+	D=$BATS_FILE_TMPDIR
+	check gen "$D"
+	kvae-train -q --latent-dim 4 --state-dim 8 --hidden 32 --length 20 \
+	    --batch-size 4 -e 3 --vae-epochs 1 -o "$D/m.kvae" "$D"/train-*.wav
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	D=$BATS_FILE_TMPDIR
+	cd "$T" || return 1
+}
+
+@test "kvae-train on sound files: the STFT, rate and features are in the model" {
+	run check meta "$D/m.kvae"
+	assert_output '{"features": "log(|X| + floor)", "floor": 1e-05, "hop": 128, "input_dim": 257, "sample_rate": 16000, "shape": "hann", "window": 512}'
+	run kvae-train -q --window 25ms --hop 10ms --window-type hamming \
+	    --latent-dim 2 --state-dim 2 --hidden 8 -e 1 --vae-epochs 1 -o ms.kvae "$D"/train-0[01].wav
+	assert_success
+	run check meta ms.kvae
+	assert_output '{"features": "log(|X| + floor)", "floor": 1e-05, "hop": 160, "input_dim": 201, "sample_rate": 16000, "shape": "hamming", "window": 400}'
+}
+
+@test "vae-encode: one record per STFT frame, the encoder of numpy's features" {
+	vae-encode -m "$D/m.kvae" "$D/noisy.wav" >z.csv
+	# 16000 samples, hop 128: 1 + 16000 / 128 = 126 frames, and a header
+	[ "$(wc -l <z.csv)" -eq 127 ]
+	check features "$D/noisy.wav" 512 128 >feat.csv
+	vae-encode -m "$D/m.kvae" feat.csv >zref.csv
+	run aeq -a 1e-5 -r 1e-5 zref.csv z.csv
+	assert_success
+	# from a pipe, the same
+	cat "$D/noisy.wav" | vae-encode -m "$D/m.kvae" - >zpipe.csv
+	cmp z.csv zpipe.csv
+}
+
+@test "vae-encode: the mono mix by default, one channel with --channel" {
+	vae-encode -m "$D/m.kvae" "$D/stereo.wav" >mix.csv
+	vae-encode -m "$D/m.kvae" "$D/mix.wav" >mixref.csv
+	run aeq -a 1e-4 -r 1e-4 mixref.csv mix.csv
+	assert_success
+	vae-encode -m "$D/m.kvae" --channel 2 "$D/stereo.wav" >right.csv
+	vae-encode -m "$D/m.kvae" "$D/right.wav" >rightref.csv
+	cmp right.csv rightref.csv
+	run --separate-stderr vae-encode -m "$D/m.kvae" --channel 3 "$D/stereo.wav"
+	assert_bad_input vae-encode "stereo.wav: --channel 3, but it has 2 channels"
+}
+
+@test "vae-decode --phase-from: the decoded magnitudes with the reference's phase, its length and format" {
+	vae-encode -m "$D/m.kvae" "$D/noisy.wav" | kf-smooth -m "$D/m.kvae" >zs.csv
+	vae-decode -m "$D/m.kvae" -f csv zs.csv >feat.csv
+	vae-decode -m "$D/m.kvae" --phase-from "$D/noisy.wav" -o out.wav zs.csv
+	run check rebuild feat.csv "$D/noisy.wav" 512 128 out.wav
+	echo "$output"
+	assert_success
+	run ffprobe -v error -show_entries stream=sample_rate,channels,sample_fmt -of csv=p=0 out.wav
+	assert_output "flt,16000,1"
+	vae-decode -m "$D/m.kvae" --phase-from "$D/noisy.wav" --mask -o mask.wav zs.csv
+	run check rebuild feat.csv "$D/noisy.wav" 512 128 mask.wav mask
+	echo "$output"
+	assert_success
+	# a 16-bit reference gives a 16-bit output; .flac by its name
+	vae-decode -m "$D/m.kvae" --phase-from "$D/pcm16.wav" -o out.flac zs.csv
+	run ffprobe -v error -show_entries stream=codec_name,sample_rate,sample_fmt -of csv=p=0 out.flac
+	assert_output "flac,s16,16000"
+}
+
+@test "vae-decode without a reference: Griffin-Lim, (frames - 1) hop samples, the same every run" {
+	vae-encode -m "$D/m.kvae" "$D/noisy.wav" >z.csv
+	vae-decode -m "$D/m.kvae" -o a.wav z.csv
+	vae-decode -m "$D/m.kvae" -o b.wav z.csv
+	cmp a.wav b.wav
+	run ffprobe -v error -show_entries stream=sample_rate,sample_fmt,duration_ts -of csv=p=0 a.wav
+	assert_output "s16,16000,16000"
+	vae-decode -m "$D/m.kvae" --griffin-lim 3 -o c.wav z.csv
+	! cmp -s a.wav c.wav
+}
+
+@test "sound models: what cannot be done is refused before anything is written" {
+	vae-encode -m "$D/m.kvae" "$D/noisy.wav" >z.csv
+	run --separate-stderr vae-encode -m "$D/m.kvae" "$D/rate8k.wav"
+	assert_bad_input vae-encode "rate8k.wav: 8000 Hz, but .*m.kvae was trained at 16000 Hz \(resample first"
+	run --separate-stderr vae-decode -m "$D/m.kvae" --mask -o x.wav z.csv
+	assert_bad_input vae-decode "--mask needs --phase-from"
+	run --separate-stderr vae-decode -m "$D/m.kvae" z.csv
+	assert_bad_input vae-decode "an audio model decodes to a sound file: name it with -o"
+	run --separate-stderr vae-decode -m "$D/m.kvae" -o x.xyz z.csv
+	assert_equal "$status" 1
+	[ ! -e x.xyz ]
+	head -60 z.csv >short.csv
+	run --separate-stderr vae-decode -m "$D/m.kvae" --phase-from "$D/noisy.wav" -o x.wav short.csv
+	assert_bad_input vae-decode "--phase-from .*noisy.wav: 126 STFT frames, but the latent stream has 59 records"
+	[ ! -e x.wav ]
+	kvae-cat --keep-every 2 z.csv >gaps.csv
+	run --separate-stderr vae-decode -m "$D/m.kvae" -o x.wav gaps.csv
+	assert_bad_input vae-decode "gaps.csv:3: a missing latent value \(fill gaps with kf-smooth first\)"
+	run --separate-stderr vae-encode -m "$D/m.kvae" --phase-from "$D/noisy.wav" "$D/noisy.wav"
+	assert_equal "$status" 2
+	printf 'RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00garbage' >bad.wav
+	run --separate-stderr vae-encode -m "$D/m.kvae" bad.wav
+	assert_bad_input vae-encode "bad.wav"
+	: >empty.wav
+	run --separate-stderr kvae-train -q -e 1 -o e.kvae "$D/noisy.wav" empty.wav
+	assert_bad_input kvae-train "empty.wav"
+	[ ! -e e.kvae ]
+	run --separate-stderr kvae-train -q -e 1 -o r.kvae "$D/noisy.wav" "$D/rate8k.wav"
+	assert_bad_input kvae-train "rate8k.wav: 8000 Hz, but the first file is at 16000 Hz"
+	run --separate-stderr kvae-train -q -e 1 --window 512 --hop 300 -o h.kvae "$D/noisy.wav"
+	assert_bad_input kvae-train "--window 512 --hop 300 at 16000 Hz"
+}
