@@ -119,4 +119,6 @@ setup() {
 	assert_bad_input kvae-train "rate8k.wav: 8000 Hz, but the first file is at 16000 Hz"
 	run --separate-stderr kvae-train -q -e 1 --window 512 --hop 300 -o h.kvae "$D/noisy.wav"
 	assert_bad_input kvae-train "--window 512 --hop 300 at 16000 Hz"
+	run --separate-stderr kvae-train -q -e 1 --window 511 -o h.kvae "$D/noisy.wav"
+	assert_bad_input kvae-train "--window 511 --hop 128 at 16000 Hz: an even window of 2 to 65536 samples"
 }

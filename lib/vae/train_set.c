@@ -93,8 +93,9 @@ train_source_frames(train_source *s, const vae *v, const train_windows *w,
 	return rc;
 }
 
-/* The STFT in samples at the sound's rate: milliseconds converted, the
- * window rounded up to even; checked as a plan would be. */
+/* The STFT in samples at the sound's rate: milliseconds converted (a
+ * window in ms rounded up to an even number of samples; one given in
+ * samples must be even); checked as a plan would be. */
 static int
 audio_stft(const train_audio *t, int rate, vae_audio *a, kv_err *err)
 {
@@ -103,15 +104,15 @@ audio_stft(const train_audio *t, int rate, vae_audio *a, kv_err *err)
 	stft_plan *p;
 
 	a->sample_rate = rate;
-	a->window = (int)(2 * ceil(round(n) / 2));
+	a->window = t->window_ms ? (int)(2 * ceil(round(n) / 2)) : (int)n;
 	a->hop = (int)round(hop);
 	a->shape = t->shape;
 	a->floor = t->floor;
 	if (n > 65536 || hop > 65536 || (p = stft_plan_new((size_t)a->window,
 	    (size_t)a->hop, (stft_window)a->shape, err)) == NULL)
-		return kv_errf(err, "--window %g%s --hop %g%s at %d Hz: a window "
-		    "of 2 to 65536 samples and a hop of 1 to half of it are "
-		    "needed", t->window, t->window_ms ? "ms" : "", t->hop,
+		return kv_errf(err, "--window %g%s --hop %g%s at %d Hz: an even "
+		    "window of 2 to 65536 samples and a hop of 1 to half of it "
+		    "are needed", t->window, t->window_ms ? "ms" : "", t->hop,
 		    t->hop_ms ? "ms" : "", rate);
 	stft_plan_free(p);
 	return 0;
