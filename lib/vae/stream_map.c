@@ -169,25 +169,28 @@ open_sound_input(const char *inpath, kv_input **in, int *sound, kv_err *err)
 	return 0;
 }
 
-/* The input of an encoding: pictures for an image model (*frames set,
- * the input peeked in *in), a sound for an audio model (*frames = 2),
- * else a record stream (*reader). 0 or -1. */
+/* What an encoding reads. */
+enum { INPUT_RECORDS, INPUT_PICTURES, INPUT_SOUND };
+
+/* The input of an encoding: pictures for an image model, a sound for an
+ * audio model (the input peeked in *in for both), else a record stream
+ * (*reader); *kind says which. 0 or -1. */
 static int
 open_encoder_input(const vae *v, const char *inpath, kv_input **in,
-	seq_reader **reader, int *frames, kv_err *err)
+	seq_reader **reader, int *kind, kv_err *err)
 {
 	size_t len;
 	const uint8_t *head;
-	int sound = 0;
+	int sound = 0, pictures;
 
 	*in = NULL;
 	*reader = NULL;
-	*frames = 0;
+	*kind = INPUT_RECORDS;
 	if (v->audio.sample_rate > 0) {
 		if (open_sound_input(inpath, in, &sound, err))
 			return -1;
 		if (sound) {
-			*frames = 2;
+			*kind = INPUT_SOUND;
 			return 0;
 		}
 	} else if (v->cfg.input != VAE_IMAGE)
@@ -196,13 +199,15 @@ open_encoder_input(const vae *v, const char *inpath, kv_input **in,
 		if (input_path_once(inpath) &&
 		    (*in = input_open(inpath, err)) == NULL)
 			return -1;
-		if ((*frames = frame_input_is_media(inpath, *in, err)) < 0) {
+		if ((pictures = frame_input_is_media(inpath, *in, err)) < 0) {
 			input_close(*in);
 			return -1;
 		}
+		if (pictures) {
+			*kind = INPUT_PICTURES;
+			return 0;
+		}
 	}
-	if (*frames)
-		return 0;
 	if (*in == NULL)
 		return (*reader = seq_reader_open(inpath, err)) ? 0 : -1;
 	head = input_head(*in, &len);
@@ -224,10 +229,10 @@ run_to_stream(vae *v, const char *inpath, const char *outpath,
 	kv_input *in = NULL;
 	seq_reader *r = NULL;
 	outfile *out;
-	int frames = 0, rc;
+	int kind = INPUT_RECORDS, rc;
 
 	if (o->direction == VAE_ENCODE) {
-		if (open_encoder_input(v, inpath, &in, &r, &frames, err))
+		if (open_encoder_input(v, inpath, &in, &r, &kind, err))
 			return -1;
 	} else if ((r = seq_reader_open(inpath, err)) == NULL)
 		return -1;
@@ -236,13 +241,13 @@ run_to_stream(vae *v, const char *inpath, const char *outpath,
 		input_close(in);
 		return -1;
 	}
-	if (frames == 2) {
+	if (kind == INPUT_SOUND) {
 		vae_audio_opts ao = { .channel = o->channel,
 		    .variances = o->variances, .format = o->format,
 		    .scalar = o->scalar, .model_name = o->model_name };
 		rc = vae_audio_encode(v, inpath, in, outfile_stream(out),
 		    outfile_name(out), &ao, err);
-	} else if (frames) {
+	} else if (kind == INPUT_PICTURES) {
 		vae_frames_opts fo = { .variances = o->variances,
 		    .format = o->format, .scalar = o->scalar,
 		    .model_name = o->model_name };
