@@ -96,6 +96,8 @@ setup() {
 	assert_bad_input vae-decode "--mask needs --phase-from"
 	run --separate-stderr vae-decode -m "$D/m.kvae" z.csv
 	assert_bad_input vae-decode "an audio model decodes to a sound file: name it with -o"
+	run --separate-stderr bash -c "set -o pipefail; vae-decode -m '$D/m.kvae' -o /dev/stdout z.csv | cat"
+	assert_bad_input vae-decode "/dev/stdout: not a regular file: a sound file is finished by seeking back"
 	run --separate-stderr vae-decode -m "$D/m.kvae" -o x.xyz z.csv
 	assert_equal "$status" 1
 	[ ! -e x.xyz ]

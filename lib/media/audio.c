@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include <sndfile.h>
+#include <sys/stat.h>
 
 #include "core/outfile.h"
 
@@ -207,7 +208,14 @@ audio_check_output(const char *path, kv_err *err)
 {
 	char list[128] = "";
 	size_t len = 0;
+	struct stat st;
 
+	/* libsndfile finishes a container by seeking back to its header:
+	 * a pipe or a device would fail after all the work */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return kv_errf(err, "%s: not a regular file: a sound file is "
+		    "finished by seeking back to its header, so write it to a "
+		    "file", path);
 	if (format_index(path) != -2)
 		return 0;
 	for (size_t i = 0; i < NFORMATS; i++)

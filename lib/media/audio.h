@@ -47,8 +47,10 @@ int audio_read_input(audio_signal *a, kv_input *in, size_t max, kv_err *err);
  * Vorbis, Opus, MPEG layer III for those). 0 for any other suffix. */
 int audio_format_for(const char *path, int in_format);
 
-/* 0 when audio_format_for has a format for path; else -1 and a message
- * naming the path, its suffix and the suffixes this build writes. */
+/* 0 when audio_format_for has a format for path and path is a regular
+ * file or not there yet; else -1 and a message naming the path (a pipe
+ * or device: the containers are finished by seeking back), or its
+ * suffix and the suffixes this build writes. */
 int audio_check_output(const char *path, kv_err *err);
 
 /* Write a to `path` atomically (core/outfile.h), in the format
