@@ -114,6 +114,15 @@ int nn_batchnorm_backward(nn_batchnorm *L, float *dinp, float *dweight,
 	float *dbias, const float *dout, const float *inp, const float *weight,
 	int N, int HW, kv_err *err);
 
+/* Data-parallel training (dist.h): `sum` adds n doubles in place over
+ * the processes that share the batch. Set, training batch norm uses
+ * the statistics of the whole batch across the processes, forward and
+ * backward (synchronised batch norm): P processes compute what one
+ * computes on the whole batch, and their running statistics agree.
+ * NULL, the default: the batch is this process's alone. */
+typedef void (*nn_sum_fn)(double *buf, size_t n);
+void nn_batchnorm_set_sum(nn_sum_fn sum);
+
 void nn_batchnorm_forward_ref(nn_batchnorm *L, float *out, const float *inp,
 	const float *weight, const float *bias, float *running_mean,
 	float *running_var, int N, int HW, int training);

@@ -271,15 +271,15 @@ test_batchnorm(int N, int C, int HW)
 	memcpy(m_fast, c.L.mean, C * sizeof(float));
 	memcpy(v_fast, c.L.var, C * sizeof(float));
 	nn_batchnorm_forward_ref(&c.L, c.out, c.x, c.w, c.b, c.rm, c.rv, N, HW, 1);
-	snprintf(n2, sizeof n2, "%s: training output oneDNN vs reference", name);
+	snprintf(n2, sizeof n2, "%s: training output library vs reference", name);
 	compare_f(n2, fast, c.out, n, 1e-4, 1e-4);
-	snprintf(n2, sizeof n2, "%s: batch mean oneDNN vs reference", name);
+	snprintf(n2, sizeof n2, "%s: batch mean library vs reference", name);
 	compare_f(n2, m_fast, c.L.mean, C, 1e-5, 1e-5);
-	snprintf(n2, sizeof n2, "%s: batch variance oneDNN vs reference", name);
+	snprintf(n2, sizeof n2, "%s: batch variance library vs reference", name);
 	compare_f(n2, v_fast, c.L.var, C, 1e-4, 1e-5);
-	snprintf(n2, sizeof n2, "%s: running mean oneDNN vs reference", name);
+	snprintf(n2, sizeof n2, "%s: running mean library vs reference", name);
 	compare_f(n2, rm2, c.rm, C, 1e-5, 1e-6);
-	snprintf(n2, sizeof n2, "%s: running var oneDNN vs reference", name);
+	snprintf(n2, sizeof n2, "%s: running var library vs reference", name);
 	compare_f(n2, rv2, c.rv, C, 1e-5, 1e-6);
 	/* PyTorch's rule, worked by hand for channel 0. */
 	{
@@ -300,13 +300,13 @@ test_batchnorm(int N, int C, int HW)
 	rc = nn_batchnorm_backward(&c.L, dx, dw, db, c.R, c.x, c.w, N, HW, &err);
 	CHECK(rc == 0, "%s: backward runs (%s)", name, rc ? err.msg : "ok");
 	nn_batchnorm_backward_ref(&c.L, rdx, rdw, rdb, c.R, c.x, c.w, N, HW);
-	snprintf(n2, sizeof n2, "%s: dx oneDNN vs reference", name);
+	snprintf(n2, sizeof n2, "%s: dx library vs reference", name);
 	compare_f(n2, dx, rdx, n, 1e-3, 1e-4);
-	snprintf(n2, sizeof n2, "%s: dweight oneDNN vs reference", name);
+	snprintf(n2, sizeof n2, "%s: dweight library vs reference", name);
 	compare_f(n2, dw, rdw, C, 1e-4, 1e-4);
-	snprintf(n2, sizeof n2, "%s: dbias oneDNN vs reference", name);
+	snprintf(n2, sizeof n2, "%s: dbias library vs reference", name);
 	compare_f(n2, db, rdb, C, 1e-4, 1e-4);
-	/* Accumulation through the fast path: a second call doubles. */
+	/* Accumulation through the library: a second call doubles. */
 	for (int k = 0; k < C; k++)
 		rdw[k] *= 2;
 	nn_batchnorm_backward(&c.L, NULL, dw, db, c.R, c.x, c.w, N, HW, &err);
@@ -328,7 +328,7 @@ test_batchnorm(int N, int C, int HW)
 	    &err);
 	CHECK(rc == 0, "%s: evaluation forward runs", name);
 	nn_batchnorm_forward_ref(&c.L, c.out, c.x, c.w, c.b, c.rm, c.rv, N, HW, 0);
-	snprintf(n2, sizeof n2, "%s: evaluation output oneDNN vs reference", name);
+	snprintf(n2, sizeof n2, "%s: evaluation output library vs reference", name);
 	compare_f(n2, fast, c.out, n, 1e-4, 1e-4);
 	snprintf(n2, sizeof n2, "%s: evaluation leaves running var alone", name);
 	compare_f(n2, rv2, c.rv, C, 0, 0);
@@ -338,6 +338,62 @@ test_batchnorm(int N, int C, int HW)
 	free(rdx), free(rdw), free(rdb), free(m_fast), free(v_fast);
 	free(c.x), free(c.w), free(c.b), free(c.rm), free(c.rv), free(c.out);
 	free(c.R);
+}
+
+/* A process that shares its batch with an identical twin: every sum
+ * over the batch doubles. Its outputs must be one process's on the
+ * batch twice over (the first half), its parameter gradients half of
+ * that process's: what synchronised batch norm promises P processes. */
+static void
+twin_sum(double *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] *= 2;
+}
+
+static void
+test_batchnorm_shared(int N, int C, int HW)
+{
+	size_t n = (size_t)N * C * HW;
+	nn_batchnorm L, L2;
+	float *x = randn(n, 2), *R = randn(n, 1), *w = randn(C, 1);
+	float *b = randn(C, 1), *x2 = zeros(2 * n), *R2 = zeros(2 * n);
+	float *out = zeros(n), *out2 = zeros(2 * n), *dx = zeros(n);
+	float *dx2 = zeros(2 * n), *dw = zeros(C), *db = zeros(C);
+	float *dw2 = zeros(C), *db2 = zeros(C), *rm = zeros(C), *rv = zeros(C);
+	float *rm2 = zeros(C), *rv2 = zeros(C);
+	char name[64], n2[160];
+	kv_err err;
+	int rc;
+
+	snprintf(name, sizeof name, "batchnorm shared N%d C%d HW%d", N, C, HW);
+	memcpy(x2, x, n * sizeof *x), memcpy(x2 + n, x, n * sizeof *x);
+	memcpy(R2, R, n * sizeof *R), memcpy(R2 + n, R, n * sizeof *R);
+	nn_batchnorm_init(&L, C, &err), nn_batchnorm_init(&L2, C, &err);
+	nn_batchnorm_set_sum(twin_sum);
+	rc = nn_batchnorm_forward(&L, out, x, w, b, rm, rv, N, HW, 1, &err) ||
+	    nn_batchnorm_backward(&L, dx, dw, db, R, x, w, N, HW, &err);
+	nn_batchnorm_set_sum(NULL);
+	rc |= nn_batchnorm_forward(&L2, out2, x2, w, b, rm2, rv2, 2 * N, HW, 1,
+	    &err) || nn_batchnorm_backward(&L2, dx2, dw2, db2, R2, x2, w, 2 * N,
+	    HW, &err);
+	CHECK(rc == 0, "%s: runs (%s)", name, rc ? err.msg : "ok");
+	for (int k = 0; k < C; k++)
+		dw[k] *= 2, db[k] *= 2;
+	snprintf(n2, sizeof n2, "%s: output vs the whole batch's", name);
+	compare_f(n2, out, out2, n, 1e-5, 1e-6);
+	snprintf(n2, sizeof n2, "%s: running var vs the whole batch's", name);
+	compare_f(n2, rv, rv2, C, 1e-5, 1e-6);
+	snprintf(n2, sizeof n2, "%s: dx vs the whole batch's", name);
+	compare_f(n2, dx, dx2, n, 1e-5, 1e-6);
+	snprintf(n2, sizeof n2, "%s: 2 dweight vs the whole batch's", name);
+	compare_f(n2, dw, dw2, C, 1e-5, 1e-6);
+	snprintf(n2, sizeof n2, "%s: 2 dbias vs the whole batch's", name);
+	compare_f(n2, db, db2, C, 1e-5, 1e-6);
+	nn_batchnorm_free(&L), nn_batchnorm_free(&L2);
+	free(x), free(R), free(w), free(b), free(x2), free(R2), free(out);
+	free(out2), free(dx), free(dx2), free(dw), free(db), free(dw2);
+	free(db2), free(rm), free(rv), free(rm2), free(rv2);
 }
 
 /* ---- pixel shuffle and activations --------------------------------------------- */
@@ -427,6 +483,8 @@ main(void)
 	test_conv(4, 2, 1, 1, 0, 3, 3, 1);
 	test_batchnorm(4, 3, 5);
 	test_batchnorm(6, 2, 1);
+	test_batchnorm_shared(3, 4, 6);
+	test_batchnorm_shared(1, 3, 1);
 	test_act(RELU, "relu");
 	test_act(LEAKY, "leaky relu 0.2");
 	test_act(TANH, "tanh");
