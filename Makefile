@@ -8,6 +8,7 @@
 #   make asan       build the sanitizer variant in build/asan/
 #   make install PREFIX=/usr/local
 #   make deps       install missing Debian packages (no-op when present)
+#   make MPI=no     build kvae-train without MPI even when one is installed
 #   make bench      run the benchmarks in bench/ (not part of check)
 #   make fuzz FUZZ_SECONDS=N   run every libFuzzer harness N seconds
 #   make check-numbers  number text in full: every float32, 3 x 10^8
@@ -38,7 +39,14 @@ PKGS      = gsl sndfile libavformat libavcodec libswscale libavutil jansson
 # pkg-config's own message instead of a compiler error about a header.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
-KV_LDLIBS  = $(PKG_LIBS) -ldnnl -lopenblas -lm
+# MPI is optional: with an MPI's pkg-config file (Open MPI's mpi-c, or
+# MPICH's mpich), lib/dist is built on it and kvae-train runs data-parallel
+# under mpirun or srun; without one, or with MPI=no, it is one process.
+MPI      ?= yes
+MPI_PKG  := $(if $(filter yes,$(MPI)),$(firstword $(foreach p,mpi-c mpich,$(shell pkg-config --exists $(p) 2>/dev/null && echo $(p)))))
+MPI_CPPFLAGS := $(if $(MPI_PKG),-DKVAE_MPI $(shell pkg-config --cflags $(MPI_PKG)))
+MPI_LIBS := $(if $(MPI_PKG),$(shell pkg-config --libs $(MPI_PKG)))
+KV_LDLIBS  = $(PKG_LIBS) $(MPI_LIBS) -ldnnl -lopenblas -lm
 
 WARN      = -Wall -Wextra
 KV_CPPFLAGS = -D_GNU_SOURCE -Ilib -Icmd -DKVAE_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
@@ -97,6 +105,9 @@ pkgconfig:
 $(B)/%.o: %.c | pkgconfig
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# Only lib/dist sees MPI's headers.
+$(B)/lib/dist/%.o: KV_CPPFLAGS += $(MPI_CPPFLAGS)
 
 $(LIBKVAE): $(LIB_OBJ)
 	@rm -f $@

@@ -12,6 +12,7 @@
 #include "common/train_options.h"
 #include "core/outfile.h"
 #include "core/progress.h"
+#include "dist/dist.h"
 #include "stream/load.h"
 #include "vae/train.h"
 #include "vae/train_log.h"
@@ -91,6 +92,10 @@ static const char usage[] =
 "      | kf-smooth -m balls.kvae | vae-decode -m balls.kvae -o imputed.mkv\n"
 "  kvae-train --latent-dim 2 --state-dim 4 --hidden 32 -o m.kvae train.csv\n"
 "  kvae-train --latent-dim 8 --state-dim 16 --length 64 -o speech.kvae *.wav\n"
+"  mpirun -np 4 kvae-train --threads 1 --batch-size 16 -o m.kvae train-*.mkv\n"
+"\n"
+"Under mpirun or srun the ranks share each batch (a build with MPI); rank 0\n"
+"writes. See kvae-train(1), DATA-PARALLEL TRAINING.\n"
 "\n"
 "Exit status: 0 success, 1 bad input or failure, 2 usage error; 130 or 143\n"
 "after SIGINT or SIGTERM (a checkpoint was written).\n";
@@ -259,11 +264,42 @@ setup(run *r)
 	r->a.clip = s->clip;
 }
 
+/* One rank's error ends every rank (the others would wait for it in
+ * the next collective); the message above names the rank. */
+static void
+end_job(int status)
+{
+	if (dist_running()) {
+		cli_warn("rank %d of %d failed: stopping the job", dist_rank(),
+		    dist_size());
+		dist_abort(status);
+	}
+	exit(status);
+}
+
+/* Under mpirun every rank trains; rank 0 alone speaks and writes. */
+static void
+join_ranks(settings *s)
+{
+	kv_err err;
+
+	if (dist_init(&err))
+		cli_fail(&err);
+	cli_set_fail_exit(end_job);
+	if (dist_rank() > 0)
+		s->quiet = 1;
+	else if (dist_size() > 1 && !s->quiet)
+		cli_warn("%d ranks share each batch of %d sequences", dist_size(),
+		    s->fit.batch);
+}
+
 static void
 checkpoint(run *r, int next_epoch)
 {
 	kv_err err;
 
+	if (dist_rank() > 0)
+		return;
 	if (kvae_ckpt_save(&r->k, &r->a, r->rng, next_epoch, r->s->ckpt, &err))
 		cli_fail(&err);
 	catch_signals();
@@ -286,19 +322,24 @@ train(run *r)
 		int rc;
 		if (kvae_snapshot_take(&snap, &r->k, &r->a, r->rng, &err))
 			cli_fail(&err);
+		int sig;
 		rc = kvae_fit_epoch(&r->k, &r->a, r->rng, &r->train, &r->val,
 		    &s->fit, e, &stop_signal, &ep, &err);
 		if (rc < 0)
 			cli_die("epoch %d: %s", e + 1, err.msg);
-		if (rc == 1 || stop_signal) {
+		sig = dist_max_int(stop_signal);	/* any rank's */
+		if (rc == 1 || sig) {
 			if (rc == 1)	/* part-way: back to the epoch's start */
 				kvae_snapshot_restore(&snap, &r->k, &r->a, r->rng);
 			checkpoint(r, rc == 1 ? e : e + 1);
-			cli_warn("stopped by signal %d; checkpoint %s resumes at "
-			    "epoch %d", (int)stop_signal, s->ckpt, rc == 1 ? e + 1 : e + 2);
+			if (dist_rank() == 0)
+				cli_warn("stopped by signal %d; checkpoint %s resumes "
+				    "at epoch %d", sig, s->ckpt, rc == 1 ? e + 1 :
+				    e + 2);
 			if (r->logf != NULL && outfile_commit(r->logf, &err))
 				cli_fail(&err);
-			exit(128 + stop_signal);
+			dist_finalize();
+			exit(128 + sig);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (r->log != NULL)
@@ -327,6 +368,7 @@ main(int argc, char **argv)
 	train_options_parse(&s, argc, argv);
 	if (s.threads > 0)
 		omp_set_num_threads(s.threads);
+	join_ranks(&s);
 	if (s.ckpt == NULL && asprintf(&ckpt, "%s.ckpt", s.output) < 0)
 		cli_die("out of memory");
 	if (ckpt != NULL)
@@ -335,7 +377,7 @@ main(int argc, char **argv)
 	cli_check_output(s.log);
 	cli_check_output(s.ckpt);
 	setup(&r);
-	if (s.log != NULL) {
+	if (s.log != NULL && dist_rank() == 0) {
 		if ((r.logf = outfile_open(s.log, &err)) == NULL)
 			cli_fail(&err);
 		r.log = outfile_stream(r.logf);
@@ -343,7 +385,7 @@ main(int argc, char **argv)
 	}
 	catch_signals();
 	train(&r);
-	if (kvae_save(&r.k, s.output, &err))
+	if (dist_rank() == 0 && kvae_save(&r.k, s.output, &err))
 		cli_fail(&err);
 	if (r.logf != NULL && outfile_commit(r.logf, &err))
 		cli_fail(&err);
@@ -353,5 +395,6 @@ main(int argc, char **argv)
 	adam_free(&r.a);
 	gsl_rng_free(r.rng);
 	free(ckpt);
+	dist_finalize();
 	return 0;
 }

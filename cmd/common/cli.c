@@ -22,6 +22,7 @@
 
 static const char *progname = "kvae";
 static int failed;	/* a failure was reported: exit status already 1 */
+static void (*fail_exit)(int) = exit;
 
 /* Weak: a program that uses GSL links it and gets its handler turned
  * off here; one that does not (ssim) is not linked with GSL at all, and
@@ -61,6 +62,12 @@ cli_init(const char *name)
 	signal(SIGXFSZ, SIG_IGN);
 }
 
+void
+cli_set_fail_exit(void (*fn)(int status))
+{
+	fail_exit = fn != NULL ? fn : exit;
+}
+
 const char *
 cli_progname(void)
 {
@@ -90,6 +97,7 @@ cli_fail(const kv_err *err)
 {
 	failed = 1;
 	fprintf(stderr, "%s: %s\n", progname, err->msg);
+	fail_exit(CLI_FAIL);
 	exit(CLI_FAIL);
 }
 
@@ -102,6 +110,7 @@ cli_die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn_line(fmt, ap);
 	va_end(ap);
+	fail_exit(CLI_FAIL);
 	exit(CLI_FAIL);
 }
 
@@ -115,6 +124,7 @@ cli_usage_error(const char *fmt, ...)
 	vwarn_line(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+	fail_exit(CLI_USAGE);
 	exit(CLI_USAGE);
 }
 

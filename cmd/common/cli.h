@@ -20,6 +20,11 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
  * Call first in main(). */
 void cli_init(const char *progname);
 
+/* How cli_fail, cli_die and cli_usage_error end the program: fn(status)
+ * instead of exit(status) (NULL: exit again). One rank of an MPI job
+ * ends the whole job (dist_abort). */
+void cli_set_fail_exit(void (*fn)(int status));
+
 /* The name given to cli_init. */
 const char *cli_progname(void);
 

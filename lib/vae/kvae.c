@@ -154,6 +154,15 @@ kvae_step(kvae *k, adam *a, double lr, kv_err *err)
 		return kv_errf(err, "optimiser has %zu parameters, model %zu",
 		    a->n, k->ntrain);
 	kvae_gather(k);
+	return kvae_step_gathered(k, a, lr, err);
+}
+
+int
+kvae_step_gathered(kvae *k, adam *a, double lr, kv_err *err)
+{
+	if (a->n != k->ntrain)
+		return kv_errf(err, "optimiser has %zu parameters, model %zu",
+		    a->n, k->ntrain);
 	adam_step(a, k->theta, k->dtheta, lr);
 	kvae_scatter(k);
 	return kvae_sync(k, err);
@@ -258,7 +267,7 @@ kvae_loss(kvae *k, const float *y, const size_t *T, size_t nseq,
 	kvae_terms *terms, kv_err *err)
 {
 	vae *v = &k->v;
-	size_t N = 0, L = k->L, D = (size_t)v->cfg.input_dim, nl, nd;
+	size_t N = 0, L = k->L, D = (size_t)v->cfg.input_dim, nl, nd, NB;
 	int K = o->samples;
 	float *mean, *lv, *x, *dmean, *dlv, *dx, *ymean, *dymean;
 	float *olv = nnparams_data(&v->p, v->out_lv);
@@ -283,7 +292,8 @@ kvae_loss(kvae *k, const float *y, const size_t *T, size_t nseq,
 	ymean = dx + nl;
 	dymean = ymean + nd;
 	memset(dmean, 0, 2 * nl * sizeof *dmean);
-	scale = 1.0 / ((double)N * K);
+	NB = o->batch_records > 0 ? o->batch_records : N;
+	scale = 1.0 / ((double)NB * K);
 	if (vae_encode(v, mean, lv, y, (int)N, err))
 		return -1;
 	lgssm_stats_clear(&k->st);
@@ -321,10 +331,10 @@ kvae_loss(kvae *k, const float *y, const size_t *T, size_t nseq,
 		if (lgssm_param_grad(k, -o->beta * scale, err))
 			return -1;
 	} else
-		prior = vae_kl(dmean, dlv, mean, lv, nl, o->beta / (double)N);
+		prior = vae_kl(dmean, dlv, mean, lv, nl, o->beta / (double)NB);
 	if (vae_encoder_backward(v, dmean, dlv, err))
 		return -1;
-	*loss = (o->w_rec * nll + o->beta * prior) / (double)N;
+	*loss = (o->w_rec * nll + o->beta * prior) / (double)NB;
 	if (terms != NULL) {
 		terms->nll += nll;
 		terms->prior += prior;

@@ -57,6 +57,10 @@ typedef struct kvae_loss_opts {
 	double w_rec;		/* reconstruction weight */
 	double beta;		/* prior / KL weight */
 	int samples;		/* K >= 1 */
+	size_t batch_records;	/* records of the whole batch when this
+				   call has a share of it (data-parallel
+				   training): the loss is per record of
+				   the batch; 0: the call's own */
 } kvae_loss_opts;
 
 /* Sums over a batch (unweighted), for reporting. */
@@ -102,6 +106,10 @@ void kvae_scatter(kvae *k);
 /* One Adam update of every trainable parameter (a->n == k->ntrain),
  * then kvae_sync. Returns 0 or -1. */
 int kvae_step(kvae *k, adam *a, double lr, kv_err *err);
+
+/* The same from k->theta and k->dtheta as kvae_gather left them (and
+ * the caller changed: summed over processes). 0 or -1. */
+int kvae_step_gathered(kvae *k, adam *a, double lr, kv_err *err);
 
 /* Add the model's tensors and metadata (vae_write's plus "lgssm") to w;
  * k must outlive the save. 0 or -1. */

@@ -9,7 +9,9 @@
 
 #include <jansson.h>
 
+#include "dist/dist.h"
 #include "nn/checkpoint.h"
+#include "nn/nn.h"
 
 /* ---- data ---------------------------------------------------------------- */
 
@@ -309,6 +311,7 @@ gather(const kvae_data *d, const size_t *idx, size_t n, float *y, size_t *T)
 
 typedef struct batcher {
 	float *y, *eps;
+	float *noise;		/* (K, N, L) the whole batch's */
 	size_t *T, *idx;
 } batcher;
 
@@ -341,15 +344,18 @@ batcher_init(batcher *b, const kvae_data *train, const kvae_data *val,
 	size_t c = longest(val, (size_t)batch, err);
 	size_t maxN = a > c ? a : c;
 	size_t nseq = train->nseq > val->nseq ? train->nseq : val->nseq;
+	size_t ne = (size_t)K * maxN * k->L + 1;
 
 	memset(b, 0, sizeof *b);
 	if (a == (size_t)-1 || c == (size_t)-1)
 		return -1;
 	b->y = malloc((maxN * train->D + 1) * sizeof *b->y);
-	b->eps = malloc(((size_t)K * maxN * k->L + 1) * sizeof *b->eps);
+	b->eps = malloc(ne * sizeof *b->eps);
+	b->noise = malloc(ne * sizeof *b->noise);
 	b->T = malloc((nseq + 1) * sizeof *b->T);
 	b->idx = malloc((nseq + 1) * sizeof *b->idx);
-	if (b->y == NULL || b->eps == NULL || b->T == NULL || b->idx == NULL)
+	if (b->y == NULL || b->eps == NULL || b->noise == NULL ||
+	    b->T == NULL || b->idx == NULL)
 		return kv_errf(err, "out of memory");
 	return 0;
 }
@@ -366,28 +372,127 @@ batcher_free(batcher *b)
 {
 	free(b->y);
 	free(b->eps);
+	free(b->noise);
 	free(b->T);
 	free(b->idx);
 }
 
-/* The objective on sequences idx[0..n) of d with fresh noise. */
+/* ---- a batch shared among processes ------------------------------------ */
+
+/* This rank's share of a batch of n sequences: *count of them from
+ * *first (dist.h). The first n mod P ranks take one more; when n < P
+ * the ranks past n take none, so the ranks with data are always
+ * 0 .. min(n, P) - 1, the active ones. One process takes the batch. */
+static void
+batch_share(size_t n, size_t *first, size_t *count)
+{
+	size_t P = (size_t)dist_size(), r = (size_t)dist_rank();
+	size_t q = n / P, extra = n % P;
+
+	*count = q + (r < extra);
+	*first = r * q + (r < extra ? r : extra);
+	dist_set_active((int)(n < P ? n : P));
+}
+
+static size_t
+records(const kvae_data *d, const size_t *idx, size_t n)
+{
+	size_t N = 0;
+
+	for (size_t i = 0; i < n; i++)
+		N += d->T[idx[i]];
+	return N;
+}
+
+/* The loss and the reported sums of the whole batch: every rank's
+ * share added up. */
+static void
+sum_over_ranks(double *loss, kvae_terms *t)
+{
+	double v[7] = { *loss, t->nll, t->prior, t->loglik, t->sq_err,
+	    (double)t->records, (double)t->observed };
+
+	if (dist_size() == 1)
+		return;
+	dist_sum_doubles(v, 7);
+	*loss = v[0];
+	t->nll = v[1], t->prior = v[2], t->loglik = v[3], t->sq_err = v[4];
+	t->records = (size_t)v[5], t->observed = (size_t)v[6];
+}
+
+static void
+terms_add(kvae_terms *sum, const kvae_terms *t)
+{
+	sum->nll += t->nll;
+	sum->prior += t->prior;
+	sum->loglik += t->loglik;
+	sum->sq_err += t->sq_err;
+	sum->records += t->records;
+	sum->observed += t->observed;
+}
+
+/* The objective on sequences idx[0..n) of d with fresh noise: this
+ * rank's share of the gradient (zeroed first), the whole batch's loss
+ * and terms (t +=). Every rank draws the whole batch's noise, so the
+ * generators stay in step and each record gets the noise it would get
+ * on one process; a rank takes its records' part of each sample. */
 static int
 batch_loss(kvae *k, const kvae_data *d, batcher *b, const size_t *idx,
 	size_t n, const kvae_loss_opts *lo, gsl_rng *rng, double *loss,
 	kvae_terms *t, kv_err *err)
 {
-	size_t N = gather(d, idx, n, b->y, b->T);
-	size_t ne = (size_t)lo->samples * N * k->L;
+	size_t K = (size_t)lo->samples, L = k->L, N = records(d, idx, n);
+	size_t first, count;
+	kvae_loss_opts share = *lo;
+	kvae_terms mine = { 0 };
 
-	for (size_t i = 0; i < ne; i++)
-		b->eps[i] = (float)gsl_ran_gaussian(rng, 1.0);
+	for (size_t i = 0; i < K * N * L; i++)
+		b->noise[i] = (float)gsl_ran_gaussian(rng, 1.0);
+	batch_share(n, &first, &count);
 	kvae_zero_grad(k);
-	if (kvae_loss(k, b->y, b->T, n, b->eps, lo, loss, t, err))
-		return -1;
+	*loss = 0;
+	if (count > 0) {
+		size_t before = records(d, idx, first);
+		size_t M = gather(d, idx + first, count, b->y, b->T);
+		for (size_t s = 0; s < K; s++)
+			memcpy(b->eps + s * M * L, b->noise + (s * N + before) * L,
+			    M * L * sizeof *b->eps);
+		share.batch_records = N;
+		if (kvae_loss(k, b->y, b->T, count, b->eps, &share, loss, &mine,
+		    err))
+			return -1;
+	}
+	sum_over_ranks(loss, &mine);
+	terms_add(t, &mine);
 	if (!isfinite(*loss))
 		return kv_errf(err, "the objective became %g (diverged: lower "
 		    "--lr or set --clip)", *loss);
 	return 0;
+}
+
+/* Every rank's gradient summed, then the same Adam step on each. A
+ * batch of fewer sequences than ranks left some idle: their batch-norm
+ * running statistics missed its update, and take rank 0's. */
+static int
+fit_step(kvae *k, adam *a, double lr, size_t n, kv_err *err)
+{
+	nnparams *p = &k->v.p;
+
+	if (dist_size() == 1)
+		return kvae_step(k, a, lr, err);
+	kvae_gather(k);
+	dist_sum_floats(k->dtheta, k->ntrain);
+	if (n < (size_t)dist_size())
+		dist_broadcast_floats(p->data + p->n_trainable,
+		    p->total - p->n_trainable);
+	return kvae_step_gathered(k, a, lr, err);
+}
+
+/* A signal caught by any rank stops them all at the same step. */
+static int
+stop_asked(volatile sig_atomic_t *stop)
+{
+	return stop != NULL && dist_max_int(*stop != 0);
 }
 
 int
@@ -406,6 +511,7 @@ kvae_fit_epoch(kvae *k, adam *a, gsl_rng *rng, const kvae_data *train,
 	out->joint = lo.dynamics;
 	out->beta = lo.beta;
 	out->lr = adam_lr(a, epoch);
+	nn_batchnorm_set_sum(dist_size() > 1 ? dist_sum_active : NULL);
 	if (batcher_init(&b, train, val, k, o->batch, o->samples, err))
 		goto out;
 	identity(b.idx, train->nseq);
@@ -414,12 +520,12 @@ kvae_fit_epoch(kvae *k, adam *a, gsl_rng *rng, const kvae_data *train,
 	for (size_t s = 0; s < train->nseq; s += B) {
 		size_t n = train->nseq - s < B ? train->nseq - s : B;
 		double loss;
-		if (stop != NULL && *stop) {
+		if (stop_asked(stop)) {
 			rc = 1;
 			goto out;
 		}
 		if (batch_loss(k, train, &b, b.idx + s, n, &lo, rng, &loss,
-		    &out->train, err) || kvae_step(k, a, out->lr, err))
+		    &out->train, err) || fit_step(k, a, out->lr, n, err))
 			goto out;
 	}
 	vae_set_training(&k->v, 0);
