@@ -17,6 +17,7 @@
 #include <libswscale/swscale.h>
 
 #include "core/outfile.h"
+#include "core/threads.h"
 
 #define HAVE_BIGENDIAN_ (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
 
@@ -648,7 +649,7 @@ open_decoder(media_reader *r, int threads, kv_err *err)
 	    r->fmt->streams[r->stream]->codecpar);
 	if (rc < 0)
 		return kv_errf(err, "%s: %s", r->name, AVERR(rc));
-	r->dec->thread_count = threads;
+	r->dec->thread_count = threads > 0 ? threads : threads_limit();
 	rc = avcodec_open2(r->dec, codec, NULL);
 	if (rc < 0)
 		return kv_errf(err, "%s: cannot open the %s decoder: %s",
@@ -1180,6 +1181,9 @@ open_encoder(media_writer *w, const AVCodec *codec, kv_err *err)
 		    AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M;
 	if (w->fmt->oformat->flags & AVFMT_GLOBALHEADER)
 		w->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+	/* one thread: libx264 writes other bytes with another thread count
+	 * (its default: 1.5 per core); see video.h */
+	w->enc->thread_count = 1;
 	rc = avcodec_open2(w->enc, codec, NULL);
 	if (rc < 0)
 		return kv_errf(err, "%s: the suffix %s takes no %dx%d %s at "

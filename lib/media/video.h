@@ -89,9 +89,10 @@ typedef struct media_reader media_reader;
 
 /* Open `path` ("-" is stdin) and its first video stream, decode up to
  * the first frame so the format is known. `threads` is the decoder's
- * thread count: 0 lets the codec choose (fastest for one stream), 1
- * decodes in the calling thread (for a caller that runs several readers
- * in parallel itself). Returns NULL with a message ("PATH: ...") when
+ * thread count: 0 is the process's (core/threads.h), or when it has
+ * none the codec's choice (fastest for one stream); 1 decodes in the
+ * calling thread (for a caller that runs several readers in parallel
+ * itself). The frames do not depend on it. Returns NULL with a message ("PATH: ...") when
  * the file is missing, unreadable, has no video or no decodable frame
  * ("PATH: no frames"). Owns everything it opens. */
 media_reader *media_open(const char *path, int threads, kv_err *err);
@@ -197,8 +198,11 @@ typedef struct media_writer media_writer;
  * .bmp, .pgm, .tiff: one image; .mp4, .mkv, .avi, .y4m, ...: a video);
  * the codec is `codec` (an encoder name such as "ffv1") or else the
  * container's default. Frames are converted to a pixel format the
- * encoder takes when it does not take `fmt` as it is. Returns NULL with
- * a message naming `path`. */
+ * encoder takes when it does not take `fmt` as it is. The encoder runs
+ * on the calling thread alone, whatever the process's thread count:
+ * libx264 makes other choices with other thread counts, and the bytes
+ * written must not depend on the machine or on --threads. Returns NULL
+ * with a message naming `path`. */
 media_writer *media_writer_open(const char *path, const media_format *fmt,
 	const char *container, const char *codec, kv_err *err);
 
