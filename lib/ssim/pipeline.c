@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "core/threads.h"
 #include "media/planes.h"
 
 int
@@ -172,7 +173,7 @@ ssim_plan_make(ssim_plan *pl, const ssim_params *p,
 int
 ssim_decoder_threads(int threads)
 {
-	int n = (threads > 0 ? threads : omp_get_max_threads()) / 2;
+	int n = (threads > 0 ? threads : threads_count()) / 2;
 
 	return n < 1 ? 1 : n;
 }
@@ -675,6 +676,27 @@ pipeline_loop(struct pipeline *p, struct inputs *in, kv_err *err)
 	return 0;
 }
 
+/* One thread: read, score and hand on each pair in turn, here. */
+static int
+run_serial(struct pipeline *p, struct inputs *in, kv_err *err)
+{
+	struct slot *sl = &p->slot[0];
+
+	for (;;) {
+		int rc = slot_alloc(sl, p->pl, p->o->map, p->f) != 0 ?
+		    kv_errf(err, "out of memory") :
+		    read_pair(p->o->shortest, in, p->nread, sl, err);
+		if (rc != 1)
+			return rc < 0 ? -1 : 0;
+		p->nread++;
+		sl->failed = score_frame(p->p, p->pl, p->f, sl, &sl->err) != 0;
+		rc = hand_on(p, sl, err);
+		slot_release(sl);
+		if (rc != 0)
+			return -1;
+	}
+}
+
 /* Read the first two pairs; with only one, score it here on all OpenMP
  * threads; else start the workers and run the pipeline. */
 static int
@@ -727,7 +749,7 @@ ssim_pipeline_run(const ssim_params *prm, const ssim_plan *pl,
 	media_reader *ra, media_reader *rb, const ssim_run_opts *o,
 	ssim_totals *t, kv_err *err)
 {
-	int nworkers = o->threads > 0 ? o->threads : omp_get_max_threads();
+	int nworkers = o->threads > 0 ? o->threads : threads_count();
 	struct pipeline p = { .p = prm, .pl = pl, .f = media_reader_format(ra),
 	    .o = o, .nslot = nworkers + 2, .t = t };
 	struct inputs in = { .ra = ra, .rb = rb };
@@ -740,9 +762,13 @@ ssim_pipeline_run(const ssim_params *prm, const ssim_plan *pl,
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.work_cv, NULL);
 	pthread_cond_init(&p.main_cv, NULL);
-	inputs_start(&in);
-	rc = run_pairs(&p, nworkers, &in, err);
-	inputs_stop(&in);
+	if (nworkers == 1) {
+		rc = run_serial(&p, &in, err);
+	} else {
+		inputs_start(&in);
+		rc = run_pairs(&p, nworkers, &in, err);
+		inputs_stop(&in);
+	}
 	for (int k = 0; k < p.nslot; k++)
 		slot_free(&p.slot[k]);
 	free(p.slot);

@@ -8,7 +8,9 @@
  * both a frame or more ahead, kept by reference (media_keep); worker
  * threads at nice +5 each score a whole pair. A single pair (two images)
  * is scored on the calling thread instead, its rows split among the
- * OpenMP threads. The scores do not depend on the number of threads.
+ * OpenMP threads. With one thread (core/threads.h) everything runs on
+ * the calling thread, pair after pair. The scores do not depend on the
+ * number of threads.
  *
  * Nothing here prints or exits: every failure fills kv_err. */
 #ifndef KVAE_SSIM_PIPELINE_H
@@ -81,7 +83,7 @@ int ssim_plan_make(ssim_plan *pl, const ssim_params *p,
 	const media_reader *ra, const media_reader *rb, kv_err *err);
 
 /* The decoder threads to give each of the two readers (media_open) when
- * `threads` score: half of them, at least 1 (0: omp_get_max_threads()). */
+ * `threads` score: half of them, at least 1 (0: threads_count()). */
 int ssim_decoder_threads(int threads);
 
 /* The SSIM map of the first scored plane as an 8-bit grey video or
@@ -111,7 +113,8 @@ typedef int (*ssim_frame_fn)(void *ctx, int64_t n, const double *score,
 
 /* What a run does besides scoring. */
 typedef struct ssim_run_opts {
-	int threads;		/* scoring threads; 0: omp_get_max_threads() */
+	int threads;		/* scoring threads; 0: threads_count(); 1:
+				   all on the calling thread */
 	int shortest;		/* stop at the end of the shorter input */
 	ssim_map_out *map;	/* maps written here, in order; NULL: none */
 	ssim_frame_fn on_frame;	/* NULL: none */
