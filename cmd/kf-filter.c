@@ -21,6 +21,9 @@ KFCLI_USAGE_MODEL
 "      --states               the state mean mu_t|t instead\n"
 "      --predict              the one-step prediction (mu_t|t-1, C mu_t|t-1)\n"
 KFCLI_USAGE_OUTPUT
+"      --threads=N            taken for scripts that give it to every\n"
+"                             program: kf-filter runs on one thread\n"
+KFCLI_USAGE_HELP
 "\n"
 "Example:\n"
 "  tail -f sensor.csv | kf-filter --preset local-level --obs-noise 4\n"

@@ -30,6 +30,8 @@ static const char usage[] =
 "      --log=FILE             write iteration,loglik lines (CSV)\n"
 "      --seed=S               seed of the initial guess (default 1)\n"
 "  -q, --quiet                no progress on stderr\n"
+"      --threads=N            taken for scripts that give it to every\n"
+"                             program: kf-fit runs on one thread\n"
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show the version and exit\n"
 "\n"
@@ -41,7 +43,7 @@ static const char usage[] =
 "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
 
 enum { OPT_INIT = 256, OPT_STATE_DIM, OPT_TOL, OPT_FIX, OPT_DIAGONAL,
-	OPT_LOG, OPT_SEED };
+	OPT_LOG, OPT_SEED, OPT_THREADS };
 
 static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -54,6 +56,7 @@ static const struct option options[] = {
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -105,6 +108,9 @@ parse_options(int argc, char **argv, struct settings *s)
 			break;
 		case OPT_LOG:
 			s->log = optarg;
+			break;
+		case OPT_THREADS:
+			cli_threads(optarg);
 			break;
 		case OPT_SEED:
 			s->seed = (unsigned long)cli_parse_int("--seed", optarg, 0,

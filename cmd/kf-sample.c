@@ -32,6 +32,8 @@ static const char usage[] =
 "      --seed=S               random seed (default 1)\n"
 "  -o, --output=FILE          write FILE atomically (default stdout)\n"
 "  -f, --output-format=FMT    csv or bin (default csv)\n"
+"      --threads=N            taken for scripts that give it to every\n"
+"                             program: kf-sample runs on one thread\n"
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show the version and exit\n"
 "\n"
@@ -42,7 +44,7 @@ static const char usage[] =
 "\n"
 "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
 
-enum { OPT_STATES = 256, OPT_SEED, OPT_GIVEN };
+enum { OPT_STATES = 256, OPT_SEED, OPT_GIVEN, OPT_THREADS };
 
 static const struct option options[] = {
 	{ "model", required_argument, NULL, 'm' },
@@ -53,6 +55,7 @@ static const struct option options[] = {
 	{ "given", required_argument, NULL, OPT_GIVEN },
 	{ "output", required_argument, NULL, 'o' },
 	{ "output-format", required_argument, NULL, 'f' },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -169,6 +172,7 @@ main(int argc, char **argv)
 		case OPT_STATES: states = optarg; break;
 		case OPT_SEED: seed = (unsigned long)cli_parse_int("--seed", optarg, 0, 4294967295LL); break;
 		case OPT_GIVEN: given = optarg; break;
+		case OPT_THREADS: cli_threads(optarg); break;
 		case 'o': output = optarg; break;
 		case 'f':
 			format = cli_parse_format(optarg);

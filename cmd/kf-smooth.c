@@ -1,8 +1,5 @@
 /* kf-smooth: Kalman filter and RTS smoother over each sequence. */
 #include <getopt.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +9,7 @@
 #include "common/kf_options.h"
 #include "lgssm/lgssm.h"
 #include "core/outfile.h"
+#include "core/threads.h"
 #include "stream/seq.h"
 
 static const char usage[] =
@@ -24,6 +22,12 @@ KFCLI_USAGE_MODEL
 "Output (default: the smoothed observation estimate C mu_t|T):\n"
 "      --states               the state mean mu_t|T instead\n"
 KFCLI_USAGE_OUTPUT
+"      --threads=N            with 2 or more, a second thread maps a large\n"
+"                             trace ahead of the filter and, with --variances\n"
+"                             and 16 or more states, computes the smoother's\n"
+"                             gains (default: OMP_NUM_THREADS, else one per\n"
+"                             core); the output is the same\n"
+KFCLI_USAGE_HELP
 "\n"
 "Example:\n"
 "  kvae-cat --keep-every 5 noisy.csv | kf-smooth --preset local-level \\\n"
@@ -116,17 +120,6 @@ run(struct job *j, seq_reader *r, kv_err *err)
 	return rc;
 }
 
-/* The threads the user allows (OMP_NUM_THREADS), as for OpenMP. */
-static int
-threads_allowed(void)
-{
-#ifdef _OPENMP
-	return omp_get_max_threads();
-#else
-	return 1;
-#endif
-}
-
 int
 main(int argc, char **argv)
 {
@@ -145,7 +138,7 @@ main(int argc, char **argv)
 	 * forward pass, an O(n^2) backward pass */
 	j.tr.means_only = !o.variances;
 	/* the covariance pass's gains on a second thread, if allowed */
-	j.tr.threads = threads_allowed();
+	j.tr.threads = threads_count();
 	if ((j.x = malloc(j.io.m.p * sizeof *j.x)) == NULL ||
 	    reserve(&j, 1, &err) != 0)
 		cli_die("out of memory");

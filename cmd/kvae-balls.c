@@ -40,6 +40,9 @@ static const char usage[] =
 "                           the container's own)\n"
 "      --positions=FILE     also write the balls' centres, x,y per ball, one\n"
 "                           record per frame, as a kvae-seq(5) CSV stream\n"
+"      --threads=N          taken for scripts that give it to every\n"
+"                           program: kvae-balls runs on one thread, its\n"
+"                           video encoder too\n"
 "  -h, --help               show this help and exit\n"
 "  -V, --version            show the version and exit\n"
 "\n"
@@ -49,7 +52,7 @@ static const char usage[] =
 "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
 
 enum { OPT_SIZE = 256, OPT_BALLS, OPT_RADIUS, OPT_DT, OPT_SPEED, OPT_SEED,
-	OPT_FPS, OPT_CODEC, OPT_POSITIONS };
+	OPT_FPS, OPT_CODEC, OPT_POSITIONS, OPT_THREADS };
 
 static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -64,6 +67,7 @@ static const struct option options[] = {
 	{ "fps", required_argument, NULL, OPT_FPS },
 	{ "codec", required_argument, NULL, OPT_CODEC },
 	{ "positions", required_argument, NULL, OPT_POSITIONS },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -182,6 +186,7 @@ parse_options(int argc, char **argv, struct settings *s)
 		case OPT_FPS: s->fps = cli_parse_int("--fps", optarg, 1, 1000); break;
 		case OPT_CODEC: s->codec = optarg; break;
 		case OPT_POSITIONS: s->positions = optarg; break;
+		case OPT_THREADS: cli_threads(optarg); break;
 		default: cli_standard_option(c, usage);
 		}
 	}

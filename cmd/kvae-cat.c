@@ -41,6 +41,9 @@ static const char usage[] =
 "      --drop-last=N          mark the last N (for extrapolation)\n"
 "      --drop-random=P        mark each record with probability P\n"
 "      --seed=S               seed for --drop-random (default 1)\n"
+"Other:\n"
+"      --threads=N            taken for scripts that give it to every\n"
+"                             program: kvae-cat runs on one thread\n"
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show the version and exit\n"
 "\n"
@@ -52,7 +55,7 @@ static const char usage[] =
 
 enum {
 	OPT_FLOAT32 = 256, OPT_FLOAT64, OPT_HEAD, OPT_TAIL, OPT_KEEP_EVERY,
-	OPT_DROP_LAST, OPT_DROP_RANDOM, OPT_SEED
+	OPT_DROP_LAST, OPT_DROP_RANDOM, OPT_SEED, OPT_THREADS
 };
 
 static const struct option options[] = {
@@ -70,6 +73,7 @@ static const struct option options[] = {
 	{ "drop-last", required_argument, NULL, OPT_DROP_LAST },
 	{ "drop-random", required_argument, NULL, OPT_DROP_RANDOM },
 	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -163,6 +167,9 @@ parse_options(int argc, char **argv, struct settings *s)
 		case OPT_SEED:
 			s->seed = (unsigned long)cli_parse_int("--seed", optarg,
 			    0, 4294967295LL);
+			break;
+		case OPT_THREADS:
+			cli_threads(optarg);
 			break;
 		default:
 			cli_standard_option(c, usage);

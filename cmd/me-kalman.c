@@ -66,6 +66,10 @@ static const char usage[] =
 "  -e, --max-error=E          every pixel within E (default 0: lossless)\n"
 "  -p, --order=N              causal neighbours of the predictor (default\n"
 "                             4; 1..12)\n"
+"All modes:\n"
+"      --threads=N            threads for decoding a video or image (default:\n"
+"                             OMP_NUM_THREADS, else FFmpeg's choice); the\n"
+"                             filters and the .mek coder run on one thread\n"
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show the version and exit\n"
 "\n"
@@ -78,7 +82,7 @@ static const char usage[] =
 "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
 
 enum { OPT_NOISE_SD = 256, OPT_BLOCK, OPT_PRINT_MODEL, OPT_EXACT,
-	OPT_SMOOTH, OPT_STRICT };
+	OPT_SMOOTH, OPT_STRICT, OPT_THREADS };
 
 static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -96,6 +100,7 @@ static const struct option options[] = {
 	{ "max-error", required_argument, NULL, 'e' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -204,6 +209,9 @@ parse_options(int argc, char **argv, struct settings *s)
 			break;
 		case OPT_STRICT:
 			s->strict = 1;
+			break;
+		case OPT_THREADS:
+			cli_threads(optarg);
 			break;
 		default:
 			cli_standard_option(c, usage);

@@ -2,7 +2,6 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -58,8 +57,10 @@ static const char usage[] =
 "      --strict             fail (exit 1, no -o or --map file) when an\n"
 "                           input is damaged or ends before the end its\n"
 "                           file announces, instead of warning\n"
-"  -j, --threads=N          scoring threads (default: one per core): N\n"
-"                           frames at a time, or one image pair's rows\n"
+"  -j, --threads=N          scoring threads (default: OMP_NUM_THREADS, else\n"
+"                           one per core): N frames at a time, or one image\n"
+"                           pair's rows; each decoder gets N/2; 1: all on\n"
+"                           one thread; the scores do not depend on N\n"
 "  -q, --quiet              no summary or progress on stderr\n"
 "Raw video (no container; as ffmpeg's -f rawvideo), for an input that is\n"
 "- or a name ending in .yuv or .raw (others are read as they are):\n"
@@ -230,8 +231,7 @@ parse_options(int argc, char **argv, struct settings *s)
 			s->shortest = 1;
 			break;
 		case 'j':
-			omp_set_num_threads((int)cli_parse_int("--threads",
-			    optarg, 1, 1024));
+			cli_threads(optarg);
 			break;
 		case OPT_SIZE:
 			s->raw.size = optarg;
@@ -350,7 +350,7 @@ main(int argc, char **argv)
 	cli_check_output(set.output);
 	cli_check_output(set.map);
 	resolve_params(&set);
-	dthreads = ssim_decoder_threads(omp_get_max_threads());
+	dthreads = ssim_decoder_threads(0);
 	const media_raw *raw = set.raw.size || set.raw.pix_fmt || set.raw.rate ?
 	    &set.raw : NULL;
 	if ((ra = media_open_raw(set.ref, raw && is_raw(set.ref) ? raw : NULL,

@@ -14,6 +14,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "core/outfile.h"
+#include "core/threads.h"
 #include "stream/seq.h"
 
 #ifndef KVAE_VERSION
@@ -191,6 +192,12 @@ cli_parse_double(const char *opt, const char *arg, double min, double max)
 	if (optarg_double(opt, arg, min, max, &v, &err) != 0)
 		cli_usage_error("%s", err.msg);
 	return v;
+}
+
+void
+cli_threads(const char *arg)
+{
+	threads_set((int)cli_parse_int("--threads", arg, 1, 1024));
 }
 
 int

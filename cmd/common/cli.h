@@ -71,6 +71,13 @@ long long cli_parse_int(const char *opt, const char *arg,
 double cli_parse_double(const char *opt, const char *arg,
 	double min, double max);
 
+/* --threads=N, the same in every program: N from 1 to 1024 becomes the
+ * process's thread count (core/threads.h: OpenMP loops and oneDNN,
+ * FFmpeg's decoders, ssim's scorers, helper threads; 1 keeps the whole
+ * program on one thread). Without the option the count follows
+ * OMP_NUM_THREADS. A bad N exits 2: "prog: --threads: '0' is ...". */
+void cli_threads(const char *arg);
+
 /* A comma-separated list of 1 .. max whole numbers in [min, lim] into
  * out ("16,32,64"); returns how many. Exits 2 naming the option. */
 int cli_parse_int_list(const char *opt, const char *arg, int *out, int max,

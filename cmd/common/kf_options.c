@@ -91,6 +91,9 @@ kfcli_option(kfcli *o, int c, const char *arg)
 	case KFCLI_FLOAT32:
 		o->scalar = SEQ_F32;
 		break;
+	case KFCLI_THREADS:
+		cli_threads(arg);
+		break;
 	default:
 		return 0;
 	}

@@ -18,7 +18,8 @@
 enum {
 	KFCLI_PRESET = 300, KFCLI_PROCESS_NOISE, KFCLI_OBS_NOISE, KFCLI_DT,
 	KFCLI_INIT_VAR, KFCLI_STATES, KFCLI_VARIANCES, KFCLI_HORIZON,
-	KFCLI_OBS_VAR, KFCLI_LOGLIK, KFCLI_BURN, KFCLI_STEADY, KFCLI_FLOAT32
+	KFCLI_OBS_VAR, KFCLI_LOGLIK, KFCLI_BURN, KFCLI_STEADY, KFCLI_FLOAT32,
+	KFCLI_THREADS
 };
 
 /* The long options both programs take, for their option tables. */
@@ -38,7 +39,8 @@ enum {
 	{ "steady-state", no_argument, NULL, KFCLI_STEADY }, \
 	{ "output", required_argument, NULL, 'o' }, \
 	{ "output-format", required_argument, NULL, 'f' }, \
-	{ "float32", no_argument, NULL, KFCLI_FLOAT32 }
+	{ "float32", no_argument, NULL, KFCLI_FLOAT32 }, \
+	{ "threads", required_argument, NULL, KFCLI_THREADS }
 
 /* The help text of the model options, shared by both programs. */
 #define KFCLI_USAGE_MODEL \
@@ -55,7 +57,8 @@ enum {
 "      --init-var=V           preset initial state variance V instead of\n" \
 "                             exact diffuse initialisation (the default)\n"
 
-/* ... and of the output options after the program's own. */
+/* ... and of the output options after the program's own; then the
+ * program's --threads line, then KFCLI_USAGE_HELP. */
 #define KFCLI_USAGE_OUTPUT \
 "      --variances            append the diagonal variances\n" \
 "      --horizon=N            after each sequence, forecast N more records\n" \
@@ -68,7 +71,9 @@ enum {
 "      --loglik-burn=N        leave the first N records' terms out\n" \
 "  -o, --output=FILE          write FILE atomically (default stdout)\n" \
 "  -f, --output-format=FMT    csv or bin (default: the input's)\n" \
-"      --float32              write 32-bit floats\n" \
+"      --float32              write 32-bit floats\n"
+
+#define KFCLI_USAGE_HELP \
 "  -h, --help                 show this help and exit\n" \
 "  -V, --version              show the version and exit\n"
 

@@ -11,7 +11,7 @@
 
 enum {
 	OPT_VARIANCES = 256, OPT_FPS, OPT_SIZE, OPT_CHANNEL, OPT_PHASE_FROM,
-	OPT_MASK, OPT_GRIFFIN_LIM
+	OPT_MASK, OPT_GRIFFIN_LIM, OPT_THREADS
 };
 
 static const struct option options[] = {
@@ -25,6 +25,7 @@ static const struct option options[] = {
 	{ "phase-from", required_argument, NULL, OPT_PHASE_FROM },
 	{ "mask", no_argument, NULL, OPT_MASK },
 	{ "griffin-lim", required_argument, NULL, OPT_GRIFFIN_LIM },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -91,6 +92,7 @@ vae_cli_main(int argc, char **argv, int direction, const char *usage)
 			o.griffin_lim = (int)cli_parse_int("--griffin-lim", optarg,
 			    0, 100000);
 			break;
+		case OPT_THREADS: cli_threads(optarg); break;
 		default: cli_standard_option(c, usage);
 		}
 	}
