@@ -8,7 +8,7 @@ libsndfile1-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 libjansson-dev bats bats-support bats-assert ffmpeg python3 python3-numpy
 python3-scipy python3-statsmodels python3-skimage python3-torch python3-mpmath
 clang libclang-rt-14-dev espeak-ng locales gnuplot-nox opencv-doc
-fonts-dejavu-core parallel libopenmpi-dev openmpi-bin $*"
+fonts-dejavu-core parallel libopenmpi-dev openmpi-bin strace $*"
 
 missing=""
 for p in $PACKAGES; do
