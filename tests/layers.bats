@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 bats_require_minimum_version 1.5.0
 # The include graph follows the layer order (tests/tools/layers.sh):
-# core, stream, linalg, lgssm, nn, media, vae, ssim, mefilter, mek, then
+# core, dist, stream, linalg, lgssm, nn, media, vae, ssim, mefilter, mek, then
 # cmd/common, then the programs; nothing in lib/ includes cmd/.
 
 load common

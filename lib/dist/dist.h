@@ -47,16 +47,19 @@ int dist_max_int(int v);
 void dist_set_active(int n);
 void dist_sum_active(double *buf, size_t n);
 
-/* Seconds spent in the collectives so far (waiting included): the
- * communication share of a step, for bench/scale. */
+/* Seconds spent in the collectives so far, waiting for other ranks
+ * included: all of them, and dist_sum_floats's alone (the gradients'
+ * sums), for kvae-train's report and bench/scale. */
 double dist_seconds(void);
+double dist_float_sum_seconds(void);
 
 /* Leave the run cleanly (all ranks call; a no-op on one process). */
 void dist_finalize(void);
 
-/* End every rank of the job with `status` at once (MPI_Abort); on one
- * process, or before dist_init, an ordinary exit(status). */
-void dist_abort(int status) __attribute__((noreturn));
+/* End every rank of the job with `status` at once (MPI_Abort, which
+ * need not return); on one process, or before dist_init, nothing: the
+ * caller exits, as the library never does. */
+void dist_abort(int status);
 
 /* 1 between dist_init that joined a run of several ranks and
  * dist_finalize. */

@@ -8,7 +8,7 @@
 # exits 1 after naming FILE:LINE of every include that points upward.
 # The layers, lowest first (a part may include only those before it):
 #
-#   core stream linalg lgssm nn vae media ssim mefilter mek | cmd/common | cmd
+#   core dist stream linalg lgssm nn media vae ssim mefilter mek | cmd/common | cmd
 #
 # cmd/common is the programs' shared glue, cmd the programs themselves;
 # nothing in lib/ includes cmd/. A lib/ folder missing from this order is
@@ -19,7 +19,7 @@
 set -euo pipefail
 shopt -s nullglob globstar
 
-order=(core stream linalg lgssm nn media vae ssim mefilter mek cmd/common cmd)
+order=(core dist stream linalg lgssm nn media vae ssim mefilter mek cmd/common cmd)
 
 if [ $# -gt 1 ] || [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
 	echo "usage: layers.sh [ROOT]" >&2
