@@ -2,7 +2,6 @@
  * many sequences of vector records, from videos and images (the paper's
  * convolutional KVAE) or from sound files' spectrogram frames. The
  * options are in common/train_options. */
-#include <omp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +72,8 @@ static const char usage[] =
 "                             0: no clipping)\n"
 "      --val-fraction=F       sequences held out for validation (default 0.1)\n"
 "      --seed=S               random seed (default 1)\n"
-"      --threads=N            OpenMP threads (default: as OMP_NUM_THREADS)\n"
+"      --threads=N            threads for the network and the decoders\n"
+"                             (default: as OMP_NUM_THREADS)\n"
 "Output:\n"
 "      --log=FILE             per-epoch metrics as CSV (atomic)\n"
 "      --checkpoint=FILE      checkpoint file (default MODEL.ckpt)\n"
@@ -305,6 +305,25 @@ checkpoint(run *r, int next_epoch)
 	catch_signals();
 }
 
+/* With several ranks: how much of the run went to the collectives
+ * (rank 0's count: the gradient sums and the waits for slower ranks). */
+static void
+report_collectives(const settings *s, const struct timespec *t0)
+{
+	struct timespec t1;
+	double total;
+
+	if (dist_size() == 1 || s->quiet)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	total = (double)(t1.tv_sec - t0->tv_sec) +
+	    (t1.tv_nsec - t0->tv_nsec) * 1e-9;
+	cli_warn("%d ranks: %.3f s of training, %.3f s (%.1f%%) in MPI "
+	    "collectives on rank 0, %.3f s (%.1f%%) of them summing gradients",
+	    dist_size(), total, dist_seconds(), 100 * dist_seconds() / total,
+	    dist_float_sum_seconds(), 100 * dist_float_sum_seconds() / total);
+}
+
 static void
 train(run *r)
 {
@@ -352,6 +371,7 @@ train(run *r)
 			checkpoint(r, e + 1);
 	}
 	progress_end(&p);
+	report_collectives(s, &t0);
 	kvae_snapshot_free(&snap);
 }
 
@@ -366,8 +386,6 @@ main(int argc, char **argv)
 	cli_init("kvae-train");
 	train_options_defaults(&s, usage);
 	train_options_parse(&s, argc, argv);
-	if (s.threads > 0)
-		omp_set_num_threads(s.threads);
 	join_ranks(&s);
 	if (s.ckpt == NULL && asprintf(&ckpt, "%s.ckpt", s.output) < 0)
 		cli_die("out of memory");

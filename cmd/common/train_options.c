@@ -200,9 +200,7 @@ parse_option(settings *s, int c, const char *arg)
 		s->win.seed = (unsigned long)cli_parse_int("--seed", arg, 0,
 		    4294967295LL);
 		break;
-	case OPT_THREADS:
-		s->threads = (int)cli_parse_int("--threads", arg, 1, 1024);
-		break;
+	case OPT_THREADS: cli_threads(arg); break;
 	case OPT_LOG: s->log = arg; break;
 	case OPT_CKPT: s->ckpt = arg; break;
 	case OPT_CKPT_EVERY:

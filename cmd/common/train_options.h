@@ -14,7 +14,7 @@ typedef struct settings {
 	train_windows win;		/* video windows, memory, split */
 	train_audio audio;		/* sound files' STFT */
 	kvae_fit_opts fit;
-	int epochs, decay_every, threads, ckpt_every, quiet;
+	int epochs, decay_every, ckpt_every, quiet;
 	double lr, lr_decay, clip;
 	char **data;
 	int ndata;
