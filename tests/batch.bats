@@ -287,3 +287,23 @@ kill_and_rerun() {
 	run --separate-stderr env -u SLURM_ARRAY_TASK_ID bash "$BATCH/slurm-impute.sh" clips.txt out
 	assert_equal "$status" 2
 }
+
+# The rules shown in kvae-batch(7), cut out of the page as a reader
+# would copy them (recipe lines begin with a tab), make the same bytes as
+# examples/batch/Makefile.
+@test "batch: the Makefile of kvae-batch(7) runs and makes what examples/batch/Makefile makes" {
+	sed -n '/^\.SH MAKE/,/^\.SH/p' "$KVAE_ROOT/man/man7/kvae-batch.7" |
+	    sed -n '/^\.nf/,/^\.fi/p' | sed '/^\.RS/,/^\.RE/!d; /^\.RS/d; /^\.RE/,$d' |
+	    sed 's/\\e/\\/g; s/\\-/-/g; s/^\\&//' >rules.mk
+	grep -q '^out/%.imputed.mkv: clips/%.mp4 model.kvae$' rules.mk
+	grep -q "$(printf '^\tvae-encode ')" rules.mk
+	ln -s "$BATS_FILE_TMPDIR/clips" clips
+	ln -s "$MODEL" model.kvae
+	mkdir out
+	make -f rules.mk -j 2 out/c02.ssim.csv out/c03.ssim.csv
+	complete out/c02.imputed.mkv
+	complete out/c03.ssim.csv
+	batch_make OUT=ref ref/c02.ssim.csv
+	cmp out/c02.imputed.mkv ref/c02.imputed.mkv
+	cmp out/c02.ssim.csv ref/c02.ssim.csv
+}
