@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The convolutional KVAE on video from the shell: kvae-train on videos,
 # vae-encode from every kind of picture input, vae-decode to video, and
-# what a trained model does for imputation against the plain VAE with
+# what a trained model does for imputation, beside the plain VAE with
 # interpolated latents and the untrained model.
 bats_require_minimum_version 1.5.0
 load common
@@ -194,7 +194,7 @@ PY
 	awk -v s="$s" 'BEGIN { exit !(s > 0.7) }'
 }
 
-@test "kvae-video: imputing 3 of 4 frames, the KVAE beats the plain VAE with interpolated latents and the untrained model" {
+@test "kvae-video: imputing 3 of 4 frames, the trained KVAE fills in the balls, far above the untrained model" {
 	skip_if_sanitized
 	d=$BATS_FILE_TMPDIR
 	for t in test test51 test52 test53; do
@@ -209,13 +209,16 @@ PY
 			"$(missing_ssim "$d/$t.mkv" untrained.mkv)"
 	done >scores
 	cat scores
-	# Measured while writing this test, 30 epochs, training seeds 1, 2, 3:
-	# the KVAE ahead of the VAE by 0.02, 0.06 and 0.07 on average over
-	# these four videos (single videos from -0.01 to +0.12).
+	# The plain VAE with interpolated latents is printed beside the KVAE,
+	# not ranked against it: at this budget which of the two wins is the
+	# training seed's. Measured over training seeds 1-6 (mean over these
+	# four videos): the KVAE 0.55-0.81 (mean 0.67), the VAE at seed 3
+	# 0.69, holding the last kept frame 0.66, the untrained model 0.002.
+	# make eval ranks them at a real budget (docs/results).
 	awk '{ k += $2; v += $3; u += $4 } END {
 		printf "mean SSIM on the missing frames: KVAE %.3f, VAE + interpolation %.3f, untrained %.3f\n",
 		    k / NR, v / NR, u / NR
-		exit !(k / NR > v / NR + 0.02 && k / NR > u / NR + 0.2) }' scores
+		exit !(k / NR > u / NR + 0.3) }' scores
 }
 
 @test "kvae-video: kvae-train and vae-encode take Y4M on stdin; a CSV on stdin stays a stream" {
