@@ -39,6 +39,10 @@ static const char usage[] =
 "                             M^2 / max(M^2, |REF|^2) instead\n"
 "      --griffin-lim=N        sound: N Griffin-Lim iterations (default 32\n"
 "                             without REF, 0 with it; REF's phase starts them)\n"
+"      --gaps=GAPPY           sound: the frames whose records are missing in\n"
+"                             GAPPY (the stream kf-smooth filled) take their\n"
+"                             phase from their neighbours and N Griffin-Lim\n"
+"                             iterations (default 32); needs REF\n"
 "      --channel=N            sound: REF's channel N (default: the mono mix)\n"
 "      --threads=N            threads for the network (default:\n"
 "                             OMP_NUM_THREADS, else one per core); the output\n"
@@ -55,6 +59,9 @@ static const char usage[] =
 "      | vae-decode -m model.kvae > smoothed.csv\n"
 "  vae-encode -m speech.kvae noisy.wav | kf-smooth -m speech.kvae \\\n"
 "      | vae-decode -m speech.kvae --phase-from noisy.wav -o clean.wav\n"
+"  vae-encode -m speech.kvae talk.wav | kvae-cat --drop-random 0.05 >gappy.csv\n"
+"  kf-smooth -m speech.kvae gappy.csv | vae-decode -m speech.kvae \\\n"
+"      --phase-from talk.wav --gaps gappy.csv -o filled.wav\n"
 "\n"
 "Exit status: 0 success, 1 bad input or failure, 2 usage error.\n";
 

@@ -88,6 +88,31 @@ setup() {
 	! cmp -s a.wav c.wav
 }
 
+@test "vae-decode --gaps: dropped frames get phases from their neighbours and Griffin-Lim, as numpy's transcription does; nothing dropped, nothing changed" {
+	vae-encode -m "$D/m.kvae" "$D/noisy.wav" >z.csv
+	kvae-cat --drop-random 0.2 --seed 3 z.csv >gappy.csv
+	kf-smooth -m "$D/m.kvae" gappy.csv >filled.csv
+	vae-decode -m "$D/m.kvae" -f csv filled.csv >feat.csv
+	vae-decode -m "$D/m.kvae" --phase-from "$D/noisy.wav" --gaps gappy.csv \
+	    -o out.wav filled.csv
+	run check fill feat.csv "$D/noisy.wav" gappy.csv 512 128 32 out.wav
+	echo "$output"
+	assert_success
+	# the seeded phases alone, and a gap at the very start
+	{ head -1 gappy.csv; echo nan,nan,nan,nan; echo nan,nan,nan,nan; tail -n +4 gappy.csv; } >start.csv
+	kf-smooth -m "$D/m.kvae" start.csv >sfilled.csv
+	vae-decode -m "$D/m.kvae" -f csv sfilled.csv >sfeat.csv
+	vae-decode -m "$D/m.kvae" --phase-from "$D/noisy.wav" --gaps start.csv \
+	    --griffin-lim 0 -o seed.wav sfilled.csv
+	run check fill sfeat.csv "$D/noisy.wav" start.csv 512 128 0 seed.wav
+	echo "$output"
+	assert_success
+	# no record missing: the bytes of decoding without --gaps
+	vae-decode -m "$D/m.kvae" --phase-from "$D/noisy.wav" -o plain.wav z.csv
+	vae-decode -m "$D/m.kvae" --phase-from "$D/noisy.wav" --gaps z.csv -o same.wav z.csv
+	cmp plain.wav same.wav
+}
+
 @test "sound models: what cannot be done is refused before anything is written" {
 	vae-encode -m "$D/m.kvae" "$D/noisy.wav" >z.csv
 	run --separate-stderr vae-encode -m "$D/m.kvae" "$D/rate8k.wav"
@@ -110,6 +135,18 @@ setup() {
 	assert_bad_input vae-decode "gaps.csv:3: a missing latent value \(fill gaps with kf-smooth first\)"
 	run --separate-stderr vae-encode -m "$D/m.kvae" --phase-from "$D/noisy.wav" "$D/noisy.wav"
 	assert_equal "$status" 2
+	run --separate-stderr vae-encode -m "$D/m.kvae" --gaps gaps.csv "$D/noisy.wav"
+	assert_equal "$status" 2
+	run --separate-stderr vae-decode -m "$D/m.kvae" --gaps gaps.csv -o x.wav z.csv
+	assert_bad_input vae-decode "--gaps needs --phase-from REF"
+	run --separate-stderr vae-decode -m "$D/m.kvae" --phase-from "$D/noisy.wav" --gaps short.csv -o x.wav z.csv
+	assert_bad_input vae-decode "--gaps .*short.csv: 59 records, but the latent stream has 126"
+	cut -d, -f1-3 gaps.csv >narrow.csv
+	run --separate-stderr vae-decode -m "$D/m.kvae" --phase-from "$D/noisy.wav" --gaps narrow.csv -o x.wav z.csv
+	assert_bad_input vae-decode "--gaps .*narrow.csv: records have 3 values, the model's latent records 4"
+	run --separate-stderr vae-decode -m "$D/m.kvae" --gaps gaps.csv -f csv z.csv
+	assert_bad_input vae-decode "--phase-from, --mask, --griffin-lim and --gaps are for decoding a sound model to a sound file"
+	[ ! -e x.wav ]
 	printf 'RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00garbage' >bad.wav
 	run --separate-stderr vae-encode -m "$D/m.kvae" bad.wav
 	assert_bad_input vae-encode "bad.wav"

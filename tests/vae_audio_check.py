@@ -15,6 +15,14 @@ tests/reference/stft_ref.py.
                           units) with REF's phase (or its gain), by
                           weighted overlap-add; exit 1 unless OUT (a
                           sound file) holds it within 1e-5
+  fill FEAT REF GAPPY N HOP ITERS OUT
+                          the same with REF's phase, but the frames whose
+                          records are missing in GAPPY (a latent stream,
+                          CSV) seeded from the two frames before them and
+                          filled by ITERS Griffin-Lim iterations that
+                          change them alone (media/phase.h's
+                          phase_fill_gaps, transcribed); exit 1 unless
+                          OUT holds it within 1e-5
   meta MODEL              the model's "audio" metadata, as JSON
 """
 import json
@@ -81,6 +89,68 @@ def istft(z, n, hop, length):
     return y[n // 2:n // 2 + length]
 
 
+def is_record(line):
+    fields = line.split("#")[0].strip()
+    try:
+        [float(v) for v in fields.split(",") if v.strip()]
+    except ValueError:
+        return False  # the header of column names
+    return fields != ""
+
+
+def data_lines(path):
+    """A kvae-seq CSV's records (nan or empty: missing), without its
+    header, comments and blank lines."""
+    return [ln for ln in open(path) if is_record(ln)]
+
+
+def magnitudes(feat):
+    return np.maximum(np.exp(np.loadtxt(data_lines(feat), delimiter=",")) - FLOOR, 0)
+
+
+def with_phase(mag, r):
+    a = np.abs(r)
+    return mag * np.where(a > 0, r / np.where(a > 0, a, 1), 1)
+
+
+def princarg(a):
+    return a - 2 * np.pi * np.floor((a + np.pi) / (2 * np.pi))
+
+
+def carry(b, a, mag, centre):
+    """The frame after b (a the one before b) at the step from a to b."""
+    step = centre if a is None else centre + princarg(np.angle(b) - np.angle(a) - centre)
+    return mag * np.exp(1j * (np.angle(b) + step))
+
+
+def fill_gaps(z, mag, missing, n, hop, length, iters, momentum=0.99):
+    frames, bins = z.shape
+    centre = 2 * np.pi * np.arange(bins) * hop / n
+    first = int(np.argmin(missing))
+    for t in range(first - 1, -1, -1):
+        a = z[t + 2] if t + 2 < frames and not missing[t + 2] else None
+        z[t] = carry(z[t + 1], a, mag[t], -centre)
+    for t in range(first + 1, frames):
+        if missing[t]:
+            z[t] = carry(z[t - 1], z[t - 2] if t >= 2 else None, mag[t], centre)
+    c, prev = momentum / (1 + momentum), None
+    for k in range(iters):
+        y = stft(istft(z, n, hop, length), n, hop)
+        for t in np.flatnonzero(missing):
+            v = y[t] - (c * prev[t] if k > 0 else 0)
+            a = np.abs(v)
+            z[t] = np.where(a > 0, mag[t] * v / (a + np.finfo(float).tiny), mag[t])
+        prev = y
+    return istft(z, n, hop, length)
+
+
+def compare(out, want):
+    got = read(out)
+    err = np.abs(got - np.clip(want, -1, 1)).max() if len(got) == len(want) else np.inf
+    print(f"{len(got)} samples, {len(want)} wanted; worst difference {err:.3g}")
+    sys.exit(0 if err <= 1e-5 else 1)
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "gen":
@@ -92,20 +162,25 @@ def main():
     elif cmd == "rebuild":
         feat, ref, n, hop, out = sys.argv[2:7]
         n, hop = int(n), int(hop)
-        lines = [ln for ln in open(feat) if ln.strip() and not ln[0].isalpha()]
-        mag = np.maximum(np.exp(np.loadtxt(lines, delimiter=",")) - FLOOR, 0)
+        mag = magnitudes(feat)
         x = read(ref)
         r = stft(x, n, hop)
         if len(sys.argv) > 7:
             g = mag ** 2 / np.maximum(mag ** 2, np.abs(r) ** 2)
             z = g * r
         else:
-            z = mag * np.where(np.abs(r) > 0, r / np.where(np.abs(r) > 0, np.abs(r), 1), 1)
-        want = istft(z, n, hop, len(x))
-        got = read(out)
-        err = np.abs(got - np.clip(want, -1, 1)).max() if len(got) == len(want) else np.inf
-        print(f"{len(got)} samples, {len(want)} wanted; worst difference {err:.3g}")
-        sys.exit(0 if err <= 1e-5 else 1)
+            z = with_phase(mag, r)
+        compare(out, istft(z, n, hop, len(x)))
+    elif cmd == "fill":
+        feat, ref, gappy, n, hop, iters, out = sys.argv[2:9]
+        n, hop, iters = int(n), int(hop), int(iters)
+        mag = magnitudes(feat)
+        x = read(ref)
+        z = with_phase(mag, stft(x, n, hop))
+        gaps = np.genfromtxt(data_lines(gappy), delimiter=",", ndmin=2)
+        missing = np.isnan(gaps).any(axis=1)
+        print(f"{missing.sum()} of {len(missing)} frames missing")
+        compare(out, fill_gaps(z, mag, missing, n, hop, len(x), iters))
     elif cmd == "meta":
         b = open(sys.argv[2], "rb").read()
         head = json.loads(b[8:8 + struct.unpack("<Q", b[:8])[0]])

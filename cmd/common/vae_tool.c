@@ -11,7 +11,7 @@
 
 enum {
 	OPT_VARIANCES = 256, OPT_FPS, OPT_SIZE, OPT_CHANNEL, OPT_PHASE_FROM,
-	OPT_MASK, OPT_GRIFFIN_LIM, OPT_THREADS
+	OPT_MASK, OPT_GRIFFIN_LIM, OPT_GAPS, OPT_THREADS
 };
 
 static const struct option options[] = {
@@ -25,6 +25,7 @@ static const struct option options[] = {
 	{ "phase-from", required_argument, NULL, OPT_PHASE_FROM },
 	{ "mask", no_argument, NULL, OPT_MASK },
 	{ "griffin-lim", required_argument, NULL, OPT_GRIFFIN_LIM },
+	{ "gaps", required_argument, NULL, OPT_GAPS },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -92,6 +93,7 @@ vae_cli_main(int argc, char **argv, int direction, const char *usage)
 			o.griffin_lim = (int)cli_parse_int("--griffin-lim", optarg,
 			    0, 100000);
 			break;
+		case OPT_GAPS: o.gaps = optarg; break;
 		case OPT_THREADS: cli_threads(optarg); break;
 		default: cli_standard_option(c, usage);
 		}
@@ -99,9 +101,9 @@ vae_cli_main(int argc, char **argv, int direction, const char *usage)
 	if (model == NULL)
 		cli_usage_error("a model is required (-m MODEL)");
 	if (direction == VAE_ENCODE && (o.phase_from || o.mask ||
-	    o.griffin_lim >= 0))
-		cli_usage_error("--phase-from, --mask and --griffin-lim are "
-		    "vae-decode's");
+	    o.griffin_lim >= 0 || o.gaps))
+		cli_usage_error("--phase-from, --mask, --griffin-lim and --gaps "
+		    "are vae-decode's");
 	if (argc - optind > 1)
 		cli_usage_error("one input at most");
 	if (vae_stream_run(model, optind < argc ? argv[optind] : "-", output, &o,

@@ -48,9 +48,71 @@ impose_magnitude(double *X, const double *A, const double *mag, size_t n)
 	}
 }
 
-int
-phase_griffin_lim(stft_plan *p, const double *mag, double *spec,
-	size_t samples, int iters, double momentum, double *x, kv_err *err)
+/* The principal value of a phase, in (-pi, pi]. */
+static double
+princarg(double a)
+{
+	return a - 2 * M_PI * floor((a + M_PI) / (2 * M_PI));
+}
+
+/* Frame `to` (bins complex values) continuing frames a and b (b the
+ * nearer to `to`, a one step further; a NULL: none) under the
+ * magnitudes mag: each bin's phase moves on by its step from a to b,
+ * taken as the bin's centre frequency's step 2 pi f hop / n plus the
+ * principal value of the difference (the phase vocoder's instantaneous
+ * frequency, which a steady partial between bins keeps); without a,
+ * the centre frequency's step. dir is 1 forward in time, -1 back. */
+static void
+continue_phase(double *to, const double *b, const double *a,
+	const double *mag, size_t bins, size_t n, size_t hop, int dir)
+{
+	for (size_t f = 0; f < bins; f++) {
+		double centre = dir * 2 * M_PI * (double)f * (double)hop /
+		    (double)n;
+		double pb = atan2(b[2 * f + 1], b[2 * f]), step = centre;
+		if (a != NULL)
+			step += princarg(pb - atan2(a[2 * f + 1], a[2 * f]) -
+			    centre);
+		to[2 * f] = mag[f] * cos(pb + step);
+		to[2 * f + 1] = mag[f] * sin(pb + step);
+	}
+}
+
+/* The missing frames' starting values: forward from the two frames
+ * before each, or back from the first two frames kept when the gap
+ * starts the sound. 0, or 1 when no frame is kept (the spec is left as
+ * it is). */
+static int
+seed_gaps(stft_plan *p, const double *mag, double *spec,
+	const unsigned char *missing, size_t frames)
+{
+	size_t bins = stft_bins(p), n = stft_size(p), hop = stft_hop(p);
+	size_t first = 0;
+
+#define FRAME(t) (spec + 2 * (t) * bins)
+	while (first < frames && missing[first])
+		first++;
+	if (first == frames)
+		return 1;
+	for (size_t t = first; t-- > 0;)
+		continue_phase(FRAME(t), FRAME(t + 1),
+		    t + 2 < frames && !missing[t + 2] ? FRAME(t + 2) : NULL,
+		    mag + t * bins, bins, n, hop, -1);
+	for (size_t t = first + 1; t < frames; t++)
+		if (missing[t])
+			continue_phase(FRAME(t), FRAME(t - 1),
+			    t >= 2 ? FRAME(t - 2) : NULL, mag + t * bins, bins,
+			    n, hop, 1);
+#undef FRAME
+	return 0;
+}
+
+/* Griffin-Lim's iterations on the frames flagged in missing (NULL:
+ * every frame), the others kept; x the waveform of the result. */
+static int
+iterate(stft_plan *p, const double *mag, double *spec,
+	const unsigned char *missing, size_t samples, int iters,
+	double momentum, double *x, kv_err *err)
 {
 	size_t frames = stft_frames(p, samples), bins = stft_bins(p);
 	size_t n = frames * bins;
@@ -64,19 +126,20 @@ phase_griffin_lim(stft_plan *p, const double *mag, double *spec,
 		    frames);
 		goto out;
 	}
-	impose_magnitude(spec, spec, mag, n);
 	for (int k = 0; k < iters; k++) {
 		double *t;
 		if (stft_inverse(p, spec, frames, x, samples, err) != 0)
 			goto out;
 		stft_forward(p, x, samples, rebuilt);
-		if (k > 0)
-			for (size_t i = 0; i < 2 * n; i++)
-				spec[i] = rebuilt[i] - c * prev[i];
-		else
-			for (size_t i = 0; i < 2 * n; i++)
-				spec[i] = rebuilt[i];
-		impose_magnitude(spec, spec, mag, n);
+		for (size_t f = 0; f < frames; f++) {
+			size_t o = 2 * f * bins;
+			if (missing != NULL && !missing[f])
+				continue;
+			for (size_t i = 0; i < 2 * bins; i++)
+				spec[o + i] = rebuilt[o + i] -
+				    (k > 0 ? c * prev[o + i] : 0);
+			impose_magnitude(spec + o, spec + o, mag + f * bins, bins);
+		}
 		t = prev;
 		prev = rebuilt;
 		rebuilt = t;
@@ -86,6 +149,27 @@ out:
 	free(rebuilt);
 	free(prev);
 	return rc;
+}
+
+int
+phase_griffin_lim(stft_plan *p, const double *mag, double *spec,
+	size_t samples, int iters, double momentum, double *x, kv_err *err)
+{
+	impose_magnitude(spec, spec, mag, stft_frames(p, samples) *
+	    stft_bins(p));
+	return iterate(p, mag, spec, NULL, samples, iters, momentum, x, err);
+}
+
+int
+phase_fill_gaps(stft_plan *p, const double *mag, double *spec,
+	const unsigned char *missing, size_t samples, int iters,
+	double momentum, double *x, kv_err *err)
+{
+	if (seed_gaps(p, mag, spec, missing, stft_frames(p, samples)))
+		return phase_griffin_lim(p, mag, spec, samples, iters, momentum,
+		    x, err);
+	return iterate(p, mag, spec, missing, samples, iters, momentum, x,
+	    err);
 }
 
 double

@@ -41,6 +41,21 @@ void phase_wiener_gain(const double *mag, const double *ref, size_t frames,
 int phase_griffin_lim(stft_plan *p, const double *mag, double *spec,
 	size_t samples, int iters, double momentum, double *x, kv_err *err);
 
+/* Fill the frames flagged in missing[0..frames) (frames =
+ * stft_frames(p, samples)): spec holds every frame, the others' values
+ * kept as they are (e.g. the decoder's magnitudes under a reference's
+ * phase); a missing frame gets the magnitudes mag and a phase seeded by
+ * its neighbours (each bin's phase carried on from the two frames
+ * before it at the step between them, the phase vocoder's estimate of
+ * a steady partial's frequency; at the start, back from the first two
+ * frames after it), then iters
+ * Griffin-Lim iterations that change the missing frames alone. x gets
+ * the waveform of the result, spec the result. With no frame missing,
+ * x is stft_inverse of spec. Fails for want of memory. */
+int phase_fill_gaps(stft_plan *p, const double *mag, double *spec,
+	const unsigned char *missing, size_t samples, int iters,
+	double momentum, double *x, kv_err *err);
+
 /* ||(|stft(x)| - mag)||_F / ||mag||_F: how far x's magnitudes are from
  * the ones asked for (the spectral convergence of the Griffin-Lim
  * literature). */

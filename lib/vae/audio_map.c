@@ -194,13 +194,30 @@ done:
 
 /* ---- decoding ------------------------------------------------------------ */
 
+/* The latent stream at path, its records checked to have L values
+ * ("what" leads the message: "" or the option that named it), or NULL. */
+static seq_reader *
+open_latents(const char *path, const char *what, size_t L, kv_err *err)
+{
+	seq_reader *r = seq_reader_open(path, err);
+
+	if (r != NULL && seq_reader_layout(r)->dim != L) {
+		kv_errf(err, "%s%s: records have %zu values, the model's latent "
+		    "records %zu", what, infile_name(path),
+		    seq_reader_layout(r)->dim, L);
+		seq_reader_close(r);
+		return NULL;
+	}
+	return r;
+}
+
 /* Every latent record of the stream at inpath: *n records of L values,
  * malloc'd into *z. A missing value is an error naming its place. */
 static int
 read_latents(const char *inpath, size_t L, float **z, size_t *n,
 	kv_err *err)
 {
-	seq_reader *r = seq_reader_open(inpath, err);
+	seq_reader *r = open_latents(inpath, "", L, err);
 	size_t cap = 1024;
 	double *x = malloc(L * sizeof *x);
 	char place[256];
@@ -210,12 +227,6 @@ read_latents(const char *inpath, size_t L, float **z, size_t *n,
 	*z = malloc(cap * L * sizeof **z);
 	if (r == NULL || x == NULL || *z == NULL) {
 		rc = r == NULL ? -1 : kv_errf(err, "out of memory");
-		goto done;
-	}
-	if (seq_reader_layout(r)->dim != L) {
-		rc = kv_errf(err, "%s: records have %zu values, the model's "
-		    "latent records %zu", infile_name(inpath),
-		    seq_reader_layout(r)->dim, L);
 		goto done;
 	}
 	while ((rc = seq_read(r, x, NULL, err)) > 0) {
@@ -247,6 +258,44 @@ done:
 	if (rc < 0) {
 		free(*z);
 		*z = NULL;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* The gappy stream at path: missing[t] = 1 where its record t (counted
+ * over every sequence) has a missing value; it must have n records of
+ * L values, as the latent stream it was filled into. */
+static int
+read_gaps(const char *path, size_t L, size_t n, unsigned char **missing,
+	kv_err *err)
+{
+	seq_reader *r = open_latents(path, "--gaps ", L, err);
+	double *x = malloc((L + 1) * sizeof *x);
+	size_t t = 0;
+	int rc;
+
+	*missing = calloc(n + 1, 1);
+	if (r == NULL || x == NULL || *missing == NULL) {
+		rc = r == NULL ? -1 : kv_errf(err, "out of memory");
+		goto done;
+	}
+	while ((rc = seq_read(r, x, NULL, err)) > 0) {
+		if (rc == SEQ_BREAK)
+			continue;
+		if (t < n)
+			for (size_t i = 0; i < L; i++)
+				(*missing)[t] |= isnan(x[i]) != 0;
+		t++;
+	}
+	if (rc == 0 && t != n)
+		rc = kv_errf(err, "--gaps %s: %zu records, but the latent stream "
+		    "has %zu", infile_name(path), t, n);
+done:
+	free(x);
+	seq_reader_close(r);
+	if (rc < 0) {
+		free(*missing);
+		*missing = NULL;
 	}
 	return rc < 0 ? -1 : 0;
 }
@@ -298,10 +347,13 @@ random_phases(double *spec, size_t n)
 }
 
 /* The waveform x (samples) from the magnitudes, as o asks. ref is the
- * reference's STFT (frames x bins), or NULL. */
+ * reference's STFT (frames x bins), or NULL; missing, when not NULL,
+ * flags the frames to fill in from their neighbours (ref is then
+ * given). */
 static int
-rebuild(stft_plan *p, const double *mag, const double *ref, size_t frames,
-	const vae_audio_opts *o, double *x, size_t samples, kv_err *err)
+rebuild(stft_plan *p, const double *mag, const double *ref,
+	const unsigned char *missing, size_t frames, const vae_audio_opts *o,
+	double *x, size_t samples, kv_err *err)
 {
 	size_t bins = stft_bins(p);
 	double *spec = malloc(2 * frames * bins * sizeof *spec);
@@ -316,8 +368,11 @@ rebuild(stft_plan *p, const double *mag, const double *ref, size_t frames,
 	else
 		random_phases(spec, frames * bins);
 	if (iters < 0)
-		iters = ref ? 0 : AUDIO_GRIFFIN_LIM_DEFAULT;
-	if (iters > 0)
+		iters = ref && !missing ? 0 : AUDIO_GRIFFIN_LIM_DEFAULT;
+	if (missing)
+		rc = phase_fill_gaps(p, mag, spec, missing, samples, iters,
+		    GRIFFIN_LIM_MOMENTUM, x, err);
+	else if (iters > 0)
 		rc = phase_griffin_lim(p, mag, spec, samples, iters,
 		    GRIFFIN_LIM_MOMENTUM, x, err);
 	else
@@ -357,6 +412,7 @@ vae_audio_decode(vae *v, const char *inpath, const char *outpath,
 	stft_plan *p = NULL;
 	float *z = NULL;
 	double *mag = NULL, *ref = NULL;
+	unsigned char *missing = NULL;
 	size_t n;
 	int rc = -1;
 
@@ -366,6 +422,9 @@ vae_audio_decode(vae *v, const char *inpath, const char *outpath,
 	if (o->mask && o->phase_from == NULL)
 		return kv_errf(err, "--mask needs --phase-from REF: the gain "
 		    "applies to the reference");
+	if (o->gaps && o->phase_from == NULL)
+		return kv_errf(err, "--gaps needs --phase-from REF: without a "
+		    "reference every frame's phase comes from Griffin-Lim");
 	if (audio_check_output(outpath, err) ||
 	    read_latents(inpath, (size_t)v->cfg.latent_dim, &z, &n, err))
 		return -1;
@@ -381,7 +440,9 @@ vae_audio_decode(vae *v, const char *inpath, const char *outpath,
 		goto done;
 	}
 	if (decode_magnitudes(v, z, n, mag, err) ||
-	    (o->phase_from && read_reference(v, o, n, &m, &ref, err)))
+	    (o->phase_from && read_reference(v, o, n, &m, &ref, err)) ||
+	    (o->gaps && read_gaps(o->gaps, (size_t)v->cfg.latent_dim, n,
+	    &missing, err)))
 		goto done;
 	out.channels = 1;
 	out.samplerate = a->sample_rate;
@@ -396,7 +457,7 @@ vae_audio_decode(vae *v, const char *inpath, const char *outpath,
 		kv_errf(err, "out of memory");
 		goto done;
 	}
-	if (rebuild(p, mag, ref, n, o, out.x, out.frames, err) == 0)
+	if (rebuild(p, mag, ref, missing, n, o, out.x, out.frames, err) == 0)
 		rc = audio_write(outpath, &out, err);
 done:
 	audio_free(&out);
@@ -405,5 +466,6 @@ done:
 	free(z);
 	free(mag);
 	free(ref);
+	free(missing);
 	return rc;
 }

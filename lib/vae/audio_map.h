@@ -27,6 +27,8 @@ typedef struct vae_audio_opts {
 	const char *phase_from;	/* decode: reference sound, or NULL */
 	int mask;		/* decode: gain on the reference */
 	int griffin_lim;	/* decode: iterations (-1: the default) */
+	const char *gaps;	/* decode: a latent stream whose missing
+				   records mark the frames to fill in */
 	const char *model_name;	/* for messages */
 } vae_audio_opts;
 
@@ -62,7 +64,11 @@ int vae_audio_encode(vae *v, const char *path, kv_input *in, FILE *out,
  * sound file at outpath (its suffix picks the format, media/audio.h),
  * written atomically: of the reference's length, rate and encoding
  * with o->phase_from, else (frames - 1) hop samples of 16-bit PCM at
- * the model's rate. 0 or -1; nothing is left at outpath on failure. */
+ * the model's rate. With o->gaps (and a reference), the frames whose
+ * records are missing there take the decoder's magnitudes with phases
+ * from their neighbours and Griffin-Lim (media/phase.h's
+ * phase_fill_gaps), the others the reference's phase or gain. 0 or -1;
+ * nothing is left at outpath on failure. */
 int vae_audio_decode(vae *v, const char *inpath, const char *outpath,
 	const vae_audio_opts *o, kv_err *err);
 

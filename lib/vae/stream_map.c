@@ -274,6 +274,14 @@ vae_stream_run(const char *model, const char *inpath, const char *outpath,
 	if (vae_load(&v, model, err))
 		return -1;
 	o->model_name = model;
+	if ((o->phase_from || o->mask || o->griffin_lim >= 0 || o->gaps) &&
+	    !(v.audio.sample_rate > 0 && o->direction == VAE_DECODE &&
+	    o->format == 0)) {
+		vae_free(&v);
+		return kv_errf(err, "%s: --phase-from, --mask, --griffin-lim and "
+		    "--gaps are for decoding a sound model to a sound file",
+		    model);
+	}
 	if (v.cfg.input == VAE_IMAGE && o->direction == VAE_DECODE &&
 	    o->format == 0) {
 		vae_frames_opts fo = { .out_width = o->out_width,
@@ -289,7 +297,8 @@ vae_stream_run(const char *model, const char *inpath, const char *outpath,
 	    o->format == 0) {
 		vae_audio_opts ao = { .channel = o->channel,
 		    .phase_from = o->phase_from, .mask = o->mask,
-		    .griffin_lim = o->griffin_lim, .model_name = model };
+		    .griffin_lim = o->griffin_lim, .gaps = o->gaps,
+		    .model_name = model };
 		if (o->variances)
 			rc = kv_errf(err, "--variances: a decoded sound carries no "
 			    "variances (add -f csv or -f bin for records)");

@@ -31,6 +31,7 @@ typedef struct vae_stream_opts {
 	const char *phase_from;	/* audio decode: reference sound */
 	int mask;		/* audio decode: gain on the reference */
 	int griffin_lim;	/* audio decode: iterations (-1: default) */
+	const char *gaps;	/* audio decode: the gappy latent stream */
 	const char *model_name;	/* for messages */
 } vae_stream_opts;
 
