@@ -49,6 +49,9 @@ static const char usage[] =
 "      --hop=N[ms]            hop, at most half the window (default 128)\n"
 "      --window-type=NAME     hann (default), hamming, blackman or rect\n"
 "      --channel=N            use channel N (default: the mono mix)\n"
+"      --noise-snr=LIST       learn to denoise: the encoder reads each file\n"
+"                             plus white noise at each SNR (dB, e.g. 0,5,10),\n"
+"                             the decoder is trained on the clean file\n"
 "      (--length counts STFT frames; every file has the first one's rate)\n"
 "Vector records and sound:\n"
 "      --hidden=LIST          dense layer sizes, encoder order (default\n"
@@ -210,7 +213,8 @@ setup_audio(run *r, train_source *src)
 {
 	settings *s = r->s;
 	vae_audio a = { 0 };
-	seq_set seqs = { 0 };
+	seq_set seqs = { 0 }, clean = { 0 };
+	int denoise = s->audio.n_noise_snr > 0;
 	kv_err err;
 
 	if (s->resume != NULL) {
@@ -220,7 +224,9 @@ setup_audio(run *r, train_source *src)
 			    "a sound file", s->resume, s->data[0]);
 		a = r->k.v.audio;
 	}
-	if (train_source_audio(src, &s->audio, s->win.length, &a, &seqs, &err))
+	s->audio.noise_seed = s->win.seed;
+	if (train_source_audio(src, &s->audio, s->win.length, &a, &seqs,
+	    &clean, &err))
 		cli_fail(&err);
 	if (s->resume == NULL)
 		setup_model(r, seqs.dim);
@@ -228,15 +234,17 @@ setup_audio(run *r, train_source *src)
 		cli_die("%s: the checkpoint's model takes %d bins", s->resume,
 		    r->k.v.cfg.input_dim);
 	r->k.v.audio = a;
-	if (kvae_data_split(seqs.x, seqs.T, seqs.nseq, seqs.dim,
-	    s->win.val_fraction, s->win.seed, &r->k.v, s->resume == NULL,
-	    &r->train, &r->val, &err))
+	if (kvae_data_split_pairs(seqs.x, denoise ? clean.x : NULL, seqs.T,
+	    seqs.nseq, seqs.dim, s->win.val_fraction, s->win.seed, &r->k.v,
+	    s->resume == NULL, &r->train, &r->val, &err))
 		cli_fail(&err);
 	if (!s->quiet)
 		cli_warn("%zu STFT frames of %d bins (window %d, hop %d at %d Hz) "
-		    "in %zu sequences", seqs.N, (int)seqs.dim, a.window, a.hop,
-		    a.sample_rate, seqs.nseq);
+		    "in %zu sequences%s", seqs.N, (int)seqs.dim, a.window, a.hop,
+		    a.sample_rate, seqs.nseq, denoise ? ", noisy in and clean "
+		    "out" : "");
 	seq_set_free(&seqs);
+	seq_set_free(&clean);
 }
 
 static void
@@ -252,6 +260,9 @@ setup(run *r)
 	    (size_t)s->ndata, &err))
 		cli_fail(&err);
 	s->cfg.input = src.input;
+	if (s->audio.n_noise_snr > 0 && !src.audio)
+		cli_usage_error("--noise-snr is for sound files, and %s is not "
+		    "one", s->data[0]);
 	if (src.input == VAE_IMAGE)
 		setup_frames(r, &src);
 	else if (src.audio)

@@ -113,6 +113,31 @@ setup() {
 	cmp plain.wav same.wav
 }
 
+@test "kvae-train --noise-snr: a model of noisy tones raises held-out 5 dB signals by over 1 dB, and smoothing beats the VAE alone" {
+	skip_if_sanitized
+	check gen-denoise .
+	# 24 tones of 2 s, each with white noise at 0, 5 and 10 dB in and
+	# clean out; about 20 s on one thread
+	kvae-train -q --noise-snr 0,5,10 --latent-dim 8 --state-dim 16 \
+	    --hidden 128,64 --length 20 --batch-size 8 -e 30 --vae-epochs 5 \
+	    --threads 1 -o den.kvae den-*.wav
+	for i in 0 1 2 3; do
+		vae-encode -m den.kvae noisy-$i.wav >z.csv
+		vae-decode -m den.kvae --phase-from noisy-$i.wav -o vae.wav z.csv
+		kf-smooth -m den.kvae z.csv |
+		    vae-decode -m den.kvae --phase-from noisy-$i.wav -o smooth.wav
+		echo $(check snr clean-$i.wav noisy-$i.wav vae.wav smooth.wav)
+	done >snrs
+	cat snrs
+	# Measured while writing this, training seeds 1-4: in 5.04 dB, the
+	# VAE alone 6.45-8.57, smoothed 6.58-9.03 (ahead of the VAE by
+	# 0.1-0.5 dB with every seed).
+	awk '{ i += $1; v += $2; s += $3 } END {
+		printf "mean SNR: input %.2f dB, VAE alone %.2f dB, smoothed %.2f dB\n",
+		    i / NR, v / NR, s / NR
+		exit !(s / NR > i / NR + 1 && s / NR > v / NR) }' snrs
+}
+
 @test "sound models: what cannot be done is refused before anything is written" {
 	vae-encode -m "$D/m.kvae" "$D/noisy.wav" >z.csv
 	run --separate-stderr vae-encode -m "$D/m.kvae" "$D/rate8k.wav"
@@ -158,6 +183,11 @@ setup() {
 	assert_bad_input kvae-train "rate8k.wav: 8000 Hz, but the first file is at 16000 Hz"
 	run --separate-stderr kvae-train -q -e 1 --window 512 --hop 300 -o h.kvae "$D/noisy.wav"
 	assert_bad_input kvae-train "--window 512 --hop 300 at 16000 Hz"
+	run --separate-stderr kvae-train -q -e 1 --noise-snr 5 -o n.kvae z.csv
+	assert_equal "$status" 2
+	[[ "$stderr" == *"--noise-snr is for sound files, and z.csv is not one"* ]]
+	run --separate-stderr kvae-train -q -e 1 --noise-snr 5,x -o n.kvae "$D/noisy.wav"
+	assert_equal "$status" 2
 	run --separate-stderr kvae-train -q -e 1 --window 511 -o h.kvae "$D/noisy.wav"
 	assert_bad_input kvae-train "--window 511 --hop 128 at 16000 Hz: an even window of 2 to 65536 samples"
 }

@@ -9,6 +9,10 @@ tests/reference/stft_ref.py.
                           plus noise), stereo.wav (left: noisy.wav, right:
                           another tone), left.wav, right.wav, mix.wav,
                           pcm16.wav, rate8k.wav
+  gen-denoise DIR         den-NN.wav (24 tones of 2 s) to train on, and
+                          held out: clean-N.wav (4 others) and noisy-N.wav
+                          (each plus white noise at 5 dB SNR)
+  snr CLEAN WAV...        each WAV's SNR against CLEAN, in dB, a line each
   features WAV N HOP      features log(|X| + 1e-5) of the mono mix, CSV
   rebuild FEAT REF N HOP OUT [mask]
                           the waveform from features FEAT (CSV, data
@@ -60,6 +64,28 @@ def gen(d):
     wavfile.write(f"{d}/mix.wav", RATE, ((noisy.astype(np.float64) + other) / 2).astype(np.float32))
     wavfile.write(f"{d}/pcm16.wav", RATE, np.round(noisy * 32767).astype(np.int16))
     wavfile.write(f"{d}/rate8k.wav", 8000, noisy[::2].copy())
+
+
+def gen_denoise(d):
+    rng = np.random.default_rng(7)
+    for i in range(24):
+        wavfile.write(f"{d}/den-{i:02d}.wav", RATE, tone(rng, 2.0))
+    rng = np.random.default_rng(99)
+    for i in range(4):
+        x = tone(rng, 2.0).astype(np.float64)
+        sd = np.sqrt(np.mean(x ** 2) / 10 ** 0.5)
+        noisy = x + sd * np.random.default_rng(i).standard_normal(len(x))
+        wavfile.write(f"{d}/clean-{i}.wav", RATE, x.astype(np.float32))
+        wavfile.write(f"{d}/noisy-{i}.wav", RATE, noisy.astype(np.float32))
+
+
+def snr(clean, paths):
+    c = read(clean)
+    for p in paths:
+        y = read(p)
+        n = min(len(c), len(y))
+        e = np.sum((c[:n] - y[:n]) ** 2) + np.sum(c[n:] ** 2)
+        print("%.4f" % (10 * np.log10(np.sum(c ** 2) / e)))
 
 
 def read(path):
@@ -155,6 +181,10 @@ def main():
     cmd = sys.argv[1]
     if cmd == "gen":
         gen(sys.argv[2])
+    elif cmd == "gen-denoise":
+        gen_denoise(sys.argv[2])
+    elif cmd == "snr":
+        snr(sys.argv[2], sys.argv[3:])
     elif cmd == "features":
         n, hop = int(sys.argv[3]), int(sys.argv[4])
         f = np.log(np.abs(stft(read(sys.argv[2]), n, hop)) + FLOOR)

@@ -13,6 +13,7 @@ typedef struct settings {
 	int state_dim;
 	train_windows win;		/* video windows, memory, split */
 	train_audio audio;		/* sound files' STFT */
+	double noise_snr[16];		/* --noise-snr, audio.noise_snr */
 	kvae_fit_opts fit;
 	int epochs, decay_every, ckpt_every, quiet;
 	double lr, lr_decay, clip;

@@ -266,6 +266,15 @@ kvae_loss(kvae *k, const float *y, const size_t *T, size_t nseq,
 	const float *eps, const kvae_loss_opts *o, double *loss,
 	kvae_terms *terms, kv_err *err)
 {
+	return kvae_loss_target(k, y, y, T, nseq, eps, o, loss, terms, err);
+}
+
+int
+kvae_loss_target(kvae *k, const float *y, const float *target,
+	const size_t *T, size_t nseq, const float *eps,
+	const kvae_loss_opts *o, double *loss, kvae_terms *terms,
+	kv_err *err)
+{
 	vae *v = &k->v;
 	size_t N = 0, L = k->L, D = (size_t)v->cfg.input_dim, nl, nd, NB;
 	int K = o->samples;
@@ -306,9 +315,9 @@ kvae_loss(kvae *k, const float *y, const size_t *T, size_t nseq,
 			return -1;
 		memset(dymean, 0, nd * sizeof *dymean);
 		memset(dx, 0, nl * sizeof *dx);
-		nll += vae_nll(dymean, dolv, y, ymean, olv, (int)N, (int)D,
-		    o->w_rec * scale, &obs);
-		se += sq_err(y, ymean, nd, &observed);
+		nll += vae_nll(dymean, dolv, target, ymean, olv, (int)N,
+		    (int)D, o->w_rec * scale, &obs);
+		se += sq_err(target, ymean, nd, &observed);
 		if (vae_decoder_backward(v, dx, dymean, err))
 			return -1;
 		if (o->dynamics) {

@@ -96,6 +96,15 @@ int kvae_loss(kvae *k, const float *y, const size_t *T, size_t nseq,
 	const float *eps, const kvae_loss_opts *o, double *loss,
 	kvae_terms *terms, kv_err *err);
 
+/* The same with the decoder's likelihood on target (N, D) instead of y:
+ * the encoder reads y, e.g. noisy records, and the decoder is asked
+ * for target, the clean ones (a denoising model). target = y is
+ * kvae_loss. */
+int kvae_loss_target(kvae *k, const float *y, const float *target,
+	const size_t *T, size_t nseq, const float *eps,
+	const kvae_loss_opts *o, double *loss, kvae_terms *terms,
+	kv_err *err);
+
 /* Zero every gradient. */
 void kvae_zero_grad(kvae *k);
 

@@ -17,9 +17,11 @@
 
 static void identity(size_t *idx, size_t n);
 
-/* Room for n sequences of N records of D values in all. 0 or -1. */
+/* Room for n sequences of N records of D values in all, and as many
+ * targets when asked. 0 or -1. */
 static int
-data_alloc(kvae_data *d, size_t n, size_t N, size_t D, kv_err *err)
+data_alloc(kvae_data *d, size_t n, size_t N, size_t D, int targets,
+	kv_err *err)
 {
 	memset(d, 0, sizeof *d);
 	d->nseq = n;
@@ -28,24 +30,41 @@ data_alloc(kvae_data *d, size_t n, size_t N, size_t D, kv_err *err)
 	d->T = malloc((n + 1) * sizeof *d->T);
 	d->off = malloc((n + 1) * sizeof *d->off);
 	d->y = malloc((N * D + 1) * sizeof *d->y);
-	if (d->T == NULL || d->off == NULL || d->y == NULL) {
+	if (targets)
+		d->target = malloc((N * D + 1) * sizeof *d->target);
+	if (d->T == NULL || d->off == NULL || d->y == NULL ||
+	    (targets && d->target == NULL)) {
 		kvae_data_free(d);
 		return kv_errf(err, "out of memory");
 	}
 	return 0;
 }
 
+/* Record t of x (D values) normalised into out as floats; the
+ * observed values counted into *nobs. */
+static void
+take_row(float *out, const double *x, double *row, size_t D, const vae *v,
+	size_t *nobs)
+{
+	memcpy(row, x, D * sizeof *row);
+	vae_normalise(v, row);
+	for (size_t j = 0; j < D; j++) {
+		out[j] = (float)row[j];
+		*nobs += !isnan(row[j]);
+	}
+}
+
 static int
-data_take(kvae_data *d, const double *x, const size_t *T,
+data_take(kvae_data *d, const double *x, const double *tx, const size_t *T,
 	const size_t *first, const size_t *which, size_t n, size_t D,
 	const vae *v, kv_err *err)
 {
 	double *row;
-	size_t N = 0;
+	size_t N = 0, tobs = 0;
 
 	for (size_t i = 0; i < n; i++)
 		N += T[which[i]];
-	if (data_alloc(d, n, N, D, err))
+	if (data_alloc(d, n, N, D, tx != NULL, err))
 		return -1;
 	if ((row = malloc(D * sizeof *row)) == NULL) {
 		kvae_data_free(d);
@@ -57,12 +76,11 @@ data_take(kvae_data *d, const double *x, const size_t *T,
 		d->T[i] = T[s];
 		d->off[i] = N;
 		for (size_t t = 0; t < T[s]; t++, N++) {
-			memcpy(row, x + (first[s] + t) * D, D * sizeof *row);
-			vae_normalise(v, row);
-			for (size_t j = 0; j < D; j++) {
-				d->y[N * D + j] = (float)row[j];
-				d->nobs += !isnan(row[j]);
-			}
+			size_t at = (first[s] + t) * D;
+			take_row(d->y + N * D, x + at, row, D, v, &d->nobs);
+			if (tx != NULL)
+				take_row(d->target + N * D, tx + at, row, D, v,
+				    &tobs);
 		}
 	}
 	free(row);
@@ -104,6 +122,16 @@ kvae_data_split(const double *x, const size_t *T, size_t nseq, size_t D,
 	double val_fraction, unsigned long seed, vae *v, int fit,
 	kvae_data *train, kvae_data *val, kv_err *err)
 {
+	return kvae_data_split_pairs(x, NULL, T, nseq, D, val_fraction, seed,
+	    v, fit, train, val, err);
+}
+
+int
+kvae_data_split_pairs(const double *x, const double *target,
+	const size_t *T, size_t nseq, size_t D, double val_fraction,
+	unsigned long seed, vae *v, int fit, kvae_data *train,
+	kvae_data *val, kv_err *err)
+{
 	size_t *idx = malloc((nseq + 1) * sizeof *idx);
 	size_t *first = malloc((nseq + 1) * sizeof *first);
 	size_t nval = (size_t)floor(val_fraction * (double)nseq + 0.5);
@@ -126,8 +154,9 @@ kvae_data_split(const double *x, const size_t *T, size_t nseq, size_t D,
 	gsl_ran_shuffle(r, idx, nseq, sizeof *idx);
 	if (fit)
 		fit_norm(v, x, T, first, idx + nval, nseq - nval, D);
-	if (data_take(train, x, T, first, idx + nval, nseq - nval, D, v, err) ||
-	    data_take(val, x, T, first, idx, nval, D, v, err))
+	if (data_take(train, x, target, T, first, idx + nval, nseq - nval, D,
+	    v, err) || data_take(val, x, target, T, first, idx, nval, D, v,
+	    err))
 		goto out;
 	if (train->nobs > 0)
 		rc = 0;
@@ -182,7 +211,7 @@ windows_take(kvae_data *d, const window *w, const size_t *idx, size_t n,
 
 	for (size_t i = 0; i < n; i++)
 		N += w[idx[i]].T;
-	if (data_alloc(d, n, N, D, err))
+	if (data_alloc(d, n, N, D, 0, err))
 		return -1;
 	N = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -257,6 +286,7 @@ kvae_data_free(kvae_data *d)
 	free(d->T);
 	free(d->off);
 	free(d->y);
+	free(d->target);
 	memset(d, 0, sizeof *d);
 }
 
@@ -293,16 +323,20 @@ kvae_terms_elbo(const kvae_terms *t)
 	return t->records ? -(t->nll + t->prior) / (double)t->records : NAN;
 }
 
-/* Sequences idx[0..n) of d into one batch: y (N, D), T (n). */
+/* Sequences idx[0..n) of d into one batch: y (N, D), T (n), and
+ * the targets into target when d has them. */
 static size_t
-gather(const kvae_data *d, const size_t *idx, size_t n, float *y, size_t *T)
+gather(const kvae_data *d, const size_t *idx, size_t n, float *y,
+	float *target, size_t *T)
 {
 	size_t N = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		size_t s = idx[i];
-		memcpy(y + N * d->D, d->y + d->off[s] * d->D,
-		    d->T[s] * d->D * sizeof *y);
+		size_t s = idx[i], bytes = d->T[s] * d->D * sizeof *y;
+		memcpy(y + N * d->D, d->y + d->off[s] * d->D, bytes);
+		if (d->target != NULL)
+			memcpy(target + N * d->D, d->target + d->off[s] * d->D,
+			    bytes);
 		T[i] = d->T[s];
 		N += d->T[s];
 	}
@@ -311,6 +345,7 @@ gather(const kvae_data *d, const size_t *idx, size_t n, float *y, size_t *T)
 
 typedef struct batcher {
 	float *y, *eps;
+	float *target;		/* (N, D) when the data has targets */
 	float *noise;		/* (K, N, L) the whole batch's */
 	size_t *T, *idx;
 } batcher;
@@ -350,12 +385,15 @@ batcher_init(batcher *b, const kvae_data *train, const kvae_data *val,
 	if (a == (size_t)-1 || c == (size_t)-1)
 		return -1;
 	b->y = malloc((maxN * train->D + 1) * sizeof *b->y);
+	if (train->target != NULL)
+		b->target = malloc((maxN * train->D + 1) * sizeof *b->target);
 	b->eps = malloc(ne * sizeof *b->eps);
 	b->noise = malloc(ne * sizeof *b->noise);
 	b->T = malloc((nseq + 1) * sizeof *b->T);
 	b->idx = malloc((nseq + 1) * sizeof *b->idx);
 	if (b->y == NULL || b->eps == NULL || b->noise == NULL ||
-	    b->T == NULL || b->idx == NULL)
+	    b->T == NULL || b->idx == NULL ||
+	    (train->target != NULL && b->target == NULL))
 		return kv_errf(err, "out of memory");
 	return 0;
 }
@@ -371,6 +409,7 @@ static void
 batcher_free(batcher *b)
 {
 	free(b->y);
+	free(b->target);
 	free(b->eps);
 	free(b->noise);
 	free(b->T);
@@ -453,13 +492,13 @@ batch_loss(kvae *k, const kvae_data *d, batcher *b, const size_t *idx,
 	*loss = 0;
 	if (count > 0) {
 		size_t before = records(d, idx, first);
-		size_t M = gather(d, idx + first, count, b->y, b->T);
+		size_t M = gather(d, idx + first, count, b->y, b->target, b->T);
 		for (size_t s = 0; s < K; s++)
 			memcpy(b->eps + s * M * L, b->noise + (s * N + before) * L,
 			    M * L * sizeof *b->eps);
 		share.batch_records = N;
-		if (kvae_loss(k, b->y, b->T, count, b->eps, &share, loss, &mine,
-		    err))
+		if (kvae_loss_target(k, b->y, d->target ? b->target : b->y,
+		    b->T, count, b->eps, &share, loss, &mine, err))
 			return -1;
 	}
 	sum_over_ranks(loss, &mine);

@@ -25,6 +25,8 @@ typedef struct kvae_data {
 	size_t nseq, N, D;
 	size_t *T, *off;	/* (nseq) lengths and first records */
 	float *y;		/* (N, D), NaN = missing */
+	float *target;		/* (N, D) the decoder's target, or NULL:
+				   y (a denoising model's clean records) */
 	size_t nobs;		/* values of y observed (not NaN) */
 } kvae_data;
 
@@ -39,6 +41,15 @@ typedef struct kvae_data {
 int kvae_data_split(const double *x, const size_t *T, size_t nseq, size_t D,
 	double val_fraction, unsigned long seed, vae *v, int fit_norm,
 	kvae_data *train, kvae_data *val, kv_err *err);
+
+/* The same with targets: target (laid out as x) holds the records the
+ * decoder is trained to give for x's (e.g. x noisy, target clean); both
+ * are split alike and normalised with v's normalisation, which is
+ * fitted on x, the encoder's input. target NULL is kvae_data_split. */
+int kvae_data_split_pairs(const double *x, const double *target,
+	const size_t *T, size_t nseq, size_t D, double val_fraction,
+	unsigned long seed, vae *v, int fit_norm, kvae_data *train,
+	kvae_data *val, kv_err *err);
 
 /* A clip of frames in model units (an image VAE's inputs in [-1, 1]):
  * n frames of D floats, in order. */

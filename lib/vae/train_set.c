@@ -1,6 +1,7 @@
 /* train_set.c: kvae-train's operands into training and validation sets. */
 #include "vae/train_set.h"
 
+#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,24 +151,84 @@ add_sound_sequences(seq_set *out, const double *feat, size_t frames,
 	return 0;
 }
 
+/* x plus white Gaussian noise at snr dB against x's mean power, into
+ * noisy (n samples). */
+static void
+add_noise(const double *x, size_t n, double snr, gsl_rng *rng, double *noisy)
+{
+	double power = 0, sd;
+
+	for (size_t i = 0; i < n; i++)
+		power += x[i] * x[i];
+	sd = sqrt(power / (double)(n ? n : 1) / pow(10, snr / 10));
+	for (size_t i = 0; i < n; i++)
+		noisy[i] = x[i] + gsl_ran_gaussian(rng, sd);
+}
+
+/* One file's sequences: its frames into out, or with SNRs a noisy copy
+ * per SNR into out and the clean frames into target as often. */
+static int
+add_sound_file(const train_audio *t, const vae_audio *a, const audio_mono *m,
+	size_t length, gsl_rng *rng, seq_set *out, seq_set *target,
+	kv_err *err)
+{
+	double *feat = NULL, *noisy = NULL, *nfeat = NULL;
+	size_t frames;
+	int rc = -1;
+
+	out->dim = target->dim = (size_t)a->window / 2 + 1;
+	if (audio_features(a, m->x, m->n, &feat, NULL, &frames, err))
+		return -1;
+	if (t->n_noise_snr == 0) {
+		rc = add_sound_sequences(out, feat, frames, length, err);
+		goto done;
+	}
+	if ((noisy = malloc((m->n + 1) * sizeof *noisy)) == NULL) {
+		kv_errf(err, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < t->n_noise_snr; i++) {
+		add_noise(m->x, m->n, t->noise_snr[i], rng, noisy);
+		if (audio_features(a, noisy, m->n, &nfeat, NULL, &frames, err) ||
+		    add_sound_sequences(out, nfeat, frames, length, err) ||
+		    add_sound_sequences(target, feat, frames, length, err))
+			goto done;
+		free(nfeat);
+		nfeat = NULL;
+	}
+	rc = 0;
+done:
+	free(feat);
+	free(noisy);
+	free(nfeat);
+	return rc;
+}
+
 int
 train_source_audio(train_source *s, const train_audio *t, size_t length,
-	vae_audio *a, seq_set *out, kv_err *err)
+	vae_audio *a, seq_set *out, seq_set *target, kv_err *err)
 {
 	int rate = a->sample_rate, resumed = a->sample_rate != 0, rc = 0;
+	seq_set clean = { 0 };
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 
 	memset(out, 0, sizeof *out);
+	if (target != NULL)
+		memset(target, 0, sizeof *target);
+	if (rng == NULL)
+		return kv_errf(err, "out of memory");
+	gsl_rng_set(rng, t->noise_seed);
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		const char *path = s->paths[i];
 		audio_mono m;
-		double *feat = NULL;
-		size_t frames;
 		kv_input *in = i == 0 ? s->first : NULL;
 
 		if (i == 0)
 			s->first = NULL;	/* taken over */
-		if (audio_mono_read(&m, path, in, t->channel, err))
-			return -1;
+		if (audio_mono_read(&m, path, in, t->channel, err)) {
+			rc = -1;
+			break;
+		}
 		if (rate == 0)
 			rate = m.rate;
 		if (m.rate != rate)
@@ -177,19 +238,20 @@ train_source_audio(train_source *s, const train_audio *t, size_t length,
 			    "the first file is at", rate, path, rate);
 		else if (i == 0 && a->window == 0 && audio_stft(t, rate, a, err))
 			rc = -1;
-		else if (audio_features(a, m.x, m.n, &feat, NULL, &frames, err))
-			rc = -1;
-		else {
-			out->dim = (size_t)a->window / 2 + 1;
-			rc = add_sound_sequences(out, feat, frames, length, err);
-		}
-		free(feat);
+		else
+			rc = add_sound_file(t, a, &m, length, rng, out,
+			    target != NULL ? target : &clean, err);
 		audio_mono_free(&m);
 	}
+	gsl_rng_free(rng);
+	seq_set_free(&clean);
 	if (rc == 0 && out->nseq == 0)
 		rc = kv_errf(err, "%s: too short for two STFT frames", s->paths[0]);
-	if (rc)
+	if (rc) {
 		seq_set_free(out);
+		if (target != NULL)
+			seq_set_free(target);
+	}
 	return rc;
 }
 

@@ -60,6 +60,9 @@ typedef struct train_audio {
 	int window_ms, hop_ms;	/* these are set */
 	int shape;		/* enum stft_window */
 	double floor;		/* features log(|X| + floor) */
+	const double *noise_snr;	/* a denoising model: for each SNR */
+	size_t n_noise_snr;	/* (dB), a noisy copy of each file */
+	unsigned long noise_seed;
 } train_audio;
 
 /* Sound files: each file's spectrogram frames (audio_map.h's features)
@@ -69,9 +72,15 @@ typedef struct train_audio {
  * the rate of the first, or a->sample_rate when that is set (a model
  * being resumed); *a gets the rate, the STFT in samples and the
  * features (kept as they are when a->window is set: a model being
- * resumed). 0, or -1 with a message naming the file. */
+ * resumed). With t->n_noise_snr SNRs, *out holds instead, for each
+ * file and SNR in turn, the frames of the file plus white Gaussian
+ * noise at that SNR (against the file's mean power; gsl mt19937 seeded
+ * with t->noise_seed, drawn in file order), and *target (laid out
+ * alike) the clean file's frames, for a model that learns to denoise.
+ * 0, or -1 with a message naming the file. */
 int train_source_audio(train_source *s, const train_audio *t,
-	size_t length, vae_audio *a, seq_set *out, kv_err *err);
+	size_t length, vae_audio *a, seq_set *out, seq_set *target,
+	kv_err *err);
 
 /* Vector records: every sequence of every operand into *out (free with
  * seq_set_free), for the caller to build or check the model by their
