@@ -26,11 +26,17 @@ setup() {
 @test "kvae-train on sound files: the STFT, rate and features are in the model" {
 	run check meta "$D/m.kvae"
 	assert_output '{"features": "log(|X| + floor)", "floor": 1e-05, "hop": 128, "input_dim": 257, "sample_rate": 16000, "shape": "hann", "window": 512}'
-	run kvae-train -q --window 25ms --hop 10ms --window-type hamming \
+	run kvae-train -q --window 25ms --hop 10ms --window-type hamming --floor 0.25 \
 	    --latent-dim 2 --state-dim 2 --hidden 8 -e 1 --vae-epochs 1 -o ms.kvae "$D"/train-0[01].wav
 	assert_success
 	run check meta ms.kvae
-	assert_output '{"features": "log(|X| + floor)", "floor": 1e-05, "hop": 160, "input_dim": 201, "sample_rate": 16000, "shape": "hamming", "window": 400}'
+	assert_output '{"features": "log(|X| + floor)", "floor": 0.25, "hop": 160, "input_dim": 201, "sample_rate": 16000, "shape": "hamming", "window": 400}'
+	# the encoder takes the model's floor and window
+	vae-encode -m ms.kvae "$D/noisy.wav" >zf.csv
+	check features "$D/noisy.wav" 400 160 0.25 hamming >featf.csv
+	vae-encode -m ms.kvae featf.csv >zfref.csv
+	run aeq -a 1e-5 -r 1e-5 zfref.csv zf.csv
+	assert_success
 }
 
 @test "vae-encode: one record per STFT frame, the encoder of numpy's features" {

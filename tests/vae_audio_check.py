@@ -13,7 +13,9 @@ tests/reference/stft_ref.py.
                           held out: clean-N.wav (4 others) and noisy-N.wav
                           (each plus white noise at 5 dB SNR)
   snr CLEAN WAV...        each WAV's SNR against CLEAN, in dB, a line each
-  features WAV N HOP      features log(|X| + 1e-5) of the mono mix, CSV
+  features WAV N HOP [FLOOR [WINDOW]]
+                          features log(|X| + FLOOR) of the mono mix under
+                          a WINDOW (scipy's name; default 1e-5, hann), CSV
   rebuild FEAT REF N HOP OUT [mask]
                           the waveform from features FEAT (CSV, data
                           units) with REF's phase (or its gain), by
@@ -96,8 +98,8 @@ def read(path):
     return x.mean(axis=1) if x.ndim == 2 else x
 
 
-def stft(x, n, hop):
-    w = ss.get_window("hann", n, fftbins=True)
+def stft(x, n, hop, window="hann"):
+    w = ss.get_window(window, n, fftbins=True)
     xp = np.pad(x, n // 2)
     frames = 1 + (len(xp) - n) // hop
     return np.array([np.fft.rfft(w * xp[t * hop:t * hop + n]) for t in range(frames)])
@@ -187,7 +189,9 @@ def main():
         snr(sys.argv[2], sys.argv[3:])
     elif cmd == "features":
         n, hop = int(sys.argv[3]), int(sys.argv[4])
-        f = np.log(np.abs(stft(read(sys.argv[2]), n, hop)) + FLOOR)
+        floor = float(sys.argv[5]) if len(sys.argv) > 5 else FLOOR
+        window = sys.argv[6] if len(sys.argv) > 6 else "hann"
+        f = np.log(np.abs(stft(read(sys.argv[2]), n, hop, window)) + floor)
         np.savetxt(sys.stdout, f, delimiter=",", fmt="%.17g")
     elif cmd == "rebuild":
         feat, ref, n, hop, out = sys.argv[2:7]

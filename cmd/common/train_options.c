@@ -16,7 +16,7 @@ enum { OPT_LATENT = 256, OPT_STATE, OPT_HIDDEN, OPT_ACT, OPT_NODYN,
 	OPT_VAL, OPT_SEED, OPT_THREADS, OPT_LOG, OPT_CKPT, OPT_CKPT_EVERY,
 	OPT_RESUME, OPT_FRAME_SIZE, OPT_CHANNELS, OPT_FILTERS, OPT_LENGTH,
 	OPT_PERIOD, OPT_MAX_MEM, OPT_WINDOW, OPT_HOP, OPT_WINDOW_TYPE,
-	OPT_CHANNEL, OPT_NOISE_SNR };
+	OPT_CHANNEL, OPT_NOISE_SNR, OPT_FLOOR };
 
 static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -55,6 +55,7 @@ static const struct option options[] = {
 	{ "window-type", required_argument, NULL, OPT_WINDOW_TYPE },
 	{ "channel", required_argument, NULL, OPT_CHANNEL },
 	{ "noise-snr", required_argument, NULL, OPT_NOISE_SNR },
+	{ "floor", required_argument, NULL, OPT_FLOOR },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -133,6 +134,9 @@ parse_audio_option(settings *s, int c, const char *arg)
 	case OPT_CHANNEL:
 		a->channel = (int)cli_parse_int("--channel", arg, 1, 1024);
 		break;
+	case OPT_FLOOR:
+		a->floor = cli_parse_double("--floor", arg, 1e-12, 1e6);
+		break;
 	case OPT_NOISE_SNR: {
 		int db[16];
 		int n = cli_parse_int_list("--noise-snr", arg, db, 16, -30, 60);
@@ -150,7 +154,7 @@ parse_option(settings *s, int c, const char *arg)
 {
 	switch (c) {
 	case OPT_WINDOW: case OPT_HOP: case OPT_WINDOW_TYPE: case OPT_CHANNEL:
-	case OPT_NOISE_SNR:
+	case OPT_NOISE_SNR: case OPT_FLOOR:
 		parse_audio_option(s, c, arg);
 		break;
 	case OPT_FRAME_SIZE: case OPT_CHANNELS: case OPT_FILTERS:
