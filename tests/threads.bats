@@ -8,7 +8,7 @@ bats_require_minimum_version 1.5.0
 load common
 
 PROGRAMS=(kf-filter kf-smooth kf-fit kf-sample kvae-cat kvae-balls
-	me-kalman ssim vae-encode vae-decode)
+	kvae-train me-kalman ssim vae-encode vae-decode)
 
 # A video of bouncing balls, a model of frames (untrained: the output
 # only has to be the same), its latents and a reconstruction; a stream
@@ -230,4 +230,14 @@ same_output() {
 	assert_threads 0 kf-smooth --threads 1 --preset constant-velocity --variances "$x"
 	OMP_NUM_THREADS=1 assert_threads 0 kf-smooth --preset constant-velocity --variances "$x"
 	assert_threads 1 kf-smooth --threads 2 --preset constant-velocity --variances "$x"
+}
+
+@test "threads: kvae-train on a video starts no thread with --threads 1, and more with 2" {
+	local v=$BATS_FILE_TMPDIR/clip.mkv
+	unset OMP_NUM_THREADS
+	opts=(-q --latent-dim 2 --state-dim 2 --filters 4,8 --length 10
+		--batch-size 2 --vae-epochs 1 -e 1 -o t.kvae "$v")
+	assert_threads 0 kvae-train --threads 1 "${opts[@]}"
+	OMP_NUM_THREADS=1 assert_threads 0 kvae-train "${opts[@]}"
+	assert_threads + kvae-train --threads 2 "${opts[@]}"
 }
