@@ -22,7 +22,8 @@ the real-time factor (seconds of work per second of sound) of each stage.
 Gap filling (packet-loss concealment) on the speech test files: 20 ms
 packets lost at random (5% and 20%), the lost samples zero; against
 zeros and repeating the last packet received, the KVAE of clean speech:
-the STFT frames that reach a lost sample marked missing, kf-smooth,
+the STFT frames that reach a lost sample marked missing (kvae-cat
+--drop), kf-smooth,
 vae-decode --gaps --phase-from the lossy file, and its samples put in
 the lost packets only. Scores: SNR over the whole file and over the lost
 samples.
@@ -265,19 +266,30 @@ def repeat_last(x, lost, rate):
     return y
 
 
+def drop_list(lost, frames, window, hop):
+    """kvae-cat --drop's list of the STFT frames (ours: frame t centred
+    on sample t hop) that reach a lost sample, as runs A:B."""
+    hit = [lost[max(0, t * hop - window // 2):t * hop + window // 2].any()
+           for t in range(frames)]
+    runs, t = [], 0
+    while t < frames:
+        if hit[t]:
+            u = t
+            while u < frames and hit[u]:
+                u += 1
+            runs.append(f"{t}:{u}")
+            t = u
+        t += 1
+    return ",".join(runs)
+
+
 def kvae_fill(work, model, lossy, lost, rate, window, hop):
     lpath, z, g, s, out = (f"{work}/{n}" for n in
                            ("lossy.wav", "z.csv", "gappy.csv", "s.csv", "filled.wav"))
     write(lpath, rate, lossy)
     run(["vae-encode", "-m", model, "-o", z, lpath])
-    lines = [ln for ln in open(z) if ln.strip()]
-    header, rows = lines[0], lines[1:]
-    dim = len(rows[0].split(","))
-    with open(g, "w") as f:
-        f.write(header)
-        for t, row in enumerate(rows):
-            a, b = max(0, t * hop - window // 2), t * hop + window // 2
-            f.write(",".join(["nan"] * dim) + "\n" if lost[a:b].any() else row)
+    frames = 1 + len(lossy) // hop
+    run(["kvae-cat", "--drop", drop_list(lost, frames, window, hop), "-o", g, z])
     run(["kf-smooth", "-m", model, "-o", s, g])
     run(["vae-decode", "-m", model, "--phase-from", lpath, "--gaps", g, "-o", out, s])
     y = read(out)[1]

@@ -39,6 +39,8 @@ static const char usage[] =
 "Marking records missing (NaN), counted within the chosen records:\n"
 "      --keep-every=K         keep records 0, K, 2K, ...; mark the rest\n"
 "      --drop-last=N          mark the last N (for extrapolation)\n"
+"      --drop=LIST            mark these: ranges A:B and records N, e.g.\n"
+"                             12,40:45,-3: (from 0; negative from the end)\n"
 "      --drop-random=P        mark each record with probability P\n"
 "      --seed=S               seed for --drop-random (default 1)\n"
 "Other:\n"
@@ -55,7 +57,7 @@ static const char usage[] =
 
 enum {
 	OPT_FLOAT32 = 256, OPT_FLOAT64, OPT_HEAD, OPT_TAIL, OPT_KEEP_EVERY,
-	OPT_DROP_LAST, OPT_DROP_RANDOM, OPT_SEED, OPT_THREADS
+	OPT_DROP_LAST, OPT_DROP, OPT_DROP_RANDOM, OPT_SEED, OPT_THREADS
 };
 
 static const struct option options[] = {
@@ -71,6 +73,7 @@ static const struct option options[] = {
 	{ "columns", required_argument, NULL, 'c' },
 	{ "keep-every", required_argument, NULL, OPT_KEEP_EVERY },
 	{ "drop-last", required_argument, NULL, OPT_DROP_LAST },
+	{ "drop", required_argument, NULL, OPT_DROP },
 	{ "drop-random", required_argument, NULL, OPT_DROP_RANDOM },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "threads", required_argument, NULL, OPT_THREADS },
@@ -86,6 +89,7 @@ struct settings {
 	size_t sequence;	/* 1-based; 0: all */
 	seqcols cols;		/* no items: all */
 	seqsel sel;
+	optarg_range *drop;	/* sel.drop's ranges */
 	unsigned long seed;
 };
 
@@ -159,6 +163,13 @@ parse_options(int argc, char **argv, struct settings *s)
 		case OPT_DROP_LAST:
 			s->sel.drop_last = (size_t)cli_parse_int("--drop-last",
 			    optarg, 1, 1LL << 62);
+			break;
+		case OPT_DROP:
+			free(s->drop);
+			if (optarg_range_list_parse("--drop", optarg, &s->drop,
+			    &s->sel.ndrop, &err) != 0)
+				cli_usage_error("%s", err.msg);
+			s->sel.drop = s->drop;
 			break;
 		case OPT_DROP_RANDOM:
 			s->sel.drop_random = cli_parse_double("--drop-random",
@@ -415,6 +426,7 @@ main(int argc, char **argv)
 		free(job.sink.names[i]);
 	free(job.sink.names);
 	seqcols_free(&set.cols);
+	free(set.drop);
 	gsl_rng_free(rng);
 	return 0;
 }

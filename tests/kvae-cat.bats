@@ -121,6 +121,27 @@ two_seqs() {	# a CSV stream of two sequences (5 and 3 records, dim 3)
 	assert_output "$(printf '0\n1\n2\n3\n4\nnan\nnan')"
 }
 
+@test "kvae-cat: --drop marks ranges and records, counted within the chosen ones, from a pipe too" {
+	seq 0 9 >s.csv
+	run kvae-cat --drop 1:3,5,-2: s.csv
+	assert_output "$(printf '0\nnan\nnan\n3\n4\nnan\n6\n7\nnan\nnan')"
+	# within --range 2:8 (records 2..7): its first and its last
+	run kvae-cat -r 2:8 --drop 0,-1 s.csv
+	assert_output "$(printf 'nan\n3\n4\n5\n6\nnan')"
+	# a negative end needs the length: the sequence is held, on a pipe too
+	run bash -c "cat s.csv | kvae-cat --drop=-1"
+	assert_output "$(printf '0\n1\n2\n3\n4\n5\n6\n7\n8\nnan')"
+	# each sequence on its own
+	printf '1\n2\n\n3\n4\n' | kvae-cat --drop 0 >two.csv
+	run cat two.csv
+	assert_output "$(printf 'nan\n2\n\nnan\n4')"
+	for bad in '' 1,,2 , a 1:2:3 '1:x'; do
+		run --separate-stderr kvae-cat --drop "$bad" s.csv
+		assert_equal "$status" 2
+		[[ "$stderr" == "kvae-cat: --drop: "* ]] || { echo "$bad: $stderr"; return 1; }
+	done
+}
+
 @test "kvae-cat: --drop-random is reproducible with --seed and near P" {
 	seq 1 2000 >s.csv
 	kvae-cat --drop-random 0.3 --seed 7 s.csv >a.csv

@@ -89,6 +89,58 @@ optarg_range_parse(const char *opt, const char *arg, optarg_range *out, kv_err *
 	    &out->has_stop, err);
 }
 
+/* One item of a range list: "A:B", or "N" for the one record N. */
+static int
+range_item(const char *opt, const char *item, optarg_range *r, kv_err *err)
+{
+	if (strchr(item, ':') != NULL)
+		return optarg_range_parse(opt, item, r, err);
+	if (range_end(opt, item, strlen(item), &r->start, &r->has_start,
+	    err) != 0)
+		return -1;
+	if (!r->has_start)
+		return kv_errf(err, "%s: an empty item", opt);
+	r->stop = r->start + 1;
+	r->has_stop = r->stop != 0;	/* "-1": to the end */
+	return 0;
+}
+
+int
+optarg_range_list_parse(const char *opt, const char *arg, optarg_range **out,
+	size_t *n, kv_err *err)
+{
+	char *copy = strdup(arg), *item, *save = NULL;
+	size_t cap = 1;
+
+	*n = 0;
+	for (const char *p = arg; *p; p++)
+		cap += *p == ',';
+	*out = calloc(cap, sizeof **out);
+	if (copy == NULL || *out == NULL) {
+		free(copy);
+		free(*out);
+		*out = NULL;
+		return kv_errf(err, "out of memory");
+	}
+	if (*arg == '\0' || arg[strlen(arg) - 1] == ',' || *arg == ',' ||
+	    strstr(arg, ",,") != NULL) {
+		kv_errf(err, "%s: '%s' has an empty item", opt, arg);
+		goto fail;
+	}
+	for (item = strtok_r(copy, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save))
+		if (range_item(opt, item, &(*out)[(*n)++], err) != 0)
+			goto fail;
+	free(copy);
+	return 0;
+fail:
+	free(copy);
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return -1;
+}
+
 /* Python-style index clamp into [0, n]. */
 static size_t
 clamp_index(long long i, size_t n)

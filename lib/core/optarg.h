@@ -27,6 +27,12 @@ typedef struct optarg_range {
 int optarg_range_parse(const char *opt, const char *arg, optarg_range *out,
 	kv_err *err);
 
+/* A comma-separated list of ranges, each "A:B" as above or one record
+ * "N" (N:N+1; "-1" the last): "12,40:45,-3:". *out gets *n ranges
+ * (malloc'd, caller frees). 0, or -1 with a message quoting the item. */
+int optarg_range_list_parse(const char *opt, const char *arg,
+	optarg_range **out, size_t *n, kv_err *err);
+
 /* Resolve a range against a sequence length: [*lo, *hi) within [0, n). */
 void optarg_range_resolve(const optarg_range *r, size_t n, size_t *lo,
 	size_t *hi);

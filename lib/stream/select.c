@@ -7,12 +7,32 @@
 
 #include <gsl/gsl_rng.h>
 
+static int
+counts_from_end(const optarg_range *r)
+{
+	return (r->has_start && r->start < 0) || (r->has_stop && r->stop < 0);
+}
+
 int
 seqsel_needs_length(const seqsel *s)
 {
-	return (s->range.has_start && s->range.start < 0) ||
-	    (s->range.has_stop && s->range.stop < 0) || s->tail > 0 ||
-	    s->drop_last > 0;
+	for (size_t k = 0; k < s->ndrop; k++)
+		if (counts_from_end(&s->drop[k]))
+			return 1;
+	return counts_from_end(&s->range) || s->tail > 0 || s->drop_last > 0;
+}
+
+/* Whether chosen record j of the n chosen is in a --drop range. */
+static int
+in_drop(const seqsel *s, size_t j, size_t n)
+{
+	for (size_t k = 0; k < s->ndrop; k++) {
+		size_t a, b;
+		optarg_range_resolve(&s->drop[k], n, &a, &b);
+		if (j >= a && j < b)
+			return 1;
+	}
+	return 0;
 }
 
 /* The chosen window [lo, hi) of a sequence of T records. */
@@ -42,6 +62,8 @@ seqsel_decide(const seqsel *s, size_t i, size_t T)
 	if (s->keep_every > 1 && j % s->keep_every != 0)
 		return SEQSEL_MASK;
 	if (s->drop_last > 0 && T != SEQSEL_UNKNOWN && hi - i <= s->drop_last)
+		return SEQSEL_MASK;
+	if (in_drop(s, j, hi - lo))
 		return SEQSEL_MASK;
 	return SEQSEL_KEEP;
 }

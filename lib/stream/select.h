@@ -4,8 +4,8 @@
  *
  * Order of operations on each sequence, as kvae-cat(1) documents it:
  * --range, then --head, then --tail choose records; --keep-every,
- * --drop-last and --drop-random then mark chosen records missing,
- * counting positions within the chosen records. */
+ * --drop-last, --drop and --drop-random then mark chosen records
+ * missing, counting positions within the chosen records. */
 #ifndef KVAE_SEQSEL_H
 #define KVAE_SEQSEL_H
 
@@ -25,12 +25,15 @@ typedef struct seqsel {
 	size_t head, tail;	/* 0: no limit */
 	size_t keep_every;	/* 0 or 1: keep all */
 	size_t drop_last;
+	const optarg_range *drop;	/* ranges of chosen records to mask */
+	size_t ndrop;
 	double drop_random;	/* probability of masking a record */
 	gsl_rng *rng;		/* needed when drop_random > 0; not owned */
 } seqsel;
 
 /* Whether decisions need the sequence's length in advance (a negative
- * range end, --tail or --drop-last); otherwise records can stream. */
+ * range end, also of --drop, --tail or --drop-last); otherwise records
+ * can stream. */
 int seqsel_needs_length(const seqsel *s);
 
 /* Decide record i (0-based) of a sequence of T records (SEQSEL_UNKNOWN

@@ -40,6 +40,36 @@ ranges(void)
 }
 
 static void
+range_lists(void)
+{
+	optarg_range *r = NULL;
+	size_t n = 0, lo, hi;
+	kv_err err;
+	int rc = optarg_range_list_parse("--drop", "12,40:45,-3:,-1", &r, &n,
+	    &err);
+
+	CHECK(rc == 0 && n == 4, "range list: 4 items (rc %d, n %zu)", rc, n);
+	if (rc == 0 && n == 4) {
+		size_t want[4][2] = { { 12, 13 }, { 40, 45 }, { 97, 100 },
+		    { 99, 100 } };
+		for (size_t i = 0; i < 4; i++) {
+			optarg_range_resolve(&r[i], 100, &lo, &hi);
+			CHECK(lo == want[i][0] && hi == want[i][1], "item %zu of "
+			    "100 records is [%zu, %zu), want [%zu, %zu)", i, lo,
+			    hi, want[i][0], want[i][1]);
+		}
+	}
+	free(r);
+	for (const char **bad = (const char *[]){ "", ",", "1,", ",1", "1,,2",
+	    "x", "1:2:3", " 1", NULL }; *bad; bad++) {
+		rc = optarg_range_list_parse("--drop", *bad, &r, &n, &err);
+		CHECK(rc != 0 && r == NULL && n == 0 &&
+		    strstr(err.msg, "--drop") != NULL, "range list '%s' refused: "
+		    "%s", *bad, err.msg);
+	}
+}
+
+static void
 columns(void)
 {
 	size_t *cols = NULL, n = 0;
@@ -118,6 +148,7 @@ int
 main(void)
 {
 	ranges();
+	range_lists();
 	columns();
 	numbers();
 	chooser();
