@@ -165,7 +165,13 @@ phase_fill_gaps(stft_plan *p, const double *mag, double *spec,
 	const unsigned char *missing, size_t samples, int iters,
 	double momentum, double *x, kv_err *err)
 {
-	if (seed_gaps(p, mag, spec, missing, stft_frames(p, samples)))
+	size_t frames = stft_frames(p, samples), gaps = 0;
+
+	for (size_t t = 0; t < frames; t++)
+		gaps += missing[t] != 0;
+	if (gaps == 0)	/* nothing to iterate on */
+		return stft_inverse(p, spec, frames, x, samples, err);
+	if (seed_gaps(p, mag, spec, missing, frames))
 		return phase_griffin_lim(p, mag, spec, samples, iters, momentum,
 		    x, err);
 	return iterate(p, mag, spec, missing, samples, iters, momentum, x,
