@@ -324,7 +324,7 @@ kvae_terms_elbo(const kvae_terms *t)
 }
 
 /* Sequences idx[0..n) of d into one batch: y (N, D), T (n), and
- * the targets into target when d has them. */
+ * the targets into target when d has them and target is not NULL. */
 static size_t
 gather(const kvae_data *d, const size_t *idx, size_t n, float *y,
 	float *target, size_t *T)
@@ -334,7 +334,7 @@ gather(const kvae_data *d, const size_t *idx, size_t n, float *y,
 	for (size_t i = 0; i < n; i++) {
 		size_t s = idx[i], bytes = d->T[s] * d->D * sizeof *y;
 		memcpy(y + N * d->D, d->y + d->off[s] * d->D, bytes);
-		if (d->target != NULL)
+		if (d->target != NULL && target != NULL)
 			memcpy(target + N * d->D, d->target + d->off[s] * d->D,
 			    bytes);
 		T[i] = d->T[s];
@@ -385,7 +385,7 @@ batcher_init(batcher *b, const kvae_data *train, const kvae_data *val,
 	if (a == (size_t)-1 || c == (size_t)-1)
 		return -1;
 	b->y = malloc((maxN * train->D + 1) * sizeof *b->y);
-	if (train->target != NULL)
+	if (train->target != NULL || val->target != NULL)
 		b->target = malloc((maxN * train->D + 1) * sizeof *b->target);
 	b->eps = malloc(ne * sizeof *b->eps);
 	b->noise = malloc(ne * sizeof *b->noise);
@@ -393,7 +393,8 @@ batcher_init(batcher *b, const kvae_data *train, const kvae_data *val,
 	b->idx = malloc((nseq + 1) * sizeof *b->idx);
 	if (b->y == NULL || b->eps == NULL || b->noise == NULL ||
 	    b->T == NULL || b->idx == NULL ||
-	    (train->target != NULL && b->target == NULL))
+	    ((train->target != NULL || val->target != NULL) &&
+	    b->target == NULL))
 		return kv_errf(err, "out of memory");
 	return 0;
 }
@@ -497,7 +498,8 @@ batch_loss(kvae *k, const kvae_data *d, batcher *b, const size_t *idx,
 			memcpy(b->eps + s * M * L, b->noise + (s * N + before) * L,
 			    M * L * sizeof *b->eps);
 		share.batch_records = N;
-		if (kvae_loss_target(k, b->y, d->target ? b->target : b->y,
+		if (kvae_loss_target(k, b->y, d->target && b->target ? b->target :
+		    b->y,
 		    b->T, count, b->eps, &share, loss, &mine, err))
 			return -1;
 	}
