@@ -249,6 +249,9 @@ audio_write(const char *path, const audio_signal *a, kv_err *err)
 		return -1;
 	}
 	sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	/* No PEAK chunk: it holds the time of writing, and the same sound
+	 * must be the same bytes (make, cmp, caches). */
+	sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
 	sf_count_t wrote = sf_writef_double(sf, a->x, (sf_count_t)a->frames);
 	int e = errno;
 	sf_close(sf);

@@ -56,21 +56,21 @@ princarg(double a)
 }
 
 /* Frame `to` (bins complex values) continuing frames a and b (b the
- * nearer to `to`, a one step further; a NULL: none) under the
+ * nearer to `to`, a one step further, when have_a) under the
  * magnitudes mag: each bin's phase moves on by its step from a to b,
  * taken as the bin's centre frequency's step 2 pi f hop / n plus the
  * principal value of the difference (the phase vocoder's instantaneous
  * frequency, which a steady partial between bins keeps); without a,
  * the centre frequency's step. dir is 1 forward in time, -1 back. */
 static void
-continue_phase(double *to, const double *b, const double *a,
+continue_phase(double *to, const double *b, const double *a, int have_a,
 	const double *mag, size_t bins, size_t n, size_t hop, int dir)
 {
 	for (size_t f = 0; f < bins; f++) {
 		double centre = dir * 2 * M_PI * (double)f * (double)hop /
 		    (double)n;
 		double pb = atan2(b[2 * f + 1], b[2 * f]), step = centre;
-		if (a != NULL)
+		if (have_a)
 			step += princarg(pb - atan2(a[2 * f + 1], a[2 * f]) -
 			    centre);
 		to[2 * f] = mag[f] * cos(pb + step);
@@ -94,15 +94,16 @@ seed_gaps(stft_plan *p, const double *mag, double *spec,
 		first++;
 	if (first == frames)
 		return 1;
-	for (size_t t = first; t-- > 0;)
-		continue_phase(FRAME(t), FRAME(t + 1),
-		    t + 2 < frames && !missing[t + 2] ? FRAME(t + 2) : NULL,
-		    mag + t * bins, bins, n, hop, -1);
+	for (size_t t = first; t-- > 0;) {
+		int two = t + 2 < frames && !missing[t + 2];
+		continue_phase(FRAME(t), FRAME(t + 1), FRAME(two ? t + 2 : t + 1),
+		    two, mag + t * bins, bins, n, hop, -1);
+	}
 	for (size_t t = first + 1; t < frames; t++)
 		if (missing[t])
 			continue_phase(FRAME(t), FRAME(t - 1),
-			    t >= 2 ? FRAME(t - 2) : NULL, mag + t * bins, bins,
-			    n, hop, 1);
+			    FRAME(t >= 2 ? t - 2 : t - 1), t >= 2, mag + t * bins,
+			    bins, n, hop, 1);
 #undef FRAME
 	return 0;
 }
