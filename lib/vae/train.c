@@ -40,18 +40,20 @@ data_alloc(kvae_data *d, size_t n, size_t N, size_t D, int targets,
 	return 0;
 }
 
-/* Record t of x (D values) normalised into out as floats; the
- * observed values counted into *nobs. */
-static void
-take_row(float *out, const double *x, double *row, size_t D, const vae *v,
-	size_t *nobs)
+/* A record x (D values) normalised into out as floats, with row as
+ * scratch; returns how many of its values are observed. */
+static size_t
+take_row(float *out, const double *x, double *row, size_t D, const vae *v)
 {
+	size_t observed = 0;
+
 	memcpy(row, x, D * sizeof *row);
 	vae_normalise(v, row);
 	for (size_t j = 0; j < D; j++) {
 		out[j] = (float)row[j];
-		*nobs += !isnan(row[j]);
+		observed += !isnan(row[j]);
 	}
+	return observed;
 }
 
 static int
@@ -60,7 +62,7 @@ data_take(kvae_data *d, const double *x, const double *tx, const size_t *T,
 	const vae *v, kv_err *err)
 {
 	double *row;
-	size_t N = 0, tobs = 0;
+	size_t N = 0;
 
 	for (size_t i = 0; i < n; i++)
 		N += T[which[i]];
@@ -77,10 +79,9 @@ data_take(kvae_data *d, const double *x, const double *tx, const size_t *T,
 		d->off[i] = N;
 		for (size_t t = 0; t < T[s]; t++, N++) {
 			size_t at = (first[s] + t) * D;
-			take_row(d->y + N * D, x + at, row, D, v, &d->nobs);
+			d->nobs += take_row(d->y + N * D, x + at, row, D, v);
 			if (tx != NULL)
-				take_row(d->target + N * D, tx + at, row, D, v,
-				    &tobs);
+				take_row(d->target + N * D, tx + at, row, D, v);
 		}
 	}
 	free(row);
@@ -494,13 +495,13 @@ batch_loss(kvae *k, const kvae_data *d, batcher *b, const size_t *idx,
 	if (count > 0) {
 		size_t before = records(d, idx, first);
 		size_t M = gather(d, idx + first, count, b->y, b->target, b->T);
+		const float *target = d->target && b->target ? b->target : b->y;
 		for (size_t s = 0; s < K; s++)
 			memcpy(b->eps + s * M * L, b->noise + (s * N + before) * L,
 			    M * L * sizeof *b->eps);
 		share.batch_records = N;
-		if (kvae_loss_target(k, b->y, d->target && b->target ? b->target :
-		    b->y,
-		    b->T, count, b->eps, &share, loss, &mine, err))
+		if (kvae_loss_target(k, b->y, target, b->T, count, b->eps,
+		    &share, loss, &mine, err))
 			return -1;
 	}
 	sum_over_ranks(loss, &mine);

@@ -151,32 +151,37 @@ add_sound_sequences(seq_set *out, const double *feat, size_t frames,
 	return 0;
 }
 
-/* x plus white Gaussian noise at snr dB against x's mean power, into
- * noisy (n samples). */
-static void
-add_noise(const double *x, size_t n, double snr, gsl_rng *rng, double *noisy)
+static double
+mean_power(const double *x, size_t n)
 {
-	double power = 0, sd;
+	double power = 0;
 
 	for (size_t i = 0; i < n; i++)
 		power += x[i] * x[i];
-	sd = sqrt(power / (double)(n ? n : 1) / pow(10, snr / 10));
+	return n ? power / (double)n : 0;
+}
+
+/* x plus white Gaussian noise of standard deviation sd, into noisy. */
+static void
+add_noise(const double *x, size_t n, double sd, gsl_rng *rng, double *noisy)
+{
 	for (size_t i = 0; i < n; i++)
 		noisy[i] = x[i] + gsl_ran_gaussian(rng, sd);
 }
 
 /* One file's sequences: its frames into out, or with SNRs a noisy copy
- * per SNR into out and the clean frames into target as often. */
+ * per SNR into out and the clean frames into target as often (target
+ * is then not NULL). */
 static int
 add_sound_file(const train_audio *t, const vae_audio *a, const audio_mono *m,
 	size_t length, gsl_rng *rng, seq_set *out, seq_set *target,
 	kv_err *err)
 {
-	double *feat = NULL, *noisy = NULL, *nfeat = NULL;
+	double *feat = NULL, *noisy = NULL, *nfeat = NULL, power;
 	size_t frames;
 	int rc = -1;
 
-	out->dim = target->dim = (size_t)a->window / 2 + 1;
+	out->dim = (size_t)a->window / 2 + 1;
 	if (audio_features(a, m->x, m->n, &feat, NULL, &frames, err))
 		return -1;
 	if (t->n_noise_snr == 0) {
@@ -187,8 +192,11 @@ add_sound_file(const train_audio *t, const vae_audio *a, const audio_mono *m,
 		kv_errf(err, "out of memory");
 		goto done;
 	}
+	target->dim = out->dim;
+	power = mean_power(m->x, m->n);
 	for (size_t i = 0; i < t->n_noise_snr; i++) {
-		add_noise(m->x, m->n, t->noise_snr[i], rng, noisy);
+		add_noise(m->x, m->n, sqrt(power / pow(10, t->noise_snr[i] / 10)),
+		    rng, noisy);
 		if (audio_features(a, noisy, m->n, &nfeat, NULL, &frames, err) ||
 		    add_sound_sequences(out, nfeat, frames, length, err) ||
 		    add_sound_sequences(target, feat, frames, length, err))
@@ -209,13 +217,14 @@ train_source_audio(train_source *s, const train_audio *t, size_t length,
 	vae_audio *a, seq_set *out, seq_set *target, kv_err *err)
 {
 	int rate = a->sample_rate, resumed = a->sample_rate != 0, rc = 0;
-	seq_set clean = { 0 };
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng *rng;
 
 	memset(out, 0, sizeof *out);
 	if (target != NULL)
 		memset(target, 0, sizeof *target);
-	if (rng == NULL)
+	if (t->n_noise_snr > 0 && target == NULL)
+		return kv_errf(err, "noisy copies need a set for their targets");
+	if ((rng = gsl_rng_alloc(gsl_rng_mt19937)) == NULL)
 		return kv_errf(err, "out of memory");
 	gsl_rng_set(rng, t->noise_seed);
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
@@ -239,12 +248,11 @@ train_source_audio(train_source *s, const train_audio *t, size_t length,
 		else if (i == 0 && a->window == 0 && audio_stft(t, rate, a, err))
 			rc = -1;
 		else
-			rc = add_sound_file(t, a, &m, length, rng, out,
-			    target != NULL ? target : &clean, err);
+			rc = add_sound_file(t, a, &m, length, rng, out, target,
+			    err);
 		audio_mono_free(&m);
 	}
 	gsl_rng_free(rng);
-	seq_set_free(&clean);
 	if (rc == 0 && out->nseq == 0)
 		rc = kv_errf(err, "%s: too short for two STFT frames", s->paths[0]);
 	if (rc) {

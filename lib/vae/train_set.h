@@ -76,8 +76,9 @@ typedef struct train_audio {
  * file and SNR in turn, the frames of the file plus white Gaussian
  * noise at that SNR (against the file's mean power; gsl mt19937 seeded
  * with t->noise_seed, drawn in file order), and *target (laid out
- * alike) the clean file's frames, for a model that learns to denoise.
- * 0, or -1 with a message naming the file. */
+ * alike) the clean file's frames, for a model that learns to denoise
+ * (target may be NULL without SNRs). 0, or -1 with a message naming the
+ * file. */
 int train_source_audio(train_source *s, const train_audio *t,
 	size_t length, vae_audio *a, seq_set *out, seq_set *target,
 	kv_err *err);
