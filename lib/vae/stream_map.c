@@ -269,14 +269,15 @@ vae_stream_run(const char *model, const char *inpath, const char *outpath,
 	vae_stream_opts *o, kv_err *err)
 {
 	vae v;
-	int rc;
+	int rc, to_sound;
 
 	if (vae_load(&v, model, err))
 		return -1;
 	o->model_name = model;
+	to_sound = v.audio.sample_rate > 0 && o->direction == VAE_DECODE &&
+	    o->format == 0;
 	if ((o->phase_from || o->mask || o->griffin_lim >= 0 || o->gaps) &&
-	    !(v.audio.sample_rate > 0 && o->direction == VAE_DECODE &&
-	    o->format == 0)) {
+	    !to_sound) {
 		vae_free(&v);
 		return kv_errf(err, "%s: --phase-from, --mask, --griffin-lim and "
 		    "--gaps are for decoding a sound model to a sound file",
@@ -293,8 +294,7 @@ vae_stream_run(const char *model, const char *inpath, const char *outpath,
 		else
 			rc = vae_frames_decode(&v, inpath, outpath ? outpath : "-",
 			    &fo, err);
-	} else if (v.audio.sample_rate > 0 && o->direction == VAE_DECODE &&
-	    o->format == 0) {
+	} else if (to_sound) {
 		vae_audio_opts ao = { .channel = o->channel,
 		    .phase_from = o->phase_from, .mask = o->mask,
 		    .griffin_lim = o->griffin_lim, .gaps = o->gaps,
