@@ -109,7 +109,8 @@ seed_gaps(stft_plan *p, const double *mag, double *spec,
 }
 
 /* Griffin-Lim's iterations on the frames flagged in missing (NULL:
- * every frame), the others kept; x the waveform of the result. */
+ * every frame), the others kept; x the waveform of the result. Only
+ * the flagged frames' spectra are taken again each time. */
 static int
 iterate(stft_plan *p, const double *mag, double *spec,
 	const unsigned char *missing, size_t samples, int iters,
@@ -131,11 +132,14 @@ iterate(stft_plan *p, const double *mag, double *spec,
 		double *t;
 		if (stft_inverse(p, spec, frames, x, samples, err) != 0)
 			goto out;
-		stft_forward(p, x, samples, rebuilt);
+		if (missing == NULL)
+			stft_forward(p, x, samples, rebuilt);
 		for (size_t f = 0; f < frames; f++) {
 			size_t o = 2 * f * bins;
 			if (missing != NULL && !missing[f])
 				continue;
+			if (missing != NULL)
+				stft_frame(p, x, samples, f, rebuilt + o);
 			for (size_t i = 0; i < 2 * bins; i++)
 				spec[o + i] = rebuilt[o + i] -
 				    (k > 0 ? c * prev[o + i] : 0);
