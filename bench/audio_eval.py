@@ -154,9 +154,11 @@ def lsd_db(clean, y, frames_mask, window, hop):
     return per_frame[frames_mask[: len(per_frame)]].mean()
 
 
-def touched_frames(lost, window, hop):
-    """STFT frames (scipy's centred framing) that reach a lost sample."""
-    n = 1 + len(lost) // hop + 1
+def touched_frames(lost, window, hop, n=None):
+    """The STFT frames that reach a lost sample: frame t centred on sample
+    t hop, as ours and scipy's (boundary padding) both frame; n frames
+    (default scipy's count, one more than ours)."""
+    n = 1 + len(lost) // hop + 1 if n is None else n
     return np.array([lost[max(0, t * hop - window // 2):t * hop + window // 2].any()
                      for t in range(n)])
 
@@ -267,10 +269,9 @@ def repeat_last(x, lost, rate):
 
 
 def drop_list(lost, frames, window, hop):
-    """kvae-cat --drop's list of the STFT frames (ours: frame t centred
-    on sample t hop) that reach a lost sample, as runs A:B."""
-    hit = [lost[max(0, t * hop - window // 2):t * hop + window // 2].any()
-           for t in range(frames)]
+    """kvae-cat --drop's list of the frames that reach a lost sample, as
+    runs A:B."""
+    hit = touched_frames(lost, window, hop, frames)
     runs, t = [], 0
     while t < frames:
         if hit[t]:
