@@ -177,6 +177,11 @@ setup() {
 	cut -d, -f1-3 gaps.csv >narrow.csv
 	run --separate-stderr vae-decode -m "$D/m.kvae" --phase-from "$D/noisy.wav" --gaps narrow.csv -o x.wav z.csv
 	assert_bad_input vae-decode "--gaps .*narrow.csv: records have 3 values, the model's latent records 4"
+	printf 'not a stream\x01\x02\n' >junk.csv
+	run --separate-stderr vae-decode -m "$D/m.kvae" --phase-from "$D/noisy.wav" --gaps junk.csv -o x.wav z.csv
+	assert_bad_input vae-decode "junk.csv"
+	run --separate-stderr vae-decode -m "$D/m.kvae" --phase-from "$D/noisy.wav" --gaps missing.csv -o x.wav z.csv
+	assert_bad_input vae-decode "missing.csv"
 	run --separate-stderr vae-decode -m "$D/m.kvae" --gaps gaps.csv -f csv z.csv
 	assert_bad_input vae-decode "--phase-from, --mask, --griffin-lim and --gaps are for decoding a sound model to a sound file"
 	[ ! -e x.wav ]
@@ -194,8 +199,12 @@ setup() {
 	run --separate-stderr kvae-train -q -e 1 --noise-snr 5 -o n.kvae z.csv
 	assert_equal "$status" 2
 	[[ "$stderr" == *"--noise-snr is for sound files, and z.csv is not one"* ]]
-	run --separate-stderr kvae-train -q -e 1 --noise-snr 5,x -o n.kvae "$D/noisy.wav"
-	assert_equal "$status" 2
+	for bad in '--noise-snr 5,x' '--noise-snr -31' '--noise-snr 61' '--floor 0' '--floor x'; do
+		run --separate-stderr kvae-train -q -e 1 $bad -o n.kvae "$D/noisy.wav"
+		assert_equal "$status" 2
+		[[ "$stderr" == "kvae-train: ${bad%% *}: "* ]] || { echo "$bad: $stderr"; return 1; }
+	done
+	[ ! -e n.kvae ]
 	run --separate-stderr kvae-train -q -e 1 --window 511 -o h.kvae "$D/noisy.wav"
 	assert_bad_input kvae-train "--window 511 --hop 128 at 16000 Hz: an even window of 2 to 65536 samples"
 }
