@@ -10,6 +10,12 @@ row per scored frame (eval/run writes it). Writes to OUTDIR:
   tables.md         the same as Markdown tables, and the eigenvalues of
                     each KVAE's transition matrix lgssm.A
   eigenvalues.csv   dataset,i,re,im,modulus
+  paired.csv        dataset,task,k,method,diff,lo,hi,ahead,nseq: Smooth
+                    minus each other row on the missing frames, the mean
+                    over sequences of each sequence's difference, its 95%
+                    interval by a paired bootstrap over sequences (10000
+                    draws, seeded), and on how many sequences Smooth is
+                    ahead; in tables.md too (data sets of 2+ sequences)
 and to the current directory the means over validation sequences per
 frame that eval/plots.gp draws: DATASET-fig2-kK.dat (impute, keep every
 K) and DATASET-fig2-x.dat (extrapolate), columns frame then methods.
@@ -52,6 +58,40 @@ def missing(task, k, frame, length):
     if task == "extrapolate":
         return frame > length - 10
     return (frame - 1) % k != 0
+
+
+def seq_means(by, d, task, m, k, length):
+    """seq -> mean SSIM over the missing frames of one sequence."""
+    acc = defaultdict(list)
+    for f, q, s in by[(d, task, m, k)]:
+        if missing(task, k, f, length[(d, q)]):
+            acc[q].append(s)
+    return {q: np.mean(v) for q, v in acc.items()}
+
+
+def paired(by, datasets, length):
+    """Smooth against each other row, sequence by sequence: rows of
+    (dataset, task, k, method, diff, lo, hi, ahead, nseq)."""
+    rng = np.random.default_rng(0)
+    out = []
+    for d in datasets:
+        seqs = sorted({q for (dd, q) in length if dd == d})
+        if len(seqs) < 2:
+            continue
+        cases = [("impute", k) for k in KS[1:]] + [("extrapolate", 10)]
+        for task, k in cases:
+            sm = seq_means(by, d, task, "smooth", k, length)
+            for m in (EXTRAP if task == "extrapolate" else IMPUTE):
+                if m in ("smooth", "observed"):
+                    continue
+                other = seq_means(by, d, task, m, k, length)
+                diff = np.array([sm[q] - other[q] for q in seqs])
+                draws = rng.integers(0, len(seqs), (10000, len(seqs)))
+                boot = diff[draws].mean(axis=1)
+                lo, hi = np.percentile(boot, [2.5, 97.5])
+                out.append((d, task, k, m, diff.mean(), lo, hi,
+                            int((diff > 0).sum()), len(seqs)))
+    return out
 
 
 def main():
@@ -118,6 +158,29 @@ def main():
             a = table.get((d, "extrapolate", m, 10, "all"))
             b = table.get((d, "extrapolate", m, 10, "missing"))
             md.append(f"| {XNAMES.get(m, NAMES[m])} | {a[0]:.3f} | {b[0]:.3f} |")
+
+    pairs = paired(by, datasets, length)
+    with open(f"{out}/paired.csv", "w") as f:
+        f.write("dataset,task,k,method,diff,lo,hi,ahead,nseq\n")
+        for d, task, k, m, diff, lo, hi, ahead, n in pairs:
+            f.write(f"{d},{task},{k},{m},{diff:.4f},{lo:.4f},{hi:.4f},{ahead},{n}\n")
+    for d in datasets:
+        rows = [p for p in pairs if p[0] == d]
+        if not rows:
+            continue
+        md.append(f"\n### {d}: Smooth minus each other row, missing frames; mean over "
+                  f"sequences [95% paired bootstrap interval] (sequences where Smooth is ahead)\n")
+        cols = sorted({(t, k) for _, t, k, *_ in rows}, key=lambda c: (c[0] != "impute", c[1]))
+        md.append("| against | " + " | ".join(f"k={k}" if t == "impute" else "extrapolation"
+                                                for t, k in cols) + " |")
+        md.append("|---|" + "---:|" * len(cols))
+        for m in ("filter", "vae", "hold", "linear", "mci"):
+            cells = []
+            for t, k in cols:
+                p = [r for r in rows if r[1] == t and r[2] == k and r[3] == m]
+                cells.append("" if not p else
+                             f"{p[0][4]:+.3f} [{p[0][5]:+.3f}, {p[0][6]:+.3f}] ({p[0][7]}/{p[0][8]})")
+            md.append(f"| {NAMES[m]} | " + " | ".join(cells) + " |")
 
     md.append("\n### Eigenvalues of each KVAE's transition matrix lgssm.A\n")
     md.append("| data | eigenvalues | moduli | all inside the unit circle |")

@@ -5,7 +5,9 @@ Checks the form, never the numbers (eval --quick trains for 3 epochs):
 tables.csv has a row for every dataset, task, method, k and frame set the
 evaluation promises, each mean a finite SSIM in [-1, 1] over n > 0
 frames; tables.md has a filled table per dataset and task; the
-eigenvalues of both KVAEs are there. Prints what is wrong and exits 1.
+eigenvalues of both KVAEs are there; paired.csv compares Smooth with
+every other row at every k for each data set it names (the balls at
+least), each mean inside its interval. Prints what is wrong and exits 1.
 """
 import csv
 import math
@@ -15,6 +17,26 @@ KS = [1, 2, 3, 5, 7, 10]
 IMPUTE = ["smooth", "filter", "observed", "vae", "hold", "linear", "mci"]
 EXTRAP = ["smooth", "filter", "vae", "hold", "linear", "mci", "observed"]
 DATASETS = ["balls", "video", "tree"]
+
+
+def check_paired(out):
+    bad = []
+    rows = list(csv.DictReader(open(f"{out}/paired.csv")))
+    if not rows or list(rows[0]) != ["dataset", "task", "k", "method", "diff",
+                                     "lo", "hi", "ahead", "nseq"]:
+        return ["paired.csv: wrong header"]
+    got = set()
+    for i, r in enumerate(rows, 2):
+        got.add((r["dataset"], r["task"], int(r["k"]), r["method"]))
+        d, lo, hi = float(r["diff"]), float(r["lo"]), float(r["hi"])
+        if not (lo <= d + 1e-4 and d <= hi + 1e-4 and 0 <= int(r["ahead"]) <= int(r["nseq"])):
+            bad.append(f"paired.csv:{i}: {r}")
+    for d in {key[0] for key in got} | {"balls"}:
+        for m in ("filter", "vae", "hold", "linear", "mci"):
+            for task, k in [("impute", k) for k in KS[1:]] + [("extrapolate", 10)]:
+                if (d, task, k, m) not in got:
+                    bad.append(f"paired.csv: no row for {d} {task} k={k} {m}")
+    return bad
 
 
 def main():
@@ -58,8 +80,10 @@ def main():
             bad.append(f"tables.md: an empty cell: {line}")
     eig = list(csv.DictReader(open(f"{out}/eigenvalues.csv")))
     for d in ("balls", "video"):
-        if len([e for e in eig if e["dataset"] == d]) != 8:
-            bad.append(f"eigenvalues.csv: not 8 eigenvalues for {d}")
+        mods = [float(e["modulus"]) for e in eig if e["dataset"] == d]
+        if not mods or not all(math.isfinite(m) and m >= 0 for m in mods):
+            bad.append(f"eigenvalues.csv: no eigenvalues for {d}, or not finite")
+    bad += check_paired(out)
     for b in bad:
         print(b)
     sys.exit(1 if bad else 0)
