@@ -178,7 +178,7 @@ demo: deps
 	@KVAE_BIN=$(CURDIR)/bin PYTHON=$(PYTHON) DEMO_OUT=$(CURDIR)/build/demo bash tests/demo.sh
 
 # The KVAE paper's evaluation (Table 1, Figs 2-5) on kvae-balls and
-# opencv-doc's clips, about 35 minutes on 2 cores; tables and plots in
+# opencv-doc's clips, about 20 minutes on 2 cores; tables and plots in
 # docs/results (eval/run says how; eval/run --quick is make check's).
 eval: deps
 	$(MAKE) -j$(JOBS) all

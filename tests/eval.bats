@@ -25,6 +25,13 @@ load common
 		assert_success
 		assert_output --regexp '^png,[0-9]{3,}$'
 	done
+	# Fig. 3's data: frame, a_1 observed, then the filter's and the
+	# smoother's mean and variance of a_1, for either latent size (the
+	# balls' models have 2, the video's 4)
+	run awk 'NF != 6 || $4 <= 0 || $6 <= 0 { print FILENAME ":" FNR ": " $0; bad = 1 } END { exit bad }' \
+		work/balls-fig3-*.dat work/video-fig3-*.dat
+	assert_success
+	assert_output ""
 	# four trainings of 3 epochs and the wall time, as timing.csv promises
 	run sed 's/,[0-9]*$//' out/timing.csv
 	assert_output "$(printf 'balls,kvae,3\nballs,vae,3\nvideo,kvae,3\nvideo,vae,3\nwall')"
