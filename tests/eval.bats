@@ -11,7 +11,8 @@ load common
 	EVAL_OUT=$PWD/out EVAL_WORK=$PWD/work run bash "$KVAE_ROOT/eval/run" --quick
 	assert_success
 	for s in "data: balls" "train: balls" "train: video" "evaluate: balls" \
-	    "evaluate: video" "evaluate: tree" "figures and tables" done; do
+	    "evaluate: balls-test" "evaluate: video" "evaluate: tree" \
+	    "figures and tables" done; do
 		assert_output --partial "== $s"
 	done
 	run "$PYTHON" "$KVAE_ROOT/tests/eval_check.py" out

@@ -16,7 +16,7 @@ import sys
 KS = [1, 2, 3, 5, 7, 10]
 IMPUTE = ["smooth", "filter", "observed", "vae", "hold", "linear", "mci"]
 EXTRAP = ["smooth", "filter", "vae", "hold", "linear", "mci", "observed"]
-DATASETS = ["balls", "video", "tree"]
+DATASETS = ["balls", "balls-test", "video", "tree"]
 
 
 def check_paired(out):
