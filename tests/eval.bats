@@ -33,9 +33,25 @@ load common
 		work/balls-fig3-*.dat work/video-fig3-*.dat
 	assert_success
 	assert_output ""
+	# the checker is not blind: a mean outside its interval, a row gone
+	cp -r out bad
+	sed -i '2s/^\([^,]*,[^,]*,[^,]*,[^,]*\),[^,]*,/\1,9.9,/' bad/paired.csv
+	sed -i '$d' bad/paired.csv
+	run "$PYTHON" "$KVAE_ROOT/tests/eval_check.py" bad
+	assert_failure
+	assert_output --partial "paired.csv:2: "
+	assert_output --partial "paired.csv: no row for balls-test extrapolate k=10 mci"
 	# four trainings of 3 epochs and the wall time, as timing.csv promises
 	run sed 's/,[0-9]*$//' out/timing.csv
 	assert_output "$(printf 'balls,kvae,3\nballs,vae,3\nvideo,kvae,3\nvideo,vae,3\nwall')"
+}
+
+@test "eval: sizes that are not two numbers are a usage error naming the variable" {
+	for v in "2" "2 x" "4 8 16"; do
+		EVAL_DIMS_VIDEO="$v" run bash "$KVAE_ROOT/eval/run" --quick
+		assert_equal "$status" 2
+		assert_output "eval: EVAL_DIMS_VIDEO=\"$v\": want two sizes, \"LATENT STATE\""
+	done
 }
 
 @test "eval: an unknown option is a usage error" {
