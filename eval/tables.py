@@ -175,13 +175,10 @@ def main():
         md.append("| against | " + " | ".join(f"k={k}" if t == "impute" else "extrapolation"
                                                 for t, k in cols) + " |")
         md.append("|---|" + "---:|" * len(cols))
+        cell = {(t, k, m): f"{diff:+.3f} [{lo:+.3f}, {hi:+.3f}] ({ahead}/{n})"
+                for _, t, k, m, diff, lo, hi, ahead, n in rows}
         for m in ("filter", "vae", "hold", "linear", "mci"):
-            cells = []
-            for t, k in cols:
-                p = [r for r in rows if r[1] == t and r[2] == k and r[3] == m]
-                cells.append("" if not p else
-                             f"{p[0][4]:+.3f} [{p[0][5]:+.3f}, {p[0][6]:+.3f}] ({p[0][7]}/{p[0][8]})")
-            md.append(f"| {NAMES[m]} | " + " | ".join(cells) + " |")
+            md.append(f"| {NAMES[m]} | " + " | ".join(cell.get((t, k, m), "") for t, k in cols) + " |")
 
     md.append("\n### Eigenvalues of each KVAE's transition matrix lgssm.A\n")
     md.append("| data | eigenvalues | moduli | all inside the unit circle |")
